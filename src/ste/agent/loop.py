@@ -1,0 +1,128 @@
+"""The agent loop: ask the model, execute its call, show it the observation, repeat."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal, Protocol
+
+from ste.agent.native import NativeProtocol
+from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
+from ste.agent.react import ReactProtocol
+from ste.agent.trajectory import CallRecord, Step, Trajectory
+from ste.models.base import ChatModel, ChatResponse, Message
+from ste.tools.execute import DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_S, execute
+from ste.tools.tool import Tool
+
+ProtocolName = Literal["react", "native"]
+DEFAULT_MAX_TURNS = 4
+
+
+class AgentProtocol(Protocol):
+    name: str
+
+    def first_messages(self, tools: list[Tool], query: str) -> list[Message]: ...
+    def query_message(self, query: str) -> Message: ...
+    async def ask(
+        self, model: ChatModel, messages: list[Message], tools: list[Tool], **generation: object
+    ) -> tuple[ChatResponse, list[Parsed]]: ...
+    def reply_message(self, response: ChatResponse, parsed: list[Parsed]) -> Message: ...
+    def observation_messages(self, parsed: list[Parsed], observations: list[str]) -> list[Message]: ...
+
+
+def get_protocol(name: str) -> AgentProtocol:
+    protocols: dict[str, AgentProtocol] = {"react": ReactProtocol(), "native": NativeProtocol()}
+    return protocols[name]
+
+
+async def run_turns(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tools: list[Tool],
+    messages: list[Message],
+    query: str,
+    *,
+    max_turns: int = DEFAULT_MAX_TURNS,
+    temperature: float = 0.0,
+    max_tokens: int = 512,
+    seed: int | None = None,
+    tool_timeout: float = DEFAULT_TIMEOUT_S,
+    max_observation_chars: int = DEFAULT_MAX_CHARS,
+    stop_at_first_call: bool = False,
+    execute_tools: bool = True,
+) -> Trajectory:
+    """Work on `query` whose turn is already the last of `messages`; append every turn to it.
+
+    Taking the conversation from the caller lets exploration keep several trials in one
+    conversation (short-term memory). With `execute_tools=False` the call is not run and the
+    model is told it was recorded (the paper's no-execution ablation).
+    """
+    started = time.perf_counter()
+    by_name = {t.name: t for t in tools}
+    trajectory = Trajectory(query=query, model=model.name, protocol=protocol.name)
+    for _turn in range(max_turns):
+        response, parsed = await protocol.ask(
+            model, messages, tools,
+            temperature=temperature, max_tokens=max_tokens, seed=seed,
+        )
+        trajectory.usage.prompt_tokens += response.usage.prompt_tokens
+        trajectory.usage.completion_tokens += response.usage.completion_tokens
+        trajectory.usage.calls += response.usage.calls
+        messages.append(protocol.reply_message(response, parsed))
+
+        observations: list[str] = []
+        final: FinalAnswer | None = None
+        for meaning in parsed:
+            step = Step(raw=response.text, thought=meaning.thought)
+            if isinstance(meaning, FinalAnswer):
+                step.final_answer = meaning.answer
+                final = meaning
+            elif isinstance(meaning, ParseError):
+                step.parse_error = meaning.message
+                step.observation = meaning.message
+                observations.append(meaning.message)
+            elif isinstance(meaning, Action):
+                step.call = CallRecord(name=meaning.name, arguments=meaning.arguments)
+                if stop_at_first_call:
+                    trajectory.steps.append(step)
+                    trajectory.stop_reason = "first_call"
+                    trajectory.messages = messages
+                    trajectory.seconds = time.perf_counter() - started
+                    return trajectory
+                if execute_tools:
+                    result = await execute(
+                        by_name[meaning.name], meaning.arguments,
+                        timeout=tool_timeout, max_chars=max_observation_chars,
+                    )
+                    step.observation = result.observation
+                    step.tool_ok = result.ok
+                    step.error_kind = result.error_kind
+                else:
+                    step.observation = "The call was recorded."
+                observations.append(step.observation)
+            trajectory.steps.append(step)
+
+        if final is not None and not observations:
+            trajectory.final_answer = final.answer
+            trajectory.stop_reason = "final_answer"
+            break
+        if observations:
+            messages.extend(protocol.observation_messages(
+                [p for p in parsed if not isinstance(p, FinalAnswer)], observations
+            ))
+    trajectory.messages = messages
+    trajectory.seconds = time.perf_counter() - started
+    return trajectory
+
+
+async def run_agent(
+    model: ChatModel,
+    tools: list[Tool],
+    query: str,
+    *,
+    protocol: ProtocolName = "react",
+    **options: object,
+) -> Trajectory:
+    """Solve one query from scratch with the given tools."""
+    chosen = get_protocol(protocol)
+    messages = chosen.first_messages(tools, query)
+    return await run_turns(model, chosen, tools, messages, query, **options)  # type: ignore[arg-type]

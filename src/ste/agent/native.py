@@ -1,0 +1,75 @@
+"""The native protocol: tools go in `tools=`, calls come back as `tool_calls`, results as
+`tool` messages. Backends without native calling (the local GGUF models) emulate it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
+from ste.agent.prompts import render
+from ste.models.base import ChatModel, ChatResponse, Message, ToolCall
+from ste.tools.tool import Tool
+
+
+def parse_tool_call(call: ToolCall, tool_names: list[str]) -> Parsed:
+    call.id = call.id or f"call_{uuid.uuid4().hex[:12]}"
+    if call.name not in tool_names:
+        return ParseError(
+            f"'{call.name}' is not a valid tool. Call exactly one of: {', '.join(tool_names)}.",
+            call_id=call.id,
+        )
+    if not isinstance(call.arguments, dict):
+        return ParseError(
+            f"The arguments of your {call.name} call are not one JSON object: "
+            f"{str(call.arguments)[:200]!r}. Send them as a JSON object.",
+            call_id=call.id,
+        )
+    return Action(call.name, call.arguments, call_id=call.id)
+
+
+class NativeProtocol:
+    name = "native"
+
+    def first_messages(self, tools: list[Tool], query: str) -> list[Message]:
+        return [{"role": "system", "content": render("native_system")}, self.query_message(query)]
+
+    def query_message(self, query: str) -> Message:
+        return {"role": "user", "content": query}
+
+    async def ask(
+        self, model: ChatModel, messages: list[Message], tools: list[Tool], **generation: Any
+    ) -> tuple[ChatResponse, list[Parsed]]:
+        response = await model.chat(messages, tools=[t.openai_spec() for t in tools], **generation)
+        names = [t.name for t in tools]
+        if response.tool_calls:
+            return response, [parse_tool_call(c, names) for c in response.tool_calls]
+        if not response.text.strip():
+            return response, [ParseError("Your reply was empty. Call a tool or answer the user.")]
+        return response, [FinalAnswer(response.text.strip())]
+
+    def reply_message(self, response: ChatResponse, parsed: list[Parsed]) -> Message:
+        message: Message = {"role": "assistant", "content": response.text or None}
+        calls = []
+        for call in response.tool_calls:
+            arguments = call.arguments
+            if not isinstance(arguments, str):
+                arguments = json.dumps(arguments, ensure_ascii=False)
+            calls.append(
+                {"id": call.id, "type": "function",
+                 "function": {"name": call.name, "arguments": arguments}}
+            )
+        if calls:
+            message["tool_calls"] = calls
+        return message
+
+    def observation_messages(self, parsed: list[Parsed], observations: list[str]) -> list[Message]:
+        out: list[Message] = []
+        for meaning, observation in zip(parsed, observations, strict=True):
+            if isinstance(meaning, Action | ParseError) and meaning.call_id:
+                out.append({"role": "tool", "tool_call_id": meaning.call_id, "content": observation})
+            else:
+                out.append({"role": "user", "content": observation})
+        return out
+

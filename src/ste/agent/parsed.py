@@ -1,0 +1,32 @@
+"""What one model reply means: a tool call, a final answer, or a mistake to correct."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Action:
+    name: str
+    arguments: dict[str, Any]
+    thought: str = ""
+    call_id: str = ""
+
+
+@dataclass
+class FinalAnswer:
+    answer: str
+    thought: str = ""
+
+
+@dataclass
+class ParseError:
+    """`message` is the corrective observation the model sees next."""
+
+    message: str
+    thought: str = ""
+    call_id: str = ""  # set when the mistake was a native tool call, which needs its own reply
+
+
+Parsed = Action | FinalAnswer | ParseError

@@ -1,0 +1,68 @@
+"""Readable terminal renderings of tools, models and trajectories (Rich)."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ste.agent.trajectory import Trajectory
+from ste.tools.tool import Tool
+
+
+def trajectory_view(trajectory: Trajectory) -> Group:
+    parts: list[Panel | Text] = [
+        Text.assemble(("Query: ", "bold"), trajectory.query),
+    ]
+    for number, step in enumerate(trajectory.steps, 1):
+        body = Text()
+        if step.thought:
+            body.append("Thought: ", style="bold cyan")
+            body.append(step.thought + "\n")
+        if step.call is not None:
+            body.append("Action: ", style="bold magenta")
+            body.append(step.call.name + "\n")
+            body.append("Action Input: ", style="bold magenta")
+            body.append(json.dumps(step.call.arguments, ensure_ascii=False) + "\n")
+        if step.parse_error:
+            body.append("Not understood: ", style="bold red")
+            body.append(step.raw.strip()[:500] + "\n", style="dim")
+            body.append("Feedback: ", style="bold yellow")
+            body.append(step.parse_error + "\n")
+        elif step.observation is not None:
+            style = "green" if step.tool_ok else "red"
+            body.append("Observation: ", style=f"bold {style}")
+            body.append(step.observation + "\n")
+        if step.final_answer is not None:
+            body.append("Final Answer: ", style="bold green")
+            body.append(step.final_answer + "\n")
+        parts.append(Panel(body.rstrip() or Text("(empty reply)"), title=f"turn {number}", title_align="left"))
+    usage = trajectory.usage
+    parts.append(
+        Text(
+            f"{trajectory.stop_reason} · {len(trajectory.calls)} tool call(s) · "
+            f"{usage.calls} model call(s) · {usage.prompt_tokens} prompt + "
+            f"{usage.completion_tokens} completion tokens · {trajectory.seconds:.1f}s · "
+            f"{trajectory.model} ({trajectory.protocol})",
+            style="dim",
+        )
+    )
+    return Group(*parts)
+
+
+def tools_table(tools: list[Tool]) -> Table:
+    table = Table("tool", "parameters", "description", show_lines=True)
+    for tool in tools:
+        required = set(tool.parameters.get("required", []))
+        params = ", ".join(
+            name + ("" if name in required else "?") for name in tool.parameters["properties"]
+        )
+        table.add_row(tool.name, params, tool.description)
+    return table
+
+
+def print_error(console: Console, message: str) -> None:
+    console.print(Text.assemble(("error: ", "bold red"), message), highlight=False)

@@ -1,0 +1,59 @@
+"""One chat interface for every backend.
+
+Messages use the OpenAI chat layout (`role`, `content`, assistant `tool_calls`, `tool`
+messages with `tool_call_id`), so the agent speaks one language and each backend adapts it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Message = dict[str, Any]
+
+
+@dataclass
+class ToolCall:
+    """A call the model asked for. `arguments` is the decoded JSON object, or the raw text
+    when the model's arguments were not valid JSON (the agent reports that back)."""
+
+    name: str
+    arguments: dict[str, Any] | str
+    id: str = ""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.calls += other.calls
+
+
+@dataclass
+class ChatResponse:
+    text: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str | None = None
+
+
+class ChatModel(Protocol):
+    """What the agent needs from a model. Implementations must be safe to await concurrently."""
+
+    name: str
+
+    async def chat(
+        self,
+        messages: list[Message],
+        *,
+        tools: list[dict[str, Any]] | None = None,
+        stop: list[str] | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        seed: int | None = None,
+    ) -> ChatResponse: ...

@@ -1,0 +1,95 @@
+"""GGUF models in process, through llama-cpp-python.
+
+One model object serves one request at a time (a lock); llama.cpp keeps the KV cache of the
+previous prompt, so a conversation that grows turn by turn only evaluates its new tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from ste.errors import ModelError
+from ste.models.base import ChatResponse, Message, Usage
+from ste.models.tool_text import tool_calls_from_text, tool_turns_as_text
+
+DEFAULT_CONTEXT = 8192
+
+
+class LocalModel:
+    def __init__(self, path: Path, *, name: str | None = None, n_ctx: int = DEFAULT_CONTEXT) -> None:
+        self.path = Path(path)
+        self.name = name or self.path.stem
+        self.n_ctx = n_ctx
+        self._llm: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise ModelError(
+                    "local GGUF models need llama-cpp-python: pip install llama-cpp-python"
+                ) from None
+            try:
+                self._llm = Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=os.cpu_count() or 2,
+                    verbose=False,
+                )
+            except ValueError as error:
+                raise ModelError(f"{self.path}: llama.cpp cannot load it ({error})") from None
+        return self._llm
+
+    def _complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            llm = self._load()
+            try:
+                return llm.create_chat_completion(**request)
+            except ValueError as error:
+                if "context window" in str(error):
+                    raise ModelError(
+                        f"{self.name}: the conversation no longer fits the {self.n_ctx}-token "
+                        "context window"
+                    ) from None
+                raise
+
+    async def chat(
+        self,
+        messages: list[Message],
+        *,
+        tools: list[dict[str, Any]] | None = None,
+        stop: list[str] | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        seed: int | None = None,
+    ) -> ChatResponse:
+        request: dict[str, Any] = {
+            "messages": tool_turns_as_text(messages),
+            "temperature": temperature,
+            "max_tokens": max_tokens,
+            "stop": stop or [],
+        }
+        if tools:
+            request["tools"] = tools
+        if seed is not None:
+            request["seed"] = seed
+        completion = await asyncio.to_thread(self._complete, request)
+        choice = completion["choices"][0]
+        text = choice["message"].get("content") or ""
+        usage = completion.get("usage") or {}
+        return ChatResponse(
+            text=text,
+            tool_calls=tool_calls_from_text(text) if tools else [],
+            usage=Usage(
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                completion_tokens=usage.get("completion_tokens", 0),
+                calls=1,
+            ),
+            finish_reason=choice.get("finish_reason"),
+        )

@@ -1,0 +1,34 @@
+"""`--model` specs: a registry name, a path to a .gguf file, or `openai:MODEL`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ste.errors import ModelError
+from ste.models.base import ChatModel
+from ste.models.registry import REGISTRY, model_path
+
+
+def load_model(spec: str, *, base_url: str | None = None) -> ChatModel:
+    """Resolve a model spec without loading weights yet (that happens on the first call)."""
+    if spec.startswith("openai:"):
+        from ste.models.openai_endpoint import OpenAIEndpointModel
+
+        name = spec.removeprefix("openai:")
+        if not name:
+            raise ModelError("--model openai:MODEL needs a model name after 'openai:'")
+        return OpenAIEndpointModel(name, base_url=base_url)
+
+    from ste.models.local import LocalModel
+
+    if spec in REGISTRY:
+        return LocalModel(model_path(spec), name=spec)
+    path = Path(spec).expanduser()
+    if path.suffix == ".gguf":
+        if not path.is_file():
+            raise ModelError(f"{path}: no such GGUF file")
+        return LocalModel(path)
+    raise ModelError(
+        f"unknown model '{spec}'; use a registry name ({', '.join(REGISTRY)}), a path to a "
+        ".gguf file, or openai:MODEL for an OpenAI-compatible endpoint (see `ste models`)"
+    )

@@ -1,0 +1,21 @@
+"""Tools: the `Tool` type, its sources, and safe execution."""
+
+from ste.tools.execute import ToolResult, execute
+from ste.tools.python_source import BUNDLED_TOOLBOX, load_python_tools, tool_from_function
+from ste.tools.tool import Tool
+
+
+def load_tools(source: str | None = None) -> list[Tool]:
+    """Tools from a source spec; today a .py file, a benchmark folder or a module name."""
+    return load_python_tools(source)
+
+
+__all__ = [
+    "BUNDLED_TOOLBOX",
+    "Tool",
+    "ToolResult",
+    "execute",
+    "load_python_tools",
+    "load_tools",
+    "tool_from_function",
+]

@@ -1,0 +1,159 @@
+"""Run a tool call safely: validate, call with a timeout, serialise, truncate.
+
+Whatever the model asks for and whatever the tool does, `execute` returns a `ToolResult`
+whose `observation` is the text shown to the model. It never raises and never waits longer
+than the timeout: sync tools run on a daemon thread, so even a tool that never returns
+cannot hang the caller or stop the process from exiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import jsonschema
+
+from ste.tools.tool import Tool
+
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_MAX_CHARS = 2048  # the paper truncates observations at 2048 characters
+
+ErrorKind = Literal["invalid_arguments", "tool_error", "timeout", "unserialisable"]
+
+
+@dataclass
+class ToolResult:
+    """What happened when a tool was called. `value` is the raw return value when ok."""
+
+    observation: str
+    ok: bool
+    error_kind: ErrorKind | None = None
+    value: Any = None
+    truncated: bool = False
+    seconds: float = 0.0
+
+
+def validation_errors(tool: Tool, arguments: Any) -> list[str]:
+    """Every way `arguments` violates the tool's schema, as readable sentences."""
+    if not isinstance(arguments, dict):
+        return [f"arguments must be a JSON object, got {type(arguments).__name__}"]
+    validator = jsonschema.Draft202012Validator(tool.parameters)
+    messages = []
+    for error in sorted(validator.iter_errors(arguments), key=lambda e: list(e.path)):
+        where = "/".join(str(p) for p in error.path)
+        messages.append(f"'{where}': {error.message}" if where else error.message)
+    return messages
+
+
+def coerce_integers(schema: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """Turn 3.0 into 3 where the schema asks for an integer (JSON does not tell them apart)."""
+    properties = schema.get("properties", {})
+    out = dict(arguments)
+    for name, value in arguments.items():
+        prop = properties.get(name, {})
+        types = prop.get("type")
+        wants_int = types == "integer" or (isinstance(types, list) and "integer" in types)
+        if wants_int and isinstance(value, float) and value.is_integer():
+            out[name] = int(value)
+    return out
+
+
+def serialise(value: Any) -> str:
+    """A tool result as the text the model reads: strings as they are, the rest as JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def truncate(text: str, max_chars: int) -> tuple[str, bool]:
+    if max_chars <= 0 or len(text) <= max_chars:
+        return text, False
+    hidden = len(text) - max_chars
+    return f"{text[:max_chars]}... [truncated: {hidden} more characters]", True
+
+
+def describe_exception(error: BaseException) -> str:
+    """A ValueError's text verbatim (tools use it as their error body); others get their type."""
+    if isinstance(error, ValueError) and str(error):
+        return f"Error: {error}"
+    text = str(error) or "(no message)"
+    return f"Error: {type(error).__name__}: {text}"
+
+
+async def _call_sync_on_daemon_thread(function: Any, arguments: dict[str, Any]) -> Any:
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(setter: Any, payload: Any) -> None:
+        if not future.done():
+            setter(payload)
+
+    def target() -> None:
+        try:
+            value = function(**arguments)
+        except BaseException as error:  # noqa: BLE001 - every failure becomes an observation
+            if not isinstance(error, Exception):  # SystemExit & co. must not leave the thread
+                error = RuntimeError(f"the tool raised {type(error).__name__}: {error}")
+            loop.call_soon_threadsafe(settle, future.set_exception, error)
+        else:
+            loop.call_soon_threadsafe(settle, future.set_result, value)
+
+    threading.Thread(target=target, name="ste-tool", daemon=True).start()
+    return await future
+
+
+async def execute(
+    tool: Tool,
+    arguments: Any,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> ToolResult:
+    """Validate `arguments` against the tool's schema, call it, and describe the outcome."""
+    started = time.perf_counter()
+
+    def result(observation: str, **kwargs: Any) -> ToolResult:
+        text, truncated = truncate(observation, max_chars)
+        return ToolResult(
+            text, truncated=truncated, seconds=time.perf_counter() - started, **kwargs
+        )
+
+    problems = validation_errors(tool, arguments)
+    if problems:
+        listed = "; ".join(problems)
+        return result(
+            f"Error: invalid arguments for {tool.name}: {listed}",
+            ok=False,
+            error_kind="invalid_arguments",
+        )
+    arguments = coerce_integers(tool.parameters, arguments)
+
+    try:
+        if inspect.iscoroutinefunction(tool.function):
+            call = tool.function(**arguments)
+        else:
+            call = _call_sync_on_daemon_thread(tool.function, arguments)
+        value = await asyncio.wait_for(call, timeout=timeout)
+    except TimeoutError:
+        return result(
+            f"Error: {tool.name} did not answer within {timeout:g} seconds",
+            ok=False,
+            error_kind="timeout",
+        )
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - a tool never crashes the caller
+        return result(describe_exception(error), ok=False, error_kind="tool_error")
+
+    try:
+        text = serialise(value)
+    except (TypeError, ValueError) as error:
+        return result(
+            f"Error: {tool.name} returned a value that is not JSON-serialisable: {error}",
+            ok=False,
+            error_kind="unserialisable",
+        )
+    return result(text, ok=True, value=value)

@@ -1,0 +1,32 @@
+"""The one tool type every source (Python, later OpenAPI and MCP) produces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A callable the model can use: a name, what it does, and the JSON Schema of its arguments.
+
+    `function` is called with the validated arguments as keyword arguments; it may be a plain
+    function or a coroutine function.
+    """
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+    function: Callable[..., Any]
+
+    def openai_spec(self) -> dict[str, Any]:
+        """The tool in the OpenAI `tools=[...]` layout (also understood by chat templates)."""
+        return {
+            "type": "function",
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": self.parameters,
+            },
+        }

@@ -1,0 +1,33 @@
+"""A scripted model for unit tests: replays canned replies and records every request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ste.models.base import ChatResponse, Message, ToolCall, Usage
+
+Reply = str | ChatResponse | Callable[[list[Message]], str | ChatResponse]
+
+
+class ScriptedModel:
+    def __init__(self, replies: list[Reply], name: str = "scripted") -> None:
+        self.name = name
+        self.replies = list(replies)
+        self.requests: list[dict[str, Any]] = []
+
+    async def chat(self, messages: list[Message], **options: Any) -> ChatResponse:
+        self.requests.append({"messages": [dict(m) for m in messages], **options})
+        if not self.replies:
+            raise AssertionError("the scripted model ran out of replies")
+        reply = self.replies.pop(0)
+        if callable(reply):
+            reply = reply(messages)
+        if isinstance(reply, str):
+            reply = ChatResponse(text=reply)
+        reply.usage = Usage(prompt_tokens=10, completion_tokens=5, calls=1)
+        return reply
+
+
+def call(name: str, arguments: dict[str, Any] | str, call_id: str = "") -> ChatResponse:
+    return ChatResponse(tool_calls=[ToolCall(name=name, arguments=arguments, id=call_id)])

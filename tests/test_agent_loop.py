@@ -1,0 +1,107 @@
+import pytest
+from scripted import ScriptedModel, call
+
+from ste.agent import run_agent
+from ste.models.base import ChatResponse
+from ste.tools import load_tools
+
+
+@pytest.fixture
+def tools(toolboxes):
+    return load_tools(str(toolboxes / "sample.py"))
+
+
+async def test_react_call_then_final_answer(tools):
+    model = ScriptedModel([
+        'Thought: convert\nAction: convert\nAction Input: {"value": 10, "unit": "km"}',
+        "Thought: I now know the final answer\nFinal Answer: 6.21 miles",
+    ])
+    trajectory = await run_agent(model, tools, "10 km in miles?")
+    assert trajectory.stop_reason == "final_answer"
+    assert trajectory.final_answer == "6.21 miles"
+    first, second = trajectory.steps
+    assert first.call.name == "convert" and first.tool_ok
+    assert first.observation == '{"result": 6.21, "unit": "mi"}'
+    # the observation came back as a plain user turn, and the system prompt lists the tools
+    sent = model.requests[1]["messages"]
+    assert sent[-1] == {"role": "user", "content": 'Observation: {"result": 6.21, "unit": "mi"}'}
+    assert "API_name: convert" in sent[0]["content"]
+    assert "User Query: 10 km in miles?" in sent[1]["content"]
+    assert model.requests[0]["stop"] == ["\nObservation:", "Observation:"]
+    assert trajectory.usage.calls == 2 and trajectory.usage.prompt_tokens == 20
+
+
+async def test_malformed_reply_gets_feedback_and_the_model_recovers(tools):
+    model = ScriptedModel([
+        "Action: convertor\nAction Input: {}",
+        'Action: convert\nAction Input: {"value": -3, "unit": "km"}',
+        'Action: convert\nAction Input: {"value": 3, "unit": "km"}',
+        "Final Answer: 1.86",
+    ])
+    trajectory = await run_agent(model, tools, "3 km?", max_turns=4)
+    parse_error, tool_error, good, final = trajectory.steps
+    assert "'convertor' is not a valid tool" in parse_error.parse_error
+    assert model.requests[1]["messages"][-1]["content"].startswith("Observation: 'convertor'")
+    assert tool_error.tool_ok is False and tool_error.observation.startswith("Error: value must be")
+    assert good.tool_ok
+    assert trajectory.final_answer == "1.86"
+
+
+async def test_max_turns_stops_the_loop(tools):
+    model = ScriptedModel(["no format"] * 5)
+    trajectory = await run_agent(model, tools, "q", max_turns=3)
+    assert trajectory.stop_reason == "max_turns"
+    assert len(trajectory.steps) == 3 and trajectory.final_answer is None
+    assert len(model.replies) == 2
+
+
+async def test_stop_at_first_call_does_not_execute(tools):
+    model = ScriptedModel(['Action: explode\nAction Input: {"kind": "exit"}'])
+    trajectory = await run_agent(model, tools, "q", stop_at_first_call=True)
+    assert trajectory.stop_reason == "first_call"
+    assert trajectory.first_call.name == "explode"
+    assert trajectory.steps[0].observation is None
+
+
+async def test_no_execution_ablation_records_the_call(tools):
+    model = ScriptedModel(['Action: convert\nAction Input: {"value": 1, "unit": "km"}', "Final Answer: ok"])
+    trajectory = await run_agent(model, tools, "q", execute_tools=False)
+    assert trajectory.steps[0].observation == "The call was recorded."
+
+
+async def test_native_protocol_round_trip(tools):
+    model = ScriptedModel([
+        call("convert", {"value": 10, "unit": "km"}, call_id="c1"),
+        ChatResponse(text="It is 6.21 miles."),
+    ])
+    trajectory = await run_agent(model, tools, "10 km in miles?", protocol="native")
+    assert trajectory.final_answer == "It is 6.21 miles."
+    first = model.requests[0]
+    assert [t["function"]["name"] for t in first["tools"]][:2] == ["convert", "tag"]
+    assert first["messages"][-1] == {"role": "user", "content": "10 km in miles?"}
+    second = model.requests[1]["messages"]
+    assert second[-2]["tool_calls"][0]["function"] == {
+        "name": "convert", "arguments": '{"value": 10, "unit": "km"}'
+    }
+    assert second[-1] == {"role": "tool", "tool_call_id": "c1", "content": '{"result": 6.21, "unit": "mi"}'}
+
+
+async def test_native_bad_calls_are_answered_per_call(tools):
+    model = ScriptedModel([
+        ChatResponse(tool_calls=[
+            call("nope", {}, "a").tool_calls[0],
+            call("convert", "{not json", "b").tool_calls[0],
+        ]),
+        ChatResponse(text="sorry"),
+    ])
+    trajectory = await run_agent(model, tools, "q", protocol="native")
+    assert "'nope' is not a valid tool" in trajectory.steps[0].parse_error
+    assert "not one JSON object" in trajectory.steps[1].parse_error
+    replies = model.requests[1]["messages"][-2:]
+    assert [m["tool_call_id"] for m in replies] == ["a", "b"]
+
+
+async def test_native_empty_reply_is_corrected(tools):
+    model = ScriptedModel([ChatResponse(text=""), ChatResponse(text="done")])
+    trajectory = await run_agent(model, tools, "q", protocol="native")
+    assert trajectory.steps[0].parse_error and trajectory.final_answer == "done"

@@ -1,0 +1,148 @@
+import asyncio
+import time
+
+import pytest
+
+from ste.errors import ToolboxError
+from ste.tools import BUNDLED_TOOLBOX, execute, load_tools
+
+
+@pytest.fixture
+def sample(toolboxes):
+    return {t.name: t for t in load_tools(str(toolboxes / "sample.py"))}
+
+
+def test_public_functions_defined_in_the_module_become_tools_in_order(sample):
+    assert list(sample) == ["convert", "tag", "slow", "block", "explode", "big"]
+
+
+def test_description_is_the_first_paragraph(sample):
+    assert sample["convert"].description == "Convert a distance between kilometres and miles."
+
+
+def test_schema_from_hints_defaults_and_args_section(sample):
+    convert = sample["convert"].parameters
+    assert convert["required"] == ["value", "unit"]
+    assert convert["properties"]["value"] == {
+        "type": "number", "description": "The distance to convert."
+    }
+    assert convert["properties"]["unit"]["enum"] == ["km", "mi"]
+    assert convert["properties"]["unit"]["type"] == "string"
+    assert convert["properties"]["precision"]["default"] == 2
+    assert convert["additionalProperties"] is False
+
+    tag = sample["tag"].parameters["properties"]
+    assert sample["tag"].parameters["required"] == ["items"]
+    assert tag["items"]["type"] == "array"
+    assert tag["items"]["items"] == {"type": "integer"}
+    assert tag["label"]["type"] == ["string", "null"]
+    assert tag["meta"]["type"] == ["object", "null"]
+    assert tag["meta"]["additionalProperties"] == {"type": "string"}
+    assert tag["flag"] == {"type": "boolean", "description": "Whether to flag them.", "default": False}
+
+
+def test_dev_benchmark_toolbox_loads_when_present():
+    from pathlib import Path
+
+    dev = Path(__file__).parents[2] / "shared" / "bench" / "dev" / "toolbox.py"
+    if not dev.exists():  # shared/ lives beside the checkout, not in a user's clone
+        pytest.skip("shared/bench/dev is not beside this checkout")
+    tools = {t.name: t for t in load_tools(str(dev))}
+    assert len(tools) == 12
+    assert tools["date_calc"].parameters["properties"]["days"]["type"] == ["integer", "null"]
+
+
+def test_bundled_toolbox_is_the_default():
+    tools = load_tools(None)
+    assert len(tools) >= 8
+    assert load_tools(str(BUNDLED_TOOLBOX))[0].name == tools[0].name
+
+
+def test_syntax_error_is_one_clear_error(toolboxes):
+    with pytest.raises(ToolboxError, match=r"syntax_error\.py:1: syntax error"):
+        load_tools(str(toolboxes / "syntax_error.py"))
+
+
+def test_missing_type_hint_names_the_parameter(toolboxes):
+    with pytest.raises(ToolboxError, match=r"function untyped: parameter 'x' has no type hint"):
+        load_tools(str(toolboxes / "untyped.py"))
+
+
+def test_no_public_functions(toolboxes):
+    with pytest.raises(ToolboxError, match="defines no public functions"):
+        load_tools(str(toolboxes / "empty.py"))
+
+
+def test_missing_file_and_unknown_module(tmp_path):
+    with pytest.raises(ToolboxError, match="no such toolbox file"):
+        load_tools(str(tmp_path / "nope.py"))
+    with pytest.raises(ToolboxError, match="neither a Python file nor an importable module"):
+        load_tools("no_such_module_xyz")
+
+
+def test_importable_module_works():
+    tools = load_tools("ste.tools.bundled.toolbox")
+    assert len(tools) >= 8
+
+
+async def test_valid_call_returns_json_text(sample):
+    result = await execute(sample["convert"], {"value": 10, "unit": "km"})
+    assert result.ok
+    assert result.value == {"result": 6.21, "unit": "mi"}
+    assert result.observation == '{"result": 6.21, "unit": "mi"}'
+
+
+async def test_schema_violations_are_observations_not_calls(sample):
+    result = await execute(sample["convert"], {"value": "ten", "unit": "yards", "extra": 1})
+    assert not result.ok and result.error_kind == "invalid_arguments"
+    assert "'value': 'ten' is not of type 'number'" in result.observation
+    assert "'unit': 'yards' is not one of ['km', 'mi']" in result.observation
+    assert "'extra' was unexpected" in result.observation
+    missing = await execute(sample["convert"], {"value": 1})
+    assert "'unit' is a required property" in missing.observation
+    not_object = await execute(sample["convert"], ["km"])
+    assert "arguments must be a JSON object" in not_object.observation
+
+
+async def test_integral_floats_reach_integer_parameters_as_int(sample):
+    result = await execute(sample["convert"], {"value": 10, "unit": "km", "precision": 1.0})
+    assert result.value == {"result": 6.2, "unit": "mi"}
+
+
+async def test_value_error_text_is_returned_verbatim(sample):
+    result = await execute(sample["convert"], {"value": -1, "unit": "km"})
+    assert result.error_kind == "tool_error"
+    assert result.observation == "Error: value must be >= 0, got a negative distance"
+
+
+async def test_other_exceptions_and_exit_become_observations(sample):
+    key = await execute(sample["explode"], {"kind": "key"})
+    assert key.observation == "Error: KeyError: 'missing'"
+    exiting = await execute(sample["explode"], {"kind": "exit"})
+    assert not exiting.ok and "SystemExit" in exiting.observation
+    unserialisable = await execute(sample["explode"], {"kind": "object"})
+    assert unserialisable.error_kind == "unserialisable"
+
+
+async def test_timeouts_for_async_and_blocking_tools(sample):
+    started = time.perf_counter()
+    slow = await execute(sample["slow"], {"seconds": 5}, timeout=0.2)
+    blocking = await execute(sample["block"], {"seconds": 5}, timeout=0.2)
+    assert slow.error_kind == "timeout" and blocking.error_kind == "timeout"
+    assert "did not answer within 0.2 seconds" in blocking.observation
+    assert time.perf_counter() - started < 2
+
+
+async def test_concurrent_blocking_calls_run_in_parallel(sample):
+    started = time.perf_counter()
+    results = await asyncio.gather(*[execute(sample["block"], {"seconds": 0.3}) for _ in range(5)])
+    assert all(r.ok for r in results)
+    assert time.perf_counter() - started < 1.2
+
+
+async def test_long_results_are_truncated_with_a_marker(sample):
+    result = await execute(sample["big"], {"n": 5000}, max_chars=100)
+    assert result.truncated
+    assert result.observation == "x" * 100 + "... [truncated: 4900 more characters]"
+    short = await execute(sample["big"], {"n": 50}, max_chars=100)
+    assert not short.truncated and short.observation == "x" * 50

@@ -1,0 +1,5 @@
+"""Nothing public."""
+
+
+def _private() -> None:
+    """Hidden."""

@@ -1,0 +1,3 @@
+def broken(x: int) -> int
+    """No colon."""
+    return x

@@ -1,0 +1,8 @@
+def untyped(x, y: int) -> int:
+    """Adds.
+
+    Args:
+        x: a
+        y: b
+    """
+    return x + y
