@@ -1,6 +1,6 @@
 import pytest
-from scripted import ScriptedModel, call
 
+from scripted import ScriptedModel, call
 from ste.agent import run_agent
 from ste.models.base import ChatResponse
 from ste.tools import load_tools
@@ -12,10 +12,12 @@ def tools(toolboxes):
 
 
 async def test_react_call_then_final_answer(tools):
-    model = ScriptedModel([
-        'Thought: convert\nAction: convert\nAction Input: {"value": 10, "unit": "km"}',
-        "Thought: I now know the final answer\nFinal Answer: 6.21 miles",
-    ])
+    model = ScriptedModel(
+        [
+            'Thought: convert\nAction: convert\nAction Input: {"value": 10, "unit": "km"}',
+            "Thought: I now know the final answer\nFinal Answer: 6.21 miles",
+        ]
+    )
     trajectory = await run_agent(model, tools, "10 km in miles?")
     assert trajectory.stop_reason == "final_answer"
     assert trajectory.final_answer == "6.21 miles"
@@ -32,12 +34,14 @@ async def test_react_call_then_final_answer(tools):
 
 
 async def test_malformed_reply_gets_feedback_and_the_model_recovers(tools):
-    model = ScriptedModel([
-        "Action: convertor\nAction Input: {}",
-        'Action: convert\nAction Input: {"value": -3, "unit": "km"}',
-        'Action: convert\nAction Input: {"value": 3, "unit": "km"}',
-        "Final Answer: 1.86",
-    ])
+    model = ScriptedModel(
+        [
+            "Action: convertor\nAction Input: {}",
+            'Action: convert\nAction Input: {"value": -3, "unit": "km"}',
+            'Action: convert\nAction Input: {"value": 3, "unit": "km"}',
+            "Final Answer: 1.86",
+        ]
+    )
     trajectory = await run_agent(model, tools, "3 km?", max_turns=4)
     parse_error, tool_error, good, final = trajectory.steps
     assert "'convertor' is not a valid tool" in parse_error.parse_error
@@ -64,16 +68,20 @@ async def test_stop_at_first_call_does_not_execute(tools):
 
 
 async def test_no_execution_ablation_records_the_call(tools):
-    model = ScriptedModel(['Action: convert\nAction Input: {"value": 1, "unit": "km"}', "Final Answer: ok"])
+    model = ScriptedModel(
+        ['Action: convert\nAction Input: {"value": 1, "unit": "km"}', "Final Answer: ok"]
+    )
     trajectory = await run_agent(model, tools, "q", execute_tools=False)
     assert trajectory.steps[0].observation == "The call was recorded."
 
 
 async def test_native_protocol_round_trip(tools):
-    model = ScriptedModel([
-        call("convert", {"value": 10, "unit": "km"}, call_id="c1"),
-        ChatResponse(text="It is 6.21 miles."),
-    ])
+    model = ScriptedModel(
+        [
+            call("convert", {"value": 10, "unit": "km"}, call_id="c1"),
+            ChatResponse(text="It is 6.21 miles."),
+        ]
+    )
     trajectory = await run_agent(model, tools, "10 km in miles?", protocol="native")
     assert trajectory.final_answer == "It is 6.21 miles."
     first = model.requests[0]
@@ -81,20 +89,29 @@ async def test_native_protocol_round_trip(tools):
     assert first["messages"][-1] == {"role": "user", "content": "10 km in miles?"}
     second = model.requests[1]["messages"]
     assert second[-2]["tool_calls"][0]["function"] == {
-        "name": "convert", "arguments": '{"value": 10, "unit": "km"}'
+        "name": "convert",
+        "arguments": '{"value": 10, "unit": "km"}',
     }
-    assert second[-1] == {"role": "tool", "tool_call_id": "c1", "content": '{"result": 6.21, "unit": "mi"}'}
+    assert second[-1] == {
+        "role": "tool",
+        "tool_call_id": "c1",
+        "content": '{"result": 6.21, "unit": "mi"}',
+    }
 
 
 async def test_native_bad_calls_are_answered_per_call(tools):
-    model = ScriptedModel([
-        ChatResponse(tool_calls=[
-            call("nope", {}, "a").tool_calls[0],
-            call("convert", "{not json", "b").tool_calls[0],
-        ]),
-        ChatResponse(text="sorry"),
-    ])
-    trajectory = await run_agent(model, tools, "q", protocol="native")
+    model = ScriptedModel(
+        [
+            ChatResponse(
+                tool_calls=[
+                    call("nope", {}, "a").tool_calls[0],
+                    call("convert", "{not json", "b").tool_calls[0],
+                ]
+            ),
+            ChatResponse(text="sorry"),
+        ]
+    )
+    trajectory = await run_agent(model, tools, "q", protocol="native", require_call=False)
     assert "'nope' is not a valid tool" in trajectory.steps[0].parse_error
     assert "not one JSON object" in trajectory.steps[1].parse_error
     replies = model.requests[1]["messages"][-2:]
@@ -103,5 +120,26 @@ async def test_native_bad_calls_are_answered_per_call(tools):
 
 async def test_native_empty_reply_is_corrected(tools):
     model = ScriptedModel([ChatResponse(text=""), ChatResponse(text="done")])
-    trajectory = await run_agent(model, tools, "q", protocol="native")
+    trajectory = await run_agent(model, tools, "q", protocol="native", require_call=False)
     assert trajectory.steps[0].parse_error and trajectory.final_answer == "done"
+
+
+async def test_a_final_answer_before_any_call_is_sent_back(tools):
+    model = ScriptedModel(
+        [
+            "Thought: I know this\nFinal Answer: 6 miles",
+            'Action: convert\nAction Input: {"value": 10, "unit": "km"}',
+            "Final Answer: 6.21 miles",
+        ]
+    )
+    trajectory = await run_agent(model, tools, "10 km in miles?")
+    assert "without calling a tool" in trajectory.steps[0].parse_error
+    assert model.requests[1]["messages"][-1]["content"].startswith(
+        "Observation: You gave a Final Answer without calling a tool."
+    )
+    assert trajectory.final_answer == "6.21 miles"
+
+    direct = await run_agent(
+        ScriptedModel(["Final Answer: hi"]), tools, "hello", require_call=False
+    )
+    assert direct.final_answer == "hi" and direct.stop_reason == "final_answer"

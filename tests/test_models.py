@@ -24,7 +24,9 @@ def test_tool_calls_from_text(text):
     assert parsed.name == "f" and parsed.arguments == {"x": 1}
 
 
-@pytest.mark.parametrize("text", ["The answer is 4.", '{"x": 1}', "```python\nprint(1)\n```", "{broken"])
+@pytest.mark.parametrize(
+    "text", ["The answer is 4.", '{"x": 1}', "```python\nprint(1)\n```", "{broken"]
+)
 def test_plain_answers_are_not_calls(text):
     assert tool_calls_from_text(text) == []
 
@@ -32,8 +34,13 @@ def test_plain_answers_are_not_calls(text):
 def test_tool_turns_become_user_turns_for_local_models():
     messages = [
         {"role": "user", "content": "q"},
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": "a", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {"id": "a", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}}
+            ],
+        },
         {"role": "tool", "tool_call_id": "a", "content": "42"},
     ]
     adapted = tool_turns_as_text(messages)
@@ -71,7 +78,8 @@ def _fake_parts(tmp_path, monkeypatch, chunks, sha):
     entry = RegistryModel("fake", "Fake", tuple(packages), "1.0", sha, "fake.gguf", "tiny")
     monkeypatch.setitem(REGISTRY, "fake", entry)
     monkeypatch.setattr(
-        registry_module, "_package_dir",
+        registry_module,
+        "_package_dir",
         lambda name: tmp_path / "site" / name if (tmp_path / "site" / name).exists() else None,
     )
     monkeypatch.setenv("STE_CACHE_DIR", str(tmp_path / "cache"))

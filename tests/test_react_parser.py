@@ -35,9 +35,9 @@ def test_well_formed_actions(text):
 
 
 def test_thought_is_kept():
-    parsed = parse('Thought: I should convert.\nAction: convert_units\nAction Input: {}')
+    parsed = parse("Thought: I should convert.\nAction: convert_units\nAction Input: {}")
     assert parsed.thought == "I should convert."
-    unlabelled = parse('I will convert it.\nAction: convert_units\nAction Input: {}')
+    unlabelled = parse("I will convert it.\nAction: convert_units\nAction Input: {}")
     assert unlabelled.thought == "I will convert it."
 
 
@@ -62,21 +62,28 @@ def test_final_answer():
         ("Action: convert_units", "no 'Action Input:' line"),
         ("Thought: x\nAction: convert_units\nThought: hmm", "no 'Action Input:' line"),
         ('Action Input: {"value": 1}', "no 'Action:' line"),
-        ('Action: convert_units\nAction Input: {"value": 1}\nAction: date_calc\nAction Input: {}',
-         "more than one Action"),
-        ('Action: convert_units\nAction: date_calc\nAction Input: {}', "more than one Action"),
-        ('Action: convert_units\nAction Input: {"value": 1}\nFinal Answer: 3', "both an Action and a Final Answer"),
-        ('Final Answer: 3\nAction: convert_units\nAction Input: {"value": 1}', "both a Final Answer and an Action"),
-        ('Action: convert\nAction Input: {"value": 1}', "'convert' is not a valid tool. Did you mean convert_units?"),
-        ('Action: weather\nAction Input: {"city": "Paris"}', "The Action must be exactly one of: convert_units, date_calc, get_time"),
+        ("Action: convert_units\nAction: date_calc\nAction Input: {}", "more than one Action"),
+        (
+            'Final Answer: 3\nAction: convert_units\nAction Input: {"value": 1}',
+            "both an Action and a Final Answer",
+        ),
+        (
+            'Action: convert\nAction Input: {"value": 1}',
+            "'convert' is not a valid tool. Did you mean convert_units?",
+        ),
+        (
+            'Action: weather\nAction Input: {"city": "Paris"}',
+            "The Action must be exactly one of: convert_units, date_calc, get_time",
+        ),
         ("Action: \nAction Input: {}", "'(empty)' is not a valid tool"),
         ("Action: convert_units\nAction Input: value=10, unit=km", "must be one JSON object"),
         ("Action: convert_units\nAction Input: {'value': 10}", "not valid JSON"),
         ("Action: convert_units\nAction Input: {'value': 10}", "double quotes"),
         ('Action: convert_units\nAction Input: {"value": 10,', "not valid JSON"),
-        ('Action: convert_units\nAction Input: [1, 2]', "must be one JSON object"),
+        ("Action: convert_units\nAction Input: [1, 2]", "must be one JSON object"),
         ("Action: convert_units\nAction Input:", "must be one JSON object"),
-        ('Action Input: {"value": 1}\nAction: convert_units', "Write 'Action:' first"),
+        ('Action Input: {"value": 1}\nAction: convert_units', "no 'Action:' line"),
+        ("Action Input: value=1\nAction: convert_units", "Write 'Action:' first"),
         ("Final Answer:", "Final Answer is empty"),
         ('Action: convert_units\nAction Input: {"value": __import__("os")}', "not valid JSON"),
     ],

@@ -24,7 +24,8 @@ def test_schema_from_hints_defaults_and_args_section(sample):
     convert = sample["convert"].parameters
     assert convert["required"] == ["value", "unit"]
     assert convert["properties"]["value"] == {
-        "type": "number", "description": "The distance to convert."
+        "type": "number",
+        "description": "The distance to convert.",
     }
     assert convert["properties"]["unit"]["enum"] == ["km", "mi"]
     assert convert["properties"]["unit"]["type"] == "string"
@@ -38,7 +39,11 @@ def test_schema_from_hints_defaults_and_args_section(sample):
     assert tag["label"]["type"] == ["string", "null"]
     assert tag["meta"]["type"] == ["object", "null"]
     assert tag["meta"]["additionalProperties"] == {"type": "string"}
-    assert tag["flag"] == {"type": "boolean", "description": "Whether to flag them.", "default": False}
+    assert tag["flag"] == {
+        "type": "boolean",
+        "description": "Whether to flag them.",
+        "default": False,
+    }
 
 
 def test_dev_benchmark_toolbox_loads_when_present():

@@ -32,7 +32,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 ModelOption = Annotated[
     str,
     typer.Option(
-        "--model", "-m",
+        "--model",
+        "-m",
         help="Registry name (see `ste models`), a path to a .gguf file, or openai:MODEL.",
     ),
 ]
@@ -83,11 +84,17 @@ def _load_model_with_progress(spec: str, base_url: str | None) -> Any:
 
     if spec in REGISTRY and is_installed(REGISTRY[spec]):
         with Progress(
-            TextColumn(f"assembling {spec}"), BarColumn(), DownloadColumn(),
-            console=errors, transient=True,
+            TextColumn(f"assembling {spec}"),
+            BarColumn(),
+            DownloadColumn(),
+            console=errors,
+            transient=True,
         ) as progress:
             task = progress.add_task("", total=None)
-            model_path(spec, progress=lambda done, total: progress.update(task, completed=done, total=total))
+            model_path(
+                spec,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
     return load_model(spec, base_url=base_url)
 
 
@@ -98,7 +105,8 @@ def run(
         list[str],
         typer.Argument(
             metavar="[TOOLS] QUERY",
-            help="Optional toolbox (a .py file, a folder with toolbox.py, or a module), then the query.",
+            help="Optional toolbox (a .py file, a folder with toolbox.py, or a module), "
+            "then the query.",
             show_default=False,
         ),
     ],
@@ -111,6 +119,9 @@ def run(
     seed: Annotated[int | None, typer.Option()] = None,
     tool_timeout: Annotated[float, typer.Option(help="Seconds per tool call.")] = 30.0,
     max_observation_chars: Annotated[int, typer.Option(help="Truncate tool results.")] = 2048,
+    allow_direct_answer: Annotated[
+        bool, typer.Option(help="Accept a final answer given before any tool call.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the trajectory as JSON.")] = False,
 ) -> None:
     """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
@@ -119,9 +130,7 @@ def run(
     from ste.tools import load_tools
 
     if len(arguments) > 2:
-        raise SteError(
-            f"expected [TOOLS] QUERY, got {len(arguments)} arguments; quote the query"
-        )
+        raise SteError(f"expected [TOOLS] QUERY, got {len(arguments)} arguments; quote the query")
     if protocol not in ("react", "native"):
         raise SteError(f"--protocol must be react or native, got {protocol!r}")
     toolbox, query = (None, arguments[0]) if len(arguments) == 1 else arguments
@@ -130,11 +139,17 @@ def run(
     with console.status(f"{chat_model.name} is working on the query…"):
         trajectory = asyncio.run(
             run_agent(
-                chat_model, tools, query,
+                chat_model,
+                tools,
+                query,
                 protocol=protocol,  # type: ignore[arg-type]
-                max_turns=max_turns, temperature=temperature, max_tokens=max_tokens,
-                seed=seed, tool_timeout=tool_timeout,
+                max_turns=max_turns,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                seed=seed,
+                tool_timeout=tool_timeout,
                 max_observation_chars=max_observation_chars,
+                require_call=not allow_direct_answer,
             )
         )
     if as_json:
@@ -166,7 +181,12 @@ def tools(
 @user_errors
 def models() -> None:
     """List the embedded models and whether each is installed."""
-    from ste.models.registry import DEFAULT_MODEL, REGISTRY, cached_path_if_verified, missing_packages
+    from ste.models.registry import (
+        DEFAULT_MODEL,
+        REGISTRY,
+        cached_path_if_verified,
+        missing_packages,
+    )
 
     table = Table("name", "model", "size, speed here", "installed", "install with")
     for entry in REGISTRY.values():

@@ -19,7 +19,7 @@ def trajectory_view(trajectory: Trajectory) -> Group:
     ]
     for number, step in enumerate(trajectory.steps, 1):
         body = Text()
-        if step.thought:
+        if step.thought and not step.parse_error:
             body.append("Thought: ", style="bold cyan")
             body.append(step.thought + "\n")
         if step.call is not None:
@@ -39,7 +39,10 @@ def trajectory_view(trajectory: Trajectory) -> Group:
         if step.final_answer is not None:
             body.append("Final Answer: ", style="bold green")
             body.append(step.final_answer + "\n")
-        parts.append(Panel(body.rstrip() or Text("(empty reply)"), title=f"turn {number}", title_align="left"))
+        body.rstrip()
+        parts.append(
+            Panel(body or Text("(empty reply)"), title=f"turn {number}", title_align="left")
+        )
     usage = trajectory.usage
     parts.append(
         Text(

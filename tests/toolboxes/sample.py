@@ -2,9 +2,8 @@
 
 import asyncio
 import time
-from typing import Literal, Optional
-
 from json import dumps  # imported, so not a tool
+from typing import Literal, Optional
 
 
 def convert(value: float, unit: Literal["km", "mi"], precision: int = 2) -> dict:
@@ -26,8 +25,12 @@ def convert(value: float, unit: Literal["km", "mi"], precision: int = 2) -> dict
     return {"result": round(value * factor, precision), "unit": "mi" if unit == "km" else "km"}
 
 
-def tag(items: list[int], label: Optional[str] = None, meta: dict[str, str] | None = None,
-        flag: bool = False) -> list:
+def tag(
+    items: list[int],
+    label: Optional[str] = None,
+    meta: dict[str, str] | None = None,
+    flag: bool = False,
+) -> list:
     """Label a list of numbers.
 
     Args:

@@ -7,6 +7,7 @@ from typing import Literal, Protocol
 
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
+from ste.agent.prompts import render
 from ste.agent.react import ReactProtocol
 from ste.agent.trajectory import CallRecord, Step, Trajectory
 from ste.models.base import ChatModel, ChatResponse, Message
@@ -26,7 +27,9 @@ class AgentProtocol(Protocol):
         self, model: ChatModel, messages: list[Message], tools: list[Tool], **generation: object
     ) -> tuple[ChatResponse, list[Parsed]]: ...
     def reply_message(self, response: ChatResponse, parsed: list[Parsed]) -> Message: ...
-    def observation_messages(self, parsed: list[Parsed], observations: list[str]) -> list[Message]: ...
+    def observation_messages(
+        self, parsed: list[Parsed], observations: list[str]
+    ) -> list[Message]: ...
 
 
 def get_protocol(name: str) -> AgentProtocol:
@@ -49,20 +52,27 @@ async def run_turns(
     max_observation_chars: int = DEFAULT_MAX_CHARS,
     stop_at_first_call: bool = False,
     execute_tools: bool = True,
+    require_call: bool = True,
 ) -> Trajectory:
     """Work on `query` whose turn is already the last of `messages`; append every turn to it.
 
     Taking the conversation from the caller lets exploration keep several trials in one
     conversation (short-term memory). With `execute_tools=False` the call is not run and the
-    model is told it was recorded (the paper's no-execution ablation).
+    model is told it was recorded (the paper's no-execution ablation). With `require_call`,
+    a final answer given before any tool call is answered with feedback asking for the call:
+    small models otherwise answer from memory, and a tool agent must ground its answer.
     """
     started = time.perf_counter()
     by_name = {t.name: t for t in tools}
     trajectory = Trajectory(query=query, model=model.name, protocol=protocol.name)
     for _turn in range(max_turns):
         response, parsed = await protocol.ask(
-            model, messages, tools,
-            temperature=temperature, max_tokens=max_tokens, seed=seed,
+            model,
+            messages,
+            tools,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            seed=seed,
         )
         trajectory.usage.prompt_tokens += response.usage.prompt_tokens
         trajectory.usage.completion_tokens += response.usage.completion_tokens
@@ -71,6 +81,13 @@ async def run_turns(
 
         observations: list[str] = []
         final: FinalAnswer | None = None
+        if require_call and not trajectory.calls:
+            parsed = [
+                ParseError(render(f"{protocol.name}_no_call"), p.thought)
+                if isinstance(p, FinalAnswer)
+                else p
+                for p in parsed
+            ]
         for meaning in parsed:
             step = Step(raw=response.text, thought=meaning.thought)
             if isinstance(meaning, FinalAnswer):
@@ -90,8 +107,10 @@ async def run_turns(
                     return trajectory
                 if execute_tools:
                     result = await execute(
-                        by_name[meaning.name], meaning.arguments,
-                        timeout=tool_timeout, max_chars=max_observation_chars,
+                        by_name[meaning.name],
+                        meaning.arguments,
+                        timeout=tool_timeout,
+                        max_chars=max_observation_chars,
                     )
                     step.observation = result.observation
                     step.tool_ok = result.ok
@@ -106,9 +125,11 @@ async def run_turns(
             trajectory.stop_reason = "final_answer"
             break
         if observations:
-            messages.extend(protocol.observation_messages(
-                [p for p in parsed if not isinstance(p, FinalAnswer)], observations
-            ))
+            messages.extend(
+                protocol.observation_messages(
+                    [p for p in parsed if not isinstance(p, FinalAnswer)], observations
+                )
+            )
     trajectory.messages = messages
     trajectory.seconds = time.perf_counter() - started
     return trajectory

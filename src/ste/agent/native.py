@@ -57,8 +57,11 @@ class NativeProtocol:
             if not isinstance(arguments, str):
                 arguments = json.dumps(arguments, ensure_ascii=False)
             calls.append(
-                {"id": call.id, "type": "function",
-                 "function": {"name": call.name, "arguments": arguments}}
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": arguments},
+                }
             )
         if calls:
             message["tool_calls"] = calls
@@ -68,8 +71,9 @@ class NativeProtocol:
         out: list[Message] = []
         for meaning, observation in zip(parsed, observations, strict=True):
             if isinstance(meaning, Action | ParseError) and meaning.call_id:
-                out.append({"role": "tool", "tool_call_id": meaning.call_id, "content": observation})
+                out.append(
+                    {"role": "tool", "tool_call_id": meaning.call_id, "content": observation}
+                )
             else:
                 out.append({"role": "user", "content": observation})
         return out
-

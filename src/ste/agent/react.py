@@ -55,7 +55,7 @@ def system_prompt(tools: list[Tool]) -> str:
 
 def _clean_name(raw: str) -> str:
     name = raw.strip().splitlines()[0] if raw.strip() else ""
-    name = name.strip().strip("`'\"*[]").strip()
+    name = name.strip().strip("`'\"*[]<>").strip()
     return name.removesuffix("()").strip()
 
 
@@ -65,27 +65,49 @@ def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
     start = text.find("{")
     if start < 0:
         shown = text.splitlines()[0][:80] if text else "nothing"
-        return None, f"the Action Input must be one JSON object such as {{\"key\": \"value\"}}, got {shown!r}", ""
+        return (
+            None,
+            f'the Action Input must be one JSON object such as {{"key": "value"}}, got {shown!r}',
+            "",
+        )
     try:
         value, end = json.JSONDecoder().raw_decode(text, start)
     except json.JSONDecodeError as error:
         hint = " (JSON strings and keys use double quotes)" if "'" in text[start:] else ""
-        return None, f"the Action Input is not valid JSON: {error.msg} at character {error.pos - start}{hint}", ""
+        return (
+            None,
+            f"the Action Input is not valid JSON: {error.msg} "
+            f"at character {error.pos - start}{hint}",
+            "",
+        )
     if not isinstance(value, dict):
-        return None, f"the Action Input must be a JSON object, got a JSON {type(value).__name__}", ""
+        return (
+            None,
+            f"the Action Input must be a JSON object, got a JSON {type(value).__name__}",
+            "",
+        )
     return value, None, text[end:]
 
 
 def parse_react(text: str, tool_names: list[str]) -> Parsed:
-    """Read one ReAct reply. Anything after a model-written `Observation:` is ignored."""
+    """Read one ReAct reply.
+
+    The reply ends where its first complete call ends: whatever the model writes after the
+    Action Input's JSON object (an invented Observation, a premature Final Answer, further
+    actions) is what a stop sequence would have cut, and is ignored.
+    """
     observation = _OBSERVATION.search(text)
     if observation:
         text = text[: observation.start()]
     text = text.strip()
 
-    actions = list(_ACTION.finditer(text))
     inputs = list(_ACTION_INPUT.finditer(text))
-    actions = [a for a in actions if not any(a.start() == i.start() for i in inputs)]
+    if inputs:  # cut after the first Action Input's JSON object, when it decodes
+        _value, error, rest = _decode_object(text[inputs[0].end() :])
+        if error is None:
+            text = text[: len(text) - len(rest)].rstrip()
+            inputs = inputs[:1]
+    actions = [a for a in _ACTION.finditer(text) if not any(a.start() == i.start() for i in inputs)]
     final = _FINAL.search(text)
 
     first_label = min(
@@ -93,13 +115,15 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
     )
     thought_text = text[:first_label]
     thought_match = _THOUGHT.search(thought_text)
-    thought = (thought_text[thought_match.end():] if thought_match else thought_text).strip()
+    thought = (thought_text[thought_match.end() :] if thought_match else thought_text).strip()
 
     if not actions and not inputs:
         if final:
-            answer = text[final.end():].strip()
+            answer = text[final.end() :].strip()
             if not answer:
-                return ParseError("Your Final Answer is empty. Write the answer after 'Final Answer:'.", thought)
+                return ParseError(
+                    "Your Final Answer is empty. Write the answer after 'Final Answer:'.", thought
+                )
             return FinalAnswer(answer, thought)
         return ParseError(
             "Your reply has neither an Action nor a Final Answer. " + FORMAT_REMINDER, thought
@@ -112,19 +136,14 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
         )
     if not actions:
         return ParseError(
-            "Your reply has an Action Input but no 'Action:' line naming the tool. " + FORMAT_REMINDER,
+            "Your reply has an Action Input but no 'Action:' line naming the tool. "
+            + FORMAT_REMINDER,
             thought,
         )
-    if final and final.start() > actions[0].start():
+    if final:
         return ParseError(
-            "Your reply has both an Action and a Final Answer. Either call a tool and wait for "
-            "its Observation, or give the Final Answer alone.",
-            thought,
-        )
-    if final:  # a final answer written before the action: ambiguous, ask again
-        return ParseError(
-            "Your reply has both a Final Answer and an Action. Give either one Action with its "
-            "Action Input, or the Final Answer alone.",
+            "Your reply has both an Action and a Final Answer. Either call one tool and wait "
+            "for its Observation, or give the Final Answer alone.",
             thought,
         )
     if not inputs:
@@ -137,8 +156,10 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
 
     action, action_input = actions[0], inputs[0]
     if action_input.start() < action.start():
-        return ParseError("Write 'Action:' first and 'Action Input:' after it. " + FORMAT_REMINDER, thought)
-    name = _clean_name(text[action.end(): action_input.start()])
+        return ParseError(
+            "Write 'Action:' first and 'Action Input:' after it. " + FORMAT_REMINDER, thought
+        )
+    name = _clean_name(text[action.end() : action_input.start()])
     if name not in tool_names:
         close = difflib.get_close_matches(name, tool_names, n=1)
         suggestion = f" Did you mean {close[0]}?" if close else ""
@@ -148,9 +169,11 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
             f"{', '.join(tool_names)}.",
             thought,
         )
-    arguments, error, _rest = _decode_object(text[action_input.end():])
+    arguments, error, _rest = _decode_object(text[action_input.end() :])
     if error:
-        return ParseError(f"{error}. Write the arguments as one JSON object, e.g. {{\"key\": 1}}.", thought)
+        return ParseError(
+            f'{error}. Write the arguments as one JSON object, e.g. {{"key": 1}}.', thought
+        )
     assert arguments is not None
     return Action(name, arguments, thought)
 

@@ -20,7 +20,9 @@ DEFAULT_CONTEXT = 8192
 
 
 class LocalModel:
-    def __init__(self, path: Path, *, name: str | None = None, n_ctx: int = DEFAULT_CONTEXT) -> None:
+    def __init__(
+        self, path: Path, *, name: str | None = None, n_ctx: int = DEFAULT_CONTEXT
+    ) -> None:
         self.path = Path(path)
         self.name = name or self.path.stem
         self.n_ctx = n_ctx

@@ -84,7 +84,9 @@ class OpenAIEndpointModel:
         except openai.AuthenticationError as error:
             raise ModelError(f"{self.name}: the endpoint refused the API key ({error})") from None
         except openai.NotFoundError as error:
-            raise ModelError(f"{self.name}: the endpoint does not know this model ({error})") from None
+            raise ModelError(
+                f"{self.name}: the endpoint does not know this model ({error})"
+            ) from None
         except openai.APIConnectionError as error:
             where = self.base_url or "api.openai.com"
             raise ModelError(f"{self.name}: cannot reach {where} ({error})") from None

@@ -120,9 +120,7 @@ def _stamp(paths: list[Path]) -> str:
     return ";".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
 
 
-def model_path(
-    name: str, progress: Callable[[int, int], None] | None = None
-) -> Path:
+def model_path(name: str, progress: Callable[[int, int], None] | None = None) -> Path:
     """The verified GGUF file of a registry model, assembling it on first use."""
     model = REGISTRY[name]
     missing = missing_packages(model)

@@ -25,10 +25,8 @@ def _as_calls(value: Any) -> list[ToolCall] | None:
             return None
         arguments = item.get("arguments", item.get("parameters", {}))
         if isinstance(arguments, str):
-            try:
-                arguments = json.loads(arguments)
-            except json.JSONDecodeError:
-                pass
+            decoded = _loads(arguments)
+            arguments = decoded if decoded is not None else arguments
         calls.append(ToolCall(name=item["name"], arguments=arguments))
     return calls or None
 

@@ -126,9 +126,7 @@ def _import_file(path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         del sys.modules[module_name]
-        raise ToolboxError(
-            f"{error.filename}:{error.lineno}: syntax error: {error.msg}"
-        ) from None
+        raise ToolboxError(f"{error.filename}:{error.lineno}: syntax error: {error.msg}") from None
     except Exception as error:  # noqa: BLE001 - report any import-time failure in one line
         del sys.modules[module_name]
         raise ToolboxError(
@@ -148,7 +146,9 @@ def _import_module(name: str) -> ModuleType:
             f"({error}); give a path to a .py file or a module name such as 'mypkg.tools'"
         ) from None
     except Exception as error:  # noqa: BLE001
-        raise ToolboxError(f"{name}: importing it failed: {type(error).__name__}: {error}") from None
+        raise ToolboxError(
+            f"{name}: importing it failed: {type(error).__name__}: {error}"
+        ) from None
 
 
 def tools_from_module(module: ModuleType) -> list[Tool]:

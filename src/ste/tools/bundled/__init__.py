@@ -1,0 +1,1 @@
+"""The bundled default toolset (developer utilities); see toolbox.py."""
