@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -156,6 +157,94 @@ def run(
         sys.stdout.write(trajectory.model_dump_json(indent=2) + "\n")
     else:
         console.print(trajectory_view(trajectory))
+
+
+@app.command("eval")
+@user_errors
+def eval_command(
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[TOOLS] TESTS",
+            help="Optional toolbox (default: toolbox.py beside TESTS, else the bundled tools), "
+            "then a tests.jsonl file.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory (resumable).")],
+    model: ModelOption = "qwen2.5-coder-1.5b",
+    base_url: BaseUrlOption = None,
+    protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
+    full: Annotated[
+        bool, typer.Option(help="Run to the final answer and also score `answer`.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items.")] = None,
+    max_turns: Annotated[int, typer.Option(min=1, help="With --full.")] = 4,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 512,
+    seed: Annotated[int, typer.Option()] = 0,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Items at once (default: 1 local, 8 endpoints).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Start over an --out of other settings.")] = False,
+) -> None:
+    """Score a model's first tool call on a test set: well-formed, API match, correct
+    (strict and lenient), execution equivalence; with 95% confidence intervals."""
+    from rich.progress import MofNCompleteColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
+    from ste.eval.summary import markdown, summarise_by_tool
+    from ste.eval.testset import load_tests
+    from ste.tools import load_tools
+
+    if len(arguments) > 2:
+        raise SteError(f"expected [TOOLS] TESTS, got {len(arguments)} arguments")
+    if protocol not in ("react", "native"):
+        raise SteError(f"--protocol must be react or native, got {protocol!r}")
+    tests_path = Path(arguments[-1])
+    toolbox = arguments[0] if len(arguments) == 2 else None
+    if toolbox is None and (tests_path.parent / "toolbox.py").is_file():
+        toolbox = str(tests_path.parent / "toolbox.py")
+    tool_list = load_tools(toolbox)
+    items = load_tests(tests_path, [t.name for t in tool_list])[:limit]
+    chat_model = _load_model_with_progress(model, base_url)
+    settings = EvalSettings(
+        protocol=protocol,
+        full=full,
+        max_turns=max_turns,
+        max_tokens=max_tokens,
+        seed=seed,
+        concurrency=concurrency or (8 if model.startswith("openai:") else 1),
+    )
+    done = prepare_out_dir(out, settings.manifest(chat_model, tests_path, tool_list), force)
+    done_ids = {r["id"] for r in done}
+    remaining = sum(item.id not in done_ids for item in items)
+    with Progress(
+        TextColumn("[bold]eval[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+    ) as progress:
+        task = progress.add_task(
+            chat_model.name, total=len(items), completed=len(items) - remaining
+        )
+        records = asyncio.run(
+            run_eval(
+                chat_model,
+                tool_list,
+                items,
+                out,
+                settings,
+                on_item=lambda _record: progress.advance(task),
+            )
+        )
+    summary = summarise_by_tool(records)
+    summary["manifest"] = json.loads((out / "manifest.json").read_text())
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    table = markdown(summary, f"{chat_model.name} on {tests_path} ({protocol})")
+    (out / "summary.md").write_text(table)
+    console.print(table, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""Evaluation: scoring tool calls against test sets."""

@@ -1,0 +1,187 @@
+"""`ste eval`: run a model on a test set and score its first call (and, with --full, its answer).
+
+Each finished item is appended to `items.jsonl` (flushed and fsynced), so an interrupted
+run resumes where it stopped; `summary.json` and `summary.md` are written from all items.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ste import __version__
+from ste.agent import run_agent
+from ste.errors import SteError
+from ste.eval.matching import lenient_match_any, match_any
+from ste.eval.testset import TestItem
+from ste.models.base import ChatModel
+from ste.tools.execute import execute
+from ste.tools.tool import Tool
+
+
+@dataclass
+class EvalSettings:
+    protocol: str = "react"
+    full: bool = False
+    max_turns: int = 4
+    max_tokens: int = 512
+    seed: int | None = 0
+    concurrency: int = 1
+
+    def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
+        return {
+            "ste_version": __version__,
+            "model": model.name,
+            "tests": str(tests),
+            "tools": sorted(t.name for t in tools),
+            "protocol": self.protocol,
+            "full": self.full,
+            "max_turns": self.max_turns,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+        }
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+async def execution_equivalent(
+    tools: dict[str, Tool], name: str, arguments: dict[str, Any], expected: list[dict[str, Any]]
+) -> tuple[bool, str]:
+    """Run the predicted call and the expected ones: equivalent when a result is identical."""
+    predicted = await execute(tools[name], arguments)
+    if not predicted.ok:
+        return False, f"the predicted call failed: {predicted.observation[:200]}"
+    for call in expected:
+        if call["name"] not in tools:
+            continue
+        reference = await execute(tools[call["name"]], call["arguments"])
+        if reference.ok and _canonical(reference.value) == _canonical(predicted.value):
+            return True, "same result as an expected call"
+    return False, "the result differs from every expected call's"
+
+
+async def score_item(
+    model: ChatModel, tools: list[Tool], item: TestItem, settings: EvalSettings
+) -> dict[str, Any]:
+    by_name = {t.name: t for t in tools}
+    offered = [by_name[n] for n in item.tools] if item.tools else tools
+    schemas = {t.name: t.parameters for t in tools}
+    trajectory = await run_agent(
+        model,
+        offered,
+        item.query,
+        protocol=settings.protocol,  # type: ignore[arg-type]
+        max_turns=settings.max_turns if settings.full else 1,
+        stop_at_first_call=not settings.full,
+        require_call=False,
+        temperature=0.0,
+        max_tokens=settings.max_tokens,
+        seed=settings.seed,
+    )
+    expected = [c.model_dump() for c in item.expected]
+    first = trajectory.steps[0] if trajectory.steps else None
+    call = first.call if first else None
+    record: dict[str, Any] = {
+        "id": item.id,
+        "tool": item.tool,
+        "query": item.query,
+        "expected": expected,
+        "raw": first.raw if first else "",
+        "call": call.model_dump() if call else None,
+        "well_formed": call is not None,
+        "reason": "ok"
+        if call
+        else (
+            "answered without a call"
+            if first and first.final_answer is not None
+            else (first.parse_error if first else "no reply")
+        ),
+    }
+    if call is None:
+        record.update(api_match=False, correct=False, lenient_correct=False, exec_equivalent=False)
+    else:
+        strict = match_any(call.name, call.arguments, expected, schemas.get(call.name))
+        lenient = lenient_match_any(call.name, call.arguments, expected)
+        same, why = await execution_equivalent(by_name, call.name, call.arguments, expected)
+        record.update(
+            api_match=call.name in {c["name"] for c in expected},
+            correct=strict.ok,
+            correct_reason=strict.reason,
+            lenient_correct=lenient.ok,
+            exec_equivalent=same,
+            exec_reason=why,
+        )
+    if settings.full:
+        record["final_answer"] = trajectory.final_answer
+        if item.answer is not None:
+            answer = (trajectory.final_answer or "").casefold()
+            record["answer_correct"] = item.answer.casefold() in answer
+    record["usage"] = trajectory.usage.model_dump()
+    record["seconds"] = round(trajectory.seconds, 3)
+    return record
+
+
+def read_items(out: Path) -> list[dict[str, Any]]:
+    path = out / "items.jsonl"
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut by a kill mid-write: that item is simply run again
+    return records
+
+
+def prepare_out_dir(out: Path, manifest: dict[str, Any], force: bool) -> list[dict[str, Any]]:
+    """Create or resume a results dir; refuse to mix results of different settings."""
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / "manifest.json"
+    if manifest_path.exists():
+        previous = json.loads(manifest_path.read_text())
+        changed = [k for k in manifest if k != "ste_version" and previous.get(k) != manifest[k]]
+        if changed and not force:
+            raise SteError(
+                f"{out} holds results of other settings ({', '.join(changed)} differ); "
+                "use another --out, or --force to start it over"
+            )
+        if changed:
+            (out / "items.jsonl").unlink(missing_ok=True)
+    manifest_path.write_text(json.dumps(manifest, indent=2))
+    return read_items(out)
+
+
+async def run_eval(
+    model: ChatModel,
+    tools: list[Tool],
+    items: list[TestItem],
+    out: Path,
+    settings: EvalSettings,
+    on_item: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Score every item not already in `out`; returns all records, old and new."""
+    done = {r["id"]: r for r in read_items(out)}
+    todo = [item for item in items if item.id not in done]
+    semaphore = asyncio.Semaphore(max(1, settings.concurrency))
+    with (out / "items.jsonl").open("a", encoding="utf-8") as sink:
+
+        async def one(item: TestItem) -> None:
+            async with semaphore:
+                record = await score_item(model, tools, item, settings)
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sink.flush()
+            os.fsync(sink.fileno())
+            done[item.id] = record
+            if on_item:
+                on_item(record)
+
+        await asyncio.gather(*(one(item) for item in todo))
+    return [done[item.id] for item in items if item.id in done]
