@@ -67,3 +67,12 @@ def test_models_lists_the_registry():
     assert result.exit_code == 0
     for name in ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", "smollm2-135m"):
         assert name in result.output
+
+
+def test_eval_file_reproduces_the_paper_figures():
+    from pathlib import Path
+
+    predictions = Path(__file__).parent / "data" / "toolbench50" / "mistral_predictions.json"
+    result = runner.invoke(app, ["eval-file", str(predictions), "--format", "ste"])
+    assert result.exit_code == 0
+    assert "well-formed 61.733  API match 69.33  correct 30.133  (n = 750)" in result.output

@@ -136,3 +136,25 @@ def test_malformed_test_lines_are_reported_with_their_line_number(tmp_path, tool
     path.write_text(json.dumps(ITEMS[0]) + "\n" + line + "\n")
     with pytest.raises(SteError, match=message):
         load_tests(path, [t.name for t in tools])
+
+
+async def test_compare_reports_deltas_and_mcnemar(tools, tests_file, tmp_path):
+    from ste.eval.compare import compare_results
+
+    items = load_tests(tests_file)
+    runs = {}
+    for label, replies in {
+        "a": ["Final Answer: x"] * 4,
+        "b": [REPLIES[0], REPLIES[1], REPLIES[2], REPLIES[3]],
+    }.items():
+        out = tmp_path / label
+        settings = EvalSettings()
+        model = ScriptedModel(list(replies))
+        prepare_out_dir(out, settings.manifest(model, tests_file, tools), force=False)
+        await run_eval(model, tools, items, out, settings)
+        runs[label] = out
+    text = compare_results(runs["a"], runs["b"])
+    assert "| overall | correct | 0.0 | 25.0 | +25.0 |" in text
+    assert "0 items right only in A, 1 right only in B, p = 1" in text
+    with pytest.raises(SteError, match="no items.jsonl"):
+        compare_results(tmp_path / "missing", runs["b"])

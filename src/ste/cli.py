@@ -247,6 +247,54 @@ def eval_command(
     console.print(table, markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command("eval-file")
+@user_errors
+def eval_file(
+    predictions: Annotated[Path, typer.Argument(help="A prediction file in the paper's layout.")],
+    format: Annotated[str, typer.Option("--format", help="Layout of the file: ste.")] = "ste",
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with API_list.json and string_match_APIs.json "
+            "(default: the file's folder)."
+        ),
+    ] = None,
+    recompute_string_match: Annotated[
+        bool,
+        typer.Option(help="Recompute string-match verdicts instead of trusting cached ones."),
+    ] = False,
+) -> None:
+    """Score a ToolBench-50 prediction file exactly as the STE paper does."""
+    from ste.eval.toolbench import score_prediction_file
+
+    if format != "ste":
+        raise SteError(f"--format must be 'ste' (the paper's layout), got {format!r}")
+    if not predictions.is_file():
+        raise SteError(f"{predictions}: no such prediction file")
+    scores = score_prediction_file(
+        predictions, data_dir or predictions.parent, trust_cached=not recompute_string_match
+    )
+    console.print(
+        f"well-formed {scores.well_formed:.3f}  API match {scores.api_match:.2f}  "
+        f"correct {scores.correct:.3f}  (n = {scores.n})",
+        highlight=False,
+    )
+
+
+@app.command()
+@user_errors
+def compare(
+    results_a: Annotated[Path, typer.Argument(help="Results dir of `ste eval` (A).")],
+    results_b: Annotated[Path, typer.Argument(help="Results dir of `ste eval` (B).")],
+) -> None:
+    """Compare two eval results side by side, per tool, with McNemar's test on correctness."""
+    from ste.eval.compare import compare_results
+
+    console.print(
+        compare_results(results_a, results_b), markup=False, highlight=False, soft_wrap=True
+    )
+
+
 @app.command()
 @user_errors
 def tools(
