@@ -99,6 +99,18 @@ def _load_model_with_progress(spec: str, base_url: str | None) -> Any:
     return load_model(spec, base_url=base_url)
 
 
+def _split_toolbox(arguments: list[str], last: str) -> tuple[str | None, str]:
+    """`[TOOLS] X` positionals: an optional toolbox, then X."""
+    if len(arguments) > 2:
+        raise SteError(f"expected [TOOLS] {last}, got {len(arguments)} arguments; quote the query")
+    return (None, arguments[0]) if len(arguments) == 1 else (arguments[0], arguments[1])
+
+
+def _check_protocol(protocol: str) -> None:
+    if protocol not in ("react", "native"):
+        raise SteError(f"--protocol must be react or native, got {protocol!r}")
+
+
 @app.command()
 @user_errors
 def run(
@@ -130,11 +142,8 @@ def run(
     from ste.display import trajectory_view
     from ste.tools import load_tools
 
-    if len(arguments) > 2:
-        raise SteError(f"expected [TOOLS] QUERY, got {len(arguments)} arguments; quote the query")
-    if protocol not in ("react", "native"):
-        raise SteError(f"--protocol must be react or native, got {protocol!r}")
-    toolbox, query = (None, arguments[0]) if len(arguments) == 1 else arguments
+    _check_protocol(protocol)
+    toolbox, query = _split_toolbox(arguments, "QUERY")
     tools = load_tools(toolbox)
     chat_model = _load_model_with_progress(model, base_url)
     with console.status(f"{chat_model.name} is working on the query…"):
@@ -196,12 +205,9 @@ def eval_command(
     from ste.eval.testset import load_tests
     from ste.tools import load_tools
 
-    if len(arguments) > 2:
-        raise SteError(f"expected [TOOLS] TESTS, got {len(arguments)} arguments")
-    if protocol not in ("react", "native"):
-        raise SteError(f"--protocol must be react or native, got {protocol!r}")
-    tests_path = Path(arguments[-1])
-    toolbox = arguments[0] if len(arguments) == 2 else None
+    _check_protocol(protocol)
+    toolbox, tests = _split_toolbox(arguments, "TESTS")
+    tests_path = Path(tests)
     if toolbox is None and (tests_path.parent / "toolbox.py").is_file():
         toolbox = str(tests_path.parent / "toolbox.py")
     tool_list = load_tools(toolbox)
