@@ -158,3 +158,32 @@ async def test_compare_reports_deltas_and_mcnemar(tools, tests_file, tmp_path):
     assert "0 items right only in A, 1 right only in B, p = 1" in text
     with pytest.raises(SteError, match="no items.jsonl"):
         compare_results(tmp_path / "missing", runs["b"])
+
+
+async def test_full_runs_to_the_final_answer_and_scores_it(tools, tmp_path):
+    tests_path = tmp_path / "tests.jsonl"
+    rows = [
+        {**ITEMS[0], "answer": "6.21"},
+        {**ITEMS[1], "answer": "8.05"},
+    ]
+    tests_path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    items = load_tests(tests_path)
+    model = ScriptedModel(
+        [
+            'Action: convert\nAction Input: {"value": 10, "unit": "km"}',
+            "Thought: I now know the final answer\nFinal Answer: 10 km is 6.21 miles.",
+            'Action: convert\nAction Input: {"value": 5, "unit": "mi"}',
+            "Final Answer: about 8 km",
+        ]
+    )
+    out = tmp_path / "results"
+    settings = EvalSettings(full=True)
+    prepare_out_dir(out, settings.manifest(model, tests_path, tools), force=False)
+    records = await run_eval(model, tools, items, out, settings)
+    assert [r["answer_correct"] for r in records] == [True, False]
+    assert records[0]["final_answer"] == "10 km is 6.21 miles."
+    assert all(r["correct"] for r in records)  # the first call is still what `correct` scores
+    # the observation of the executed call went back to the model before it answered
+    assert "Observation:" in model.requests[1]["messages"][-1]["content"]
+    summary = summarise_by_tool(records)["overall"]
+    assert summary["answer_correct"]["rate"] == 50.0

@@ -7,6 +7,7 @@ README's test command does). Without them the test is skipped, unless STE_REQUIR
 
 import hashlib
 import importlib.util
+import json
 import os
 
 import pytest
@@ -49,3 +50,26 @@ async def test_real_model_makes_a_well_formed_call_that_executes(model):
     assert first.tool_ok, first.observation
     assert hashlib.sha256(b"hello world").hexdigest() in first.observation
     assert trajectory.usage.prompt_tokens > 500 and trajectory.usage.completion_tokens > 0
+
+
+@pytest.mark.real_model
+async def test_real_model_on_a_toolbench_folder_predicts_judges_and_scores(model, tmp_path):
+    from ste.eval.toolbench import calls_to_judge, judge_anew, score_prediction_file
+    from ste.eval.toolbench_run import load_toolbench, run_toolbench
+    from toolbench_fixture import make_toolbench
+
+    bench = make_toolbench(tmp_path / "tb")
+    tests, tools = load_toolbench(bench)
+    out = tmp_path / "out"
+    out.mkdir()
+    path = await run_toolbench(model, tests, tools, out, max_tokens=128)
+    outputs = [i["model_output"] for items in json.loads(path.read_text()).values() for i in items]
+    assert len(outputs) == 4 and all(outputs)
+    pending = calls_to_judge(path, bench)
+    judge, count = await judge_anew(model, path, bench)
+    assert count == len(pending)
+    scores = score_prediction_file(path, bench, judge)
+    assert scores.n == 4
+    for item in scores.items:
+        if item.api_match and item.api == "Numbers%%Words":
+            assert item.reason.startswith("judge: arguments"), item.reason

@@ -7,10 +7,10 @@ from typing import Literal, Protocol
 
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
-from ste.agent.prompts import render
 from ste.agent.react import ReactProtocol
 from ste.agent.trajectory import CallRecord, Step, Trajectory
 from ste.models.base import ChatModel, ChatResponse, Message
+from ste.prompts import render
 from ste.tools.execute import DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_S, execute
 from ste.tools.tool import Tool
 

@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
-from ste.agent.prompts import render
 from ste.models.base import ChatModel, ChatResponse, Message, ToolCall
+from ste.prompts import render
 from ste.tools.tool import Tool
 
 

@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
-from ste.agent.prompts import render
 from ste.models.base import ChatModel, ChatResponse, Message
+from ste.prompts import render
 from ste.tools.tool import Tool
 
 STOP = ["\nObservation:", "Observation:"]

@@ -14,6 +14,7 @@ others an LLM judge decides, whose verdicts the paper cached in each item's `arg
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import json
 from collections.abc import Callable
@@ -22,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import SteError
+from ste.eval.judge import judge_arguments
+from ste.models.base import ChatModel
 
-Judge = Callable[[dict, dict], bool]
-"""(prediction item, predicted arguments) -> are the arguments right?"""
+Judge = Callable[[dict, dict], "bool | tuple[bool, str]"]
+"""(prediction item, predicted arguments) -> are the arguments right? (optionally with why)"""
 
 NO_CALL = "no call: Final Answer without Action Input"
 
@@ -228,8 +231,11 @@ def _check_args(
         mismatch = _first_mismatch(json.loads(item["action_input"]), args)
         return mismatch is None, mismatch or "arguments match"
     if judge is not None and not by_string_match:
-        verdict = bool(judge(item, args))
-        return verdict, f"judge: arguments {_right_or_wrong(verdict)}"
+        result = judge(item, args)
+        verdict, why = result if isinstance(result, tuple) else (bool(result), "")
+        return verdict, f"judge: arguments {_right_or_wrong(verdict)}" + (
+            f" ({why})" if why else ""
+        )
     if cached is None:
         return False, "no cached args_correct verdict and no judge"
     return bool(cached), f"cached verdict: arguments {_right_or_wrong(cached)}"
@@ -237,6 +243,51 @@ def _check_args(
 
 def _right_or_wrong(verdict: object) -> str:
     return "right" if verdict else "wrong"
+
+
+# --- judging anew --------------------------------------------------------------------------
+
+
+def calls_to_judge(predictions: Path, data_dir: Path | None = None) -> list[tuple[dict, dict]]:
+    """(item, predicted arguments) of every API-matched call that the judge decides."""
+    wanted: list[tuple[dict, dict]] = []
+
+    def record(item: dict, args: dict) -> bool:
+        wanted.append((item, args))
+        return False
+
+    score_prediction_file(predictions, data_dir, judge=record)
+    return wanted
+
+
+def _judge_key(item: dict, args: dict) -> str:
+    return json.dumps([item.get("query"), item["action_input"], args], sort_keys=True)
+
+
+async def judge_anew(
+    model: ChatModel,
+    predictions: Path,
+    data_dir: Path | None = None,
+    *,
+    concurrency: int = 1,
+    on_judged: Callable[[], None] | None = None,
+) -> tuple[Judge, int]:
+    """Have `model` judge every call the paper sent to its judge: (judge for scoring, count)."""
+    pending = calls_to_judge(predictions, data_dir)
+    verdicts: dict[str, tuple[bool, str]] = {}
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(item: dict, args: dict) -> None:
+        async with semaphore:
+            gold = json.loads(item["action_input"])
+            api = item.get("action") or ""
+            judgment = await judge_arguments(model, item.get("query", ""), api, gold, args)
+        verdicts[_judge_key(item, args)] = (judgment.correct, judgment.reason)
+        if on_judged:
+            on_judged()
+
+    await asyncio.gather(*(one(item, args) for item, args in pending))
+    return (lambda item, args: verdicts[_judge_key(item, args)]), len(pending)
 
 
 # --- loading -------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ class ChatResponse:
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     finish_reason: str | None = None
+    cached: bool = False  # answered from a response cache
 
 
 class ChatModel(Protocol):

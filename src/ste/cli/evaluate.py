@@ -1,0 +1,275 @@
+"""`ste eval`, `ste eval-file`, `ste compare`: score models on test sets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ste.cli.app import (
+    BaseUrlOption,
+    ModelOption,
+    _check_protocol,
+    _load_model_with_progress,
+    _split_toolbox,
+    app,
+    console,
+    item_progress,
+    user_errors,
+)
+from ste.errors import SteError
+
+
+@app.command("eval")
+@user_errors
+def eval_command(
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[TOOLS] TESTS",
+            help="Optional toolbox (default: toolbox.py beside TESTS, else the bundled tools), "
+            "then a tests.jsonl file; or a ToolBench-50 folder (the paper's test set).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory (resumable).")],
+    model: ModelOption = "qwen2.5-coder-1.5b",
+    base_url: BaseUrlOption = None,
+    protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
+    full: Annotated[
+        bool, typer.Option(help="Run to the final answer and also score `answer`.")
+    ] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N items.")] = None,
+    max_turns: Annotated[int, typer.Option(min=1, help="With --full.")] = 4,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 512,
+    seed: Annotated[int, typer.Option()] = 0,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Items at once (default: 1 local, 8 endpoints).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Start over an --out of other settings.")] = False,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="ToolBench-50 only: the judge of the 19 judged APIs (default: --model)."),
+    ] = None,
+) -> None:
+    """Score a model's first tool call on a test set: well-formed, API match, correct
+    (strict and lenient), execution equivalence; with 95% confidence intervals."""
+    from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
+    from ste.eval.summary import markdown, summarise_by_tool
+    from ste.eval.testset import load_tests
+    from ste.eval.toolbench_run import is_toolbench_dir
+    from ste.tools import load_tools
+
+    _check_protocol(protocol)
+    toolbox, tests = _split_toolbox(arguments, "TESTS")
+    tests_path = Path(tests)
+    concurrency = concurrency or (8 if model.startswith("openai:") else 1)
+    if is_toolbench_dir(tests_path):
+        if toolbox or full:
+            raise SteError("a ToolBench-50 folder brings its own APIs and has no answers to score")
+        _eval_toolbench(
+            tests_path,
+            out,
+            model,
+            base_url,
+            judge,
+            protocol,
+            limit,
+            max_tokens,
+            seed,
+            concurrency,
+            force,
+        )
+        return
+    if toolbox is None and (tests_path.parent / "toolbox.py").is_file():
+        toolbox = str(tests_path.parent / "toolbox.py")
+    tool_list = load_tools(toolbox)
+    items = load_tests(tests_path, [t.name for t in tool_list])[:limit]
+    chat_model = _load_model_with_progress(model, base_url)
+    settings = EvalSettings(
+        protocol=protocol,
+        full=full,
+        max_turns=max_turns,
+        max_tokens=max_tokens,
+        seed=seed,
+        concurrency=concurrency,
+    )
+    done = prepare_out_dir(out, settings.manifest(chat_model, tests_path, tool_list), force)
+    done_ids = {r["id"] for r in done}
+    remaining = sum(item.id not in done_ids for item in items)
+    with item_progress("eval") as progress:
+        task = progress.add_task(
+            chat_model.name, total=len(items), completed=len(items) - remaining
+        )
+        records = asyncio.run(
+            run_eval(
+                chat_model,
+                tool_list,
+                items,
+                out,
+                settings,
+                on_item=lambda _record: progress.advance(task),
+            )
+        )
+    summary = summarise_by_tool(records)
+    summary["manifest"] = json.loads((out / "manifest.json").read_text())
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    table = markdown(summary, f"{chat_model.name} on {tests_path} ({protocol})")
+    (out / "summary.md").write_text(table)
+    console.print(table, markup=False, highlight=False, soft_wrap=True)
+
+
+def _eval_toolbench(
+    data_dir: Path,
+    out: Path,
+    model: str,
+    base_url: str | None,
+    judge: str | None,
+    protocol: str,
+    limit: int | None,
+    max_tokens: int,
+    seed: int,
+    concurrency: int,
+    force: bool,
+) -> None:
+    """Run a model on ToolBench-50, write predictions in the paper's layout, score them."""
+    from ste.eval.runner import prepare_out_dir
+    from ste.eval.toolbench_run import load_toolbench, manifest, run_toolbench
+
+    tests, tools = load_toolbench(data_dir)
+    api_order = {api: i for i, api in enumerate(dict.fromkeys(t.api for t in tests))}
+    # --limit takes items round-robin over the APIs so that every API is sampled; they then
+    # run grouped by API, whose items share a prompt that the local model's KV cache reuses.
+    tests = sorted(tests, key=lambda test: test.index)[:limit]
+    tests.sort(key=lambda test: (api_order[test.api], test.index))
+    chat_model = _load_model_with_progress(model, base_url)
+    settings = manifest(chat_model, data_dir, protocol, max_tokens, seed)
+    done = {(r["api"], r["index"]) for r in prepare_out_dir(out, settings, force)}
+    with item_progress("ToolBench-50") as progress:
+        task = progress.add_task(
+            chat_model.name,
+            total=len(tests),
+            completed=sum((t.api, t.index) in done for t in tests),
+        )
+        predictions = asyncio.run(
+            run_toolbench(
+                chat_model,
+                tests,
+                tools,
+                out,
+                protocol=protocol,
+                max_tokens=max_tokens,
+                seed=seed,
+                concurrency=concurrency,
+                on_item=lambda _record: progress.advance(task),
+            )
+        )
+    judge_model = (
+        chat_model if judge in (None, model) else _load_model_with_progress(judge, base_url)
+    )
+    _score_and_print(predictions, data_dir, judge_model, concurrency, trust_cached=False, out=out)
+
+
+def _score_and_print(
+    predictions: Path,
+    data_dir: Path,
+    judge_model: object | None,
+    concurrency: int,
+    *,
+    trust_cached: bool,
+    out: Path | None = None,
+) -> None:
+    from ste.eval.toolbench import calls_to_judge, judge_anew, score_prediction_file
+
+    judge_fn = None
+    if judge_model is not None:
+        pending = len(calls_to_judge(predictions, data_dir))
+        with item_progress("judge") as progress:
+            task = progress.add_task(judge_model.name, total=pending)  # type: ignore[attr-defined]
+            judge_fn, _count = asyncio.run(
+                judge_anew(
+                    judge_model,  # type: ignore[arg-type]
+                    predictions,
+                    data_dir,
+                    concurrency=concurrency,
+                    on_judged=lambda: progress.advance(task),
+                )
+            )
+    scores = score_prediction_file(predictions, data_dir, judge_fn, trust_cached=trust_cached)
+    line = (
+        f"well-formed {scores.well_formed:.3f}  API match {scores.api_match:.2f}  "
+        f"correct {scores.correct:.3f}  (n = {scores.n})"
+    )
+    if judge_model is not None:
+        line += f"  judge: {judge_model.name}"  # type: ignore[attr-defined]
+    if out is not None:
+        summary = {
+            "n": scores.n,
+            "well_formed": scores.well_formed,
+            "api_match": scores.api_match,
+            "correct": scores.correct,
+            "judge": getattr(judge_model, "name", None),
+            "per_api": scores.per_api(),
+            "items": [vars(item) for item in scores.items],
+        }
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    console.print(line, highlight=False)
+
+
+@app.command("eval-file")
+@user_errors
+def eval_file(
+    predictions: Annotated[Path, typer.Argument(help="A prediction file in the paper's layout.")],
+    format: Annotated[str, typer.Option("--format", help="Layout of the file: ste.")] = "ste",
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder with API_list.json and string_match_APIs.json "
+            "(default: the file's folder)."
+        ),
+    ] = None,
+    recompute_string_match: Annotated[
+        bool,
+        typer.Option(help="Recompute string-match verdicts instead of trusting cached ones."),
+    ] = False,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            help="Judge the 19 judged APIs anew with this model instead of the cached verdicts."
+        ),
+    ] = None,
+    base_url: BaseUrlOption = None,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Judgments at once (default: 1 local, 8 endpoints).")
+    ] = None,
+) -> None:
+    """Score a ToolBench-50 prediction file exactly as the STE paper does."""
+    if format != "ste":
+        raise SteError(f"--format must be 'ste' (the paper's layout), got {format!r}")
+    if not predictions.is_file():
+        raise SteError(f"{predictions}: no such prediction file")
+    judge_model = _load_model_with_progress(judge, base_url) if judge else None
+    _score_and_print(
+        predictions,
+        data_dir or predictions.parent,
+        judge_model,
+        concurrency or (8 if (judge or "").startswith("openai:") else 1),
+        trust_cached=not recompute_string_match,
+    )
+
+
+@app.command()
+@user_errors
+def compare(
+    results_a: Annotated[Path, typer.Argument(help="Results dir of `ste eval` (A).")],
+    results_b: Annotated[Path, typer.Argument(help="Results dir of `ste eval` (B).")],
+) -> None:
+    """Compare two eval results side by side, per tool, with McNemar's test on correctness."""
+    from ste.eval.compare import compare_results
+
+    console.print(
+        compare_results(results_a, results_b), markup=False, highlight=False, soft_wrap=True
+    )

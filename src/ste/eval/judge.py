@@ -1,0 +1,60 @@
+"""An LLM judge of a call's arguments, for APIs whose arguments no rule can check.
+
+The model is asked for "Yes."/"No." plus a reason. A reply that starts with neither is
+asked once more; if it still gives no verdict the call counts as wrong, with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from ste.models.base import ChatModel, Message
+from ste.prompts import render
+from ste.verdicts import parse_yes_no, reason_after_verdict
+
+ATTEMPTS = 2
+
+
+@dataclass
+class Judgment:
+    correct: bool
+    reason: str
+    replies: list[str]
+
+
+async def ask_yes_no(
+    model: ChatModel, prompt: str, *, max_tokens: int = 128, seed: int | None = 0
+) -> tuple[bool | None, list[str]]:
+    """Ask `prompt`; re-ask once when the reply has no verdict. (verdict or None, replies)."""
+    messages: list[Message] = [{"role": "user", "content": prompt}]
+    replies: list[str] = []
+    for _ in range(ATTEMPTS):
+        response = await model.chat(messages, temperature=0.0, max_tokens=max_tokens, seed=seed)
+        replies.append(response.text)
+        verdict = parse_yes_no(response.text)
+        if verdict is not None:
+            return verdict, replies
+        messages += [
+            {"role": "assistant", "content": response.text},
+            {"role": "user", "content": render("verdict_reminder")},
+        ]
+    return None, replies
+
+
+async def judge_arguments(
+    model: ChatModel, query: str, api: str, reference: dict[str, Any], predicted: dict[str, Any]
+) -> Judgment:
+    prompt = render(
+        "judge_arguments",
+        query=query,
+        api=api,
+        reference=json.dumps(reference, ensure_ascii=False),
+        predicted=json.dumps(predicted, ensure_ascii=False),
+    )
+    verdict, replies = await ask_yes_no(model, prompt)
+    if verdict is None:
+        shown = " ".join(replies[-1].split())[:120]
+        return Judgment(False, f"judge gave no Yes/No verdict ({shown!r})", replies)
+    return Judgment(verdict, reason_after_verdict(replies[-1]) or "no reason given", replies)
