@@ -25,7 +25,9 @@ class ScriptedModel:
             reply = reply(messages)
         if isinstance(reply, str):
             reply = ChatResponse(text=reply)
-        reply.usage = Usage(prompt_tokens=10, completion_tokens=5, calls=1)
+        reply.usage = Usage(
+            prompt_tokens=10, completion_tokens=5, calls=1, evaluated_prompt_tokens=10
+        )
         return reply
 
 

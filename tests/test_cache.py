@@ -54,7 +54,9 @@ async def test_second_identical_request_is_served_from_the_cache(open_cache: Ope
 
     assert len(scripted.requests) == 1
     assert (first.text, first.cached) == ("four", False)
-    assert first.usage == Usage(prompt_tokens=10, completion_tokens=5, calls=1)
+    assert first.usage == Usage(
+        prompt_tokens=10, completion_tokens=5, calls=1, evaluated_prompt_tokens=10
+    )
     assert (second.text, second.cached) == ("four", True)
     assert second.usage == Usage()
 

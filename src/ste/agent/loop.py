@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
@@ -21,6 +21,8 @@ DEFAULT_MAX_TURNS = 4
 class AgentProtocol(Protocol):
     name: str
 
+    def system_message(self, tools: list[Tool]) -> Message: ...
+    def tools_param(self, tools: list[Tool]) -> list[dict[str, Any]] | None: ...
     def first_messages(self, tools: list[Tool], query: str) -> list[Message]: ...
     def query_message(self, query: str) -> Message: ...
     async def ask(
@@ -74,9 +76,7 @@ async def run_turns(
             max_tokens=max_tokens,
             seed=seed,
         )
-        trajectory.usage.prompt_tokens += response.usage.prompt_tokens
-        trajectory.usage.completion_tokens += response.usage.completion_tokens
-        trajectory.usage.calls += response.usage.calls
+        trajectory.usage.add(response.usage)
         messages.append(protocol.reply_message(response, parsed))
 
         observations: list[str] = []
@@ -116,7 +116,7 @@ async def run_turns(
                     step.tool_ok = result.ok
                     step.error_kind = result.error_kind
                 else:
-                    step.observation = "The call was recorded."
+                    step.observation = render("no_exec_observation")
                 observations.append(step.observation)
             trajectory.steps.append(step)
 

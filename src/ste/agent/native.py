@@ -32,8 +32,16 @@ def parse_tool_call(call: ToolCall, tool_names: list[str]) -> Parsed:
 class NativeProtocol:
     name = "native"
 
+    def system_message(self, tools: list[Tool]) -> Message:
+        return {"role": "system", "content": render("native_system")}
+
     def first_messages(self, tools: list[Tool], query: str) -> list[Message]:
-        return [{"role": "system", "content": render("native_system")}, self.query_message(query)]
+        return [self.system_message(tools), self.query_message(query)]
+
+    def tools_param(self, tools: list[Tool]) -> list[dict[str, Any]] | None:
+        """Tools go with every request (also plain-text ones, so a local model's prompt
+        prefix, which the chat template builds from them, stays the same)."""
+        return [t.openai_spec() for t in tools]
 
     def query_message(self, query: str) -> Message:
         return {"role": "user", "content": query}
@@ -41,7 +49,7 @@ class NativeProtocol:
     async def ask(
         self, model: ChatModel, messages: list[Message], tools: list[Tool], **generation: Any
     ) -> tuple[ChatResponse, list[Parsed]]:
-        response = await model.chat(messages, tools=[t.openai_spec() for t in tools], **generation)
+        response = await model.chat(messages, tools=self.tools_param(tools), **generation)
         names = [t.name for t in tools]
         if response.tool_calls:
             return response, [parse_tool_call(c, names) for c in response.tool_calls]

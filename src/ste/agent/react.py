@@ -183,11 +183,14 @@ class ReactProtocol:
 
     name = "react"
 
+    def system_message(self, tools: list[Tool]) -> Message:
+        return {"role": "system", "content": system_prompt(tools)}
+
     def first_messages(self, tools: list[Tool], query: str) -> list[Message]:
-        return [
-            {"role": "system", "content": system_prompt(tools)},
-            self.query_message(query),
-        ]
+        return [self.system_message(tools), self.query_message(query)]
+
+    def tools_param(self, tools: list[Tool]) -> list[dict[str, Any]] | None:
+        return None
 
     def query_message(self, query: str) -> Message:
         return {"role": "user", "content": render("react_query", query=query)}

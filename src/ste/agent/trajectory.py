@@ -31,6 +31,12 @@ class TokenUsage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
+    evaluated_prompt_tokens: int = 0
+
+    def add(self, other: object) -> None:
+        """Add a `Usage` or `TokenUsage`."""
+        for field in ("prompt_tokens", "completion_tokens", "calls", "evaluated_prompt_tokens"):
+            setattr(self, field, getattr(self, field) + getattr(other, field))
 
 
 class Trajectory(BaseModel):

@@ -24,14 +24,20 @@ class ToolCall:
 
 @dataclass
 class Usage:
+    """Tokens of one or more requests. `evaluated_prompt_tokens` counts the prompt tokens the
+    backend actually computed: fewer than `prompt_tokens` when it reused a cached prefix
+    (llama.cpp's KV cache, an endpoint's prompt caching)."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
+    evaluated_prompt_tokens: int = 0
 
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.calls += other.calls
+        self.evaluated_prompt_tokens += other.evaluated_prompt_tokens
 
 
 @dataclass

@@ -19,6 +19,13 @@ from ste.models.tool_text import tool_calls_from_text, tool_turns_as_text
 DEFAULT_CONTEXT = 8192
 
 
+def _prompt_tokens_evaluated(llm: Any) -> int:
+    """llama.cpp's running count of prompt tokens it has computed in this context."""
+    import llama_cpp
+
+    return int(llama_cpp.llama_perf_context(llm._ctx.ctx).n_p_eval)
+
+
 class LocalModel:
     def __init__(
         self, path: Path, *, name: str | None = None, n_ctx: int = DEFAULT_CONTEXT
@@ -48,11 +55,14 @@ class LocalModel:
                 raise ModelError(f"{self.path}: llama.cpp cannot load it ({error})") from None
         return self._llm
 
-    def _complete(self, request: dict[str, Any]) -> dict[str, Any]:
+    def _complete(self, request: dict[str, Any]) -> tuple[dict[str, Any], int]:
+        """The completion and how many prompt tokens llama.cpp evaluated (not reused)."""
         with self._lock:
             llm = self._load()
             try:
-                return llm.create_chat_completion(**request)
+                before = _prompt_tokens_evaluated(llm)
+                completion = llm.create_chat_completion(**request)
+                return completion, _prompt_tokens_evaluated(llm) - before
             except ValueError as error:
                 if "context window" in str(error):
                     raise ModelError(
@@ -81,7 +91,7 @@ class LocalModel:
             request["tools"] = tools
         if seed is not None:
             request["seed"] = seed
-        completion = await asyncio.to_thread(self._complete, request)
+        completion, evaluated = await asyncio.to_thread(self._complete, request)
         choice = completion["choices"][0]
         text = choice["message"].get("content") or ""
         usage = completion.get("usage") or {}
@@ -92,6 +102,7 @@ class LocalModel:
                 prompt_tokens=usage.get("prompt_tokens", 0),
                 completion_tokens=usage.get("completion_tokens", 0),
                 calls=1,
+                evaluated_prompt_tokens=evaluated,
             ),
             finish_reason=choice.get("finish_reason"),
         )

@@ -102,13 +102,17 @@ class OpenAIEndpointModel:
             if getattr(call, "function", None) is not None
         ]
         usage = completion.usage
+        prompt_tokens = usage.prompt_tokens if usage else 0
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached_tokens = getattr(details, "cached_tokens", None) or 0
         return ChatResponse(
             text=choice.message.content or "",
             tool_calls=calls,
             usage=Usage(
-                prompt_tokens=usage.prompt_tokens if usage else 0,
+                prompt_tokens=prompt_tokens,
                 completion_tokens=usage.completion_tokens if usage else 0,
                 calls=1,
+                evaluated_prompt_tokens=prompt_tokens - cached_tokens,
             ),
             finish_reason=choice.finish_reason,
         )

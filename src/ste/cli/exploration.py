@@ -1,0 +1,257 @@
+"""`ste explore` and `ste show`: practise every tool, and see what happened."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import Progress
+
+from ste.cli.app import (
+    BaseUrlOption,
+    _check_protocol,
+    _load_model_with_progress,
+    app,
+    console,
+    item_progress,
+    user_errors,
+)
+from ste.errors import SteError
+
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+MAX_TOOL_BARS = 12
+
+
+def _settings_from(previous: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
+    """Flags given on the command line win; otherwise a resumed run keeps its settings."""
+    from dataclasses import asdict
+
+    from ste.explore.settings import ExploreSettings
+
+    values = asdict(ExploreSettings())
+    if previous:
+        values.update(previous)
+    values.update({key: value for key, value in given.items() if value is not None})
+    return values
+
+
+@app.command()
+@user_errors
+def explore(
+    toolbox: Annotated[
+        str | None,
+        typer.Argument(
+            help="A .py file, a folder with toolbox.py, or a module (default: bundled)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Run directory (created, or continued).")
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue this run directory with its own toolbox, model and settings."),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help=f"Model spec (default: {DEFAULT_MODEL})."),
+    ] = None,
+    base_url: BaseUrlOption = None,
+    episodes: Annotated[int | None, typer.Option(min=1, help="Per tool [default: 15].")] = None,
+    trials: Annotated[int | None, typer.Option(min=1, help="Per episode [default: 4].")] = None,
+    max_turns: Annotated[
+        int | None, typer.Option(min=1, help="Replies per trial [default: 4].")
+    ] = None,
+    temperature: Annotated[
+        float | None, typer.Option(min=0.0, help="Sampling temperature [default: 1.0].")
+    ] = None,
+    protocol: Annotated[str | None, typer.Option(help="react or native [default: react].")] = None,
+    ltm: Annotated[
+        bool | None, typer.Option("--ltm/--no-ltm", help="Long-term memory [default: on].")
+    ] = None,
+    stm: Annotated[
+        bool | None,
+        typer.Option("--stm/--no-stm", help="Trials of an episode in one conversation [on]."),
+    ] = None,
+    reflection: Annotated[
+        bool | None, typer.Option("--reflection/--no-reflection", help="Reflect [default: on].")
+    ] = None,
+    execute: Annotated[
+        bool | None,
+        typer.Option("--exec/--no-exec", help="Run the tools (off: calls only recorded) [on]."),
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Fixes every trial's seed [default: 0].")] = None,
+    only: Annotated[
+        str | None, typer.Option(help="Explore only these tools (comma-separated names).")
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(min=1, help="Tools at once (default: 1 local model, 16 endpoints)."),
+    ] = None,
+    cache: Annotated[
+        Path | None, typer.Option(help="SQLite response cache: identical requests answered once.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Continue a run whose tools or settings changed.")
+    ] = False,
+) -> None:
+    """Let the model practise every tool: imagine queries, call the real tool, reflect, remember.
+
+    Trials are written as they finish; an interrupted run continues with --resume RUN_DIR.
+    """
+    from ste.explore import ExploreSettings, RunDir
+    from ste.explore import explore as run_exploration
+    from ste.explore.rundir import manifest_differences
+    from ste.explore.settings import manifest as make_manifest
+    from ste.tools import load_tools
+
+    if (out is None) == (resume is None):
+        raise SteError("give --out RUN_DIR for a new run, or --resume RUN_DIR to continue one")
+    run_dir = RunDir(out or resume)  # type: ignore[arg-type]
+    previous = run_dir.read_manifest() if (resume or run_dir.exists) else None
+    if previous is None and toolbox is None:
+        toolbox_spec = None
+    elif toolbox is not None:
+        toolbox_spec = str(Path(toolbox).resolve()) if Path(toolbox).exists() else toolbox
+    else:
+        toolbox_spec = previous.get("toolbox") if previous else None
+    model_spec = model or (previous or {}).get("model_spec") or DEFAULT_MODEL
+    values = _settings_from(
+        (previous or {}).get("settings"),
+        {
+            "episodes": episodes,
+            "trials": trials,
+            "max_turns": max_turns,
+            "temperature": temperature,
+            "protocol": protocol,
+            "ltm": ltm,
+            "stm": stm,
+            "reflection": reflection,
+            "execute": execute,
+            "seed": seed,
+        },
+    )
+    _check_protocol(values["protocol"])
+    settings = ExploreSettings(**values)
+
+    all_tools = load_tools(toolbox_spec)
+    only_names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    if only_names is None and previous:
+        only_names = previous.get("only")
+    tools = all_tools
+    if only_names:
+        known = {t.name for t in all_tools}
+        unknown = [n for n in only_names if n not in known]
+        if unknown:
+            raise SteError(
+                f"--only: no tool named {', '.join(unknown)}; the toolbox has: {', '.join(known)}"
+            )
+        tools = [t for t in all_tools if t.name in only_names]
+
+    chat_model = _load_model_with_progress(model_spec, base_url)
+    manifest = make_manifest(chat_model.name, tools, settings)
+    manifest.update(toolbox=toolbox_spec, model_spec=model_spec, only=only_names)
+    if previous:
+        changes = manifest_differences(previous, manifest)
+        if changes and not force:
+            raise SteError(
+                f"{run_dir.path} was explored with other tools or settings ("
+                + "; ".join(changes)
+                + "); use another --out, or --force to continue it with these"
+            )
+        if changes:
+            manifest["history"] = [*previous.get("history", []), {**previous, "history": None}]
+    run_dir.write_manifest(manifest)
+
+    if cache is not None:
+        from ste.models.cache import CachedModel
+
+        chat_model = CachedModel(chat_model, cache)
+    if concurrency is None:
+        concurrency = min(16, len(tools)) if model_spec.startswith("openai:") else 1
+
+    done = run_dir.read_trials()
+    total = len(tools) * settings.episodes * settings.trials
+    per_tool_total = settings.episodes * settings.trials
+    console.print(
+        f"exploring {len(tools)} tool(s) with {chat_model.name}: {settings.episodes} episodes x "
+        f"{settings.trials} trials each, {len(done)}/{total} trials already done -> {run_dir.path}",
+        highlight=False,
+    )
+    with item_progress("explore") as progress:
+        overall = progress.add_task("all tools", total=total, completed=len(done))
+        bars = _tool_bars(progress, tools, done, per_tool_total)
+
+        def on_trial(record: dict[str, Any]) -> None:
+            progress.advance(overall)
+            if record["tool"] in bars:
+                progress.advance(bars[record["tool"]])
+
+        asyncio.run(
+            run_exploration(
+                chat_model, tools, settings, run_dir, concurrency=concurrency, on_trial=on_trial
+            )
+        )
+    _print_summary(run_dir)
+
+
+def _tool_bars(
+    progress: Progress, tools: list, done: list[dict[str, Any]], per_tool: int
+) -> dict[str, Any]:
+    if len(tools) > MAX_TOOL_BARS:
+        return {}
+    counts = {t.name: 0 for t in tools}
+    for record in done:
+        if record["tool"] in counts:
+            counts[record["tool"]] += 1
+    return {
+        t.name: progress.add_task(t.name, total=per_tool, completed=counts[t.name]) for t in tools
+    }
+
+
+def _print_summary(run_dir: Any) -> dict[str, Any]:
+    from ste.explore.report import ledger_line, summarise, tools_table, trial_index_table
+
+    summary = summarise(run_dir.read_trials(), run_dir.read_ledger())
+    (run_dir.path / "summary.json").write_text(json.dumps(summary, indent=2))
+    console.print(tools_table(summary))
+    console.print(trial_index_table(summary))
+    console.print(ledger_line(summary), highlight=False)
+    return summary
+
+
+@app.command()
+@user_errors
+def show(
+    run: Annotated[Path, typer.Argument(help="A run directory of `ste explore`.")],
+    trial: Annotated[
+        str | None, typer.Option(help="Show this trial (an id such as 'hash_text/e1/t2').")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Summarise an exploration run per tool and per trial index, or show one trial."""
+    from ste.explore import RunDir
+    from ste.explore.report import summarise, trial_view
+
+    run_dir = RunDir(run)
+    manifest = run_dir.read_manifest()
+    trials = run_dir.read_trials()
+    if trial is not None:
+        matches = [t for t in trials if t["id"] == trial]
+        if not matches:
+            shown = ", ".join(t["id"] for t in trials[:5]) or "none yet"
+            raise SteError(f"{run}: no trial {trial!r} (ids look like: {shown})")
+        settings = manifest.get("settings", {})
+        console.print(
+            trial_view(matches[0], manifest.get("model", ""), settings.get("protocol", ""))
+        )
+        return
+    if as_json:
+        summary = summarise(trials, run_dir.read_ledger())
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    console.print(f"{run}: {manifest.get('model')}, {len(trials)} trials", highlight=False)
+    _print_summary(run_dir)

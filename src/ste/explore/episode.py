@@ -1,0 +1,259 @@
+"""One episode of exploration: a conversation of trials (imagine, try, reflect) on one tool.
+
+The conversation is the short-term memory: later trials see every earlier trial of the
+episode and are asked to go further. The long-term memory (every earlier query of the tool
+and whether it was fulfilled) goes into the first imagination prompt of each conversation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ste.agent.loop import AgentProtocol, run_turns
+from ste.agent.trajectory import TokenUsage
+from ste.errors import ModelError
+from ste.explore.memory import clean_query, memory_prompt
+from ste.explore.rundir import trial_id
+from ste.explore.settings import ExploreSettings, trial_seed
+from ste.models.base import ChatModel, Message
+from ste.prompts import render
+from ste.tools.tool import Tool
+from ste.verdicts import parse_yes_no, reason_after_verdict
+
+Memory = list[tuple[str, bool | None]]
+
+
+def system_message(protocol: AgentProtocol, tool: Tool) -> Message:
+    instructions = protocol.system_message([tool])["content"]
+    return {"role": "system", "content": render("explore_system", agent_instructions=instructions)}
+
+
+def _user(content: str) -> Message:
+    return {"role": "user", "content": content}
+
+
+async def _ask(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    messages: list[Message],
+    usage: TokenUsage,
+    **generation: Any,
+) -> str:
+    """One plain-text turn (imagination or reflection) in the episode's conversation."""
+    response = await model.chat(messages, tools=protocol.tools_param([tool]), **generation)
+    usage.add(response.usage)
+    text = response.text.strip()
+    messages.append({"role": "assistant", "content": text})
+    return text
+
+
+async def imagine(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    messages: list[Message],
+    prompt: str,
+    settings: ExploreSettings,
+    seed: int,
+    usage: TokenUsage,
+) -> tuple[str, list[str]]:
+    """Ask for a query; a reply without one is asked once more. (query or "", raw replies)"""
+    messages.append(_user(prompt))
+    replies: list[str] = []
+    for attempt in range(2):
+        if attempt:
+            messages.append(_user(render("explore_query_retry")))
+        raw = await _ask(
+            model,
+            protocol,
+            tool,
+            messages,
+            usage,
+            temperature=settings.temperature,
+            max_tokens=settings.imagine_max_tokens,
+            seed=seed,
+        )
+        replies.append(raw)
+        query = clean_query(raw)
+        if query:
+            messages[-1] = {"role": "assistant", "content": query}
+            return query, replies
+    return "", replies
+
+
+async def reflect(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    messages: list[Message],
+    seed: int,
+    usage: TokenUsage,
+) -> tuple[bool | None, str, str]:
+    """Ask whether the query was fulfilled: (verdict or None, reason, raw reply).
+
+    Asked at temperature 0: it is a judgment, not an exploration.
+    """
+    messages.append(_user(render("explore_reflect")))
+    raw = ""
+    for attempt in range(2):
+        if attempt:
+            messages.append(_user(render("verdict_reminder")))
+        raw = await _ask(
+            model, protocol, tool, messages, usage, temperature=0.0, max_tokens=128, seed=seed
+        )
+        verdict = parse_yes_no(raw)
+        if verdict is not None:
+            return verdict, reason_after_verdict(raw), raw
+    return None, "the reflection gave no Yes/No verdict", raw
+
+
+async def run_trial(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    messages: list[Message],
+    settings: ExploreSettings,
+    episode: int,
+    trial: int,
+    memory: Memory,
+) -> dict[str, Any]:
+    """Imagine a query, try it, reflect; append all of it to `messages`; return the record."""
+    started = time.perf_counter()
+    seed = trial_seed(settings.seed, tool.name, episode, trial)
+    first_in_conversation = len(messages) == 1
+    segment_start = len(messages)
+    usage = TokenUsage()
+    record: dict[str, Any] = {
+        "id": trial_id(tool.name, episode, trial),
+        "tool": tool.name,
+        "episode": episode,
+        "trial": trial,
+        "seed": seed,
+    }
+
+    if first_in_conversation:
+        prompt = render("explore_imagine_first", tool_name=tool.name)
+        if settings.ltm and memory:
+            prompt += "\n\n" + memory_prompt(memory)
+    else:
+        prompt = render("explore_imagine_next")
+    query, imagined = await imagine(model, protocol, tool, messages, prompt, settings, seed, usage)
+    record.update(query=query, imagination=imagined)
+
+    steps: list[dict[str, Any]] = []
+    final_answer = None
+    stop_reason = "no query"
+    solved, reflection_reason, reflection_raw = None, "", ""
+    if query:
+        messages.append(_user(render(f"explore_try_{protocol.name}", query=query)))
+        trajectory = await run_turns(
+            model,
+            protocol,
+            [tool],
+            messages,
+            query,
+            max_turns=settings.max_turns,
+            temperature=settings.temperature,
+            max_tokens=settings.max_tokens,
+            seed=seed,
+            tool_timeout=settings.tool_timeout,
+            execute_tools=settings.execute,
+            require_call=True,
+        )
+        usage.add(trajectory.usage)
+        steps = [step.model_dump() for step in trajectory.steps]
+        final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason
+        if settings.reflection:
+            solved, reflection_reason, reflection_raw = await reflect(
+                model, protocol, tool, messages, seed, usage
+            )
+    elif settings.reflection:
+        solved, reflection_reason = False, "no query was imagined"
+
+    calls = [s for s in steps if s["call"] is not None]
+    record.update(
+        steps=steps,
+        final_answer=final_answer,
+        stop_reason=stop_reason,
+        calls=len(calls),
+        tool_errors=sum(s["tool_ok"] is False for s in calls),
+        format_errors=sum(s["parse_error"] is not None for s in steps),
+        call_succeeded=any(s["tool_ok"] for s in calls),
+        solved=solved,
+        reflection=reflection_raw,
+        reflection_reason=reflection_reason,
+        messages=messages[segment_start:],
+        usage=usage.model_dump(),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    return record
+
+
+async def run_episode(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    settings: ExploreSettings,
+    episode: int,
+    memory: Memory,
+    done: list[dict[str, Any]],
+    on_trial: Callable[[dict[str, Any]], Awaitable[None] | None],
+) -> None:
+    """Run the trials of `episode` not in `done` (its finished trials, in order).
+
+    With short-term memory the conversation is rebuilt from the finished trials, so a
+    resumed episode continues exactly where it stopped. `memory` (the tool's long-term
+    memory) gains an entry per trial.
+    """
+    system = system_message(protocol, tool)
+    messages: list[Message] = [system]
+    if settings.stm:
+        for record in done:
+            messages.extend(record["messages"])
+    for trial in range(len(done), settings.trials):
+        if not settings.stm:
+            messages = [system]
+        try:
+            record = await run_trial(
+                model, protocol, tool, messages, settings, episode, trial, memory
+            )
+        except ModelError as error:
+            if "context window" not in str(error):
+                raise
+            record = _failed_trial(tool, settings, episode, trial, str(error))
+            messages = [system]  # the conversation is full: go on in a fresh one
+        memory.append((record["query"], record["solved"]))
+        result = on_trial(record)
+        if result is not None:
+            await result
+
+
+def _failed_trial(
+    tool: Tool, settings: ExploreSettings, episode: int, trial: int, error: str
+) -> dict[str, Any]:
+    return {
+        "id": trial_id(tool.name, episode, trial),
+        "tool": tool.name,
+        "episode": episode,
+        "trial": trial,
+        "seed": trial_seed(settings.seed, tool.name, episode, trial),
+        "query": "",
+        "imagination": [],
+        "steps": [],
+        "final_answer": None,
+        "stop_reason": "error",
+        "error": error,
+        "calls": 0,
+        "tool_errors": 0,
+        "format_errors": 0,
+        "call_succeeded": False,
+        "solved": False if settings.reflection else None,
+        "reflection": "",
+        "reflection_reason": "",
+        "messages": [],
+        "usage": TokenUsage().model_dump(),
+        "seconds": 0.0,
+    }

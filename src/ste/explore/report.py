@@ -1,0 +1,159 @@
+"""What an exploration did: per tool and per trial index (does the model learn within an
+episode?), tokens from the ledger, and one trial rendered readably."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ste.agent.trajectory import Step, TokenUsage, Trajectory
+from ste.display import trajectory_view
+
+STOP_REASONS = ("final_answer", "max_turns", "first_call")
+USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def trial_stats(trials: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts and rates over some trials."""
+    judged = [t for t in trials if t["solved"] is not None]
+    calls = sum(t["calls"] for t in trials)
+    tool_errors = sum(t["tool_errors"] for t in trials)
+    queries = {" ".join(t["query"].casefold().split()) for t in trials if t["query"]}
+    usage = TokenUsage()
+    for t in trials:
+        usage.add(TokenUsage(**t["usage"]))
+    return {
+        "trials": len(trials),
+        "solved": sum(bool(t["solved"]) for t in judged),
+        "solved_pct": _percent(sum(bool(t["solved"]) for t in judged), len(judged)),
+        "finished_pct": _percent(sum(t["final_answer"] is not None for t in trials), len(trials)),
+        "call_succeeded_pct": _percent(sum(t["call_succeeded"] for t in trials), len(trials)),
+        "calls": calls,
+        "tool_errors": tool_errors,
+        "tool_error_pct": _percent(tool_errors, calls),
+        "format_errors": sum(t["format_errors"] for t in trials),
+        "distinct_queries": len(queries),
+        "usage": usage.model_dump(),
+        "seconds": round(sum(t["seconds"] for t in trials), 1),
+    }
+
+
+def summarise(trials: list[dict[str, Any]], ledger: list[dict[str, Any]]) -> dict[str, Any]:
+    by_tool: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_index: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_episode: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for t in trials:
+        by_tool[t["tool"]].append(t)
+        by_index[t["trial"]].append(t)
+        by_episode[t["episode"]].append(t)
+    spent: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(USAGE_FIELDS, 0))
+    for entry in ledger:
+        for key in (entry.get("tool", "?"), "all"):
+            for field in USAGE_FIELDS:
+                spent[key][field] += int(entry.get(field, 0))
+            spent[key]["cached"] = spent[key].get("cached", 0) + int(bool(entry.get("cached")))
+    return {
+        "overall": trial_stats(trials),
+        "tools": {tool: trial_stats(ts) for tool, ts in by_tool.items()},
+        "by_trial_index": {i + 1: trial_stats(by_index[i]) for i in sorted(by_index)},
+        "by_episode": {e + 1: trial_stats(by_episode[e]) for e in sorted(by_episode)},
+        "ledger": dict(spent),
+    }
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def tools_table(summary: dict[str, Any]) -> Table:
+    table = Table(
+        "tool",
+        "trials",
+        "solved %",
+        "tool-error %",
+        "calls",
+        "format errors",
+        "distinct queries",
+        "tokens (prompt+completion)",
+        title="per tool",
+    )
+    rows = [*summary["tools"].items(), ("overall", summary["overall"])]
+    for name, stats in rows:
+        usage = stats["usage"]
+        table.add_row(
+            name if name != "overall" else "[bold]overall[/bold]",
+            str(stats["trials"]),
+            _cell(stats["solved_pct"]),
+            _cell(stats["tool_error_pct"]),
+            str(stats["calls"]),
+            str(stats["format_errors"]),
+            str(stats["distinct_queries"]),
+            f"{usage['prompt_tokens'] + usage['completion_tokens']:,}",
+        )
+    return table
+
+
+def trial_index_table(summary: dict[str, Any]) -> Table:
+    table = Table(
+        "trial in episode",
+        "trials",
+        "solved %",
+        "tool-error %",
+        "a call succeeded %",
+        title="by trial index (learning within an episode)",
+    )
+    for index, stats in summary["by_trial_index"].items():
+        table.add_row(
+            str(index),
+            str(stats["trials"]),
+            _cell(stats["solved_pct"]),
+            _cell(stats["tool_error_pct"]),
+            _cell(stats["call_succeeded_pct"]),
+        )
+    return table
+
+
+def ledger_line(summary: dict[str, Any]) -> str:
+    spent = summary["ledger"].get("all")
+    if not spent:
+        return "no model requests recorded"
+    return (
+        f"model requests {spent['calls']:,} ({spent.get('cached', 0):,} from cache) · "
+        f"prompt tokens sent {spent['prompt_tokens']:,}, evaluated "
+        f"{spent['evaluated_prompt_tokens']:,} · completion tokens {spent['completion_tokens']:,}"
+    )
+
+
+def trial_view(record: dict[str, Any], model: str = "", protocol: str = "") -> Group:
+    trajectory = Trajectory(
+        query=record["query"] or "(no query imagined)",
+        model=model,
+        protocol=protocol,
+        steps=[Step(**step) for step in record["steps"]],
+        final_answer=record["final_answer"],
+        stop_reason=record["stop_reason"] if record["stop_reason"] in STOP_REASONS else "max_turns",
+        usage=TokenUsage(**record["usage"]),
+        seconds=record["seconds"],
+    )
+    header = Text.assemble(
+        (f"{record['id']}", "bold"),
+        f"  (seed {record['seed']})\n",
+        ("Imagined: ", "bold"),
+        " | ".join(r.strip()[:300] for r in record["imagination"]),
+    )
+    verdict = {True: ("Yes", "bold green"), False: ("No", "bold red"), None: ("-", "dim")}
+    word, style = verdict[record["solved"]]
+    footer = Text.assemble(
+        ("Reflection: ", "bold"), (word, style), f"  {record['reflection_reason']}"
+    )
+    if record.get("error"):
+        footer.append(f"\nerror: {record['error']}", style="red")
+    return Group(header, trajectory_view(trajectory), footer)

@@ -1,0 +1,80 @@
+"""Explore every tool: tools run concurrently, each tool's episodes one after another
+(each episode's long-term memory needs the earlier ones)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from ste.agent.loop import get_protocol
+from ste.explore.episode import run_episode
+from ste.explore.metering import MeteredModel
+from ste.explore.rundir import RunDir
+from ste.explore.settings import ExploreSettings
+from ste.models.base import ChatModel
+from ste.tools.tool import Tool
+
+OnTrial = Callable[[dict[str, Any]], None]
+
+
+def _by_tool_and_episode(
+    trials: list[dict[str, Any]],
+) -> dict[str, dict[int, list[dict[str, Any]]]]:
+    grouped: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for record in trials:
+        grouped.setdefault(record["tool"], {}).setdefault(record["episode"], []).append(record)
+    for episodes in grouped.values():
+        for records in episodes.values():
+            records.sort(key=lambda r: r["trial"])
+    return grouped
+
+
+async def explore_tool(
+    model: ChatModel,
+    tool: Tool,
+    settings: ExploreSettings,
+    run_dir: RunDir,
+    done: dict[int, list[dict[str, Any]]],
+    on_trial: OnTrial | None = None,
+) -> None:
+    protocol = get_protocol(settings.protocol)
+    memory = [(r["query"], r["solved"]) for episode in sorted(done) for r in done[episode]]
+
+    def finished(record: dict[str, Any]) -> None:
+        run_dir.append_trial(record)
+        if on_trial:
+            on_trial(record)
+
+    for episode in range(settings.episodes):
+        finished_trials = done.get(episode, [])
+        if len(finished_trials) >= settings.trials:
+            continue
+        metered = MeteredModel(model, run_dir.append_usage, tool=tool.name, episode=episode)
+        await run_episode(
+            metered, protocol, tool, settings, episode, memory, finished_trials, finished
+        )
+
+
+async def explore(
+    model: ChatModel,
+    tools: list[Tool],
+    settings: ExploreSettings,
+    run_dir: RunDir,
+    *,
+    concurrency: int = 1,
+    on_trial: OnTrial | None = None,
+) -> None:
+    """Run every trial not yet in `run_dir`; finished trials are appended as they finish."""
+    done = _by_tool_and_episode(run_dir.read_trials())
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(tool: Tool) -> None:
+        async with semaphore:
+            await explore_tool(model, tool, settings, run_dir, done.get(tool.name, {}), on_trial)
+
+    run_dir.open()
+    try:
+        await asyncio.gather(*(one(tool) for tool in tools))
+    finally:
+        run_dir.close()

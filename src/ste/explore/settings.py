@@ -1,0 +1,54 @@
+"""What an exploration run is configured with, and what identifies it in its manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ste import __version__
+from ste.tools.tool import Tool
+
+
+@dataclass
+class ExploreSettings:
+    episodes: int = 15  # per tool; each one conversation (the short-term memory)
+    trials: int = 4  # per episode
+    max_turns: int = 4  # model replies per trial while it tries the query
+    temperature: float = 1.0
+    imagine_max_tokens: int = 360
+    max_tokens: int = 512
+    protocol: str = "react"
+    ltm: bool = True  # list earlier queries of the tool when imagining a new one
+    stm: bool = True  # keep an episode's trials in one conversation
+    reflection: bool = True  # ask whether each query was fulfilled
+    execute: bool = True  # run the tool (False: the model is told the call was recorded)
+    seed: int = 0
+    tool_timeout: float = 30.0
+
+    def manifest_settings(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def tool_fingerprint(tool: Tool) -> dict[str, Any]:
+    """The tool as the model sees it, with a hash: a changed tool makes a different run."""
+    spec = tool.openai_spec()["function"]
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+    return {**spec, "sha256": digest}
+
+
+def manifest(model_name: str, tools: list[Tool], settings: ExploreSettings) -> dict[str, Any]:
+    return {
+        "kind": "ste-exploration",
+        "ste_version": __version__,
+        "model": model_name,
+        "settings": settings.manifest_settings(),
+        "tools": [tool_fingerprint(t) for t in tools],
+    }
+
+
+def trial_seed(seed: int, tool: str, episode: int, trial: int) -> int:
+    """A fixed seed per trial: reruns reproduce it, and a response cache can answer it."""
+    key = f"{seed}/{tool}/{episode}/{trial}".encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:4], "big") & 0x7FFFFFFF

@@ -1,0 +1,268 @@
+"""The exploration algorithm with a scripted explorer: memories, reflection, ablations, resume."""
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+
+from ste.explore import ExploreSettings, RunDir, explore
+from ste.explore.memory import clean_query
+from ste.explore.rundir import manifest_differences
+from ste.explore.settings import manifest
+from ste.models.base import ChatResponse, Usage
+from ste.tools import load_tools
+
+
+class Explorer:
+    """Answers each exploration stage by the last user message, and records every request."""
+
+    def __init__(self, reflection: str = "Yes. It worked.", value: int = 10, **overrides: Any):
+        self.name = "explorer"
+        self.requests: list[dict[str, Any]] = []
+        self.reflection = reflection
+        self.value = value
+        self.overrides = overrides  # stage -> list of replies used first
+        self.count = 0
+
+    def stage(self, messages: list[dict]) -> str:
+        last = messages[-1]["content"]
+        if last.startswith("Invent one"):
+            return "imagine_first"
+        if last.startswith("You now know more"):
+            return "imagine_next"
+        if last.startswith("Write only the user's request"):
+            return "imagine_retry"
+        if last.startswith("Now fulfil"):
+            return "try"
+        if last.startswith("Observation:"):
+            return "observation"
+        if last.startswith("Did you fulfil") or last.startswith("Your reply must start"):
+            return "reflect"
+        raise AssertionError(f"unexpected prompt: {last[:80]}")
+
+    async def chat(self, messages, **options) -> ChatResponse:
+        await asyncio.sleep(0)
+        self.requests.append({"messages": [dict(m) for m in messages], **options})
+        stage = self.stage(messages)
+        queued = self.overrides.get(stage)
+        if queued:
+            text = queued.pop(0)
+        elif stage.startswith("imagine"):
+            self.count += 1
+            text = f"User Query: How many miles is {self.count} km?"
+        elif stage == "try":
+            arguments = json.dumps({"value": self.value, "unit": "km"})
+            text = f"Thought: convert\nAction: convert\nAction Input: {arguments}"
+        elif stage == "observation":
+            text = "Thought: I now know the final answer\nFinal Answer: done"
+        else:
+            text = self.reflection
+        return ChatResponse(text=text, usage=Usage(10, 5, 1, 4))
+
+
+@pytest.fixture
+def tools(toolboxes):
+    return load_tools(str(toolboxes / "sample.py"))
+
+
+def trials_of(run_dir: RunDir) -> list[dict]:
+    return run_dir.read_trials()
+
+
+async def run(model, tools, tmp_path, **settings):
+    run_dir = RunDir(tmp_path / "run")
+    chosen = ExploreSettings(**{"episodes": 2, "trials": 2, **settings})
+    run_dir.write_manifest(manifest(model.name, tools, chosen))
+    await explore(model, tools, chosen, run_dir)
+    return run_dir
+
+
+def imagination_prompts(model: Explorer) -> list[list[dict]]:
+    return [r["messages"] for r in model.requests if model.stage(r["messages"]) == "imagine_first"]
+
+
+async def test_an_episode_keeps_its_trials_in_one_conversation(tools, tmp_path):
+    model = Explorer()
+    run_dir = await run(model, tools[:1], tmp_path)
+    trials = trials_of(run_dir)
+    assert [t["id"] for t in trials] == [
+        "convert/e1/t1",
+        "convert/e1/t2",
+        "convert/e2/t1",
+        "convert/e2/t2",
+    ]
+    first, second = trials[0], trials[1]
+    assert first["query"] == "How many miles is 1 km?"  # the "User Query:" label is dropped
+    assert first["solved"] is True and first["call_succeeded"] and first["calls"] == 1
+    assert first["steps"][0]["observation"].startswith('{"result": 6.21')
+    # trial 2 is asked to go further, in the same conversation as trial 1
+    second_imagination = next(
+        r["messages"] for r in model.requests if model.stage(r["messages"]) == "imagine_next"
+    )
+    assert second_imagination[: len(first["messages"]) + 1][1:] == first["messages"]
+    assert second["messages"][0]["content"].startswith("You now know more")
+    # the system prompt describes the explored tool only
+    system = second_imagination[0]["content"]
+    assert "API_name: convert" in system and "API_name: tag" not in system
+    assert "practising" in system
+
+
+async def test_long_term_memory_lists_earlier_queries_with_their_verdicts(tools, tmp_path):
+    model = Explorer(reflection="No, the answer was wrong.")
+    await run(model, tools[:1], tmp_path)
+    first_episode, second_episode = imagination_prompts(model)
+    assert "already explored" not in first_episode[-1]["content"]
+    memory = second_episode[-1]["content"]
+    assert "- How many miles is 1 km? (fulfilled: no)" in memory
+    assert "- How many miles is 2 km? (fulfilled: no)" in memory
+    assert len(second_episode) == 2  # a new episode is a new conversation
+
+
+async def test_no_ltm_forgets_earlier_episodes(tools, tmp_path):
+    model = Explorer()
+    await run(model, tools[:1], tmp_path, ltm=False)
+    assert all("already explored" not in p[-1]["content"] for p in imagination_prompts(model))
+
+
+async def test_no_stm_starts_every_trial_in_a_fresh_conversation(tools, tmp_path):
+    model = Explorer()
+    run_dir = await run(model, tools[:1], tmp_path, stm=False)
+    prompts = imagination_prompts(model)
+    assert len(prompts) == 4 and all(len(p) == 2 for p in prompts)
+    # the long-term memory still carries the earlier trials, of this episode too
+    assert "How many miles is 1 km?" in prompts[1][-1]["content"]
+    assert all(t["messages"][0]["content"].startswith("Invent one") for t in trials_of(run_dir))
+
+
+async def test_no_reflection_asks_nothing_and_judges_nothing(tools, tmp_path):
+    model = Explorer()
+    run_dir = await run(model, tools[:1], tmp_path, reflection=False)
+    assert not [r for r in model.requests if model.stage(r["messages"]) == "reflect"]
+    assert all(t["solved"] is None for t in trials_of(run_dir))
+    assert "(fulfilled: not judged)" in imagination_prompts(model)[1][-1]["content"]
+
+
+async def test_no_exec_records_the_call_without_running_it(tools, tmp_path):
+    model = Explorer(value=-5)  # the tool would raise for a negative distance
+    run_dir = await run(model, tools[:1], tmp_path, execute=False, episodes=1, trials=1)
+    (trial,) = trials_of(run_dir)
+    assert trial["steps"][0]["observation"] == "The call was recorded."
+    assert trial["steps"][0]["tool_ok"] is None and trial["tool_errors"] == 0
+
+
+async def test_tool_errors_are_observed_and_counted(tools, tmp_path):
+    model = Explorer(value=-5)
+    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=1)
+    (trial,) = trials_of(run_dir)
+    assert trial["tool_errors"] == 1 and not trial["call_succeeded"]
+    assert "value must be >= 0" in trial["steps"][0]["observation"]
+
+
+@pytest.mark.parametrize(
+    "replies, solved",
+    [
+        (["**No** - the tool failed."], False),
+        (["Reflection: yes, it did."], True),
+        (["I think it went well.", "Yes."], True),  # asked again once
+        (["Hard to say.", "Maybe."], None),  # then left unjudged, with the reason
+    ],
+)
+async def test_reflection_is_parsed_robustly(tools, tmp_path, replies, solved):
+    model = Explorer(reflect=list(replies))
+    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=1)
+    (trial,) = trials_of(run_dir)
+    assert trial["solved"] is solved
+    if solved is None:
+        assert trial["reflection_reason"] == "the reflection gave no Yes/No verdict"
+
+
+async def test_an_imagination_that_solves_instead_is_asked_again(tools, tmp_path):
+    model = Explorer(imagine_first=['Action: convert\nAction Input: {"value": 1, "unit": "km"}'])
+    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=1)
+    (trial,) = trials_of(run_dir)
+    assert trial["query"] == "How many miles is 1 km?"
+    assert len(trial["imagination"]) == 2
+
+
+async def test_tools_are_explored_concurrently(tools, tmp_path):
+    model = Explorer()
+    run_dir = RunDir(tmp_path / "run")
+    settings = ExploreSettings(episodes=1, trials=1)
+    run_dir.write_manifest(manifest(model.name, tools[:2], settings))
+    await explore(model, tools[:2], settings, run_dir, concurrency=2)
+    first_tools = [
+        r["messages"][0]["content"].count("API_name: convert") for r in model.requests[:2]
+    ]
+    assert first_tools in ([1, 0], [0, 1])  # both tools' first requests came before any second
+    assert {t["tool"] for t in trials_of(run_dir)} == {"convert", "tag"}
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingExplorer(Explorer):
+    def __init__(self, crash_after: int):
+        super().__init__()
+        self.crash_after = crash_after
+
+    async def chat(self, messages, **options):
+        if len(self.requests) == self.crash_after:
+            raise Crash
+        return await super().chat(messages, **options)
+
+
+async def test_a_resumed_run_continues_the_interrupted_episode_exactly(tools, tmp_path):
+    run_dir = RunDir(tmp_path / "run")
+    settings = ExploreSettings(episodes=2, trials=2)
+    run_dir.write_manifest(manifest("explorer", tools[:1], settings))
+    with pytest.raises(Crash):
+        await explore(CrashingExplorer(crash_after=6), tools[:1], settings, run_dir)
+    assert [t["id"] for t in trials_of(run_dir)] == ["convert/e1/t1"]
+    ledger = run_dir.read_ledger()
+    assert len(ledger) == 6 and ledger[0]["tool"] == "convert"
+
+    model = Explorer()
+    await explore(model, tools[:1], settings, run_dir)
+    ids = [t["id"] for t in trials_of(run_dir)]
+    assert ids == ["convert/e1/t1", "convert/e1/t2", "convert/e2/t1", "convert/e2/t2"]
+    # the interrupted episode continued in its conversation (trial 1 was rebuilt into it)
+    first_request = model.requests[0]["messages"]
+    assert first_request[-1]["content"].startswith("You now know more")
+    assert trials_of(run_dir)[0]["messages"] == first_request[1:-1]
+    lines = (run_dir.path / "trials.jsonl").read_text().splitlines()
+    assert len([line for line in lines if line.strip()]) == 4
+
+
+def test_a_changed_tool_or_setting_makes_a_different_run(tools):
+    old = manifest("m", tools[:2], ExploreSettings())
+    assert manifest_differences(old, manifest("m", tools[:2], ExploreSettings())) == []
+    changed = manifest("m", [tools[0], tools[2]], ExploreSettings(episodes=3))
+    differences = manifest_differences(old, changed)
+    assert "episodes 15 -> 3" in differences
+    assert "tool tag removed" in differences and "tool slow added" in differences
+
+
+@pytest.mark.parametrize(
+    "reply, query",
+    [
+        ("User Query: What is 5 km in miles?", "What is 5 km in miles?"),
+        ('"Convert 3 miles to km, please."', "Convert 3 miles to km, please."),
+        ("**Query:** How far is 10 km\nin miles?", "How far is 10 km in miles?"),
+        ("Convert 7 km.\nThought: I should call convert\nAction: convert", "Convert 7 km."),
+        ("```\nHow many km is a mile?\n```", "How many km is a mile?"),
+        ("Thought: let me call it\nAction: convert", ""),
+        ("", ""),
+    ],
+)
+def test_queries_are_read_from_imaginations(reply, query):
+    assert clean_query(reply) == query
+
+
+def test_usage_ledger_counts_evaluated_prompt_tokens(tools, tmp_path):
+    model = Explorer()
+    run_dir = asyncio.run(run(model, tools[:1], tmp_path, episodes=1, trials=1))
+    ledger = run_dir.read_ledger()
+    assert sum(e["evaluated_prompt_tokens"] for e in ledger) == 4 * len(ledger)
+    assert json.loads((run_dir.path / "manifest.json").read_text())["tools"][0]["name"] == "convert"
