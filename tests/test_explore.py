@@ -254,10 +254,18 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
         ("```\nHow many km is a mile?\n```", "How many km is a mile?"),
         ("Thought: let me call it\nAction: convert", ""),
         ("", ""),
+        ("Yes", ""),  # the reflection's verdict carried over is no request
+        ("Yes.", ""),
+        (
+            'Invent one realistic request that a user might make: "How far is 12 km in miles?"',
+            "How far is 12 km in miles?",
+        ),
+        ("Invent one realistic request that a user might make and that calling convert", ""),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):
-    assert clean_query(reply) == query
+    prompt = "Invent one realistic request that a user might make and that calling convert helps"
+    assert clean_query(reply, prompt) == query
 
 
 def test_usage_ledger_counts_evaluated_prompt_tokens(tools, tmp_path):

@@ -73,3 +73,26 @@ async def test_real_model_on_a_toolbench_folder_predicts_judges_and_scores(model
     for item in scores.items:
         if item.api_match and item.api == "Numbers%%Words":
             assert item.reason.startswith("judge: arguments"), item.reason
+
+
+@pytest.mark.real_model
+async def test_real_model_explores_a_tool_and_reuses_its_kv_cache(model, tmp_path):
+    from ste.explore import ExploreSettings, RunDir, explore
+    from ste.explore.settings import manifest
+
+    tools = [t for t in load_tools() if t.name == "hash_text"]
+    settings = ExploreSettings(episodes=1, trials=1, max_turns=2, max_tokens=256)
+    run_dir = RunDir(tmp_path / "run")
+    run_dir.write_manifest(manifest(model.name, tools, settings))
+    await explore(model, tools, settings, run_dir)
+    (trial,) = run_dir.read_trials()
+    assert trial["id"] == "hash_text/e1/t1"
+    assert trial["query"], trial["imagination"]
+    assert trial["steps"], "the model never replied to its own query"
+    assert trial["solved"] in (True, False, None)
+    ledger = run_dir.read_ledger()
+    assert len(ledger) >= 3  # imagine, try, reflect
+    sent = sum(e["prompt_tokens"] for e in ledger)
+    evaluated = sum(e["evaluated_prompt_tokens"] for e in ledger)
+    # one conversation: each request re-uses the KV cache of the previous one
+    assert 0 < evaluated < sent * 0.7, (evaluated, sent)

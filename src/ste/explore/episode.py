@@ -77,7 +77,7 @@ async def imagine(
             seed=seed,
         )
         replies.append(raw)
-        query = clean_query(raw)
+        query = clean_query(raw, prompt)
         if query:
             messages[-1] = {"role": "assistant", "content": query}
             return query, replies

@@ -15,14 +15,18 @@ _SOLVING = re.compile(
     r"^\s*[>*_#`]*\s*(?:thought|action|action input|observation|final answer)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
+_QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
 MAX_QUERY_CHARS = 600
+MIN_QUERY_WORDS = 3
 
 
-def clean_query(text: str) -> str:
+def clean_query(text: str, prompt: str = "") -> str:
     """The request in an imagination reply, or "" when there is none.
 
-    Models add labels ("User Query:"), quotes and fences, or start solving the request
-    right away; only the request itself is kept.
+    Models add labels ("User Query:"), quotes and fences, start solving the request right
+    away, or echo the instructions around the request ("Invent a request ...: \"...\"");
+    only the request itself is kept. A reply that is not a request of a few words (a bare
+    "Yes" carried over from the reflection) is no query.
     """
     text = (text or "").replace("```", "").strip()
     solving = _SOLVING.search(text)
@@ -30,9 +34,26 @@ def clean_query(text: str) -> str:
         text = text[: solving.start()]
     text = _LABEL.sub("", text.strip())
     text = " ".join(text.split()).strip().strip("*_`").strip()
+    if prompt and _echoes(text, prompt):
+        quoted = [double or curly for double, curly in _QUOTED.findall(text)]
+        text = max(quoted, key=len, default="").strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
-    return text if len(text) <= MAX_QUERY_CHARS else ""
+    if len(text.split()) < MIN_QUERY_WORDS or len(text) > MAX_QUERY_CHARS:
+        return ""
+    return text
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.casefold())
+
+
+def _echoes(text: str, prompt: str, span: int = 6) -> bool:
+    """Does `text` repeat `span` consecutive words of the prompt?"""
+    prompt_words = _words(prompt)
+    grams = {tuple(prompt_words[i : i + span]) for i in range(len(prompt_words) - span + 1)}
+    words = _words(text)
+    return any(tuple(words[i : i + span]) in grams for i in range(len(words) - span + 1))
 
 
 def verdict_word(solved: bool | None) -> str:

@@ -1,0 +1,205 @@
+"""How fast does `ste explore` go when the model is fast? Throughput against a scripted endpoint.
+
+Builds a toolbox of 20 trivial tools, starts a `ScriptedEndpoint` that answers every request
+after a fixed latency (0.1 s), and times the real CLI (`ste explore ... --model
+openai:scripted --base-url URL`) in a subprocess at concurrency 1 and at concurrency = the
+number of tools. Each trial is 4 requests (imagine, action, final answer, reflection), so a
+tool's chain is episodes x trials x 4 requests and the ideal time is that chain x latency
+(times the number of tools at concurrency 1). Medians of 3 runs; the process start-up
+(`ste --version`, timed the same way) is subtracted to give the explore time.
+
+    .venv/bin/python bench/explore_throughput.py [--repeats 3] [--latency 0.1]
+
+Targets: efficiency (ideal / explore time) >= 0.8 when concurrency >= tools; client
+overhead < 2 ms per request. FAIL is printed, never turned into an exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ste.testing.scripted_endpoint import ScriptedEndpoint
+
+STE = [sys.executable, "-c", "from ste.cli import app; app()"]
+REQUESTS_PER_TRIAL = 4
+EFFICIENCY_TARGET = 0.8
+OVERHEAD_TARGET_MS = 2.0
+
+TOOL = '''
+
+def tool_{n:02d}(x: int = 0) -> dict:
+    """Return the number of tool {n} together with x.
+
+    Args:
+        x: Any whole number.
+    """
+    return {{"tool": {n}, "x": x}}
+'''
+
+
+def write_toolbox(folder: Path, tools: int) -> Path:
+    path = folder / "bench_tools.py"
+    body = "".join(TOOL.format(n=n) for n in range(1, tools + 1))
+    path.write_text('"""Trivial tools for the explore throughput benchmark."""\n' + body)
+    return path
+
+
+def timed(arguments: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    done = subprocess.run(STE + arguments, env=env, capture_output=True, text=True)
+    return time.perf_counter() - started, done
+
+
+@dataclass
+class Row:
+    concurrency: int
+    wall_s: float
+    explore_s: float
+    ideal_s: float
+    requests: int
+    critical_requests: int
+    latency_s: float
+
+    @property
+    def efficiency(self) -> float:
+        return self.ideal_s / self.explore_s
+
+    @property
+    def overhead_ms(self) -> float | None:
+        """Client time per request beyond the latency; only meaningful when every request is
+        on the critical path (concurrency 1)."""
+        if self.concurrency != 1:
+            return None
+        waited = self.critical_requests * self.latency_s
+        return 1000 * (self.explore_s - waited) / self.critical_requests
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tools", type=int, default=20)
+    parser.add_argument("--episodes", type=int, default=2)
+    parser.add_argument("--trials", type=int, default=2)
+    parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    env = {**os.environ, "OPENAI_API_KEY": "sk-local", "NO_COLOR": "1"}
+    env.pop("OPENAI_BASE_URL", None)
+    chain = args.episodes * args.trials * REQUESTS_PER_TRIAL
+    expected_trials = args.tools * args.episodes * args.trials
+
+    startups = []
+    for _ in range(max(5, args.repeats)):
+        seconds, done = timed(["--version"], env)
+        if done.returncode != 0:
+            sys.exit(f"ste --version failed:\n{done.stderr}")
+        startups.append(seconds)
+    startup = statistics.median(startups)
+
+    rows: list[Row] = []
+    problems: list[str] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="ste-bench-") as folder,
+        ScriptedEndpoint(latency_s=args.latency) as endpoint,
+    ):
+        toolbox = write_toolbox(Path(folder), args.tools)
+        for concurrency in (1, args.tools):
+            walls, counts = [], []
+            for repeat in range(args.repeats):
+                run_dir = Path(folder) / f"run-c{concurrency}-{repeat}"
+                endpoint.reset()
+                seconds, done = timed(
+                    [
+                        "explore",
+                        str(toolbox),
+                        "--model",
+                        "openai:scripted",
+                        "--base-url",
+                        endpoint.base_url,
+                        "--out",
+                        str(run_dir),
+                        "--episodes",
+                        str(args.episodes),
+                        "--trials",
+                        str(args.trials),
+                        "--concurrency",
+                        str(concurrency),
+                    ],
+                    env,
+                )
+                if done.returncode != 0:
+                    sys.exit(f"ste explore failed ({done.returncode}):\n{done.stderr[-3000:]}")
+                lines = (run_dir / "trials.jsonl").read_text().splitlines()
+                if len(lines) != expected_trials:
+                    problems.append(
+                        f"c={concurrency} run {repeat}: {len(lines)} trial lines, "
+                        f"expected {expected_trials}"
+                    )
+                if endpoint.requests != expected_trials * REQUESTS_PER_TRIAL:
+                    problems.append(
+                        f"c={concurrency} run {repeat}: {endpoint.requests} requests, expected "
+                        f"{expected_trials * REQUESTS_PER_TRIAL} ({dict(endpoint.kinds)})"
+                    )
+                walls.append(seconds)
+                counts.append(endpoint.requests)
+            wall = statistics.median(walls)
+            rounds = math.ceil(args.tools / concurrency)  # tools one after another per slot
+            critical = statistics.median(counts) if concurrency == 1 else rounds * chain
+            rows.append(
+                Row(
+                    concurrency=concurrency,
+                    wall_s=wall,
+                    explore_s=wall - startup,
+                    ideal_s=rounds * chain * args.latency,
+                    requests=int(statistics.median(counts)),
+                    critical_requests=int(critical),
+                    latency_s=args.latency,
+                )
+            )
+
+    print(
+        f"ste explore: {args.tools} tools x {args.episodes} episodes x {args.trials} trials, "
+        f"{REQUESTS_PER_TRIAL} requests per trial, latency {args.latency:g} s, "
+        f"median of {args.repeats}; start-up (ste --version) {startup:.3f} s subtracted"
+    )
+    print(
+        f"{'concurrency':>11} {'wall s':>8} {'explore s':>9} {'ideal s':>8} "
+        f"{'efficiency':>10} {'requests':>8} {'overhead ms/req':>15}"
+    )
+    for row in rows:
+        overhead = "-" if row.overhead_ms is None else f"{row.overhead_ms:.2f}"
+        print(
+            f"{row.concurrency:>11} {row.wall_s:>8.2f} {row.explore_s:>9.2f} {row.ideal_s:>8.2f} "
+            f"{row.efficiency:>10.2f} {row.requests:>8} {overhead:>15}"
+        )
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    if not problems:
+        print(f"trials.jsonl: {expected_trials} lines in every run")
+
+    full = [r for r in rows if r.concurrency >= args.tools]
+    efficiency = min(r.efficiency for r in full)
+    overhead = next(r.overhead_ms for r in rows if r.overhead_ms is not None)
+    assert overhead is not None
+    verdict = "PASS" if efficiency >= EFFICIENCY_TARGET else "FAIL"
+    print(
+        f"{verdict}: efficiency at concurrency >= tools {efficiency:.2f} "
+        f"(target >= {EFFICIENCY_TARGET})"
+    )
+    verdict = "PASS" if overhead < OVERHEAD_TARGET_MS else "FAIL"
+    print(
+        f"{verdict}: client overhead {overhead:.2f} ms per request (target < {OVERHEAD_TARGET_MS})"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Helpers for testing and benchmarking ste without a real model."""
