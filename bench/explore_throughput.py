@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,10 +54,32 @@ def write_toolbox(folder: Path, tools: int) -> Path:
     return path
 
 
-def timed(arguments: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+IMPORTS = (
+    "import openai, ste.cli, ste.explore, ste.explore.report, ste.models.openai_endpoint, ste.tools"
+)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class Timed:
+    wall_s: float
+    cpu_s: float  # the child's user + system CPU time
+    done: subprocess.CompletedProcess
+
+
+def timed(command: list[str], env: dict[str, str]) -> Timed:
+    cpu = _children_cpu()
     started = time.perf_counter()
-    done = subprocess.run(STE + arguments, env=env, capture_output=True, text=True)
-    return time.perf_counter() - started, done
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    return Timed(time.perf_counter() - started, _children_cpu() - cpu, done)
+
+
+def median_of(runs: list[Timed]) -> tuple[float, float]:
+    return statistics.median(r.wall_s for r in runs), statistics.median(r.cpu_s for r in runs)
 
 
 @dataclass
@@ -68,6 +91,7 @@ class Row:
     requests: int
     critical_requests: int
     latency_s: float
+    cpu_ms: float  # the client's CPU per request, explore's imports subtracted
 
     @property
     def efficiency(self) -> float:
@@ -92,18 +116,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     env = {**os.environ, "OPENAI_API_KEY": "sk-local", "NO_COLOR": "1"}
     env.pop("OPENAI_BASE_URL", None)
     chain = args.episodes * args.trials * REQUESTS_PER_TRIAL
     expected_trials = args.tools * args.episodes * args.trials
 
-    startups = []
+    startups, imports = [], []
     for _ in range(max(5, args.repeats)):
-        seconds, done = timed(["--version"], env)
-        if done.returncode != 0:
-            sys.exit(f"ste --version failed:\n{done.stderr}")
-        startups.append(seconds)
-    startup = statistics.median(startups)
+        startups.append(timed([*STE, "--version"], env))
+        imports.append(timed([sys.executable, "-c", IMPORTS], env))
+        for run in (startups[-1], imports[-1]):
+            if run.done.returncode != 0:
+                sys.exit(f"{run.done.args} failed:\n{run.done.stderr}")
+    startup, _ = median_of(startups)
+    imports_wall, imports_cpu = median_of(imports)
 
     rows: list[Row] = []
     problems: list[str] = []
@@ -113,12 +140,13 @@ def main() -> None:
     ):
         toolbox = write_toolbox(Path(folder), args.tools)
         for concurrency in (1, args.tools):
-            walls, counts = [], []
+            runs, counts = [], []
             for repeat in range(args.repeats):
                 run_dir = Path(folder) / f"run-c{concurrency}-{repeat}"
                 endpoint.reset()
-                seconds, done = timed(
+                run = timed(
                     [
+                        *STE,
                         "explore",
                         str(toolbox),
                         "--model",
@@ -136,8 +164,8 @@ def main() -> None:
                     ],
                     env,
                 )
-                if done.returncode != 0:
-                    sys.exit(f"ste explore failed ({done.returncode}):\n{done.stderr[-3000:]}")
+                if run.done.returncode != 0:
+                    sys.exit(f"ste explore failed ({run.done.returncode}):\n{run.done.stderr}")
                 lines = (run_dir / "trials.jsonl").read_text().splitlines()
                 if len(lines) != expected_trials:
                     problems.append(
@@ -149,9 +177,9 @@ def main() -> None:
                         f"c={concurrency} run {repeat}: {endpoint.requests} requests, expected "
                         f"{expected_trials * REQUESTS_PER_TRIAL} ({dict(endpoint.kinds)})"
                     )
-                walls.append(seconds)
+                runs.append(run)
                 counts.append(endpoint.requests)
-            wall = statistics.median(walls)
+            wall, cpu = median_of(runs)
             rounds = math.ceil(args.tools / concurrency)  # tools one after another per slot
             critical = statistics.median(counts) if concurrency == 1 else rounds * chain
             rows.append(
@@ -163,24 +191,31 @@ def main() -> None:
                     requests=int(statistics.median(counts)),
                     critical_requests=int(critical),
                     latency_s=args.latency,
+                    cpu_ms=1000 * (cpu - imports_cpu) / statistics.median(counts),
                 )
             )
 
     print(
         f"ste explore: {args.tools} tools x {args.episodes} episodes x {args.trials} trials, "
         f"{REQUESTS_PER_TRIAL} requests per trial, latency {args.latency:g} s, "
-        f"median of {args.repeats}; start-up (ste --version) {startup:.3f} s subtracted"
+        f"median of {args.repeats}; start-up (ste --version) {startup:.3f} s subtracted; "
+        f"{os.cpu_count()} CPUs, load average before {load}"
     )
     print(
         f"{'concurrency':>11} {'wall s':>8} {'explore s':>9} {'ideal s':>8} "
-        f"{'efficiency':>10} {'requests':>8} {'overhead ms/req':>15}"
+        f"{'efficiency':>10} {'requests':>8} {'overhead ms/req':>15} {'client cpu ms/req':>17}"
     )
     for row in rows:
         overhead = "-" if row.overhead_ms is None else f"{row.overhead_ms:.2f}"
         print(
             f"{row.concurrency:>11} {row.wall_s:>8.2f} {row.explore_s:>9.2f} {row.ideal_s:>8.2f} "
-            f"{row.efficiency:>10.2f} {row.requests:>8} {overhead:>15}"
+            f"{row.efficiency:>10.2f} {row.requests:>8} {overhead:>15} {row.cpu_ms:>17.2f}"
         )
+    print(
+        f"importing what explore needs takes {imports_wall:.2f} s ({imports_cpu:.2f} s CPU) in a "
+        f"process of its own, against {startup:.2f} s for `ste --version`: only the latter is "
+        "subtracted from the explore time, the former's CPU from the client CPU"
+    )
     for problem in problems:
         print(f"PROBLEM: {problem}")
     if not problems:

@@ -17,11 +17,13 @@ from ste.tools import load_tools
 class Explorer:
     """Answers each exploration stage by the last user message, and records every request."""
 
-    def __init__(self, reflection: str = "Yes. It worked.", value: int = 10, **overrides: Any):
+    def __init__(
+        self, reflection: str = "Yes. It worked.", value: int | None = None, **overrides: Any
+    ):
         self.name = "explorer"
         self.requests: list[dict[str, Any]] = []
         self.reflection = reflection
-        self.value = value
+        self.value = value  # the call's distance; None: the one in the latest query
         self.overrides = overrides  # stage -> list of replies used first
         self.count = 0
 
@@ -52,7 +54,8 @@ class Explorer:
             self.count += 1
             text = f"User Query: How many miles is {self.count} km?"
         elif stage == "try":
-            arguments = json.dumps({"value": self.value, "unit": "km"})
+            value = self.count if self.value is None else self.value
+            arguments = json.dumps({"value": value, "unit": "km"})
             text = f"Thought: convert\nAction: convert\nAction Input: {arguments}"
         elif stage == "observation":
             text = "Thought: I now know the final answer\nFinal Answer: done"
@@ -95,7 +98,7 @@ async def test_an_episode_keeps_its_trials_in_one_conversation(tools, tmp_path):
     first, second = trials[0], trials[1]
     assert first["query"] == "How many miles is 1 km?"  # the "User Query:" label is dropped
     assert first["solved"] is True and first["call_succeeded"] and first["calls"] == 1
-    assert first["steps"][0]["observation"].startswith('{"result": 6.21')
+    assert first["steps"][0]["observation"].startswith('{"result": 0.62')
     # trial 2 is asked to go further, in the same conversation as trial 1
     second_imagination = next(
         r["messages"] for r in model.requests if model.stage(r["messages"]) == "imagine_next"

@@ -96,3 +96,37 @@ async def test_real_model_explores_a_tool_and_reuses_its_kv_cache(model, tmp_pat
     evaluated = sum(e["evaluated_prompt_tokens"] for e in ledger)
     # one conversation: each request re-uses the KV cache of the previous one
     assert 0 < evaluated < sent * 0.7, (evaluated, sent)
+
+
+@pytest.mark.real_model
+async def test_real_model_judges_and_paraphrases_a_tiny_run(model, tmp_path, toolboxes):
+    from ste.distill.pipeline import DistillSettings, distill, prepare
+    from ste.explore import ExploreSettings, RunDir, explore
+    from ste.explore.settings import manifest
+    from test_distill import validate_openai_chat_record
+    from test_explore import Explorer
+
+    tools = load_tools(str(toolboxes / "sample.py"))[:1]
+    run_dir = RunDir(tmp_path / "run")
+    settings = ExploreSettings(episodes=1, trials=2)
+    run_dir.write_manifest(manifest("explorer", tools, settings))
+    await explore(Explorer(), tools, settings, run_dir)  # scripted explorer, real tool results
+
+    out = tmp_path / "data"
+    chosen = DistillSettings(dedup="lexical", target_per_tool=4, max_paraphrases=2)
+    models = {"judge": model.name, "paraphraser": model.name}
+    trials, tool_map, _ = prepare(run_dir.path, out, chosen, models, False)
+    summary = await distill(trials, tool_map, out, chosen, model, model)
+
+    judgments = [json.loads(line) for line in (out / "judgments.jsonl").read_text().splitlines()]
+    assert len(judgments) == 2 and all(j["replies"][0].strip() for j in judgments)
+    for judgment in judgments:  # read per criterion, or rejected as unparsable with that reason
+        assert set(judgment["criteria"]) == {"informative", "faithful", "appropriate"} or (
+            judgment["reason"].startswith("unparsable judgment")
+        )
+    if summary["kept"]:
+        attempts = (out / "paraphrases.jsonl").read_text().splitlines()
+        assert 1 <= len(attempts) <= 2 * 2 * summary["kept"]
+    for line in (out / "openai.jsonl").read_text().splitlines():
+        validate_openai_chat_record(json.loads(line))
+    assert summary["examples"] == len((out / "openai.jsonl").read_text().splitlines())

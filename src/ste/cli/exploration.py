@@ -226,16 +226,21 @@ def _print_summary(run_dir: Any) -> dict[str, Any]:
 @app.command()
 @user_errors
 def show(
-    run: Annotated[Path, typer.Argument(help="A run directory of `ste explore`.")],
+    run: Annotated[
+        Path, typer.Argument(help="A run directory of `ste explore` or a dataset of `ste distill`.")
+    ],
     trial: Annotated[
         str | None, typer.Option(help="Show this trial (an id such as 'hash_text/e1/t2').")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Summarise an exploration run per tool and per trial index, or show one trial."""
+    """Summarise an exploration run (per tool, per trial index) or a distilled dataset."""
     from ste.explore import RunDir
     from ste.explore.report import summarise, trial_view
 
+    if _is_dataset(run):
+        _show_dataset(run, as_json)
+        return
     run_dir = RunDir(run)
     manifest = run_dir.read_manifest()
     trials = run_dir.read_trials()
@@ -255,3 +260,34 @@ def show(
         return
     console.print(f"{run}: {manifest.get('model')}, {len(trials)} trials", highlight=False)
     _print_summary(run_dir)
+
+
+def _is_dataset(path: Path) -> bool:
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("kind") == "ste-dataset"
+
+
+def _show_dataset(path: Path, as_json: bool) -> None:
+    from ste.cli.distillation import print_dataset_summary
+
+    summary_path = path / "summary.json"
+    if not summary_path.exists():
+        raise SteError(f"{path}: the distillation has not finished yet (no summary.json)")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    print_dataset_summary(summary)
+    examples = (path / "examples.jsonl").read_text(encoding="utf-8").splitlines()
+    if examples:
+        sample = json.loads(examples[0])
+        console.print(f"\n[bold]sample[/bold] {sample['id']}: {sample['query']}")
+        for turn in sample["turns"]:
+            arguments = json.dumps(turn["arguments"], ensure_ascii=False)
+            console.print(
+                f"  {turn['name']}({arguments}) -> {turn['observation'][:200]}", markup=False
+            )
+        console.print(f"  answer: {sample['final_answer'][:300]}", markup=False)

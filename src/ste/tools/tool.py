@@ -30,3 +30,14 @@ class Tool:
                 "parameters": self.parameters,
             },
         }
+
+
+def described_tool(spec: dict[str, Any]) -> Tool:
+    """A tool known only from its description (a run's manifest): its schema can be checked,
+    but it cannot be called."""
+    name = spec["name"]
+
+    def unavailable(**_arguments: Any) -> Any:
+        raise RuntimeError(f"{name} is known here only by its description; it cannot be called")
+
+    return Tool(name, spec.get("description", ""), spec.get("parameters", {}), unavailable)

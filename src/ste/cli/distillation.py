@@ -1,0 +1,148 @@
+"""`ste distill`: turn an exploration run into a verified tool-use dataset."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ste.cli.app import (
+    BaseUrlOption,
+    _load_model_with_progress,
+    app,
+    console,
+    item_progress,
+    user_errors,
+)
+from ste.errors import SteError
+
+
+@app.command()
+@user_errors
+def distill(
+    run: Annotated[Path, typer.Argument(help="A run directory of `ste explore`.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dataset directory (resumable).")],
+    judge: Annotated[
+        str | None, typer.Option(help="Judge model spec (default: the model that explored).")
+    ] = None,
+    paraphraser: Annotated[
+        str | None, typer.Option(help="Paraphrasing model spec (default: the judge).")
+    ] = None,
+    base_url: BaseUrlOption = None,
+    use_judge: Annotated[
+        bool, typer.Option("--judge-check/--no-judge-check", help="Run the LLM judge.")
+    ] = True,
+    require_reflection: Annotated[
+        bool, typer.Option(help="Keep only trials whose reflection said Yes.")
+    ] = True,
+    last_call_only: Annotated[
+        bool, typer.Option(help="Keep only the last successful call (the paper's layout).")
+    ] = False,
+    dedup: Annotated[str, typer.Option(help="auto, embedding or lexical.")] = "auto",
+    dedup_threshold: Annotated[
+        float | None,
+        typer.Option(min=0.0, max=1.0, help="Similarity at which queries are duplicates."),
+    ] = None,
+    target_per_tool: Annotated[
+        int, typer.Option(min=0, help="Paraphrase to about this many examples per tool.")
+    ] = 150,
+    max_paraphrases: Annotated[int, typer.Option(min=0, help="Per example.")] = 6,
+    dev_share: Annotated[
+        float, typer.Option(min=0.0, max=0.9, help="Share of examples held out as a dev split.")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option()] = 0,
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Requests at once (default: 1 local, 8 endpoints).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Start over an --out of other settings.")] = False,
+) -> None:
+    """Check, judge, deduplicate, paraphrase and export the trials of an exploration run."""
+    from ste.distill.pipeline import DistillSettings, prepare
+    from ste.distill.pipeline import distill as run_distill
+    from ste.explore import RunDir
+
+    if dedup not in ("auto", "embedding", "lexical"):
+        raise SteError(f"--dedup must be auto, embedding or lexical, got {dedup!r}")
+    run_manifest = RunDir(run).read_manifest()
+    judge_spec = judge or run_manifest.get("model_spec") or run_manifest.get("model")
+    paraphraser_spec = paraphraser or judge_spec
+    settings = DistillSettings(
+        require_reflection=require_reflection,
+        judge=use_judge,
+        last_call_only=last_call_only,
+        dedup=dedup,
+        dedup_threshold=dedup_threshold,
+        target_per_tool=target_per_tool,
+        max_paraphrases=max_paraphrases,
+        dev_share=dev_share,
+        seed=seed,
+    )
+    models = {"judge": judge_spec if use_judge else None, "paraphraser": paraphraser_spec}
+    trials, tools, _manifest = prepare(run, out, settings, models, force)
+    judge_model = _load_model_with_progress(judge_spec, base_url) if use_judge else None
+    if paraphraser_spec == judge_spec and judge_model is not None:
+        paraphrase_model = judge_model
+    else:
+        paraphrase_model = _load_model_with_progress(paraphraser_spec, base_url)
+    if concurrency is None:
+        concurrency = 8 if str(judge_spec).startswith("openai:") else 1
+    console.print(
+        f"distilling {len(trials)} trials of {len(tools)} tool(s) -> {out}", highlight=False
+    )
+    with item_progress("distill") as progress:
+        tasks: dict[str, Any] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        summary = asyncio.run(
+            run_distill(
+                trials,
+                tools,
+                out,
+                settings,
+                judge_model,
+                paraphrase_model,
+                concurrency=concurrency,
+                progress=on_progress,
+            )
+        )
+    print_dataset_summary(summary)
+
+
+def print_dataset_summary(summary: dict[str, Any]) -> None:
+    table = Table(
+        "tool",
+        "explored",
+        "kept",
+        "rejected (by reason)",
+        "paraphrases ok / rejected",
+        "examples",
+        "recovered",
+        title="per tool",
+    )
+    for name, row in summary["tools"].items():
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(row["rejected"].items())) or "-"
+        table.add_row(
+            name,
+            str(row["explored"]),
+            str(row["kept"]),
+            reasons,
+            f"{row['paraphrases_accepted']} / {row['paraphrases_rejected']}",
+            str(row["examples"]),
+            str(row["recovered"]),
+        )
+    console.print(table)
+    console.print(
+        f"kept {summary['kept']} of {summary['explored']} trials "
+        f"({summary['acceptance_pct']}%), {summary['examples']} examples; dedup: "
+        f"{summary.get('dedup')}",
+        highlight=False,
+    )
+    for name, path in (summary.get("exports") or {}).items():
+        console.print(f"  {name}: {path}", highlight=False)

@@ -1,0 +1,82 @@
+"""The one example type every export is made from: a query and the trajectory that solved it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Turn(BaseModel):
+    """One tool call the model made, and what the tool answered."""
+
+    name: str
+    arguments: dict[str, Any]
+    observation: str
+    ok: bool
+
+
+class Example(BaseModel):
+    id: str
+    tool: str
+    query: str
+    turns: list[Turn]
+    final_answer: str
+    source_trial: str
+    paraphrase_of: str | None = None  # the id of the example whose query this rephrases
+    recovered: bool = Field(
+        default=False, description="a call failed and a later one succeeded (error recovery)"
+    )
+    tools: list[dict[str, Any]] = Field(description="the tools offered, OpenAI layout")
+
+    @property
+    def group(self) -> str:
+        """Examples sharing a source (an original and its paraphrases) stay in one split."""
+        return self.paraphrase_of or self.id
+
+
+def example_id(source_trial: str, paraphrase: int | None = None) -> str:
+    suffix = "" if paraphrase is None else f"~p{paraphrase}"
+    return f"{source_trial}{suffix}"
+
+
+def turns_of(trial: dict[str, Any], last_call_only: bool) -> list[Turn]:
+    """The executed calls of a trial (malformed replies dropped), or its last successful one."""
+    turns = [
+        Turn(
+            name=step["call"]["name"],
+            arguments=step["call"]["arguments"],
+            observation=step["observation"] or "",
+            ok=step["tool_ok"] is not False,
+        )
+        for step in trial["steps"]
+        if step.get("call") is not None
+    ]
+    if last_call_only:
+        successful = [t for t in turns if t.ok]
+        return successful[-1:]
+    return turns
+
+
+def from_trial(
+    trial: dict[str, Any], tool_specs: list[dict[str, Any]], last_call_only: bool
+) -> Example:
+    turns = turns_of(trial, last_call_only)
+    failed_first = any(not t.ok for t in turns) and turns[-1].ok if turns else False
+    return Example(
+        id=example_id(trial["id"]),
+        tool=trial["tool"],
+        query=trial["query"],
+        turns=turns,
+        final_answer=trial["final_answer"] or "",
+        source_trial=trial["id"],
+        recovered=failed_first,
+        tools=tool_specs,
+    )
+
+
+def split_of(example: Example, dev_share: float, seed: int) -> str:
+    """ "train" or "dev", fixed by the example's group and the seed."""
+    digest = hashlib.sha256(f"{seed}/{example.group}".encode()).digest()
+    return "dev" if int.from_bytes(digest[:8], "big") / 2**64 < dev_share else "train"

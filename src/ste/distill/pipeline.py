@@ -1,0 +1,359 @@
+"""`ste distill`: from an exploration run to a verified, deduplicated, paraphrased dataset.
+
+Stages, in order: rule checks -> LLM judge -> near-duplicate removal -> paraphrase -> split ->
+export. Judgments and paraphrases are appended to JSONL files as they are made, so an
+interrupted distillation continues where it stopped; everything after them is recomputed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ste import __version__
+from ste.distill.checks import rule_checks
+from ste.distill.dedup import (
+    DEFAULT_THRESHOLDS,
+    choose_method,
+    near_duplicates,
+    similarity_function,
+)
+from ste.distill.example import Example, example_id, from_trial, split_of
+from ste.distill.export import export_all
+from ste.distill.judge import judge_example
+from ste.distill.paraphrase import (
+    check_paraphrase,
+    paraphrase_once,
+    paraphrases_per_example,
+    required_values,
+)
+from ste.errors import SteError
+from ste.explore.rundir import RunDir
+from ste.explore.settings import trial_seed
+from ste.models.base import ChatModel, Message
+from ste.tools.tool import Tool, described_tool
+
+JUDGMENTS = "judgments.jsonl"
+PARAPHRASES = "paraphrases.jsonl"
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class DistillSettings:
+    require_reflection: bool = True
+    judge: bool = True
+    last_call_only: bool = False
+    dedup: str = "auto"  # auto, embedding or lexical
+    dedup_threshold: float | None = None
+    target_per_tool: int = 150
+    max_paraphrases: int = 6
+    dev_share: float = 0.0
+    seed: int = 0
+
+
+def _append(path: Path, record: dict[str, Any]) -> None:
+    with path.open("a", encoding="utf-8") as sink:
+        sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+        sink.flush()
+        os.fsync(sink.fileno())
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # cut by a kill mid-write: redone
+    return records
+
+
+def prepare(
+    run: Path, out: Path, settings: DistillSettings, models: dict[str, str], force: bool
+) -> tuple[list[dict[str, Any]], dict[str, Tool], dict[str, Any]]:
+    """Read the run, and create or continue `out` (refusing other settings unless forced)."""
+    run_dir = RunDir(run)
+    run_manifest = run_dir.read_manifest()
+    tools = {spec["name"]: described_tool(spec) for spec in run_manifest["tools"]}
+    trials = [t for t in run_dir.read_trials() if t["tool"] in tools]
+    manifest = {
+        "kind": "ste-dataset",
+        "ste_version": __version__,
+        "run": str(Path(run).resolve()),
+        "explored_by": run_manifest.get("model"),
+        **models,
+        "settings": asdict(settings),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "manifest.json"
+    if path.exists():
+        previous = json.loads(path.read_text())
+        changed = [
+            k for k in manifest if k not in ("ste_version",) and previous.get(k) != manifest[k]
+        ]
+        if changed and not force:
+            raise SteError(
+                f"{out} was distilled with other settings ({', '.join(changed)} differ); "
+                "use another --out, or --force to start it over"
+            )
+        if changed:
+            for name in (JUDGMENTS, PARAPHRASES):
+                (out / name).unlink(missing_ok=True)
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return trials, tools, manifest
+
+
+async def _judge_pending(
+    judge: ChatModel,
+    trials: list[dict[str, Any]],
+    tools: dict[str, Tool],
+    settings: DistillSettings,
+    out: Path,
+    concurrency: int,
+    progress: Progress | None,
+) -> dict[str, dict[str, Any]]:
+    judgments = {j["trial"]: j for j in _read(out / JUDGMENTS)}
+    pending = [t for t in trials if t["id"] not in judgments]
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    done = len(trials) - len(pending)
+
+    async def one(trial: dict[str, Any]) -> None:
+        nonlocal done
+        example = from_trial(trial, [], settings.last_call_only)
+        async with semaphore:
+            judgment = await judge_example(
+                judge, tools[trial["tool"]], trial["query"], example.turns, example.final_answer
+            )
+        record = {"trial": trial["id"], **asdict(judgment)}
+        _append(out / JUDGMENTS, record)
+        judgments[trial["id"]] = record
+        done += 1
+        if progress:
+            progress("judge", done, len(trials))
+
+    await asyncio.gather(*(one(t) for t in pending))
+    return judgments
+
+
+async def _paraphrase_example(
+    model: ChatModel,
+    example: Example,
+    wanted: int,
+    earlier: list[dict[str, Any]],
+    seed: int,
+    out: Path,
+) -> list[dict[str, Any]]:
+    """Paraphrases of one example until `wanted` are accepted or 2 x wanted were tried."""
+    records = list(earlier)
+    messages: list[Message] = []
+    for record in records:  # rebuild the conversation: each one is asked to differ
+        await _replay(messages, example.query, record["raw"])
+    values = required_values(example.query, [t.arguments for t in example.turns])
+    while sum(r["accepted"] for r in records) < wanted and len(records) < 2 * wanted:
+        index = len(records)
+        text, raw = await paraphrase_once(model, messages, example.query, seed + index)
+        accepted_texts = [r["text"] for r in records if r["accepted"]]
+        ok, reason = check_paraphrase(text, example.query, accepted_texts, values)
+        record = {
+            "source": example.id,
+            "index": index,
+            "text": text,
+            "raw": raw,
+            "accepted": ok,
+            "reason": reason,
+        }
+        _append(out / PARAPHRASES, record)
+        records.append(record)
+    return records
+
+
+async def _replay(messages: list[Message], query: str, raw: str) -> None:
+    from ste.prompts import render
+
+    prompt = (
+        render("distill_paraphrase_first", query=query)
+        if not messages
+        else render("distill_paraphrase_next")
+    )
+    messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": raw.strip()}]
+
+
+async def distill(
+    trials: list[dict[str, Any]],
+    tools: dict[str, Tool],
+    out: Path,
+    settings: DistillSettings,
+    judge: ChatModel | None,
+    paraphraser: ChatModel | None,
+    *,
+    concurrency: int = 1,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Run every stage; write the examples, the exports and a summary; return the summary."""
+    decisions: dict[str, dict[str, Any]] = {}
+    passed: list[dict[str, Any]] = []
+    for trial in trials:
+        checks = rule_checks(trial, tools[trial["tool"]], settings.require_reflection)
+        failed = [c for c in checks if not c.ok]
+        decisions[trial["id"]] = {
+            "tool": trial["tool"],
+            "checks": [asdict(c) for c in checks],
+            "kept": not failed,
+            "rejected_by": failed[0].name if failed else None,
+            "reason": failed[0].reason if failed else "",
+        }
+        if not failed:
+            passed.append(trial)
+
+    if settings.judge and judge is not None:
+        judgments = await _judge_pending(judge, passed, tools, settings, out, concurrency, progress)
+        for trial in list(passed):
+            judgment = judgments[trial["id"]]
+            decisions[trial["id"]]["judge"] = judgment["criteria"]
+            if not judgment["ok"]:
+                decisions[trial["id"]].update(
+                    kept=False, rejected_by="judge", reason=judgment["reason"]
+                )
+                passed.remove(trial)
+
+    method = choose_method(settings.dedup)
+    threshold = settings.dedup_threshold or DEFAULT_THRESHOLDS[method]
+    similarity = similarity_function(method)
+    kept: list[dict[str, Any]] = []
+    for tool in tools:
+        of_tool = [t for t in passed if t["tool"] == tool]
+        duplicates = near_duplicates([t["query"] for t in of_tool], threshold, similarity)
+        for index, trial in enumerate(of_tool):
+            if index in duplicates:
+                original, score = duplicates[index]
+                decisions[trial["id"]].update(
+                    kept=False,
+                    rejected_by="near_duplicate",
+                    reason=f"near-duplicate of {of_tool[original]['id']} ({method} {score:.2f})",
+                )
+            else:
+                kept.append(trial)
+
+    specs = {name: tool.openai_spec() for name, tool in tools.items()}
+    originals = [from_trial(t, [specs[t["tool"]]], settings.last_call_only) for t in kept]
+    paraphrase_records = await _paraphrase_all(
+        originals, settings, paraphraser, out, concurrency, progress
+    )
+    examples = list(originals)
+    for original in originals:
+        for record in paraphrase_records.get(original.id, []):
+            if record["accepted"]:
+                examples.append(
+                    original.model_copy(
+                        update={
+                            "id": example_id(original.source_trial, record["index"] + 1),
+                            "query": record["text"],
+                            "paraphrase_of": original.id,
+                        }
+                    )
+                )
+    splits = {
+        e.id: split_of(e, settings.dev_share, settings.seed) if settings.dev_share else "train"
+        for e in examples
+    }
+    with (out / "examples.jsonl").open("w", encoding="utf-8") as sink:
+        for example in examples:
+            sink.write(
+                json.dumps(
+                    {**example.model_dump(), "split": splits[example.id]}, ensure_ascii=False
+                )
+                + "\n"
+            )
+    exports = export_all(examples, out, splits)
+    (out / "decisions.json").write_text(json.dumps(decisions, indent=1, ensure_ascii=False))
+    summary = summarise(trials, decisions, examples, paraphrase_records, tools)
+    summary.update(dedup=f"{method} >= {threshold}", exports=exports)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    return summary
+
+
+async def _paraphrase_all(
+    originals: list[Example],
+    settings: DistillSettings,
+    paraphraser: ChatModel | None,
+    out: Path,
+    concurrency: int,
+    progress: Progress | None,
+) -> dict[str, list[dict[str, Any]]]:
+    earlier: dict[str, list[dict[str, Any]]] = {}
+    for record in _read(out / PARAPHRASES):
+        earlier.setdefault(record["source"], []).append(record)
+    for records in earlier.values():
+        records.sort(key=lambda r: r["index"])
+    if paraphraser is None or settings.target_per_tool <= 0:
+        return earlier
+    per_tool: dict[str, int] = {}
+    for example in originals:
+        per_tool[example.tool] = per_tool.get(example.tool, 0) + 1
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    results: dict[str, list[dict[str, Any]]] = {}
+    total, done = len(originals), 0
+
+    async def one(example: Example) -> None:
+        nonlocal done
+        wanted = paraphrases_per_example(
+            per_tool[example.tool], settings.target_per_tool, settings.max_paraphrases
+        )
+        seed = trial_seed(settings.seed, example.id, 0, 0)
+        async with semaphore:
+            results[example.id] = await _paraphrase_example(
+                paraphraser, example, wanted, earlier.get(example.id, []), seed, out
+            )
+        done += 1
+        if progress:
+            progress("paraphrase", done, total)
+
+    await asyncio.gather(*(one(e) for e in originals))
+    return results
+
+
+def summarise(
+    trials: list[dict[str, Any]],
+    decisions: dict[str, dict[str, Any]],
+    examples: list[Example],
+    paraphrases: dict[str, list[dict[str, Any]]],
+    tools: dict[str, Tool],
+) -> dict[str, Any]:
+    rows: dict[str, dict[str, Any]] = {}
+    for name in tools:
+        mine = [d for d in decisions.values() if d["tool"] == name]
+        rejected: dict[str, int] = {}
+        for decision in mine:
+            if not decision["kept"]:
+                rejected[decision["rejected_by"]] = rejected.get(decision["rejected_by"], 0) + 1
+        attempts = [
+            r
+            for e in examples
+            if e.tool == name and not e.paraphrase_of
+            for r in paraphrases.get(e.id, [])
+        ]
+        rows[name] = {
+            "explored": len(mine),
+            "kept": sum(d["kept"] for d in mine),
+            "rejected": rejected,
+            "paraphrases_accepted": sum(r["accepted"] for r in attempts),
+            "paraphrases_rejected": sum(not r["accepted"] for r in attempts),
+            "examples": sum(e.tool == name for e in examples),
+            "recovered": sum(e.tool == name and e.recovered for e in examples),
+        }
+    explored = len(trials)
+    kept = sum(r["kept"] for r in rows.values())
+    return {
+        "tools": rows,
+        "explored": explored,
+        "kept": kept,
+        "acceptance_pct": round(100 * kept / explored, 1) if explored else None,
+        "examples": len(examples),
+    }
