@@ -92,6 +92,12 @@ class Row:
     critical_requests: int
     latency_s: float
     cpu_ms: float  # the client's CPU per request, explore's imports subtracted
+    server_cpu_ms: float  # the scripted endpoint's CPU per request (this process)
+    busy_s: float  # first request to last reply, as the endpoint saw them
+
+    @property
+    def busy_efficiency(self) -> float:
+        return self.ideal_s / self.busy_s
 
     @property
     def efficiency(self) -> float:
@@ -140,10 +146,11 @@ def main() -> None:
     ):
         toolbox = write_toolbox(Path(folder), args.tools)
         for concurrency in (1, args.tools):
-            runs, counts = [], []
+            runs, counts, server_cpu, busy = [], [], [], []
             for repeat in range(args.repeats):
                 run_dir = Path(folder) / f"run-c{concurrency}-{repeat}"
                 endpoint.reset()
+                cpu_before = time.process_time()
                 run = timed(
                     [
                         *STE,
@@ -177,6 +184,8 @@ def main() -> None:
                         f"c={concurrency} run {repeat}: {endpoint.requests} requests, expected "
                         f"{expected_trials * REQUESTS_PER_TRIAL} ({dict(endpoint.kinds)})"
                     )
+                server_cpu.append((time.process_time() - cpu_before) / endpoint.requests)
+                busy.append(endpoint.busy_s)
                 runs.append(run)
                 counts.append(endpoint.requests)
             wall, cpu = median_of(runs)
@@ -192,6 +201,8 @@ def main() -> None:
                     critical_requests=int(critical),
                     latency_s=args.latency,
                     cpu_ms=1000 * (cpu - imports_cpu) / statistics.median(counts),
+                    server_cpu_ms=1000 * statistics.median(server_cpu),
+                    busy_s=statistics.median(busy),
                 )
             )
 
@@ -201,16 +212,36 @@ def main() -> None:
         f"median of {args.repeats}; start-up (ste --version) {startup:.3f} s subtracted; "
         f"{os.cpu_count()} CPUs, load average before {load}"
     )
-    print(
-        f"{'concurrency':>11} {'wall s':>8} {'explore s':>9} {'ideal s':>8} "
-        f"{'efficiency':>10} {'requests':>8} {'overhead ms/req':>15} {'client cpu ms/req':>17}"
-    )
+    columns = [
+        ("concurrency", 11),
+        ("wall s", 7),
+        ("explore s", 9),
+        ("ideal s", 7),
+        ("efficiency", 10),
+        ("requests", 8),
+        ("overhead ms/req", 15),
+        ("busy s", 6),
+        ("busy eff", 8),
+        ("client cpu ms/req", 17),
+        ("server cpu ms/req", 17),
+    ]
+    print(" ".join(f"{name:>{width}}" for name, width in columns))
     for row in rows:
         overhead = "-" if row.overhead_ms is None else f"{row.overhead_ms:.2f}"
-        print(
-            f"{row.concurrency:>11} {row.wall_s:>8.2f} {row.explore_s:>9.2f} {row.ideal_s:>8.2f} "
-            f"{row.efficiency:>10.2f} {row.requests:>8} {overhead:>15} {row.cpu_ms:>17.2f}"
-        )
+        cells = [
+            str(row.concurrency),
+            f"{row.wall_s:.2f}",
+            f"{row.explore_s:.2f}",
+            f"{row.ideal_s:.2f}",
+            f"{row.efficiency:.2f}",
+            str(row.requests),
+            overhead,
+            f"{row.busy_s:.2f}",
+            f"{row.busy_efficiency:.2f}",
+            f"{row.cpu_ms:.2f}",
+            f"{row.server_cpu_ms:.2f}",
+        ]
+        print(" ".join(f"{cell:>{width}}" for cell, (_, width) in zip(cells, columns, strict=True)))
     print(
         f"importing what explore needs takes {imports_wall:.2f} s ({imports_cpu:.2f} s CPU) in a "
         f"process of its own, against {startup:.2f} s for `ste --version`: only the latter is "

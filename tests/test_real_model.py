@@ -130,3 +130,40 @@ async def test_real_model_judges_and_paraphrases_a_tiny_run(model, tmp_path, too
     for line in (out / "openai.jsonl").read_text().splitlines():
         validate_openai_chat_record(json.loads(line))
     assert summary["examples"] == len((out / "openai.jsonl").read_text().splitlines())
+
+
+@pytest.mark.real_model
+def test_real_model_behind_ste_serve_answers_the_openai_client(model):
+    import socket
+    import threading
+    import time
+
+    import openai
+    import uvicorn
+
+    from ste.icl.serve import ModelUpstream, create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(ModelUpstream(model), None)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="local")
+        tool = [t for t in load_tools() if t.name == "hash_text"][0].openai_spec()
+        reply = client.chat.completions.create(
+            model="qwen",
+            messages=[{"role": "user", "content": "What is the SHA-256 hash of 'hello world'?"}],
+            tools=[tool],
+            max_tokens=128,
+        )
+        message = reply.choices[0].message
+        assert message.tool_calls or message.content
+        if message.tool_calls:
+            assert message.tool_calls[0].function.name == "hash_text"
+            assert isinstance(json.loads(message.tool_calls[0].function.arguments), dict)
+    finally:
+        server.should_exit = True

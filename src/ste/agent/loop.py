@@ -141,9 +141,13 @@ async def run_agent(
     query: str,
     *,
     protocol: ProtocolName = "react",
+    preface: str = "",
     **options: object,
 ) -> Trajectory:
-    """Solve one query from scratch with the given tools."""
+    """Solve one query from scratch with the given tools. A `preface` (demonstrations, say)
+    goes before the query in its message."""
     chosen = get_protocol(protocol)
     messages = chosen.first_messages(tools, query)
+    if preface:
+        messages[-1] = {**messages[-1], "content": f"{preface}\n\n{messages[-1]['content']}"}
     return await run_turns(model, chosen, tools, messages, query, **options)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from ste.cli.app import (
     _split_toolbox,
     app,
     console,
+    errors,
     user_errors,
 )
 
@@ -47,6 +49,11 @@ def run(
         bool, typer.Option(help="Accept a final answer given before any tool call.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the trajectory as JSON.")] = False,
+    demos: Annotated[
+        Path | None,
+        typer.Option(help="A `ste distill` dataset: show the model the most similar examples."),
+    ] = None,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations to show.")] = 8,
 ) -> None:
     """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
     from ste.agent import run_agent
@@ -56,6 +63,14 @@ def run(
     _check_protocol(protocol)
     toolbox, query = _split_toolbox(arguments, "QUERY")
     tools = load_tools(toolbox)
+    preface = ""
+    if demos is not None:
+        from ste.icl.bank import DemoBank
+        from ste.icl.demonstrations import demonstrations_for
+
+        bank = DemoBank(demos)
+        preface, shown = demonstrations_for(bank, query, [t.name for t in tools], protocol, k)
+        errors.print(f"demonstrations: {', '.join(shown) or 'none'}", highlight=False)
     chat_model = _load_model_with_progress(model, base_url)
     with console.status(f"{chat_model.name} is working on the query…"):
         trajectory = asyncio.run(
@@ -64,6 +79,7 @@ def run(
                 tools,
                 query,
                 protocol=protocol,  # type: ignore[arg-type]
+                preface=preface,
                 max_turns=max_turns,
                 temperature=temperature,
                 max_tokens=max_tokens,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -17,6 +17,7 @@ from ste.cli.app import (
     _split_toolbox,
     app,
     console,
+    errors,
     item_progress,
     user_errors,
 )
@@ -54,6 +55,14 @@ def eval_command(
         str | None,
         typer.Option(help="ToolBench-50 only: the judge of the 19 judged APIs (default: --model)."),
     ] = None,
+    demos: Annotated[
+        Path | None,
+        typer.Option(help="A `ste distill` dataset: show each query its most similar examples."),
+    ] = None,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations per query.")] = 8,
+    demo_tokens: Annotated[
+        int, typer.Option(min=100, help="Token budget of the demonstrations.")
+    ] = 1500,
 ) -> None:
     """Score a model's first tool call on a test set: well-formed, API match, correct
     (strict and lenient), execution equivalence; with 95% confidence intervals."""
@@ -96,7 +105,11 @@ def eval_command(
         max_tokens=max_tokens,
         seed=seed,
         concurrency=concurrency,
+        demos=str(demos.resolve()) if demos else None,
+        k=k,
+        demo_tokens=demo_tokens,
     )
+    bank = _load_bank(demos, [item.query for item in items]) if demos else None
     done = prepare_out_dir(out, settings.manifest(chat_model, tests_path, tool_list), force)
     done_ids = {r["id"] for r in done}
     remaining = sum(item.id not in done_ids for item in items)
@@ -112,6 +125,7 @@ def eval_command(
                 out,
                 settings,
                 on_item=lambda _record: progress.advance(task),
+                bank=bank,
             )
         )
     summary = summarise_by_tool(records)
@@ -120,6 +134,26 @@ def eval_command(
     table = markdown(summary, f"{chat_model.name} on {tests_path} ({protocol})")
     (out / "summary.md").write_text(table)
     console.print(table, markup=False, highlight=False, soft_wrap=True)
+
+
+def _load_bank(dataset: Path, test_queries: list[str]) -> Any:
+    """The demonstration bank, with a warning when test queries appear in it."""
+    from ste.icl.bank import DemoBank
+
+    bank = DemoBank(dataset)
+    leaks = bank.near_verbatim(test_queries)
+    if leaks:
+        errors.print(
+            f"warning: {len(leaks)} test quer{'y' if len(leaks) == 1 else 'ies'} appear "
+            f"(nearly) verbatim in the demonstrations of {dataset}, e.g. {leaks[0][0]!r}; "
+            "scores on them measure recall, not tool use",
+            highlight=False,
+        )
+    errors.print(
+        f"demonstrations: {len(bank.examples)} examples from {dataset} ({bank.method} retrieval)",
+        highlight=False,
+    )
+    return bank
 
 
 def _eval_toolbench(

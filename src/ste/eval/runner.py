@@ -19,6 +19,8 @@ from ste.agent import run_agent
 from ste.errors import SteError
 from ste.eval.matching import lenient_match_any, match_any
 from ste.eval.testset import TestItem
+from ste.icl.bank import DemoBank
+from ste.icl.demonstrations import demonstrations_for
 from ste.models.base import ChatModel
 from ste.tools.execute import execute
 from ste.tools.tool import Tool
@@ -32,9 +34,15 @@ class EvalSettings:
     max_tokens: int = 512
     seed: int | None = 0
     concurrency: int = 1
+    demos: str | None = None  # a `ste distill` dataset: retrieved demonstrations
+    k: int = 8
+    demo_tokens: int = 1500
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
+            "demos": self.demos,
+            "k": self.k if self.demos else None,
+            "demo_tokens": self.demo_tokens if self.demos else None,
             "ste_version": __version__,
             "model": model.name,
             "tests": str(tests),
@@ -68,16 +76,31 @@ async def execution_equivalent(
 
 
 async def score_item(
-    model: ChatModel, tools: list[Tool], item: TestItem, settings: EvalSettings
+    model: ChatModel,
+    tools: list[Tool],
+    item: TestItem,
+    settings: EvalSettings,
+    bank: DemoBank | None = None,
 ) -> dict[str, Any]:
     by_name = {t.name: t for t in tools}
     offered = [by_name[n] for n in item.tools] if item.tools else tools
     schemas = {t.name: t.parameters for t in tools}
+    preface, shown = "", []
+    if bank is not None:
+        preface, shown = demonstrations_for(
+            bank,
+            item.query,
+            [t.name for t in offered],
+            settings.protocol,
+            settings.k,
+            settings.demo_tokens,
+        )
     trajectory = await run_agent(
         model,
         offered,
         item.query,
         protocol=settings.protocol,  # type: ignore[arg-type]
+        preface=preface,
         max_turns=settings.max_turns if settings.full else 1,
         stop_at_first_call=not settings.full,
         require_call=False,
@@ -118,6 +141,8 @@ async def score_item(
             exec_equivalent=same,
             exec_reason=why,
         )
+    if bank is not None:
+        record["demonstrations"] = shown
     if settings.full:
         record["final_answer"] = trajectory.final_answer
         if item.answer is not None:
@@ -166,6 +191,7 @@ async def run_eval(
     out: Path,
     settings: EvalSettings,
     on_item: Callable[[dict[str, Any]], None] | None = None,
+    bank: DemoBank | None = None,
 ) -> list[dict[str, Any]]:
     """Score every item not already in `out`; returns all records, old and new."""
     done = {r["id"]: r for r in read_items(out)}
@@ -175,7 +201,7 @@ async def run_eval(
 
         async def one(item: TestItem) -> None:
             async with semaphore:
-                record = await score_item(model, tools, item, settings)
+                record = await score_item(model, tools, item, settings, bank)
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
             sink.flush()
             os.fsync(sink.fileno())

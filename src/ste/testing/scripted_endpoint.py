@@ -85,6 +85,9 @@ class ScriptedEndpoint:
         self.tool_arguments: ToolArguments = tool_arguments or (lambda _name: {})
         self.kinds: Counter[str] = Counter()  # requests per kind of turn
         self._requests = 0
+        # time.perf_counter() when the first request arrived and when the last reply was sent
+        self.first_request_at: float | None = None
+        self.last_reply_at: float | None = None
         self._queries = itertools.count(1)
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -137,16 +140,34 @@ class ScriptedEndpoint:
         return f"http://127.0.0.1:{self.port}/v1"
 
     @property
+    def busy_s(self) -> float:
+        """Seconds from the first request's arrival to the last reply (0 before any)."""
+        with self._lock:
+            if self.first_request_at is None or self.last_reply_at is None:
+                return 0.0
+            return self.last_reply_at - self.first_request_at
+
+    def _arrived(self) -> None:
+        with self._lock:
+            if self.first_request_at is None:
+                self.first_request_at = time.perf_counter()
+
+    def _replied(self) -> None:
+        with self._lock:
+            self.last_reply_at = time.perf_counter()
+
+    @property
     def requests(self) -> int:
         """Chat completion requests answered so far."""
         with self._lock:
             return self._requests
 
     def reset(self) -> None:
-        """Zero the request counts (the query counter goes on)."""
+        """Zero the request counts and times (the query counter goes on)."""
         with self._lock:
             self._requests = 0
             self.kinds.clear()
+            self.first_request_at = self.last_reply_at = None
 
     # -- the explorer ---------------------------------------------------------------------
 
@@ -237,6 +258,7 @@ def _handler_for(endpoint: ScriptedEndpoint) -> type[BaseHTTPRequestHandler]:
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
 
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            endpoint._arrived()
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             if self.path.rstrip("/") != "/v1/chat/completions":
@@ -250,6 +272,8 @@ def _handler_for(endpoint: ScriptedEndpoint) -> type[BaseHTTPRequestHandler]:
             if endpoint.latency_s > 0:
                 time.sleep(endpoint.latency_s)
             self._send(200, endpoint.complete(body))
+            self.wfile.flush()
+            endpoint._replied()
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass

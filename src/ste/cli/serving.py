@@ -1,0 +1,76 @@
+"""`ste serve`: STE demonstrations for any agent that speaks the OpenAI API."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ste.cli.app import _load_model_with_progress, app, console, user_errors
+from ste.errors import SteError
+
+DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
+
+
+@app.command()
+@user_errors
+def serve(
+    demos: Annotated[
+        Path | None, typer.Option(help="A `ste distill` dataset (none: a plain proxy).")
+    ] = None,
+    upstream: Annotated[
+        str,
+        typer.Option(help="A registry model, a .gguf file, or openai:MODEL for an endpoint."),
+    ] = "qwen2.5-coder-1.5b",
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="The endpoint of an openai:MODEL upstream (default: $OPENAI_BASE_URL)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to bind (127.0.0.1: this machine only).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="STE_SERVE_TOKEN", help="Require this bearer token ($STE_SERVE_TOKEN)."
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations per request.")] = 8,
+    demo_tokens: Annotated[int, typer.Option(min=100, help="Their token budget.")] = 1500,
+) -> None:
+    """Serve /v1/chat/completions: requests with tools get the most similar practised examples."""
+    import uvicorn
+
+    from ste.icl.bank import DemoBank
+    from ste.icl.serve import EndpointUpstream, ModelUpstream, create_app
+
+    bank = DemoBank(demos) if demos else None
+    if upstream.startswith("openai:"):
+        name = upstream.removeprefix("openai:")
+        if not name:
+            raise SteError("--upstream openai:MODEL needs a model name after 'openai:'")
+        url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_URL
+        target = EndpointUpstream(url, os.environ.get("OPENAI_API_KEY"), name)
+        where = f"{name} at {url}"
+    else:
+        model = _load_model_with_progress(upstream, None)
+        target = ModelUpstream(model)
+        where = f"{model.name} (in process)"
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        console.print(
+            f"[yellow]warning:[/yellow] serving on {host} without --token: anyone who can reach "
+            "this port can use the model",
+        )
+    examples = (
+        f"{len(bank.examples)} demonstrations ({bank.method})" if bank else "no demonstrations"
+    )
+    console.print(
+        f"ste serve: http://{host}:{port}/v1 -> {where}, {examples}"
+        + (", bearer token required" if token else ""),
+        highlight=False,
+    )
+    application = create_app(target, bank, token=token, k=k, token_budget=demo_tokens)
+    uvicorn.run(application, host=host, port=port, log_level="warning")

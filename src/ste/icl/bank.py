@@ -1,0 +1,127 @@
+"""A bank of demonstrations: distilled examples, retrievable by similarity to a query.
+
+Built only from a `ste distill` dataset (so from exploration output, never from test
+data). Query embeddings (all-MiniLM-L6-v2, offline) are computed once and stored beside the
+dataset; without sentence-transformers, BM25 (bm25s) ranks the examples instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ste import embeddings
+from ste.distill.dedup import lexical_similarity
+from ste.distill.example import Example
+from ste.errors import SteError
+
+CACHE_DIR = "bank"
+
+
+@dataclass
+class Retrieved:
+    example: Example
+    score: float
+
+
+def _load_examples(dataset: Path) -> list[Example]:
+    manifest_path = dataset / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        manifest = None
+    if not isinstance(manifest, dict) or manifest.get("kind") != "ste-dataset":
+        raise SteError(
+            f"{dataset}: not a dataset made by `ste distill` (demonstrations come only from "
+            "exploration, so that no test data can leak into them)"
+        )
+    path = dataset / "examples.jsonl"
+    if not path.exists():
+        raise SteError(f"{dataset}: the distillation has not finished (no examples.jsonl)")
+    examples = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record.get("split", "train") == "train":
+            record.pop("split", None)
+            examples.append(Example(**record))
+    return examples
+
+
+class DemoBank:
+    def __init__(self, dataset: Path, method: str = "auto") -> None:
+        self.dataset = Path(dataset)
+        self.examples = _load_examples(self.dataset)
+        if method == "auto":
+            method = "embedding" if embeddings.available() else "bm25"
+        if method not in ("embedding", "bm25"):
+            raise SteError(f"retrieval must be auto, embedding or bm25, got {method!r}")
+        self.method = method
+        self._vectors: Any = None
+        self._bm25: Any = None
+
+    @property
+    def queries(self) -> list[str]:
+        return [e.query for e in self.examples]
+
+    def _embeddings(self) -> Any:
+        """The examples' query embeddings, computed once and stored with the dataset."""
+        if self._vectors is None:
+            import numpy as np
+
+            digest = hashlib.sha256("\n".join(self.queries).encode()).hexdigest()[:16]
+            folder = self.dataset / CACHE_DIR
+            path = folder / f"embeddings-{digest}.npy"
+            if path.exists():
+                self._vectors = np.load(path)
+            else:
+                self._vectors = embeddings.embed(self.queries)
+                folder.mkdir(exist_ok=True)
+                np.save(path, self._vectors)
+        return self._vectors
+
+    def _bm25_scores(self, query: str) -> list[float]:
+        import bm25s
+
+        if self._bm25 is None:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(bm25s.tokenize(self.queries, show_progress=False), show_progress=False)
+        tokens = bm25s.tokenize([query], show_progress=False)
+        return [float(s) for s in self._bm25.get_scores(tokens.ids[0] if tokens.ids else [])]
+
+    def scores(self, query: str) -> list[float]:
+        if not self.examples:
+            return []
+        if self.method == "embedding":
+            return [float(s) for s in self._embeddings() @ embeddings.embed([query])[0]]
+        return self._bm25_scores(query)
+
+    def retrieve(self, query: str, tool_names: list[str] | None, k: int = 8) -> list[Retrieved]:
+        """The k examples most similar to `query`, among those of the offered tools."""
+        allowed = set(tool_names) if tool_names is not None else None
+        ranked = sorted(
+            (
+                Retrieved(example, score)
+                for example, score in zip(self.examples, self.scores(query), strict=True)
+                if allowed is None or example.tool in allowed
+            ),
+            key=lambda r: r.score,
+            reverse=True,
+        )
+        return ranked[:k]
+
+    def near_verbatim(self, queries: list[str], threshold: float = 0.9) -> list[tuple[str, str]]:
+        """(test query, bank query) pairs that are (nearly) the same text: a leak."""
+        bank = self.queries
+        if not bank or not queries:
+            return []
+        matrix = lexical_similarity([*queries, *bank])
+        leaks = []
+        for i, query in enumerate(queries):
+            row = matrix[i][len(queries) :]
+            best = max(range(len(bank)), key=lambda j: row[j])
+            if row[best] >= threshold:
+                leaks.append((query, bank[best]))
+        return leaks

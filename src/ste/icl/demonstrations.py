@@ -1,0 +1,78 @@
+"""Retrieved examples written as complete dialogues in the protocol in use, within a budget."""
+
+from __future__ import annotations
+
+import json
+
+from ste.distill.example import Example
+from ste.icl.bank import DemoBank
+from ste.models.base import Message
+from ste.prompts import render
+
+DEFAULT_K = 8
+DEFAULT_TOKEN_BUDGET = 1500
+CHARS_PER_TOKEN = 4  # a rough count; the budget only needs to be about right
+
+
+def as_react(example: Example) -> str:
+    lines = [f"User Query: {example.query}"]
+    for turn in example.turns:
+        lines += [
+            f"Action: {turn.name}",
+            f"Action Input: {json.dumps(turn.arguments, ensure_ascii=False)}",
+            f"Observation: {turn.observation}",
+        ]
+    lines += ["Thought: I now know the final answer", f"Final Answer: {example.final_answer}"]
+    return "\n".join(lines)
+
+
+def as_native(example: Example) -> str:
+    lines = [f"User: {example.query}"]
+    for turn in example.turns:
+        call = {"name": turn.name, "arguments": turn.arguments}
+        lines += [
+            f"Tool call: {json.dumps(call, ensure_ascii=False)}",
+            f"Tool result: {turn.observation}",
+        ]
+    lines.append(f"Answer: {example.final_answer}")
+    return "\n".join(lines)
+
+
+def render_demonstrations(
+    examples: list[Example], protocol: str, token_budget: int = DEFAULT_TOKEN_BUDGET
+) -> tuple[str, int]:
+    """The examples (most similar first) as dialogues: (text, how many fit). The least similar
+    are dropped until the text fits the budget; the most similar is written last, nearest to
+    the request."""
+    write = as_react if protocol == "react" else as_native
+    dialogues = [write(e) for e in examples]
+    while dialogues and sum(len(d) for d in dialogues) / CHARS_PER_TOKEN > token_budget:
+        dialogues.pop()
+    return "\n\n---\n\n".join(reversed(dialogues)), len(dialogues)
+
+
+def preface(demonstrations: str) -> str:
+    """The text put before the request in its user message. The system prompt stays the same
+    for every request, so a local model's KV cache keeps it."""
+    if not demonstrations:
+        return ""
+    return render("icl_demonstrations", demonstrations=demonstrations)
+
+
+def add_preface(messages: list[Message], text: str) -> None:
+    if text:
+        messages[-1] = {**messages[-1], "content": f"{text}\n\n{messages[-1]['content']}"}
+
+
+def demonstrations_for(
+    bank: DemoBank,
+    query: str,
+    tool_names: list[str] | None,
+    protocol: str,
+    k: int = DEFAULT_K,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+) -> tuple[str, list[str]]:
+    """(the preface to put before the request, ids of the examples shown)."""
+    retrieved = bank.retrieve(query, tool_names, k)
+    text, shown = render_demonstrations([r.example for r in retrieved], protocol, token_budget)
+    return preface(text), [r.example.id for r in retrieved[:shown]]

@@ -1,0 +1,199 @@
+"""`ste serve` with the official openai client: demonstrations injected, pass-through,
+streaming, bearer tokens."""
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import openai
+import pytest
+import uvicorn
+
+from conftest import TOOLBOXES
+from scripted import ScriptedModel, call
+from ste.distill.pipeline import DistillSettings, distill, prepare
+from ste.explore import ExploreSettings, RunDir, explore
+from ste.explore.settings import manifest
+from ste.icl.bank import DemoBank
+from ste.icl.serve import EndpointUpstream, ModelUpstream, create_app
+from ste.tools import load_tools
+from test_explore import Explorer
+
+TOOL_SPEC = {
+    "type": "function",
+    "function": {
+        "name": "convert",
+        "description": "Convert a distance",
+        "parameters": {"type": "object", "properties": {"value": {"type": "number"}}},
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bank")
+    tools = load_tools(str(TOOLBOXES / "sample.py"))[:1]
+    run_dir = RunDir(tmp / "run")
+    settings = ExploreSettings(episodes=1, trials=2)
+    run_dir.write_manifest(manifest("explorer", tools, settings))
+    import asyncio
+
+    asyncio.run(explore(Explorer(), tools, settings, run_dir))
+    chosen = DistillSettings(judge=False, dedup="lexical", target_per_tool=0)
+    trials, tool_map, _ = prepare(run_dir.path, tmp / "data", chosen, {}, False)
+    asyncio.run(distill(trials, tool_map, tmp / "data", chosen, None, None))
+    return DemoBank(tmp / "data", method="bm25")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(app) -> str:
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+        threading.Thread(target=server.run, daemon=True).start()
+        deadline = time.time() + 10
+        while not server.started and time.time() < deadline:
+            time.sleep(0.02)
+        servers.append(server)
+        return f"http://127.0.0.1:{port}/v1"
+
+    yield start
+    for server in servers:
+        server.should_exit = True
+
+
+def test_requests_with_tools_get_demonstrations(serve, bank):
+    upstream = ScriptedModel([call("convert", {"value": 3}), "plain answer"], name="up")
+    url = serve(create_app(ModelUpstream(upstream), bank, k=2))
+    client = openai.OpenAI(base_url=url, api_key="unused")
+    raw = client.chat.completions.with_raw_response.create(
+        model="anything",
+        messages=[
+            {"role": "system", "content": "You are an agent."},
+            {"role": "user", "content": "How many miles is 3 km?"},
+        ],
+        tools=[TOOL_SPEC],
+    )
+    completion = raw.parse()
+    assert raw.headers["x-ste-demonstrations"] == "2"
+    (tool_call,) = completion.choices[0].message.tool_calls
+    assert tool_call.function.name == "convert"
+    assert json.loads(tool_call.function.arguments) == {"value": 3}
+    assert completion.choices[0].finish_reason == "tool_calls"
+    system = upstream.requests[0]["messages"][0]["content"]
+    assert system.startswith("You are an agent.")
+    assert "Examples of requests solved" in system and "How many miles is" in system
+    assert upstream.requests[0]["tools"] == [TOOL_SPEC]
+
+    # no tools: passed through unchanged
+    plain = client.chat.completions.create(
+        model="anything", messages=[{"role": "user", "content": "hi"}]
+    )
+    assert plain.choices[0].message.content == "plain answer"
+    assert upstream.requests[1]["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_demonstrations_only_for_tools_the_bank_knows(serve, bank):
+    upstream = ScriptedModel(["ok"])
+    url = serve(create_app(ModelUpstream(upstream), bank))
+    other = {**TOOL_SPEC, "function": {**TOOL_SPEC["function"], "name": "weather"}}
+    raw = openai.OpenAI(base_url=url, api_key="x").chat.completions.with_raw_response.create(
+        model="m", messages=[{"role": "user", "content": "rain in Oslo?"}], tools=[other]
+    )
+    assert raw.headers["x-ste-demonstrations"] == "0"
+    assert upstream.requests[0]["messages"] == [{"role": "user", "content": "rain in Oslo?"}]
+
+
+def test_a_token_is_required_when_set(serve, bank):
+    url = serve(create_app(ModelUpstream(ScriptedModel(["ok"])), bank, token="s3cret"))
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=url, api_key="wrong", max_retries=0).models.list()
+    models = openai.OpenAI(base_url=url, api_key="s3cret").models.list()
+    assert [m.id for m in models.data] == ["scripted"]
+
+
+def test_in_process_models_stream_as_server_sent_events(serve, bank):
+    url = serve(create_app(ModelUpstream(ScriptedModel(["streamed answer"])), bank))
+    stream = openai.OpenAI(base_url=url, api_key="x").chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream)
+    assert text == "streamed answer"
+
+
+class FakeUpstream(BaseHTTPRequestHandler):
+    requests: list = []
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append({"auth": self.headers["Authorization"], **body})
+        if body.get("stream"):
+            chunk = {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": body["model"],
+                "choices": [{"index": 0, "delta": {"content": "up-stream"}, "finish_reason": None}],
+            }
+            data = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+            content_type = "text/event-stream"
+        else:
+            data = json.dumps(
+                {
+                    "id": "c",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body["model"],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": "from upstream"},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                }
+            ).encode()
+            content_type = "application/json"
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_endpoint_upstream_passes_requests_and_streams_through(serve, bank):
+    FakeUpstream.requests = []
+    fake = ThreadingHTTPServer(("127.0.0.1", 0), FakeUpstream)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    upstream = EndpointUpstream(f"http://127.0.0.1:{fake.server_port}/v1", "sk-up", "big-model")
+    url = serve(create_app(upstream, bank, k=1))
+    client = openai.OpenAI(base_url=url, api_key="x")
+    reply = client.chat.completions.create(
+        model="whatever",
+        messages=[{"role": "user", "content": "5 km in miles?"}],
+        tools=[TOOL_SPEC],
+        temperature=0.3,
+    )
+    assert reply.choices[0].message.content == "from upstream"
+    sent = FakeUpstream.requests[0]
+    assert sent["model"] == "big-model" and sent["auth"] == "Bearer sk-up"
+    assert sent["temperature"] == 0.3
+    assert sent["messages"][0]["role"] == "system" and "Examples" in sent["messages"][0]["content"]
+    stream = client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in stream) == "up-stream"
+    fake.shutdown()
