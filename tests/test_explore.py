@@ -264,6 +264,26 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "How far is 12 km in miles?",
         ),
         ("Invent one realistic request that a user might make and that calling convert", ""),
+        (
+            "Sure, let's try a realistic user request and see what a call to `convert` would "
+            'help us fulfill:\n\nRequest: "Convert 10 miles per hour to km per second. Please '
+            'round to 2 decimals."\n\nThis request is natural, specific, and needs one call.',
+            "Convert 10 miles per hour to km per second. Please round to 2 decimals.",
+        ),
+        (
+            "Sure, here's another realistic request: \"Convert 5 miles per second to km per "
+            'minute." This explores a new unit.',
+            "Convert 5 miles per second to km per minute.",
+        ),
+        (
+            "Certainly! How many ounces are in 3 kilograms of flour?",
+            "How many ounces are in 3 kilograms of flour?",
+        ),
+        (
+            "What is 3:15 pm in Tokyo time when it is noon in Paris?",
+            "What is 3:15 pm in Tokyo time when it is noon in Paris?",
+        ),
+        ("Convert 12 km to miles.\n\nThis tests the basic conversion.", "Convert 12 km to miles."),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

@@ -11,6 +11,17 @@ _LABEL = re.compile(
     r"(?:\([^)]*\))?\s*[:\-]\s*",
     re.IGNORECASE,
 )
+_LABELLED_LINE = re.compile(
+    r"^[ \t>*_#`\"-]*(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question)[ \t*_`]*"
+    r"(?:\([^)\n]*\))?[ \t*_`]*:[ \t*_`]*(.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CHATTER = re.compile(
+    r"^\W*(?:sure|certainly|okay|ok|of course|absolutely|here|great|alright)\b", re.IGNORECASE
+)
+_INTERJECTION = re.compile(
+    r"^\W*(?:sure|certainly|okay|ok|of course|absolutely|great|alright)\s*[!.,]+\s*", re.IGNORECASE
+)
 _SOLVING = re.compile(
     r"^\s*[>*_#`]*\s*(?:thought|action|action input|observation|final answer)\s*:",
     re.IGNORECASE | re.MULTILINE,
@@ -23,25 +34,43 @@ MIN_QUERY_WORDS = 3
 def clean_query(text: str, prompt: str = "") -> str:
     """The request in an imagination reply, or "" when there is none.
 
-    Models add labels ("User Query:"), quotes and fences, start solving the request right
-    away, or echo the instructions around the request ("Invent a request ...: \"...\"");
-    only the request itself is kept. A reply that is not a request of a few words (a bare
-    "Yes" carried over from the reflection) is no query.
+    Models wrap the request in chatter ("Sure, here's a request: \"...\" This request is
+    natural..."), label it ("Request:"), quote or fence it, start solving it right away, or
+    echo the instructions; only the request itself is kept. A reply that is not a request of
+    a few words (a bare "Yes" carried over from the reflection) is no query.
     """
     text = (text or "").replace("```", "").strip()
     solving = _SOLVING.search(text)
     if solving:
         text = text[: solving.start()]
+    labelled = _LABELLED_LINE.search(text)
+    if labelled:
+        text = text[labelled.start(1) :].strip()
+    elif _CHATTER.match(text):
+        quoted = _quoted(text)
+        if quoted:
+            text = quoted
+        elif ":" in text[:120]:
+            text = text.split(":", 1)[1]
+        else:
+            text = _INTERJECTION.sub("", text)
+    text = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]  # what follows is commentary
     text = _LABEL.sub("", text.strip())
     text = " ".join(text.split()).strip().strip("*_`").strip()
     if prompt and _echoes(text, prompt):
-        quoted = [double or curly for double, curly in _QUOTED.findall(text)]
-        text = max(quoted, key=len, default="").strip()
+        text = _quoted(text)
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
     if len(text.split()) < MIN_QUERY_WORDS or len(text) > MAX_QUERY_CHARS:
         return ""
     return text
+
+
+def _quoted(text: str) -> str:
+    """The longest double-quoted span of a few words, or ""."""
+    spans = [double or curly for double, curly in _QUOTED.findall(text)]
+    spans = [s.strip() for s in spans if len(s.split()) >= MIN_QUERY_WORDS]
+    return max(spans, key=len, default="")
 
 
 def _words(text: str) -> list[str]:
