@@ -36,9 +36,11 @@ from ste.errors import SteError
 from ste.explore.rundir import RunDir
 from ste.explore.settings import trial_seed
 from ste.models.base import ChatModel, Message
+from ste.models.metered import MeteredModel
 from ste.tools.tool import Tool, described_tool
 
 JUDGMENTS = "judgments.jsonl"
+LEDGER = "usage.jsonl"
 PARAPHRASES = "paraphrases.jsonl"
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -54,6 +56,15 @@ class DistillSettings:
     max_paraphrases: int = 6
     dev_share: float = 0.0
     seed: int = 0
+
+
+class _Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, entry: dict[str, Any]) -> None:
+        with self.path.open("a", encoding="utf-8") as sink:
+            sink.write(json.dumps(entry) + "\n")
 
 
 def _append(path: Path, record: dict[str, Any]) -> None:
@@ -196,7 +207,14 @@ async def distill(
     concurrency: int = 1,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Run every stage; write the examples, the exports and a summary; return the summary."""
+    """Run every stage; write the examples, the exports and a summary; return the summary.
+
+    Every judge and paraphraser request is written to the usage ledger `usage.jsonl`."""
+    ledger = _Ledger(out / LEDGER)
+    if judge is not None:
+        judge = MeteredModel(judge, ledger.append, stage="judge")
+    if paraphraser is not None:
+        paraphraser = MeteredModel(paraphraser, ledger.append, stage="paraphrase")
     decisions: dict[str, dict[str, Any]] = {}
     passed: list[dict[str, Any]] = []
     for trial in trials:

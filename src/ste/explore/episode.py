@@ -188,6 +188,7 @@ async def run_trial(
         messages=messages[segment_start:],
         usage=usage.model_dump(),
         seconds=round(time.perf_counter() - started, 3),
+        finished_at=round(time.time(), 3),
     )
     return record
 

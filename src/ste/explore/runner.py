@@ -9,10 +9,10 @@ from typing import Any
 
 from ste.agent.loop import get_protocol
 from ste.explore.episode import run_episode
-from ste.explore.metering import MeteredModel
 from ste.explore.rundir import RunDir
 from ste.explore.settings import ExploreSettings
 from ste.models.base import ChatModel
+from ste.models.metered import MeteredModel
 from ste.tools.tool import Tool
 
 OnTrial = Callable[[dict[str, Any]], None]

@@ -1,4 +1,4 @@
-"""A model wrapper that writes every request's tokens to the run's usage ledger."""
+"""A model wrapper that writes every request's tokens to a usage ledger."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class MeteredModel:
                 "evaluated_prompt_tokens": usage.evaluated_prompt_tokens,
                 "cached": response.cached,
                 "seconds": round(time.perf_counter() - started, 4),
+                "time": round(time.time(), 3),
             }
         )
         return response
