@@ -1,7 +1,12 @@
 """Tools: the `Tool` type, its sources, and safe execution."""
 
 from ste.tools.execute import ToolResult, execute
-from ste.tools.python_source import BUNDLED_TOOLBOX, load_python_tools, tool_from_function
+from ste.tools.python_source import (
+    BUNDLED_TESTS,
+    BUNDLED_TOOLBOX,
+    load_python_tools,
+    tool_from_function,
+)
 from ste.tools.tool import Tool
 
 
@@ -11,6 +16,7 @@ def load_tools(source: str | None = None) -> list[Tool]:
 
 
 __all__ = [
+    "BUNDLED_TESTS",
     "BUNDLED_TOOLBOX",
     "Tool",
     "ToolResult",

@@ -27,6 +27,8 @@ from ste.tools.schema import UnsupportedType, type_to_schema
 from ste.tools.tool import Tool
 
 BUNDLED_TOOLBOX = Path(__file__).parent / "bundled" / "toolbox.py"
+# The demo benchmark for the bundled tools: `ste eval` runs it when given no TESTS.
+BUNDLED_TESTS = Path(__file__).parent / "bundled" / "tests.jsonl"
 
 _SECTION = re.compile(
     r"^\s*(Args|Arguments|Parameters|Returns|Return|Yields|Raises|Examples?|Notes?|Attributes):\s*$",

@@ -1,0 +1,139 @@
+"""`ste experiment`: how much better does STE make a model on a benchmark's tools?"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ste.cli.app import _load_model_with_progress, app, console, item_progress, user_errors
+from ste.errors import SteError
+
+
+def _bench_files(bench: Path | None) -> tuple[str, Path, str]:
+    """(toolbox spec, tests path, name) of a benchmark folder, or of the bundled demo."""
+    if bench is None:
+        from ste.tools.python_source import BUNDLED_TOOLBOX
+
+        folder = Path(BUNDLED_TOOLBOX).parent
+        return str(BUNDLED_TOOLBOX), folder / "tests.jsonl", "the bundled tools"
+    toolbox, tests = bench / "toolbox.py", bench / "tests.jsonl"
+    missing = [p.name for p in (toolbox, tests) if not p.is_file()]
+    if missing:
+        raise SteError(
+            f"{bench}: a benchmark folder holds toolbox.py and tests.jsonl (missing "
+            f"{', '.join(missing)}; see the README's test format)"
+        )
+    return str(toolbox.resolve()), tests, str(bench)
+
+
+@app.command()
+@user_errors
+def experiment(
+    bench: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A folder with toolbox.py and tests.jsonl (default: the bundled demo)."
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Experiment directory.")] = Path(
+        "ste-experiment"
+    ),
+    model: Annotated[str, typer.Option("--model", "-m", help="The model to improve.")] = (
+        "qwen2.5-coder-1.5b"
+    ),
+    judge: Annotated[
+        str | None, typer.Option(help="Judge and paraphraser (default: --model).")
+    ] = None,
+    protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
+    episodes: Annotated[int, typer.Option(min=1, help="Exploration episodes per tool.")] = 3,
+    trials: Annotated[int, typer.Option(min=1, help="Trials per episode.")] = 3,
+    target_per_tool: Annotated[
+        int, typer.Option(min=0, help="Examples per tool after paraphrasing.")
+    ] = 20,
+    max_paraphrases: Annotated[int, typer.Option(min=0)] = 3,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations per test query.")] = 8,
+    judge_check: Annotated[
+        bool, typer.Option("--judge-check/--no-judge-check", help="LLM judge in distillation.")
+    ] = True,
+    train: Annotated[bool, typer.Option(help="Also fine-tune and evaluate the result.")] = False,
+    train_steps: Annotated[int | None, typer.Option(min=1, help="Cap training steps.")] = None,
+    ablations: Annotated[
+        str | None, typer.Option(help="Extra exploration conditions: ltm,stm,reflection,exec.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N test items.")] = None,
+    seed: Annotated[int, typer.Option(help="Fixes every seed of every stage.")] = 0,
+    force: Annotated[bool, typer.Option(help="Continue an experiment of other settings.")] = False,
+) -> None:
+    """Baseline eval -> explore -> distill -> in-context eval (-> fine-tune, eval), resumable;
+    writes a results table (Markdown + JSON) with confidence intervals and each stage's cost."""
+    from ste.eval.testset import load_tests
+    from ste.experiment.pipeline import Experiment
+    from ste.experiment.settings import ExperimentSettings
+    from ste.tools import load_tools
+
+    toolbox, tests_path, name = _bench_files(bench)
+    settings = ExperimentSettings(
+        model=model,
+        judge=judge,
+        protocol=protocol,
+        seed=seed,
+        limit=limit,
+        episodes=episodes,
+        trials=trials,
+        judge_check=judge_check,
+        target_per_tool=target_per_tool,
+        max_paraphrases=max_paraphrases,
+        k=k,
+        train=train,
+        train_steps=train_steps,
+        ablations=[a.strip() for a in ablations.split(",") if a.strip()] if ablations else [],
+    )
+    try:
+        settings.check()
+    except ValueError as error:
+        raise SteError(str(error)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    record = out / "experiment.json"
+    wanted = {"bench": name, "toolbox": toolbox, **asdict(settings)}
+    if record.exists() and not force:
+        previous = json.loads(record.read_text())
+        changed = [key for key in wanted if previous.get(key) != wanted[key]]
+        if changed:
+            raise SteError(
+                f"{out} holds an experiment with other settings ({', '.join(changed)} differ); "
+                "use another --out, or --force to continue it with these"
+            )
+    record.write_text(json.dumps(wanted, indent=2))
+
+    tools = load_tools(toolbox)
+    tests = load_tests(tests_path, [t.name for t in tools])[:limit]
+    chat_model = _load_model_with_progress(model, None)
+    judge_model = chat_model if judge in (None, model) else _load_model_with_progress(judge, None)
+    console.print(
+        f"experiment: {chat_model.name} on {name} ({len(tools)} tools, {len(tests)} test "
+        f"items) -> {out}",
+        highlight=False,
+    )
+    with item_progress("experiment") as progress:
+        runner = Experiment(
+            out,
+            name,
+            tools,
+            tests,
+            tests_path,
+            settings,
+            chat_model,
+            judge_model,
+            progress,
+            lambda spec: _load_model_with_progress(spec, None),
+        )
+        results = asyncio.run(runner.run())
+    console.print((out / "results.md").read_text(), markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"{len(results['conditions'])} conditions -> {out / 'results.md'}", highlight=False
+    )

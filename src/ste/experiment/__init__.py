@@ -1,0 +1,1 @@
+"""The lift experiment: baseline -> explore -> distill -> ICL (-> fine-tune), in one command."""

@@ -1,0 +1,245 @@
+"""Run an experiment stage by stage; a stage that finished before is skipped.
+
+EXP_DIR/
+  baseline/           ste eval without demonstrations
+  explore/            ste explore (and explore-no-X for each ablation)
+  dataset/            ste distill (and dataset-no-X)
+  icl/                ste eval with the dataset's demonstrations (and icl-no-X)
+  model/, finetuned/  with --train: ste train, then ste eval of the fine-tuned model
+  stages.json         what each finished stage cost; results.json, results.md: the table
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+
+from ste.distill.pipeline import DistillSettings, distill, prepare
+from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
+from ste.eval.summary import markdown, summarise_by_tool
+from ste.eval.testset import TestItem
+from ste.experiment.results import ledger_usage, results_markdown
+from ste.experiment.settings import ExperimentSettings
+from ste.explore import ExploreSettings, RunDir, explore
+from ste.explore.settings import manifest as explore_manifest
+from ste.icl.bank import DemoBank
+from ste.models.base import ChatModel
+from ste.tools.tool import Tool
+
+STAGES = "stages.json"
+
+
+class Experiment:
+    def __init__(
+        self,
+        out: Path,
+        bench: str,
+        tools: list[Tool],
+        tests: list[TestItem],
+        tests_path: Path,
+        settings: ExperimentSettings,
+        model: ChatModel,
+        judge: ChatModel,
+        progress: Progress,
+        load_model: Callable[[str], ChatModel],
+    ) -> None:
+        self.out = out
+        self.bench = bench
+        self.tools = tools
+        self.tests = tests
+        self.tests_path = tests_path
+        self.settings = settings
+        self.model = model
+        self.judge = judge
+        self.progress = progress
+        self.load_model = load_model
+        self.stages: dict[str, Any] = self._read_stages()
+
+    # --- bookkeeping ---------------------------------------------------------------------
+
+    def _read_stages(self) -> dict[str, Any]:
+        path = self.out / STAGES
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def _record(self, name: str, cost: dict[str, Any]) -> None:
+        self.stages[name] = cost
+        (self.out / STAGES).write_text(json.dumps(self.stages, indent=2))
+
+    async def _stage(self, name: str, work: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        if self.stages.get(name, {}).get("done"):
+            return
+        started = time.perf_counter()
+        usage = await work()
+        self._record(name, {"done": True, "seconds": time.perf_counter() - started, **usage})
+
+    def _task(self, label: str, total: int) -> Callable[..., None]:
+        task = self.progress.add_task(label, total=total)
+        return lambda *_: self.progress.advance(task)
+
+    # --- stages ------------------------------------------------------------------------------
+
+    async def evaluate(
+        self, name: str, model: ChatModel, demos: Path | None = None
+    ) -> dict[str, Any]:
+        out = self.out / name
+        settings = EvalSettings(
+            protocol=self.settings.protocol,
+            seed=self.settings.seed,
+            demos=str(demos) if demos else None,
+            k=self.settings.k,
+            demo_tokens=self.settings.demo_tokens,
+            concurrency=self._concurrency(),
+        )
+        done = prepare_out_dir(
+            out, settings.manifest(model, self.tests_path, self.tools), force=False
+        )
+        bank = DemoBank(demos) if demos else None
+        advance = self._task(f"eval {name}", len(self.tests))
+        for _ in done:
+            advance()
+        records = await run_eval(
+            model, self.tools, self.tests, out, settings, on_item=advance, bank=bank
+        )
+        summary = summarise_by_tool(records)
+        summary["manifest"] = json.loads((out / "manifest.json").read_text())
+        (out / "summary.json").write_text(json.dumps(summary, indent=2))
+        (out / "summary.md").write_text(markdown(summary, f"{model.name}: {name}"))
+        return {
+            "calls": sum(r["usage"]["calls"] for r in records),
+            "prompt_tokens": summary["overall"]["prompt_tokens"],
+            "completion_tokens": summary["overall"]["completion_tokens"],
+        }
+
+    async def explore(self, name: str, ablation: str | None = None) -> dict[str, Any]:
+        s = self.settings
+        settings = ExploreSettings(
+            episodes=s.episodes,
+            trials=s.trials,
+            max_turns=s.max_turns,
+            temperature=s.temperature,
+            protocol=s.protocol,
+            seed=s.seed,
+            **({ablation: False} if ablation else {}),
+        )
+        run_dir = RunDir(self.out / name)
+        manifest = explore_manifest(self.model.name, self.tools, settings)
+        manifest.update(toolbox=self.bench, model_spec=s.model, only=None)
+        run_dir.write_manifest(manifest)
+        total = len(self.tools) * s.episodes * s.trials
+        advance = self._task(name, total)
+        for _ in run_dir.read_trials():
+            advance()
+        await explore(
+            self.model,
+            self.tools,
+            settings,
+            run_dir,
+            concurrency=self._concurrency(len(self.tools)),
+            on_trial=advance,
+        )
+        return ledger_usage(run_dir.path / "usage.jsonl")
+
+    async def distill(self, run: str, name: str) -> dict[str, Any]:
+        s = self.settings
+        settings = DistillSettings(
+            judge=s.judge_check,
+            target_per_tool=s.target_per_tool,
+            max_paraphrases=s.max_paraphrases,
+            seed=s.seed,
+        )
+        models = {"judge": s.judge or s.model, "paraphraser": s.judge or s.model}
+        trials, tools, _ = prepare(self.out / run, self.out / name, settings, models, force=False)
+        tasks: dict[str, Any] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = self.progress.add_task(f"{name} {stage}", total=total)
+            self.progress.update(tasks[stage], completed=done, total=total)
+
+        await distill(
+            trials,
+            tools,
+            self.out / name,
+            settings,
+            self.judge,
+            self.judge,
+            concurrency=self._concurrency(),
+            progress=on_progress,
+        )
+        return ledger_usage(self.out / name / "usage.jsonl")
+
+    def _concurrency(self, tools: int = 8) -> int:
+        if self.settings.concurrency:
+            return self.settings.concurrency
+        return min(16, tools) if self.settings.model.startswith("openai:") else 1
+
+    # --- the whole experiment ----------------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        await self._stage("baseline", lambda: self.evaluate("baseline", self.model))
+        await self._stage("explore", lambda: self.explore("explore"))
+        await self._stage("distill", lambda: self.distill("explore", "dataset"))
+        dataset = self.out / "dataset"
+        await self._stage("icl", lambda: self.evaluate("icl", self.model, dataset))
+        if self.settings.train:
+            await self._stage("train", self.train)
+            await self._stage("finetuned", self.evaluate_finetuned)
+        for ablation in self.settings.ablations:
+            suffix = f"no-{ablation}"
+            await self._stage(
+                f"explore-{suffix}", lambda a=ablation, x=suffix: self.explore(f"explore-{x}", a)
+            )
+            await self._stage(
+                f"distill-{suffix}",
+                lambda x=suffix: self.distill(f"explore-{x}", f"dataset-{x}"),
+            )
+            await self._stage(
+                f"icl-{suffix}",
+                lambda x=suffix: self.evaluate(f"icl-{x}", self.model, self.out / f"dataset-{x}"),
+            )
+        return self.write_results()
+
+    async def train(self) -> dict[str, Any]:
+        from ste.train.trainer import TrainSettings, train
+
+        settings = TrainSettings(seed=self.settings.seed, max_steps=self.settings.train_steps)
+        train(self.out / "dataset", self.settings.model, self.out / "model", settings)
+        return {}
+
+    async def evaluate_finetuned(self) -> dict[str, Any]:
+        model = self.load_model(f"hf:{self.out / 'model' / 'merged'}")
+        return await self.evaluate("finetuned", model)
+
+    def write_results(self) -> dict[str, Any]:
+        conditions: dict[str, Any] = {}
+        names = {"baseline": "baseline", "icl": "STE in-context (k demonstrations)"}
+        names["finetuned"] = "STE fine-tuned"
+        for ablation in self.settings.ablations:
+            names[f"icl-no-{ablation}"] = f"STE in-context, no {ablation}"
+        for folder, label in names.items():
+            path = self.out / folder / "summary.json"
+            if path.exists():
+                summary = json.loads(path.read_text())
+                conditions[label] = {"folder": folder, **summary}
+        results = {
+            "bench": self.bench,
+            "model": self.settings.model,
+            "settings": asdict(self.settings),
+            "conditions": conditions,
+            "stages": {k: v for k, v in self.stages.items() if v.get("done")},
+            "budget": {
+                "episodes x trials per tool": f"{self.settings.episodes} x {self.settings.trials}",
+                "examples per tool": self.settings.target_per_tool,
+                "demonstrations": self.settings.k,
+                "test items": len(self.tests),
+            },
+        }
+        (self.out / "results.json").write_text(json.dumps(results, indent=2))
+        (self.out / "results.md").write_text(results_markdown(results))
+        return results

@@ -1,0 +1,69 @@
+"""The experiment's table: each condition's scores with confidence intervals, and the cost of
+every stage (time, tokens, model requests)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+METRICS = ("well_formed", "api_match", "correct", "exec_equivalent")
+
+
+def _cell(stats: dict[str, Any] | None) -> str:
+    if not stats:
+        return "–"
+    return f"{stats['rate']:.1f} [{stats['ci_low']:.0f}–{stats['ci_high']:.0f}]"
+
+
+def results_markdown(results: dict[str, Any]) -> str:
+    lines = [
+        f"# STE on {results['bench']} with {results['model']}",
+        "",
+        "| condition | n | " + " | ".join(METRICS) + " |",
+        "|---|---:|" + "---:|" * len(METRICS),
+    ]
+    for name, condition in results["conditions"].items():
+        overall = condition["overall"]
+        lines.append(
+            f"| {name} | {overall['n']} | "
+            + " | ".join(_cell(overall.get(m)) for m in METRICS)
+            + " |"
+        )
+    lines += [
+        "",
+        "First-call scores, % with 95% Wilson intervals (API match: share of well-formed).",
+        "",
+        "| stage | seconds | model requests | prompt tokens | completion tokens |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, cost in results["stages"].items():
+        lines.append(
+            f"| {name} | {cost['seconds']:.0f} | {cost.get('calls', 0):,} | "
+            f"{cost.get('prompt_tokens', 0):,} | {cost.get('completion_tokens', 0):,} |"
+        )
+    if results.get("budget"):
+        lines += ["", "Budget: " + ", ".join(f"{k} {v}" for k, v in results["budget"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def ledger_usage(path: Path) -> dict[str, int]:
+    totals = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            for key in totals:
+                totals[key] += int(entry.get(key, 0))
+    return totals
+
+
+def eval_usage(summary: dict[str, Any], items: int) -> dict[str, int]:
+    overall = summary["overall"]
+    return {
+        "calls": items,
+        "prompt_tokens": overall.get("prompt_tokens", 0),
+        "completion_tokens": overall.get("completion_tokens", 0),
+    }

@@ -1,0 +1,40 @@
+"""Everything an experiment is run with: budgets, the seed, the conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ABLATIONS = ("ltm", "stm", "reflection", "exec")
+
+
+@dataclass
+class ExperimentSettings:
+    model: str = "qwen2.5-coder-1.5b"
+    judge: str | None = None  # default: the model
+    protocol: str = "react"
+    seed: int = 0
+    limit: int | None = None  # test items (first N)
+    # exploration
+    episodes: int = 3
+    trials: int = 3
+    max_turns: int = 4
+    temperature: float = 1.0
+    # distillation
+    judge_check: bool = True
+    target_per_tool: int = 20
+    max_paraphrases: int = 3
+    # in-context learning
+    k: int = 8
+    demo_tokens: int = 1500
+    # fine-tuning
+    train: bool = False
+    train_steps: int | None = None
+    ablations: list[str] = field(default_factory=list)
+    concurrency: int | None = None  # default: 1 local, 8 endpoints
+
+    def check(self) -> None:
+        unknown = [a for a in self.ablations if a not in ABLATIONS]
+        if unknown:
+            raise ValueError(
+                f"unknown ablation {', '.join(unknown)}; choose from {', '.join(ABLATIONS)}"
+            )

@@ -1,0 +1,106 @@
+"""The experiment pipeline end to end with a scripted model: every stage, the table, resume."""
+
+import json
+
+from rich.progress import Progress
+
+from ste.eval.testset import load_tests
+from ste.experiment.pipeline import Experiment
+from ste.experiment.settings import ExperimentSettings
+from ste.models.base import ChatResponse, Usage
+from ste.tools import load_tools
+from test_explore import Explorer
+
+JUDGMENT = "Informative: Yes - ok\nFaithful: Yes - ok\nAppropriate: Yes - ok"
+
+
+class AllRounder(Explorer):
+    """Explores like the Explorer; also answers test queries, judgments and paraphrases."""
+
+    def stage(self, messages):
+        last = messages[-1]["content"]
+        if "User Query:" in last and not last.startswith("Now fulfil"):
+            return "test"
+        if last.startswith("You check examples"):
+            return "judge"
+        if last.startswith("Paraphrase"):
+            return "paraphrase"
+        return super().stage(messages)
+
+    async def chat(self, messages, **options):
+        stage = self.stage(messages)
+        if stage == "test":
+            self.requests.append({"messages": messages})
+            text = 'Action: convert\nAction Input: {"value": 3, "unit": "km"}'
+            return ChatResponse(text=text, usage=Usage(10, 5, 1, 10))
+        if stage in ("judge", "paraphrase"):
+            self.requests.append({"messages": messages})
+            self.count += 1
+            text = JUDGMENT if stage == "judge" else f"Please convert {self.count} km to miles."
+            return ChatResponse(text=text, usage=Usage(10, 5, 1, 10))
+        return await super().chat(messages, **options)
+
+
+def make_experiment(tmp_path, toolboxes, model, **overrides):
+    tools = load_tools(str(toolboxes / "sample.py"))[:1]
+    tests_path = tmp_path / "tests.jsonl"
+    tests_path.write_text(
+        json.dumps(
+            {
+                "id": "t1",
+                "query": "3 km in miles?",
+                "expected": [{"name": "convert", "arguments": {"value": 3, "unit": "km"}}],
+            }
+        )
+        + "\n"
+    )
+    settings = ExperimentSettings(
+        model="scripted", episodes=1, trials=2, target_per_tool=4, **overrides
+    )
+    return Experiment(
+        tmp_path / "exp",
+        "sample",
+        tools,
+        load_tests(tests_path),
+        tests_path,
+        settings,
+        model,
+        model,
+        Progress(disable=True),
+        lambda spec: model,
+    )
+
+
+async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, toolboxes):
+    model = AllRounder()
+    experiment = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"])
+    (tmp_path / "exp").mkdir()
+    results = await experiment.run()
+    assert list(results["conditions"]) == [
+        "baseline",
+        "STE in-context (k demonstrations)",
+        "STE in-context, no ltm",
+    ]
+    assert set(results["stages"]) == {
+        "baseline",
+        "explore",
+        "distill",
+        "icl",
+        "explore-no-ltm",
+        "distill-no-ltm",
+        "icl-no-ltm",
+    }
+    assert results["stages"]["explore"]["calls"] > 0
+    table = (tmp_path / "exp" / "results.md").read_text()
+    assert "| baseline | 1 | 100.0 [21–100]" in table
+    # the ICL condition saw demonstrations from the distilled dataset
+    icl = json.loads((tmp_path / "exp" / "icl" / "items.jsonl").read_text().splitlines()[0])
+    assert icl["demonstrations"]
+    # the ablation explored without long-term memory
+    manifest = json.loads((tmp_path / "exp" / "explore-no-ltm" / "manifest.json").read_text())
+    assert manifest["settings"]["ltm"] is False
+
+    asked = len(model.requests)
+    again = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"])
+    await again.run()
+    assert len(model.requests) == asked  # every stage was done: nothing asked again
