@@ -27,16 +27,17 @@ from ste.errors import SteError
 @app.command("eval")
 @user_errors
 def eval_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory (resumable).")],
     arguments: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             metavar="[TOOLS] TESTS",
             help="Optional toolbox (default: toolbox.py beside TESTS, else the bundled tools), "
-            "then a tests.jsonl file; or a ToolBench-50 folder (the paper's test set).",
+            "then a tests.jsonl file; or a ToolBench-50 folder (the paper's test set). "
+            "Without any: the bundled tools and their 60-item demo test set.",
             show_default=False,
         ),
-    ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Results directory (resumable).")],
+    ] = None,
     model: ModelOption = "qwen2.5-coder-1.5b",
     base_url: BaseUrlOption = None,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
@@ -70,10 +71,13 @@ def eval_command(
     from ste.eval.summary import markdown, summarise_by_tool
     from ste.eval.testset import load_tests
     from ste.eval.toolbench_run import is_toolbench_dir
-    from ste.tools import load_tools
+    from ste.tools import BUNDLED_TESTS, load_tools
 
     _check_protocol(protocol)
-    toolbox, tests = _split_toolbox(arguments, "TESTS")
+    if arguments:
+        toolbox, tests = _split_toolbox(arguments, "TESTS")
+    else:
+        toolbox, tests = None, str(BUNDLED_TESTS)  # the demo benchmark of the bundled tools
     tests_path = Path(tests)
     concurrency = concurrency or (8 if model.startswith("openai:") else 1)
     if is_toolbench_dir(tests_path):

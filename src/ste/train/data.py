@@ -103,7 +103,9 @@ def assistant_spans(
     for index, message in enumerate(messages):
         if message["role"] != "assistant":
             continue
-        prompt = render_chat(tokenizer, messages[:index], tools, support, add_generation_prompt=True)
+        prompt = render_chat(
+            tokenizer, messages[:index], tools, support, add_generation_prompt=True
+        )
         upto = render_chat(tokenizer, messages[: index + 1], tools, support)
         start = spans[-1][1] if spans else 0
         if not (upto.startswith(prompt) and full.startswith(upto) and len(prompt) >= start):

@@ -1,0 +1,1 @@
+"""Fine-tuning on STE data: chat formatting with assistant masks, replay mixing, SFT."""
