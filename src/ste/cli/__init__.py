@@ -6,7 +6,9 @@ from ste.cli import (  # noqa: F401  (importing registers the commands)
     evaluate,
     experimenting,
     exploration,
+    reporting,
     serving,
+    training,
 )
 from ste.cli.app import app
 

@@ -62,16 +62,41 @@ def load_tokenizer(source: BaseSource) -> Any:
     return tokenizer
 
 
+def _as_plain_model(model: Any) -> Any:
+    """A GGUF model loaded dequantised is a dense model still flagged as GGUF-quantized, which
+    the Trainer refuses to train and `save_pretrained` refuses to write; drop the flag."""
+    quantizer = getattr(model, "hf_quantizer", None)
+    if quantizer is not None and getattr(quantizer.quantization_config, "dequantize", False):
+        quantizer.remove_quantization_config(model)
+    return model
+
+
+def _load_kwargs(source: BaseSource, dtype: Any) -> dict[str, Any]:
+    """`dtype` (older transformers: `torch_dtype`); a GGUF file unpacked to dense weights
+    (older transformers always unpack; newer ones may keep blocks packed for inference)."""
+    import transformers
+
+    major, minor = (int(p) for p in transformers.__version__.split(".")[:2])
+    kwargs: dict[str, Any] = {"dtype" if (major, minor) >= (4, 56) else "torch_dtype": dtype}
+    if source.gguf_file:
+        kwargs["gguf_file"] = source.gguf_file
+        if hasattr(transformers, "GgufConfig"):
+            kwargs["quantization_config"] = transformers.GgufConfig(
+                gguf_file=source.gguf_file, dequantize=True
+            )
+    return kwargs
+
+
 def load_model(source: BaseSource, dtype: Any = None) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
+    kwargs = _load_kwargs(source, dtype or torch.float32)
     try:
-        return AutoModelForCausalLM.from_pretrained(
-            str(source.directory), dtype=dtype or torch.float32, **source.kwargs()
-        )
+        model = AutoModelForCausalLM.from_pretrained(str(source.directory), **kwargs)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as error:
         raise SteError(f"{source.spec}: transformers cannot load it ({error})") from None
+    return _as_plain_model(model)
 
 
 def load_base(spec: str, dtype: Any = None) -> tuple[Any, Any, BaseSource]:

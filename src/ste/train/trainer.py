@@ -15,7 +15,9 @@ the paper does (2 epochs, lr 2e-5). Loss is on the assistant tokens only (the ma
 from __future__ import annotations
 
 import json
+import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,6 +56,21 @@ class TrainSettings:
         if self.lr is not None:
             return self.lr
         return 2e-5 if self.full else 2e-4
+
+
+def quiet_libraries() -> None:
+    """Silence the libraries' own progress bars, deprecation advice and per-step prints: the
+    caller shows its own progress and the loss (train_log.jsonl keeps every logged value).
+    tqdm reads TQDM_DISABLE when it is first imported, so call this before transformers."""
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", message=".*(config file|vocabulary).*", category=UserWarning)
+    import datasets
+    import transformers
+
+    datasets.disable_progress_bars()
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
 
 
 def mixed_chats(dataset_dir: Path, settings: TrainSettings) -> Mix:
@@ -152,9 +169,10 @@ def _stored_spec(spec: str) -> str:
 def save_outputs(model: Any, tokenizer: Any, out: Path, base: str, full: bool) -> dict[str, str]:
     """adapter/ (LoRA only) and merged/, each with the tokenizer and its chat template."""
     written = {}
+    model.config.use_cache = True
     if not full:
         adapter = out / "adapter"
-        model.save_pretrained(str(adapter))
+        model.save_pretrained(str(adapter), save_embedding_layers=False)
         tokenizer.save_pretrained(str(adapter))
         (adapter / "base.json").write_text(json.dumps({"base": _stored_spec(base)}, indent=2))
         written["adapter"] = str(adapter)
@@ -178,6 +196,7 @@ def train(
 
     `on_data(mix, stats)` is called once the training set is built, before the (slow) model
     load, so a caller can report the counts early."""
+    from transformers import PrinterCallback
     from trl import SFTTrainer
 
     out = Path(out)
@@ -207,6 +226,7 @@ def train(
         peft_config=None if settings.full else _lora_config(settings),
         callbacks=[_log_callback(log_path, progress)],
     )
+    trainer.remove_callback(PrinterCallback)  # the log goes to train_log.jsonl and `progress`
     started = time.monotonic()
     trainer.train(resume_from_checkpoint=checkpoint)
     seconds = time.monotonic() - started

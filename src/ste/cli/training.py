@@ -1,0 +1,132 @@
+"""`ste train`: fine-tune a model on a `ste distill` dataset (LoRA by default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ste.cli.app import app, console, errors, item_progress, user_errors
+
+LOSS_LINES = 20  # about this many loss lines over a run, besides the bar's live value
+
+
+def _print_data(mix: Any, stats: Any) -> None:
+    parts = [f"{mix.new} new"] + [f"{c.taken} from {c.name}" for c in mix.counts]
+    console.print(
+        f"training set: {' + '.join(parts)} = {len(mix.chats)} chats; {stats.examples} "
+        f"examples, {stats.tokens} tokens ({stats.assistant_tokens} trained on)",
+        highlight=False,
+    )
+    if stats.truncated or stats.dropped:
+        errors.print(
+            f"warning: {stats.truncated} example(s) cut at --max-length, {stats.dropped} of them "
+            "dropped (no assistant token left)",
+            highlight=False,
+        )
+    for warning in mix.warnings:
+        errors.print(f"warning: {warning}", highlight=False)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    first, last = summary["first_loss"], summary["last_loss"]
+    loss = f"{first:.4f} -> {last:.4f}" if first is not None and last is not None else "-"
+    console.print(
+        f"{summary['mode']}: {summary['steps']} steps, {summary['epochs']} epochs, "
+        f"{summary['examples']} examples, loss {loss}, {summary['seconds']} s",
+        highlight=False,
+    )
+    for name, path in summary["outputs"].items():
+        console.print(f"  {name}: {path}", highlight=False)
+    merged = summary["outputs"]["merged"]
+    console.print(
+        f"use it: ste eval TESTS --model hf:{merged} --protocol native\n"
+        f"as GGUF (llama.cpp): ste cannot convert it; run llama.cpp's convert_hf_to_gguf.py "
+        f"on {merged}",
+        highlight=False,
+    )
+
+
+@app.command()
+@user_errors
+def train(
+    dataset: Annotated[Path, typer.Argument(help="A `ste distill` output directory.")],
+    base: Annotated[
+        str,
+        typer.Option(
+            help="Model to fine-tune: a registry name, a .gguf file, or a Hugging Face model "
+            "directory (e.g. an earlier run's merged/)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model directory to write.")],
+    full: Annotated[bool, typer.Option(help="Fine-tune every weight instead of LoRA.")] = False,
+    epochs: Annotated[float, typer.Option(min=0.01)] = 2.0,
+    lr: Annotated[
+        float | None, typer.Option(min=0.0, help="Learning rate [default: 2e-4 LoRA, 2e-5 full].")
+    ] = None,
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many steps (overrides --epochs).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1)] = 1,
+    grad_accum: Annotated[int, typer.Option(min=1, help="Gradient accumulation steps.")] = 8,
+    max_length: Annotated[int, typer.Option(min=16, help="Tokens per example (cut).")] = 2048,
+    lora_r: Annotated[int, typer.Option(min=1, help="LoRA rank (alpha = 2r).")] = 16,
+    replay: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="DIR[:SHARE]: replay an earlier dataset as SHARE of the final training set "
+            "[default share 0.25]; repeatable."
+        ),
+    ] = None,
+    general: Annotated[
+        Path | None, typer.Option(help='JSONL of {"messages": [...]} general instruction chats.')
+    ] = None,
+    general_share: Annotated[
+        float, typer.Option(help="Share of the final training set from --general.")
+    ] = 0.1,
+    save_steps: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 50,
+    seed: Annotated[int, typer.Option()] = 0,
+    resume: Annotated[
+        bool, typer.Option(help="Continue from the last checkpoint in OUT/checkpoints.")
+    ] = False,
+) -> None:
+    """Fine-tune on a distilled dataset: writes OUT/adapter, OUT/merged, the log and a summary."""
+    from ste.train.trainer import TrainSettings, quiet_libraries
+
+    quiet_libraries()
+    from ste.train.trainer import train as run_training
+
+    settings = TrainSettings(
+        full=full,
+        epochs=epochs,
+        lr=lr,
+        max_steps=max_steps,
+        batch_size=batch_size,
+        grad_accum=grad_accum,
+        max_length=max_length,
+        lora_r=lora_r,
+        replay=list(replay or []),
+        general=str(general) if general else None,
+        general_share=general_share,
+        seed=seed,
+        resume=resume,
+        save_steps=save_steps,
+    )
+    with item_progress("train") as progress:
+        task = progress.add_task("loading", total=None)
+
+        def on_progress(step: int, total: int, record: dict[str, Any]) -> None:
+            if "loss" not in record:
+                progress.update(task, completed=step, total=total, description="")
+                return
+            progress.update(
+                task, completed=step, total=total, description=f"loss {record['loss']:.4f}"
+            )
+            if step == 1 or step == total or step % max(1, total // LOSS_LINES) == 0:
+                progress.console.print(
+                    f"step {step}/{total} loss {record['loss']:.4f}", highlight=False
+                )
+
+        summary = run_training(dataset, base, out, settings, on_progress, _print_data)
+    _print_summary(summary)

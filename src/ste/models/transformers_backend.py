@@ -1,0 +1,179 @@
+"""Hugging Face models in process, through transformers: what `ste train` writes.
+
+A directory with `config.json` is a full model (`ste train`'s `merged/`); one with
+`adapter_config.json` is a LoRA adapter, loaded on top of its base: the ste base spec in
+the `base.json` that `ste train` writes beside it, else the adapter's
+`base_model_name_or_path`. Tools and calls go through the tokenizer's chat template the way
+`ste.train.data` rendered them for training (`ste.models.chat_format`), and calls are read
+back from the text. Tool results stay `tool` messages, as in training. One generation at a
+time (a lock), in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from ste.errors import ModelError
+from ste.models.base import ChatResponse, Message, Usage
+from ste.models.chat_format import TemplateSupport, render_chat, template_support
+from ste.models.tool_text import tool_calls_from_text
+
+
+def is_model_dir(path: Path) -> bool:
+    return path.is_dir() and (
+        (path / "config.json").is_file() or (path / "adapter_config.json").is_file()
+    )
+
+
+def cut_at_stop(text: str, stop: list[str] | None) -> tuple[str, bool]:
+    """The text before the first stop string, and whether one was found."""
+    positions = [i for s in stop or [] if s and (i := text.find(s)) >= 0]
+    return (text[: min(positions)], True) if positions else (text, False)
+
+
+def _base_spec(adapter: Path) -> str:
+    base_file = adapter / "base.json"
+    if base_file.is_file():
+        try:
+            return str(json.loads(base_file.read_text())["base"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ModelError(f'{base_file}: expected {{"base": MODEL_SPEC}}') from None
+    try:
+        config = json.loads((adapter / "adapter_config.json").read_text())
+        return str(config["base_model_name_or_path"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise ModelError(f"{adapter}: adapter_config.json names no base model") from None
+
+
+class TransformersModel:
+    def __init__(self, path: Path, *, name: str | None = None) -> None:
+        self.path = Path(path)
+        if not is_model_dir(self.path):
+            raise ModelError(
+                f"{self.path}: not a Hugging Face model directory (no config.json or "
+                "adapter_config.json)"
+            )
+        self.name = name or f"hf:{self.path}"
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._support: TemplateSupport | None = None
+        self._lock = threading.Lock()
+
+    def _load_adapter(self) -> tuple[Any, Any]:
+        from ste.train.base import BaseSource, load_model, load_tokenizer, resolve_base
+
+        try:
+            from peft import PeftModel
+        except ImportError:
+            raise ModelError("LoRA adapters need peft: pip install 'ste[train]'") from None
+        source = resolve_base(_base_spec(self.path))
+        model = PeftModel.from_pretrained(load_model(source), str(self.path))
+        if (self.path / "tokenizer_config.json").is_file():
+            return model, load_tokenizer(BaseSource(str(self.path), self.path))
+        return model, load_tokenizer(source)
+
+    def _load(self) -> tuple[Any, Any, TemplateSupport]:
+        if self._model is None:
+            try:
+                import torch  # noqa: F401
+                import transformers  # noqa: F401
+            except ImportError:
+                raise ModelError(
+                    "Hugging Face models need transformers and torch: pip install 'ste[train]'"
+                ) from None
+            from ste.train.base import BaseSource, load_model, load_tokenizer
+
+            if (self.path / "adapter_config.json").is_file():
+                model, tokenizer = self._load_adapter()
+            else:
+                source = BaseSource(str(self.path), self.path)
+                model, tokenizer = load_model(source), load_tokenizer(source)
+            support = template_support(tokenizer)
+            model.eval()
+            if _cuda():
+                model.to("cuda")
+            self._model, self._tokenizer, self._support = model, tokenizer, support
+        assert self._support is not None
+        return self._model, self._tokenizer, self._support
+
+    def _generate(
+        self,
+        messages: list[Message],
+        tools: list[dict[str, Any]] | None,
+        stop: list[str] | None,
+        temperature: float,
+        max_tokens: int,
+        seed: int | None,
+    ) -> tuple[str, int, int, str]:
+        import torch
+
+        with self._lock:
+            model, tokenizer, support = self._load()
+            prompt = render_chat(tokenizer, messages, tools, support, add_generation_prompt=True)
+            ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+            ids = ids.to(model.device)
+            sampling: dict[str, Any] = {"do_sample": False}
+            if temperature > 0:
+                sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0}
+                if seed is not None:
+                    torch.manual_seed(seed)
+            with torch.no_grad():
+                output = model.generate(
+                    ids,
+                    attention_mask=torch.ones_like(ids),
+                    max_new_tokens=max_tokens,
+                    eos_token_id=_end_ids(model, tokenizer),
+                    pad_token_id=tokenizer.pad_token_id,
+                    stop_strings=[s for s in stop or [] if s] or None,
+                    tokenizer=tokenizer,
+                    **sampling,
+                )
+        new = output[0, ids.shape[1] :].tolist()
+        ends = set(_end_ids(model, tokenizer))
+        ended = next((i for i, token in enumerate(new) if token in ends), None)
+        kept = new if ended is None else new[:ended]
+        text, stopped = cut_at_stop(tokenizer.decode(kept, skip_special_tokens=False), stop)
+        reason = "stop" if ended is not None or stopped else "length"
+        return text, int(ids.shape[1]), len(new), reason
+
+    async def chat(
+        self,
+        messages: list[Message],
+        *,
+        tools: list[dict[str, Any]] | None = None,
+        stop: list[str] | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+        seed: int | None = None,
+    ) -> ChatResponse:
+        text, prompt_tokens, completion_tokens, reason = await asyncio.to_thread(
+            self._generate, messages, tools, stop, temperature, max_tokens, seed
+        )
+        return ChatResponse(
+            text=text,
+            tool_calls=tool_calls_from_text(text) if tools else [],
+            usage=Usage(
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                calls=1,
+                evaluated_prompt_tokens=prompt_tokens,
+            ),
+            finish_reason=reason,
+        )
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _end_ids(model: Any, tokenizer: Any) -> list[int]:
+    """End-of-turn tokens: the tokenizer's and the generation config's."""
+    configured = model.generation_config.eos_token_id
+    ids = configured if isinstance(configured, list) else [configured]
+    return sorted({i for i in [tokenizer.eos_token_id, *ids] if i is not None})
