@@ -59,9 +59,13 @@ async def imagine(
     settings: ExploreSettings,
     seed: int,
     usage: TokenUsage,
+    memory: str = "",
 ) -> tuple[str, list[str]]:
-    """Ask for a query; a reply without one is asked once more. (query or "", raw replies)"""
-    messages.append(_user(prompt))
+    """Ask for a query; a reply without one is asked once more. (query or "", raw replies)
+
+    `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
+    instructions count as echoed text, so a new query may share words with earlier ones."""
+    messages.append(_user(f"{prompt}\n\n{memory}" if memory else prompt))
     replies: list[str] = []
     for attempt in range(2):
         if attempt:
@@ -134,13 +138,16 @@ async def run_trial(
         "seed": seed,
     }
 
+    remembered = ""
     if first_in_conversation:
         prompt = render("explore_imagine_first", tool_name=tool.name)
         if settings.ltm and memory:
-            prompt += "\n\n" + memory_prompt(memory)
+            remembered = memory_prompt(memory)
     else:
         prompt = render("explore_imagine_next")
-    query, imagined = await imagine(model, protocol, tool, messages, prompt, settings, seed, usage)
+    query, imagined = await imagine(
+        model, protocol, tool, messages, prompt, settings, seed, usage, remembered
+    )
     record.update(query=query, imagination=imagined)
 
     steps: list[dict[str, Any]] = []
