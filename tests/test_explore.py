@@ -284,6 +284,10 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "What is 3:15 pm in Tokyo time when it is noon in Paris?",
         ),
         ("Convert 12 km to miles.\n\nThis tests the basic conversion.", "Convert 12 km to miles."),
+        (
+            "**Realistic Request:** Convert 3 cups of flour to grams.",
+            "Convert 3 cups of flour to grams.",
+        ),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

@@ -12,7 +12,7 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _LABELLED_LINE = re.compile(
-    r"^[ \t>*_#`\"-]*(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question)[ \t*_`]*"
+    r"^[ \t>*_#`\"-]*(?:[A-Za-z]+\s+){0,2}?(?:query|request|question)[ \t*_`]*"
     r"(?:\([^)\n]*\))?[ \t*_`]*:[ \t*_`]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
