@@ -119,7 +119,7 @@ def test_a_killed_run_resumes_with_every_trial_once(
     assert 4 <= len(_records(trials)) < 18, "the run must be cut short for a resume to matter"
 
     # The base URL is not in the manifest: a resumed run is told it again.
-    resumed = _ste("explore", "--resume", str(run_dir), "--base-url", endpoint.base_url)
+    resumed = _ste("explore", "--resume", str(run_dir))  # the endpoint is remembered
     assert resumed.returncode == 0, resumed.stderr
 
     records = _records(trials)

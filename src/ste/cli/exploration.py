@@ -151,9 +151,11 @@ def explore(
             )
         tools = [t for t in all_tools if t.name in only_names]
 
+    # a resumed run goes on talking to the same endpoint (its URL is kept; keys never are)
+    base_url = base_url or (previous or {}).get("base_url")
     chat_model = _load_model_with_progress(model_spec, base_url)
     manifest = make_manifest(chat_model.name, tools, settings)
-    manifest.update(toolbox=toolbox_spec, model_spec=model_spec, only=only_names)
+    manifest.update(toolbox=toolbox_spec, model_spec=model_spec, only=only_names, base_url=base_url)
     if previous:
         changes = manifest_differences(previous, manifest)
         if changes and not force:

@@ -63,7 +63,8 @@ def train(
     full: Annotated[bool, typer.Option(help="Fine-tune every weight instead of LoRA.")] = False,
     epochs: Annotated[float, typer.Option(min=0.01)] = 2.0,
     lr: Annotated[
-        float | None, typer.Option(min=0.0, help="Learning rate [default: 2e-4 LoRA, 2e-5 full].")
+        float | None,
+        typer.Option(min=0.0, help="Learning rate (default 2e-4 for LoRA, 2e-5 with --full)."),
     ] = None,
     max_steps: Annotated[
         int | None, typer.Option(min=1, help="Stop after this many steps (overrides --epochs).")
@@ -76,7 +77,7 @@ def train(
         list[str] | None,
         typer.Option(
             help="DIR[:SHARE]: replay an earlier dataset as SHARE of the final training set "
-            "[default share 0.25]; repeatable."
+            "(default share 0.25); repeatable."
         ),
     ] = None,
     general: Annotated[
@@ -118,7 +119,7 @@ def train(
 
         def on_progress(step: int, total: int, record: dict[str, Any]) -> None:
             if "loss" not in record:
-                progress.update(task, completed=step, total=total, description="")
+                progress.update(task, completed=step, total=total)
                 return
             progress.update(
                 task, completed=step, total=total, description=f"loss {record['loss']:.4f}"

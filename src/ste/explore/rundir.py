@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,11 +41,22 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def _ends_with_newline(path: Path) -> bool:
+    """True for an empty file or one whose last line is complete."""
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return True
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
+
+
 class RunDir:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._trials: IO[str] | None = None
         self._ledger: IO[str] | None = None
+        self._lock = threading.Lock()  # trials are written from worker threads
 
     @property
     def exists(self) -> bool:
@@ -85,8 +97,8 @@ class RunDir:
         self.path.mkdir(parents=True, exist_ok=True)
         self._trials = (self.path / TRIALS).open("a", encoding="utf-8")
         self._ledger = (self.path / LEDGER).open("a", encoding="utf-8")
-        for handle in (self._trials, self._ledger):
-            if handle.tell() > 0:
+        for name, handle in ((TRIALS, self._trials), (LEDGER, self._ledger)):
+            if not _ends_with_newline(self.path / name):
                 handle.write("\n")  # after a line cut by a kill, start on a fresh line
 
     def close(self) -> None:
@@ -97,9 +109,11 @@ class RunDir:
 
     def append_trial(self, record: dict[str, Any]) -> None:
         assert self._trials is not None, "open() the run dir first"
-        self._trials.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._trials.flush()
-        os.fsync(self._trials.fileno())
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        with self._lock:
+            self._trials.write(line)
+            self._trials.flush()
+            os.fsync(self._trials.fileno())
 
     def append_usage(self, entry: dict[str, Any]) -> None:
         # Flushed (survives a killed process) but not fsynced: one fsync per model request

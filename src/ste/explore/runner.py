@@ -41,8 +41,9 @@ async def explore_tool(
     protocol = get_protocol(settings.protocol)
     memory = [(r["query"], r["solved"]) for episode in sorted(done) for r in done[episode]]
 
-    def finished(record: dict[str, Any]) -> None:
-        run_dir.append_trial(record)
+    async def finished(record: dict[str, Any]) -> None:
+        # fsync takes milliseconds: off the event loop, so other tools' requests go on
+        await asyncio.to_thread(run_dir.append_trial, record)
         if on_trial:
             on_trial(record)
 

