@@ -118,7 +118,6 @@ def test_a_killed_run_resumes_with_every_trial_once(
     assert first.returncode == -signal.SIGKILL
     assert 4 <= len(_records(trials)) < 18, "the run must be cut short for a resume to matter"
 
-    # The base URL is not in the manifest: a resumed run is told it again.
     resumed = _ste("explore", "--resume", str(run_dir))  # the endpoint is remembered
     assert resumed.returncode == 0, resumed.stderr
 

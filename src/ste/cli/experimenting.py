@@ -10,7 +10,14 @@ from typing import Annotated
 
 import typer
 
-from ste.cli.app import _load_model_with_progress, app, console, item_progress, user_errors
+from ste.cli.app import (
+    BaseUrlOption,
+    _load_model_with_progress,
+    app,
+    console,
+    item_progress,
+    user_errors,
+)
 from ste.errors import SteError
 
 
@@ -49,6 +56,7 @@ def experiment(
     judge: Annotated[
         str | None, typer.Option(help="Judge and paraphraser (default: --model).")
     ] = None,
+    base_url: BaseUrlOption = None,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
     episodes: Annotated[int, typer.Option(min=1, help="Exploration episodes per tool.")] = 3,
     trials: Annotated[int, typer.Option(min=1, help="Trials per episode.")] = 3,
@@ -112,8 +120,10 @@ def experiment(
 
     tools = load_tools(toolbox)
     tests = load_tests(tests_path, [t.name for t in tools])[:limit]
-    chat_model = _load_model_with_progress(model, None)
-    judge_model = chat_model if judge in (None, model) else _load_model_with_progress(judge, None)
+    chat_model = _load_model_with_progress(model, base_url)
+    judge_model = (
+        chat_model if judge in (None, model) else _load_model_with_progress(judge, base_url)
+    )
     console.print(
         f"experiment: {chat_model.name} on {name} ({len(tools)} tools, {len(tests)} test "
         f"items) -> {out}",
@@ -130,7 +140,7 @@ def experiment(
             chat_model,
             judge_model,
             progress,
-            lambda spec: _load_model_with_progress(spec, None),
+            lambda spec: _load_model_with_progress(spec, base_url),
         )
         results = asyncio.run(runner.run())
     console.print((out / "results.md").read_text(), markup=False, highlight=False, soft_wrap=True)
