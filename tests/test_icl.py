@@ -46,7 +46,7 @@ def dataset(tmp_path):
     )
 
 
-@pytest.mark.parametrize("method", ["bm25", "embedding"])
+@pytest.mark.parametrize("method", ["bm25", "embedding", "lexical"])
 def test_retrieval_ranks_similar_queries_of_the_offered_tools(dataset, method):
     from ste import embeddings
 

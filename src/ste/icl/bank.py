@@ -2,7 +2,8 @@
 
 Built only from a `ste distill` dataset (so from exploration output, never from test
 data). Query embeddings (all-MiniLM-L6-v2, offline) are computed once and stored beside the
-dataset; without sentence-transformers, BM25 (bm25s) ranks the examples instead.
+dataset; without sentence-transformers, BM25 (bm25s) ranks the examples instead, and without
+either a lexical cosine similarity does.
 """
 
 from __future__ import annotations
@@ -50,14 +51,20 @@ def _load_examples(dataset: Path) -> list[Example]:
     return examples
 
 
+def _has_bm25() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("bm25s") is not None
+
+
 class DemoBank:
     def __init__(self, dataset: Path, method: str = "auto") -> None:
         self.dataset = Path(dataset)
         self.examples = _load_examples(self.dataset)
         if method == "auto":
-            method = "embedding" if embeddings.available() else "bm25"
-        if method not in ("embedding", "bm25"):
-            raise SteError(f"retrieval must be auto, embedding or bm25, got {method!r}")
+            method = "embedding" if embeddings.available() else "bm25" if _has_bm25() else "lexical"
+        if method not in ("embedding", "bm25", "lexical"):
+            raise SteError(f"retrieval must be auto, embedding, bm25 or lexical, got {method!r}")
         self.method = method
         self._vectors: Any = None
         self._bm25: Any = None
@@ -96,7 +103,9 @@ class DemoBank:
             return []
         if self.method == "embedding":
             return [float(s) for s in self._embeddings() @ embeddings.embed([query])[0]]
-        return self._bm25_scores(query)
+        if self.method == "bm25":
+            return self._bm25_scores(query)
+        return lexical_similarity([query, *self.queries])[0][1:]
 
     def retrieve(self, query: str, tool_names: list[str] | None, k: int = 8) -> list[Retrieved]:
         """The k examples most similar to `query`, among those of the offered tools."""
