@@ -114,20 +114,27 @@ def train(
         resume=resume,
         save_steps=save_steps,
     )
-    with item_progress("train") as progress:
-        task = progress.add_task("loading", total=None)
+    progress = item_progress("train")
+    task = progress.add_task("loading the model", total=None)
 
-        def on_progress(step: int, total: int, record: dict[str, Any]) -> None:
-            if "loss" not in record:
-                progress.update(task, completed=step, total=total)
-                return
+    def on_data(mix: Any, stats: Any) -> None:
+        _print_data(mix, stats)
+        progress.start()  # only now: a bad dataset or base stays one error line
+
+    def on_progress(step: int, total: int, record: dict[str, Any]) -> None:
+        if "loss" not in record:  # the start (the model is loaded), or the closing record
             progress.update(
-                task, completed=step, total=total, description=f"loss {record['loss']:.4f}"
+                task, completed=step, total=total, description="" if not record else None
             )
-            if step == 1 or step == total or step % max(1, total // LOSS_LINES) == 0:
-                progress.console.print(
-                    f"step {step}/{total} loss {record['loss']:.4f}", highlight=False
-                )
+            return
+        progress.update(task, completed=step, total=total, description=f"loss {record['loss']:.4f}")
+        if step == 1 or step == total or step % max(1, total // LOSS_LINES) == 0:
+            progress.console.print(
+                f"step {step}/{total} loss {record['loss']:.4f}", highlight=False
+            )
 
-        summary = run_training(dataset, base, out, settings, on_progress, _print_data)
+    try:
+        summary = run_training(dataset, base, out, settings, on_progress, on_data)
+    finally:
+        progress.stop()
     _print_summary(summary)

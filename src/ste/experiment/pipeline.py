@@ -85,11 +85,11 @@ class Experiment:
     # --- stages ------------------------------------------------------------------------------
 
     async def evaluate(
-        self, name: str, model: ChatModel, demos: Path | None = None
+        self, name: str, model: ChatModel, demos: Path | None = None, protocol: str | None = None
     ) -> dict[str, Any]:
         out = self.out / name
         settings = EvalSettings(
-            protocol=self.settings.protocol,
+            protocol=protocol or self.settings.protocol,
             seed=self.settings.seed,
             demos=str(demos) if demos else None,
             k=self.settings.k,
@@ -214,7 +214,8 @@ class Experiment:
 
     async def evaluate_finetuned(self) -> dict[str, Any]:
         model = self.load_model(f"hf:{self.out / 'model' / 'merged'}")
-        return await self.evaluate("finetuned", model)
+        # the model was trained on native tool-call chats: ask it the way it was taught
+        return await self.evaluate("finetuned", model, protocol="native")
 
     def write_results(self) -> dict[str, Any]:
         conditions: dict[str, Any] = {}
