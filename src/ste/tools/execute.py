@@ -93,15 +93,21 @@ async def _call_sync_on_daemon_thread(function: Any, arguments: dict[str, Any]) 
         if not future.done():
             setter(payload)
 
+    def deliver(setter: Any, payload: Any) -> None:
+        try:
+            loop.call_soon_threadsafe(settle, setter, payload)
+        except RuntimeError:
+            pass  # the event loop is gone (the call timed out and its caller finished)
+
     def target() -> None:
         try:
             value = function(**arguments)
         except BaseException as error:  # noqa: BLE001 - every failure becomes an observation
             if not isinstance(error, Exception):  # SystemExit & co. must not leave the thread
                 error = RuntimeError(f"the tool raised {type(error).__name__}: {error}")
-            loop.call_soon_threadsafe(settle, future.set_exception, error)
+            deliver(future.set_exception, error)
         else:
-            loop.call_soon_threadsafe(settle, future.set_result, value)
+            deliver(future.set_result, value)
 
     threading.Thread(target=target, name="ste-tool", daemon=True).start()
     return await future
