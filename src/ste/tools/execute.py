@@ -9,6 +9,7 @@ cannot hang the caller or stop the process from exiting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import threading
@@ -94,10 +95,9 @@ async def _call_sync_on_daemon_thread(function: Any, arguments: dict[str, Any]) 
             setter(payload)
 
     def deliver(setter: Any, payload: Any) -> None:
-        try:
+        # RuntimeError: the event loop is gone (the call timed out and its caller finished)
+        with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(settle, setter, payload)
-        except RuntimeError:
-            pass  # the event loop is gone (the call timed out and its caller finished)
 
     def target() -> None:
         try:
