@@ -87,11 +87,14 @@ async def test_real_model_explores_a_tool_and_reuses_its_kv_cache(model, tmp_pat
     await explore(model, tools, settings, run_dir)
     (trial,) = run_dir.read_trials()
     assert trial["id"] == "hash_text/e1/t1"
-    assert trial["query"], trial["imagination"]
-    assert trial["steps"], "the model never replied to its own query"
-    assert trial["solved"] in (True, False, None)
+    assert 1 <= len(trial["imagination"]) <= 2  # a reply with no request is asked once more
     ledger = run_dir.read_ledger()
-    assert len(ledger) >= 3  # imagine, try, reflect
+    if trial["query"]:
+        assert trial["steps"], "the model never replied to its own query"
+        assert len(ledger) >= 3  # imagine, try, reflect
+    else:  # the small model may fail to write a request twice: recorded as such, not tried
+        assert trial["stop_reason"] == "no query" and trial["solved"] is False
+        assert len(ledger) == 2
     sent = sum(e["prompt_tokens"] for e in ledger)
     evaluated = sum(e["evaluated_prompt_tokens"] for e in ledger)
     # one conversation: each request re-uses the KV cache of the previous one
