@@ -65,6 +65,9 @@ def experiment(
     ] = 20,
     max_paraphrases: Annotated[int, typer.Option(min=0)] = 3,
     k: Annotated[int, typer.Option(min=1, help="Demonstrations per test query.")] = 8,
+    demo_tokens: Annotated[
+        int, typer.Option(min=100, help="Token budget of a query's demonstrations.")
+    ] = 1500,
     judge_check: Annotated[
         bool, typer.Option("--judge-check/--no-judge-check", help="LLM judge in distillation.")
     ] = True,
@@ -97,6 +100,7 @@ def experiment(
         target_per_tool=target_per_tool,
         max_paraphrases=max_paraphrases,
         k=k,
+        demo_tokens=demo_tokens,
         train=train,
         train_steps=train_steps,
         ablations=[a.strip() for a in ablations.split(",") if a.strip()] if ablations else [],
