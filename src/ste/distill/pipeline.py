@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ from ste.distill.paraphrase import (
 from ste.errors import SteError
 from ste.explore.rundir import RunDir
 from ste.explore.settings import trial_seed
+from ste.jsonl import append_jsonl, read_jsonl
 from ste.models.base import ChatModel, Message
 from ste.models.metered import MeteredModel
 from ste.tools.tool import Tool, described_tool
@@ -63,27 +63,7 @@ class _Ledger:
         self.path = path
 
     def append(self, entry: dict[str, Any]) -> None:
-        with self.path.open("a", encoding="utf-8") as sink:
-            sink.write(json.dumps(entry) + "\n")
-
-
-def _append(path: Path, record: dict[str, Any]) -> None:
-    with path.open("a", encoding="utf-8") as sink:
-        sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-        sink.flush()
-        os.fsync(sink.fileno())
-
-
-def _read(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # cut by a kill mid-write: redone
-    return records
+        append_jsonl(self.path, entry, fsync=False)
 
 
 def prepare(
@@ -130,7 +110,7 @@ async def _judge_pending(
     concurrency: int,
     progress: Progress | None,
 ) -> dict[str, dict[str, Any]]:
-    judgments = {j["trial"]: j for j in _read(out / JUDGMENTS)}
+    judgments = {j["trial"]: j for j in read_jsonl(out / JUDGMENTS)}
     pending = [t for t in trials if t["id"] not in judgments]
     semaphore = asyncio.Semaphore(max(1, concurrency))
     done = len(trials) - len(pending)
@@ -143,7 +123,7 @@ async def _judge_pending(
                 judge, tools[trial["tool"]], trial["query"], example.turns, example.final_answer
             )
         record = {"trial": trial["id"], **asdict(judgment)}
-        _append(out / JUDGMENTS, record)
+        append_jsonl(out / JUDGMENTS, record)
         judgments[trial["id"]] = record
         done += 1
         if progress:
@@ -180,7 +160,7 @@ async def _paraphrase_example(
             "accepted": ok,
             "reason": reason,
         }
-        _append(out / PARAPHRASES, record)
+        append_jsonl(out / PARAPHRASES, record)
         records.append(record)
     return records
 
@@ -306,7 +286,7 @@ async def _paraphrase_all(
     progress: Progress | None,
 ) -> dict[str, list[dict[str, Any]]]:
     earlier: dict[str, list[dict[str, Any]]] = {}
-    for record in _read(out / PARAPHRASES):
+    for record in read_jsonl(out / PARAPHRASES):
         earlier.setdefault(record["source"], []).append(record)
     for records in earlier.values():
         records.sort(key=lambda r: r["index"])

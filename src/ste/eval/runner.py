@@ -21,6 +21,7 @@ from ste.eval.matching import lenient_match_any, match_any
 from ste.eval.testset import TestItem
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
+from ste.jsonl import read_jsonl
 from ste.models.base import ChatModel
 from ste.tools.execute import execute
 from ste.tools.tool import Tool
@@ -154,16 +155,7 @@ async def score_item(
 
 
 def read_items(out: Path) -> list[dict[str, Any]]:
-    path = out / "items.jsonl"
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill mid-write: that item is simply run again
-    return records
+    return read_jsonl(out / "items.jsonl")
 
 
 def prepare_out_dir(out: Path, manifest: dict[str, Any], force: bool) -> list[dict[str, Any]]:

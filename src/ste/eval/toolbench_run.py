@@ -21,6 +21,7 @@ from ste import __version__
 from ste.agent import run_agent
 from ste.errors import SteError
 from ste.eval.toolbench import _read_json
+from ste.jsonl import read_jsonl
 from ste.models.base import ChatModel
 from ste.tools.tool import Tool
 
@@ -154,15 +155,7 @@ def manifest(model: ChatModel, data_dir: Path, protocol: str, max_tokens: int, s
 
 
 def _read_records(path: Path) -> dict[str, dict[str, Any]]:
-    records: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # cut by a kill mid-write: that item runs again
-            records[f"{record['api']}#{record['index']}"] = record
-    return records
+    return {f"{r['api']}#{r['index']}": r for r in read_jsonl(path)}
 
 
 async def run_toolbench(

@@ -3,9 +3,10 @@ every stage (time, tokens, model requests)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from ste.jsonl import read_jsonl
 
 METRICS = ("well_formed", "api_match", "correct", "exec_equivalent")
 
@@ -48,22 +49,8 @@ def results_markdown(results: dict[str, Any]) -> str:
 
 
 def ledger_usage(path: Path) -> dict[str, int]:
-    totals = {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0}
-    if path.exists():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            for key in totals:
-                totals[key] += int(entry.get(key, 0))
-    return totals
-
-
-def eval_usage(summary: dict[str, Any], items: int) -> dict[str, int]:
-    overall = summary["overall"]
+    entries = read_jsonl(path)
     return {
-        "calls": items,
-        "prompt_tokens": overall.get("prompt_tokens", 0),
-        "completion_tokens": overall.get("completion_tokens", 0),
+        key: sum(int(e.get(key, 0)) for e in entries)
+        for key in ("calls", "prompt_tokens", "completion_tokens")
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ste.errors import SteError
+from ste.jsonl import read_jsonl
 
 MANIFEST = "manifest.json"
 TRIALS = "trials.jsonl"
@@ -25,20 +26,6 @@ LEDGER = "usage.jsonl"
 
 def trial_id(tool: str, episode: int, trial: int) -> str:
     return f"{tool}/e{episode + 1}/t{trial + 1}"
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill mid-write
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def _ends_with_newline(path: Path) -> bool:
@@ -84,14 +71,14 @@ class RunDir:
         """Finished trials in file order, each once."""
         seen: set[str] = set()
         trials = []
-        for record in _read_jsonl(self.path / TRIALS):
+        for record in read_jsonl(self.path / TRIALS):
             if "id" in record and record["id"] not in seen:
                 seen.add(record["id"])
                 trials.append(record)
         return trials
 
     def read_ledger(self) -> list[dict[str, Any]]:
-        return _read_jsonl(self.path / LEDGER)
+        return read_jsonl(self.path / LEDGER)
 
     def open(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,6 @@ import json
 
 from ste.distill.example import Example
 from ste.icl.bank import DemoBank
-from ste.models.base import Message
 from ste.prompts import render
 
 DEFAULT_K = 8
@@ -57,11 +56,6 @@ def preface(demonstrations: str) -> str:
     if not demonstrations:
         return ""
     return render("icl_demonstrations", demonstrations=demonstrations)
-
-
-def add_preface(messages: list[Message], text: str) -> None:
-    if text:
-        messages[-1] = {**messages[-1], "content": f"{text}\n\n{messages[-1]['content']}"}
 
 
 def demonstrations_for(

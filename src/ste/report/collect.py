@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import SteError
+from ste.jsonl import read_jsonl
 
 KINDS = {
     "exploration": "an exploration run of `ste explore` (manifest.json of kind ste-exploration)",
@@ -32,20 +33,6 @@ def _read_json(path: Path) -> Any:
         return None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise SteError(f"{path}: unreadable ({error})") from None
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill mid-write
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 def _manifest_kind(path: Path) -> str | None:
@@ -71,7 +58,7 @@ def detect(path: Path) -> str:
     summary = (path / "summary.json").is_file() and _read_json(path / "summary.json")
     if isinstance(summary, dict) and "per_tool" in summary and "overall" in summary:
         return "eval"
-    items = _read_jsonl(path / "items.jsonl")[:1]
+    items = read_jsonl(path / "items.jsonl")[:1]
     if items and "well_formed" in items[0] and "tool" in items[0]:
         return "eval"  # still running: no summary yet
     accepted = "; ".join(KINDS.values())
@@ -192,7 +179,7 @@ def collect_dataset(path: Path) -> dict[str, Any]:
     if not isinstance(summary, dict):
         raise SteError(f"{path}: the distillation has not finished yet (no summary.json)")
     decisions = _read_json(path / "decisions.json") or {}
-    examples = _read_jsonl(path / "examples.jsonl")
+    examples = read_jsonl(path / "examples.jsonl")
     return {
         "manifest": manifest,
         "summary": summary,
@@ -259,7 +246,7 @@ def pick_examples(
 def collect_eval(path: Path) -> dict[str, Any]:
     from ste.eval.summary import summarise_by_tool
 
-    items = _read_jsonl(path / "items.jsonl")
+    items = read_jsonl(path / "items.jsonl")
     summary = _read_json(path / "summary.json")
     if not (isinstance(summary, dict) and "per_tool" in summary):
         if not items:
@@ -345,13 +332,13 @@ def collect_experiment(path: Path) -> dict[str, Any]:
     conditions = results.get("conditions", {})
     baseline = next((c for c in conditions.values() if c.get("folder") == "baseline"), None)
     baseline_items = (
-        {i["id"]: i for i in _read_jsonl(path / "baseline" / "items.jsonl")} if baseline else {}
+        {i["id"]: i for i in read_jsonl(path / "baseline" / "items.jsonl")} if baseline else {}
     )
     paired: dict[str, dict[str, Any]] = {}
     for label, condition in conditions.items():
         if condition is baseline or not baseline_items:
             continue
-        items = _read_jsonl(path / condition.get("folder", "") / "items.jsonl")
+        items = read_jsonl(path / condition.get("folder", "") / "items.jsonl")
         shared = [i for i in items if i["id"] in baseline_items]
         if shared:
             won = sum(bool(i["correct"]) and not baseline_items[i["id"]]["correct"] for i in shared)
