@@ -122,3 +122,27 @@ async def test_eval_with_demos_puts_them_before_the_query(dataset, tmp_path, too
     assert query_message.startswith("Here are examples of requests solved")
     assert query_message.endswith("User Query: How many miles is 3 km?")
     assert "Oslo" not in query_message  # weather is not among the offered tools
+
+
+def test_recoveries_can_be_shown_by_their_successful_call_only():
+    from ste.icl.demonstrations import successful_only
+
+    recovery = Example(
+        id="convert/e1/t9",
+        tool="convert",
+        query="How many miles is 4 km?",
+        turns=[
+            Turn(name="convert", arguments={"value": "4km"}, observation="Error: bad", ok=False),
+            Turn(name="convert", arguments={"value": 4}, observation='{"r": 2.49}', ok=True),
+        ],
+        final_answer="About 2.49 miles.",
+        source_trial="convert/e1/t9",
+        recovered=True,
+        tools=[],
+    )
+    whole, _ = render_demonstrations([recovery], "react")
+    assert '"4km"' in whole and "Error: bad" in whole
+    text, shown = render_demonstrations([recovery], "react", turns="successful")
+    assert shown == 1 and '"4km"' not in text and 'Action Input: {"value": 4}' in text
+    plain = example(1, "convert", "How many miles is 10 km?", 10)
+    assert successful_only(plain) is plain  # examples without a failed call are unchanged

@@ -64,6 +64,9 @@ def eval_command(
     demo_tokens: Annotated[
         int, typer.Option(min=100, help="Token budget of the demonstrations.")
     ] = 1500,
+    demo_turns: Annotated[
+        str, typer.Option(help="all, or successful: show recoveries by their successful call.")
+    ] = "all",
 ) -> None:
     """Score a model's first tool call on a test set: well-formed, API match, correct
     (strict and lenient), execution equivalence; with 95% confidence intervals."""
@@ -112,7 +115,10 @@ def eval_command(
         demos=str(demos.resolve()) if demos else None,
         k=k,
         demo_tokens=demo_tokens,
+        demo_turns=demo_turns,
     )
+    if demo_turns not in ("all", "successful"):
+        raise SteError(f"--demo-turns must be all or successful, got {demo_turns!r}")
     bank = _load_bank(demos, [item.query for item in items]) if demos else None
     done = prepare_out_dir(out, settings.manifest(chat_model, tests_path, tool_list), force)
     done_ids = {r["id"] for r in done}

@@ -38,12 +38,14 @@ class EvalSettings:
     demos: str | None = None  # a `ste distill` dataset: retrieved demonstrations
     k: int = 8
     demo_tokens: int = 1500
+    demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
             "demos": self.demos,
             "k": self.k if self.demos else None,
             "demo_tokens": self.demo_tokens if self.demos else None,
+            **({"demo_turns": self.demo_turns} if self.demos and self.demo_turns != "all" else {}),
             "ste_version": __version__,
             "model": model.name,
             "tests": str(tests),
@@ -95,6 +97,7 @@ async def score_item(
             settings.protocol,
             settings.k,
             settings.demo_tokens,
+            settings.demo_turns,
         )
     trajectory = await run_agent(
         model,

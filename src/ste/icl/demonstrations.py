@@ -37,13 +37,30 @@ def as_native(example: Example) -> str:
     return "\n".join(lines)
 
 
+def successful_only(example: Example) -> Example:
+    """The example without the failed calls before its successful one.
+
+    A recovery shown whole starts with the call that failed, and a model scored on its first
+    call imitates that call (seen on the dev set: convert_time's recoveries taught bare city
+    names the tool rejects)."""
+    if not example.recovered:
+        return example
+    successful = [turn for turn in example.turns if turn.ok]
+    return example.model_copy(update={"turns": successful[-1:]})
+
+
 def render_demonstrations(
-    examples: list[Example], protocol: str, token_budget: int = DEFAULT_TOKEN_BUDGET
+    examples: list[Example],
+    protocol: str,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    turns: str = "all",
 ) -> tuple[str, int]:
     """The examples (most similar first) as dialogues: (text, how many fit). The least similar
     are dropped until the text fits the budget; the most similar is written last, nearest to
-    the request."""
+    the request. `turns="successful"` shows recoveries by their successful call only."""
     write = as_react if protocol == "react" else as_native
+    if turns == "successful":
+        examples = [successful_only(e) for e in examples]
     dialogues = [write(e) for e in examples]
     while dialogues and sum(len(d) for d in dialogues) / CHARS_PER_TOKEN > token_budget:
         dialogues.pop()
@@ -65,8 +82,10 @@ def demonstrations_for(
     protocol: str,
     k: int = DEFAULT_K,
     token_budget: int = DEFAULT_TOKEN_BUDGET,
+    turns: str = "all",
 ) -> tuple[str, list[str]]:
     """(the preface to put before the request, ids of the examples shown)."""
     retrieved = bank.retrieve(query, tool_names, k)
-    text, shown = render_demonstrations([r.example for r in retrieved], protocol, token_budget)
+    examples = [r.example for r in retrieved]
+    text, shown = render_demonstrations(examples, protocol, token_budget, turns)
     return preface(text), [r.example.id for r in retrieved[:shown]]
