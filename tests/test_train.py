@@ -26,6 +26,7 @@ from ste.models.registry import REGISTRY, is_installed
 from ste.models.transformers_backend import cut_at_stop
 from ste.train.base import resolve_base
 from ste.train.data import build_dataset, chat_file, load_chats, load_dataset_chats, tokenize_chat
+from ste.train.distractors import add_distractors
 from ste.train.mixing import Source, mix, parse_replay, sample, targets
 from ste.train.trainer import TrainSettings, train
 
@@ -275,6 +276,31 @@ def test_mixing_is_deterministic_capped_and_reported():
     assert sample(old.chats, 12, 2, "old") != replayed
 
 
+def _tool(name: str) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "parameters": {"type": "object"}}}
+
+
+def test_distractors_join_each_chats_own_tools_from_the_training_set():
+    chats = [
+        {"messages": [{"role": "user", "content": str(i)}], "tools": [_tool(f"t{i % 5}")]}
+        for i in range(10)
+    ]
+    chats.append({"messages": [{"role": "user", "content": "hi"}], "tools": None})
+    mixed = add_distractors(chats, 3, seed=1)
+    names = [[t["function"]["name"] for t in chat["tools"] or []] for chat in mixed]
+    for index, offered in enumerate(names[:10]):
+        assert f"t{index % 5}" in offered and len(offered) == len(set(offered)) == 4
+        assert set(offered) <= {f"t{k}" for k in range(5)}
+    assert names[10] == []  # a chat without tools stays without
+    assert len({tuple(n) for n in names[:10]}) > 2  # drawn per chat
+    assert {n.index(f"t{i % 5}") for i, n in enumerate(names[:10])} != {0}  # shuffled in
+    assert add_distractors(chats, 3, seed=1) == mixed  # deterministic
+    assert add_distractors(chats, 0) is chats
+    capped = add_distractors(chats, 10, seed=1)
+    assert all(len(chat["tools"]) == 5 for chat in capped[:10])  # no more than the pool holds
+    assert chats[0]["tools"] == [_tool("t0")]  # the input is not modified
+
+
 def test_backend_helpers():
     assert cut_at_stop("Action: x\nObservation: y", ["Observation:"]) == ("Action: x\n", True)
     assert cut_at_stop("abc", ["z", ""]) == ("abc", False)
@@ -360,3 +386,14 @@ async def test_a_tiny_lora_run_learns_and_its_merged_model_answers(tmp_path):
     )
     assert response.text and response.usage.prompt_tokens > 20
     assert 0 < response.usage.completion_tokens <= 40 and response.usage.calls == 1
+
+    # The key/value cache of the last conversation is reused for the prefix a new one shares,
+    # and gives the answer a fresh model gives.
+    follow_up = [{"role": "user", "content": "What is 5 plus 6?"}]
+    reused = await model.chat(follow_up, tools=[ADD], max_tokens=40)
+    assert 0 < reused.usage.evaluated_prompt_tokens < reused.usage.prompt_tokens / 2
+    fresh = await load_model(f"hf:{tmp_path / 'model' / 'merged'}").chat(
+        follow_up, tools=[ADD], max_tokens=40
+    )
+    assert fresh.usage.evaluated_prompt_tokens == fresh.usage.prompt_tokens
+    assert reused.text == fresh.text

@@ -86,6 +86,15 @@ def train(
     general_share: Annotated[
         float, typer.Option(help="Share of the final training set from --general.")
     ] = 0.1,
+    distractors: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Offer each example's tool among up to N other tools of the training set, "
+            "so the model learns to pick the right one, as it must at inference; 0: its tool "
+            "only.",
+        ),
+    ] = 4,
     save_steps: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 50,
     seed: Annotated[int, typer.Option()] = 0,
     resume: Annotated[
@@ -113,6 +122,7 @@ def train(
         seed=seed,
         resume=resume,
         save_steps=save_steps,
+        distractors=distractors,
     )
     progress = item_progress("train")
     task = progress.add_task("loading the model", total=None)

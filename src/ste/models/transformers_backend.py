@@ -62,6 +62,8 @@ class TransformersModel:
         self._tokenizer: Any = None
         self._support: TemplateSupport | None = None
         self._lock = threading.Lock()
+        self._cache: Any = None  # the key/value cache of `_cached_ids`
+        self._cached_ids: list[int] = []
 
     def _load_adapter(self) -> tuple[Any, Any]:
         from ste.train.base import BaseSource, load_model, load_tokenizer, resolve_base
@@ -108,7 +110,7 @@ class TransformersModel:
         temperature: float,
         max_tokens: int,
         seed: int | None,
-    ) -> tuple[str, int, int, str]:
+    ) -> tuple[str, int, int, str, int]:
         import torch
 
         with self._lock:
@@ -116,6 +118,7 @@ class TransformersModel:
             prompt = render_chat(tokenizer, messages, tools, support, add_generation_prompt=True)
             ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
             ids = ids.to(model.device)
+            cache, reused = self._reusable_cache(model, ids[0].tolist())
             sampling: dict[str, Any] = {"do_sample": False}
             if temperature > 0:
                 sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0}
@@ -130,15 +133,42 @@ class TransformersModel:
                     pad_token_id=tokenizer.pad_token_id,
                     stop_strings=[s for s in stop or [] if s] or None,
                     tokenizer=tokenizer,
+                    past_key_values=cache,
                     **sampling,
                 )
+            self._cache = cache
+            self._cached_ids = output[0, : cache.get_seq_length()].tolist()
         new = output[0, ids.shape[1] :].tolist()
         ends = set(_end_ids(model, tokenizer))
         ended = next((i for i, token in enumerate(new) if token in ends), None)
         kept = new if ended is None else new[:ended]
         text, stopped = cut_at_stop(tokenizer.decode(kept, skip_special_tokens=False), stop)
         reason = "stop" if ended is not None or stopped else "length"
-        return text, int(ids.shape[1]), len(new), reason
+        return text, int(ids.shape[1]), len(new), reason, reused
+
+    def _reusable_cache(self, model: Any, ids: list[int]) -> tuple[Any, int]:
+        """The kept cache cut to its common prefix with `ids` (at least one token is left to
+        evaluate), or a new one; and how many prompt tokens it spares. A cache with sliding
+        window layers is never reused: cutting it back would lose what it slid past."""
+        from transformers import DynamicCache
+
+        common = 0
+        for old, new in zip(self._cached_ids, ids, strict=False):
+            if old != new:
+                break
+            common += 1
+        common = min(common, len(ids) - 1)
+        cache = self._cache
+        if (
+            cache is None
+            or common <= 0
+            or any(getattr(layer, "is_sliding", False) for layer in cache.layers)
+        ):
+            return DynamicCache(config=model.config), 0
+        surplus = cache.get_seq_length() - common
+        if surplus > 0:
+            cache.crop(-surplus)  # a negative count removes that many tokens (transformers 4 and 5)
+        return cache, common
 
     async def chat(
         self,
@@ -150,7 +180,7 @@ class TransformersModel:
         max_tokens: int = 512,
         seed: int | None = None,
     ) -> ChatResponse:
-        text, prompt_tokens, completion_tokens, reason = await asyncio.to_thread(
+        text, prompt_tokens, completion_tokens, reason, reused = await asyncio.to_thread(
             self._generate, messages, tools, stop, temperature, max_tokens, seed
         )
         return ChatResponse(
@@ -160,7 +190,7 @@ class TransformersModel:
                 prompt_tokens=prompt_tokens,
                 completion_tokens=completion_tokens,
                 calls=1,
-                evaluated_prompt_tokens=prompt_tokens,
+                evaluated_prompt_tokens=prompt_tokens - reused,
             ),
             finish_reason=reason,
         )

@@ -26,6 +26,7 @@ from typing import Any
 from ste.errors import SteError
 from ste.train.base import load_model, load_tokenizer, resolve_base
 from ste.train.data import DEFAULT_MAX_LENGTH, build_dataset, load_chats, load_dataset_chats
+from ste.train.distractors import DEFAULT_DISTRACTORS, add_distractors
 from ste.train.mixing import DEFAULT_GENERAL_SHARE, Mix, Source, check_share, mix, parse_replay
 
 Progress = Callable[[int, int, dict[str, Any]], None]
@@ -50,6 +51,7 @@ class TrainSettings:
     resume: bool = False
     save_steps: int = 50
     gradient_checkpointing: bool = False
+    distractors: int = DEFAULT_DISTRACTORS  # other tools offered beside each chat's own
 
     @property
     def learning_rate(self) -> float:
@@ -83,7 +85,9 @@ def mixed_chats(dataset_dir: Path, settings: TrainSettings) -> Mix:
     if settings.general:
         share = check_share(settings.general_share, "--general-share")
         sources.append(Source(settings.general, share, load_chats(Path(settings.general))))
-    return mix(new, sources, settings.seed)
+    mixed = mix(new, sources, settings.seed)
+    mixed.chats = add_distractors(mixed.chats, settings.distractors, settings.seed)
+    return mixed
 
 
 def last_checkpoint(checkpoints: Path) -> str | None:
