@@ -397,3 +397,94 @@ async def test_a_tiny_lora_run_learns_and_its_merged_model_answers(tmp_path):
     )
     assert fresh.usage.evaluated_prompt_tokens == fresh.usage.prompt_tokens
     assert reused.text == fresh.text
+
+    # Exported to GGUF with llama.cpp's converter, it runs on the llama.cpp backend.
+    from ste.train.gguf_export import export_gguf
+
+    gguf = export_gguf(tmp_path / "model" / "merged", tmp_path / "model.gguf", "f16")
+    local = load_model(str(gguf))
+    answer = await local.chat(follow_up, tools=[ADD], max_tokens=40, temperature=0.0)
+    assert answer.text and 0 < answer.usage.completion_tokens <= 40
+
+
+# --- GGUF export ----------------------------------------------------------------------------
+
+
+def _sdist(path: Path, files: dict[str, str]) -> Path:
+    import io
+    import tarfile
+
+    with tarfile.open(path, "w:gz") as archive:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"llama_cpp_python-9.9/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_the_converter_and_only_what_it_needs_is_taken_from_the_sdist(tmp_path):
+    from ste.train.gguf_export import _extract_converter
+
+    sdist = _sdist(
+        tmp_path / "s.tar.gz",
+        {
+            "vendor/llama.cpp/convert_hf_to_gguf.py": "print('convert')",
+            "vendor/llama.cpp/conversion/__init__.py": "",
+            "vendor/llama.cpp/gguf-py/gguf/__init__.py": "",
+            "vendor/llama.cpp/src/llama.cpp": "// C++",
+            "vendor/llama.cpp/README.md": "readme",
+            "llama_cpp/__init__.py": "",
+        },
+    )
+    _extract_converter(sdist, tmp_path / "out")
+    found = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.py"))
+    assert found == ["conversion/__init__.py", "convert_hf_to_gguf.py", "gguf-py/gguf/__init__.py"]
+    assert not (tmp_path / "out" / "README.md").exists()
+    without = _sdist(tmp_path / "bad.tar.gz", {"vendor/llama.cpp/README.md": "readme"})
+    with pytest.raises(SteError, match="holds no vendor/llama.cpp/convert_hf_to_gguf.py"):
+        _extract_converter(without, tmp_path / "out2")
+
+
+def _fake_converter(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "convert_hf_to_gguf.py"
+    script.write_text("import sys\nargs = sys.argv\n" + body)
+    return script
+
+
+def test_export_runs_the_converter_and_writes_the_file_only_when_it_succeeds(tmp_path):
+    from ste.train.gguf_export import export_gguf
+
+    model = tmp_path / "merged"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    writes = _fake_converter(
+        tmp_path,
+        "out = args[args.index('--outfile') + 1]\n"
+        "open(out, 'w').write(args[1] + ' ' + args[args.index('--outtype') + 1])\n",
+    )
+    out = export_gguf(model, tmp_path / "m.gguf", "f16", writes)
+    assert out.read_text() == f"{model} f16" and not list(tmp_path.glob("*.partial"))
+
+    fails = _fake_converter(tmp_path, "sys.stderr.write('line\\nKeyError: unknown arch\\n')\n"
+                                      "sys.exit(1)\n")  # fmt: skip
+    with pytest.raises(SteError, match=r"converter failed on (.|\n)*KeyError: unknown arch"):
+        export_gguf(model, tmp_path / "n.gguf", "q8_0", fails)
+    assert not (tmp_path / "n.gguf").exists() and not list(tmp_path.glob("*.partial"))
+
+
+def test_export_refuses_what_it_cannot_convert(tmp_path):
+    from ste.train.gguf_export import export_gguf
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text("{}")
+    with pytest.raises(SteError, match="is a LoRA adapter; export the merged model"):
+        export_gguf(adapter, tmp_path / "a.gguf")
+    with pytest.raises(SteError, match="no config.json"):
+        export_gguf(tmp_path, tmp_path / "a.gguf")
+    with pytest.raises(SteError, match="--outtype q4: expected one of q8_0, f16, bf16, f32"):
+        export_gguf(tmp_path, tmp_path / "a.gguf", "q4")
+    result = CliRunner().invoke(app, ["export-gguf", str(adapter), "--out", "x.gguf"])
+    assert result.exit_code != 0 and "LoRA adapter" in result.output
+    assert "Traceback" not in result.output

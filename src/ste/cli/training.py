@@ -42,8 +42,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
     merged = summary["outputs"]["merged"]
     console.print(
         f"use it: ste eval TESTS --model hf:{merged} --protocol native\n"
-        f"as GGUF (llama.cpp): ste cannot convert it; run llama.cpp's convert_hf_to_gguf.py "
-        f"on {merged}",
+        f"or, faster, as GGUF for llama.cpp: ste export-gguf {merged} --out MODEL.gguf",
         highlight=False,
     )
 
@@ -95,6 +94,13 @@ def train(
             "only.",
         ),
     ] = 4,
+    precision: Annotated[
+        str,
+        typer.Option(
+            help="auto (bf16 mixed precision where the GPU or CPU has native bf16, else fp32), "
+            "bf16 or fp32."
+        ),
+    ] = "auto",
     save_steps: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 50,
     seed: Annotated[int, typer.Option()] = 0,
     resume: Annotated[
@@ -123,6 +129,7 @@ def train(
         resume=resume,
         save_steps=save_steps,
         distractors=distractors,
+        precision=precision,
     )
     progress = item_progress("train")
     task = progress.add_task("loading the model", total=None)
@@ -148,3 +155,33 @@ def train(
     finally:
         progress.stop()
     _print_summary(summary)
+
+
+@app.command("export-gguf")
+@user_errors
+def export_gguf(
+    model_dir: Annotated[
+        Path, typer.Argument(help="A Hugging Face model directory, e.g. `ste train`'s merged/.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .gguf file to write.")],
+    outtype: Annotated[
+        str, typer.Option(help="Weight type: q8_0 (default: small, near lossless), f16, bf16, f32.")
+    ] = "q8_0",
+    converter: Annotated[
+        Path | None,
+        typer.Option(
+            help="llama.cpp's convert_hf_to_gguf.py to use (default: the one of the installed "
+            "llama-cpp-python, fetched once from PyPI and cached)."
+        ),
+    ] = None,
+) -> None:
+    """Convert a fine-tuned model to GGUF, for `--model FILE.gguf` (llama.cpp) anywhere."""
+    from ste.train.gguf_export import export_gguf as convert
+
+    with console.status(f"converting {model_dir} to {outtype} GGUF"):
+        written = convert(model_dir, out, outtype, converter)
+    size = written.stat().st_size / 2**20
+    console.print(
+        f"wrote {written} ({size:.0f} MiB); use it: ste run QUERY --model {written}",
+        highlight=False,
+    )

@@ -51,6 +51,7 @@ class TrainSettings:
     resume: bool = False
     save_steps: int = 50
     gradient_checkpointing: bool = False
+    precision: str = "auto"  # auto: bf16 where the GPU or CPU computes it natively, else fp32
     distractors: int = DEFAULT_DISTRACTORS  # other tools offered beside each chat's own
 
     @property
@@ -58,6 +59,28 @@ class TrainSettings:
         if self.lr is not None:
             return self.lr
         return 2e-5 if self.full else 2e-4
+
+
+PRECISIONS = ("auto", "bf16", "fp32")
+
+
+def use_bf16(precision: str) -> bool:
+    """bf16 mixed precision (fp32 master weights): on a GPU that supports it, and on a CPU
+    with native bf16 (AVX512-BF16 or AMX), where it about halves the step time of fp32
+    (measured: 11 s vs 18-24 s per 1,100-token step of a 0.5B LoRA on 2 cores)."""
+    import torch
+
+    if precision not in PRECISIONS:
+        raise SteError(f"precision '{precision}': expected one of {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        return precision == "bf16"
+    if torch.cuda.is_available():
+        return bool(torch.cuda.is_bf16_supported())
+    native = [
+        getattr(torch.cpu, name, None)
+        for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    ]
+    return any(check() for check in native if check is not None)
 
 
 def quiet_libraries() -> None:
@@ -111,7 +134,7 @@ def _sft_config(out: Path, settings: TrainSettings) -> Any:
         max_length=settings.max_length,
         gradient_checkpointing=settings.gradient_checkpointing,
         use_cpu=not cuda,
-        bf16=cuda and torch.cuda.is_bf16_supported(),
+        bf16=use_bf16(settings.precision),
         fp16=False,
         logging_steps=1,
         save_steps=settings.save_steps,
@@ -210,6 +233,7 @@ def train(
             f"{out} holds checkpoints of an earlier run; --resume to continue it, or use "
             "another --out"
         )
+    bf16 = use_bf16(settings.precision)  # a bad value fails before the slow work
     chats = mixed_chats(Path(dataset_dir), settings)
     source = resolve_base(base)
     tokenizer = load_tokenizer(source)
@@ -246,6 +270,7 @@ def train(
         "tokens": stats.tokens,
         "assistant_tokens": stats.assistant_tokens,
         "truncated": stats.truncated,
+        "precision": "bf16" if bf16 else "fp32",
         "dropped": stats.dropped,
         "template": stats.template,
         "mix": chats.report(),
