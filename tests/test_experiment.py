@@ -7,7 +7,7 @@ from rich.progress import Progress
 from ste.eval.testset import load_tests
 from ste.experiment.pipeline import Experiment
 from ste.experiment.settings import ExperimentSettings
-from ste.models.base import ChatResponse, Usage
+from ste.models.base import ChatResponse, ToolCall, Usage
 from ste.tools import load_tools
 from test_explore import Explorer
 
@@ -104,3 +104,63 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     again = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"])
     await again.run()
     assert len(model.requests) == asked  # every stage was done: nothing asked again
+
+
+class NativeCaller:
+    """Asked natively, calls `convert` with the test's arguments (or wrong ones)."""
+
+    def __init__(self, name: str, value: int) -> None:
+        self.name, self.value, self.asked = name, value, 0
+
+    async def chat(self, messages, **options):
+        self.asked += 1
+        call = ToolCall("convert", {"value": self.value, "unit": "km"})
+        return ChatResponse(text="", tool_calls=[call], usage=Usage(10, 5, 1, 10))
+
+
+async def test_train_fine_tunes_the_train_base_and_evaluates_it_before_and_after(
+    tmp_path, toolboxes, monkeypatch
+):
+    import ste.train.trainer as trainer
+
+    trained = {}
+
+    def fake_train(dataset, base, out, settings, progress=None):
+        trained.update(dataset=dataset, base=base, out=out, settings=settings)
+        (out / "merged").mkdir(parents=True)
+        progress(1, 1, {"step": 1, "loss": 0.5})
+        summary = dict.fromkeys(("epochs", "examples", "first_loss", "last_loss"), 1)
+        return {**summary, "steps": 1, "precision": "fp32"}
+
+    monkeypatch.setattr(trainer, "train", fake_train)
+    models = {"small": NativeCaller("small", 5)}
+    loaded = []
+
+    def load(spec):
+        loaded.append(spec)
+        return models.get(spec) or NativeCaller(spec, 3)  # the fine-tuned model gets it right
+
+    explorer = AllRounder()
+    experiment = make_experiment(
+        tmp_path, toolboxes, explorer, train=True, train_base="small", train_epochs=1.0
+    )
+    experiment.load_model = load
+    (tmp_path / "exp").mkdir()
+    results = await experiment.run()
+    assert trained["base"] == "small" and trained["dataset"] == tmp_path / "exp" / "dataset"
+    assert trained["settings"].epochs == 1.0
+    assert loaded == ["small", f"hf:{tmp_path / 'exp' / 'model' / 'merged'}"]
+    conditions = results["conditions"]
+    before = conditions["baseline, small, native protocol"]["overall"]["correct"]["rate"]
+    after = conditions["STE fine-tuned small, native protocol"]["overall"]["correct"]["rate"]
+    assert (before, after) == (0.0, 100.0)
+    assert results["stages"]["train"]["steps"] == 1
+    for folder in ("baseline-native", "finetuned"):
+        manifest = json.loads((tmp_path / "exp" / folder / "manifest.json").read_text())
+        assert manifest["protocol"] == "native"
+
+    # asked natively and trained itself, the model's own baseline is the before
+    (tmp_path / "n").mkdir()
+    native = make_experiment(tmp_path / "n", toolboxes, AllRounder(), train=True)
+    native.settings.protocol = "native"
+    assert not native.native_baseline_needed

@@ -72,6 +72,14 @@ def experiment(
         bool, typer.Option("--judge-check/--no-judge-check", help="LLM judge in distillation.")
     ] = True,
     train: Annotated[bool, typer.Option(help="Also fine-tune and evaluate the result.")] = False,
+    train_base: Annotated[
+        str | None,
+        typer.Option(
+            help="Model to fine-tune on the distilled data (default: --model), e.g. a smaller "
+            "one learning from a larger one's practice."
+        ),
+    ] = None,
+    train_epochs: Annotated[float, typer.Option(min=0.01, help="Training epochs.")] = 2.0,
     train_steps: Annotated[int | None, typer.Option(min=1, help="Cap training steps.")] = None,
     ablations: Annotated[
         str | None, typer.Option(help="Extra exploration conditions: ltm,stm,reflection,exec.")
@@ -102,6 +110,8 @@ def experiment(
         k=k,
         demo_tokens=demo_tokens,
         train=train,
+        train_base=train_base,
+        train_epochs=train_epochs,
         train_steps=train_steps,
         ablations=[a.strip() for a in ablations.split(",") if a.strip()] if ablations else [],
     )

@@ -6,6 +6,8 @@ EXP_DIR/
   dataset/            ste distill (and dataset-no-X)
   icl/                ste eval with the dataset's demonstrations (and icl-no-X)
   model/, finetuned/  with --train: ste train, then ste eval of the fine-tuned model
+  baseline-native/    with --train, when the baseline above is not already the trained base
+                      asked natively: the before of the fine-tuned model's after
   stages.json         what each finished stage cost; results.json, results.md: the table
 """
 
@@ -188,6 +190,8 @@ class Experiment:
         dataset = self.out / "dataset"
         await self._stage("icl", lambda: self.evaluate("icl", self.model, dataset))
         if self.settings.train:
+            if self.native_baseline_needed:
+                await self._stage("baseline-native", self.evaluate_base_natively)
             await self._stage("train", self.train)
             await self._stage("finetuned", self.evaluate_finetuned)
         for ablation in self.settings.ablations:
@@ -205,12 +209,47 @@ class Experiment:
             )
         return self.write_results()
 
-    async def train(self) -> dict[str, Any]:
-        from ste.train.trainer import TrainSettings, train
+    @property
+    def train_base(self) -> str:
+        return self.settings.train_base or self.settings.model
 
-        settings = TrainSettings(seed=self.settings.seed, max_steps=self.settings.train_steps)
-        train(self.out / "dataset", self.settings.model, self.out / "model", settings)
-        return {}
+    @property
+    def native_baseline_needed(self) -> bool:
+        """The fine-tuned model is asked natively (it was trained on native tool-call chats),
+        so its before is the base model asked natively too."""
+        return self.settings.protocol != "native" or self.train_base != self.settings.model
+
+    async def evaluate_base_natively(self) -> dict[str, Any]:
+        base = self.model if self.train_base == self.settings.model else None
+        model = base or self.load_model(self.train_base)
+        return await self.evaluate("baseline-native", model, protocol="native")
+
+    async def train(self) -> dict[str, Any]:
+        from ste.train.trainer import TrainSettings, quiet_libraries
+
+        quiet_libraries()
+        from ste.train.trainer import train
+
+        settings = TrainSettings(
+            seed=self.settings.seed,
+            epochs=self.settings.train_epochs,
+            max_steps=self.settings.train_steps,
+        )
+        task = self.progress.add_task(f"train {self.train_base}", total=None)
+
+        def on_progress(step: int, total: int, record: dict[str, Any]) -> None:
+            loss = f" loss {record['loss']:.4f}" if "loss" in record else ""
+            self.progress.update(
+                task, completed=step, total=total, description=f"train {self.train_base}{loss}"
+            )
+
+        summary = train(
+            self.out / "dataset", self.train_base, self.out / "model", settings, on_progress
+        )
+        return {
+            key: summary[key]
+            for key in ("steps", "epochs", "examples", "first_loss", "last_loss", "precision")
+        }
 
     async def evaluate_finetuned(self) -> dict[str, Any]:
         model = self.load_model(f"hf:{self.out / 'model' / 'merged'}")
@@ -220,7 +259,9 @@ class Experiment:
     def write_results(self) -> dict[str, Any]:
         conditions: dict[str, Any] = {}
         names = {"baseline": "baseline", "icl": "STE in-context (k demonstrations)"}
-        names["finetuned"] = "STE fine-tuned"
+        if self.settings.train and self.native_baseline_needed:
+            names["baseline-native"] = f"baseline, {self.train_base}, native protocol"
+        names["finetuned"] = f"STE fine-tuned {self.train_base}, native protocol"
         for ablation in self.settings.ablations:
             names[f"icl-no-{ablation}"] = f"STE in-context, no {ablation}"
         for folder, label in names.items():

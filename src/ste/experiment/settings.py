@@ -28,6 +28,8 @@ class ExperimentSettings:
     demo_tokens: int = 1500
     # fine-tuning
     train: bool = False
+    train_base: str | None = None  # the model to fine-tune; default: the model
+    train_epochs: float = 2.0
     train_steps: int | None = None
     ablations: list[str] = field(default_factory=list)
     concurrency: int | None = None  # default: 1 local, 8 endpoints
