@@ -50,7 +50,7 @@ def _base_spec(adapter: Path) -> str:
 
 
 class TransformersModel:
-    def __init__(self, path: Path, *, name: str | None = None) -> None:
+    def __init__(self, path: Path, *, name: str | None = None, reuse_cache: bool = True) -> None:
         self.path = Path(path)
         if not is_model_dir(self.path):
             raise ModelError(
@@ -62,6 +62,7 @@ class TransformersModel:
         self._tokenizer: Any = None
         self._support: TemplateSupport | None = None
         self._lock = threading.Lock()
+        self.reuse_cache = reuse_cache
         self._cache: Any = None  # the key/value cache of `_cached_ids`
         self._cached_ids: list[int] = []
 
@@ -160,7 +161,8 @@ class TransformersModel:
         common = min(common, len(ids) - 1)
         cache = self._cache
         if (
-            cache is None
+            not self.reuse_cache
+            or cache is None
             or common <= 0
             or any(getattr(layer, "is_sliding", False) for layer in cache.layers)
         ):
