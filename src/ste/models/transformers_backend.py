@@ -120,6 +120,7 @@ class TransformersModel:
             ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
             ids = ids.to(model.device)
             cache, reused = self._reusable_cache(model, ids[0].tolist())
+            self._cache, self._cached_ids = None, []  # kept again only if generation completes
             sampling: dict[str, Any] = {"do_sample": False}
             if temperature > 0:
                 sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0}
