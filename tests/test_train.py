@@ -488,3 +488,25 @@ def test_export_refuses_what_it_cannot_convert(tmp_path):
     result = CliRunner().invoke(app, ["export-gguf", str(adapter), "--out", "x.gguf"])
     assert result.exit_code != 0 and "LoRA adapter" in result.output
     assert "Traceback" not in result.output
+
+
+def test_precision_is_chosen_or_refused_clearly(tmp_path, monkeypatch):
+    import torch
+
+    from ste.train.trainer import use_bf16
+
+    assert use_bf16("fp32") is False and use_bf16("bf16") is True
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
+    assert use_bf16("auto") is False  # no native bf16: fp32
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: True, raising=False)
+    assert use_bf16("auto") is True
+    with pytest.raises(SteError, match="precision 'fp8': expected one of auto, bf16, fp32"):
+        use_bf16("fp8")
+    data = write_dataset(tmp_path / "data", [add_chat(1, 2)])
+    result = CliRunner().invoke(
+        app, ["train", str(data), "--base", "x", "--out", str(tmp_path / "m"), "--precision", "fp8"]
+    )
+    assert result.exit_code != 0 and "expected one of auto, bf16, fp32" in result.output
+    assert "Traceback" not in result.output
