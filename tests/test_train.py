@@ -510,3 +510,16 @@ def test_precision_is_chosen_or_refused_clearly(tmp_path, monkeypatch):
     )
     assert result.exit_code != 0 and "expected one of auto, bf16, fp32" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_resumed_run_logs_each_step_once(tmp_path):
+    from ste.train.trainer import checkpoint_step, keep_log_upto
+
+    log = tmp_path / "train_log.jsonl"
+    log.write_text("".join(json.dumps({"step": s, "loss": 1.0 / s}) + "\n" for s in range(1, 9)))
+    assert checkpoint_step(str(tmp_path / "checkpoints" / "checkpoint-5")) == 5
+    keep_log_upto(log, 5)
+    assert [json.loads(line)["step"] for line in log.read_text().splitlines()] == [1, 2, 3, 4, 5]
+    keep_log_upto(log, 0)  # a fresh run starts a fresh log
+    assert log.read_text() == ""
+    keep_log_upto(tmp_path / "missing.jsonl", 3)  # nothing to trim

@@ -101,6 +101,13 @@ def train(
             "bf16 or fp32."
         ),
     ] = "auto",
+    gradient_checkpointing: Annotated[
+        bool,
+        typer.Option(
+            help="Recompute activations in the backward pass: much less memory (a 0.5B model "
+            "on 1,300-token chats peaked near 14 GB without), at the cost of a second forward pass."
+        ),
+    ] = False,
     save_steps: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 50,
     seed: Annotated[int, typer.Option()] = 0,
     resume: Annotated[
@@ -130,6 +137,7 @@ def train(
         save_steps=save_steps,
         distractors=distractors,
         precision=precision,
+        gradient_checkpointing=gradient_checkpointing,
     )
     progress = item_progress("train")
     task = progress.add_task("loading the model", total=None)

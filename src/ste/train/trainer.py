@@ -179,6 +179,22 @@ def _log_callback(path: Path, progress: Progress | None) -> Any:
     return LogToFile()
 
 
+def checkpoint_step(checkpoint: str) -> int:
+    """The step a `checkpoint-N` directory was saved at."""
+    return int(Path(checkpoint).name.rpartition("-")[2])
+
+
+def keep_log_upto(log_path: Path, step: int) -> None:
+    """Drop the log records after `step`: a run resumed from the checkpoint of that step
+    logs the later steps again, and each step must appear once."""
+    if not log_path.is_file():
+        return
+    lines = [line for line in log_path.read_text().splitlines() if line.strip()]
+    kept = [line for line in lines if json.loads(line).get("step", 0) <= step]
+    if len(kept) != len(lines):
+        log_path.write_text("".join(line + "\n" for line in kept))
+
+
 def _losses(log_path: Path) -> list[float]:
     if not log_path.is_file():
         return []
@@ -244,8 +260,7 @@ def train(
     model.config.use_cache = False
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "train_log.jsonl"
-    if not checkpoint:
-        log_path.unlink(missing_ok=True)
+    keep_log_upto(log_path, checkpoint_step(checkpoint) if checkpoint else 0)
     trainer = SFTTrainer(
         model=model,
         args=_sft_config(out, settings),
