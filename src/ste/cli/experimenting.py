@@ -95,6 +95,10 @@ def experiment(
     from ste.experiment.settings import ExperimentSettings
     from ste.tools import load_tools
 
+    if train:  # before anything imports tqdm: the libraries' own bars stay off
+        from ste.train.trainer import quiet_libraries
+
+        quiet_libraries()
     toolbox, tests_path, name = _bench_files(bench)
     settings = ExperimentSettings(
         model=model,
