@@ -164,3 +164,16 @@ async def test_train_fine_tunes_the_train_base_and_evaluates_it_before_and_after
     native = make_experiment(tmp_path / "n", toolboxes, AllRounder(), train=True)
     native.settings.protocol = "native"
     assert not native.native_baseline_needed
+
+
+def test_each_ablation_turns_off_its_part_of_exploration(tmp_path, toolboxes):
+    from ste.experiment.settings import ABLATIONS
+
+    experiment = make_experiment(tmp_path, toolboxes, AllRounder())
+    full = experiment.explore_settings()
+    assert full.ltm and full.stm and full.reflection and full.execute
+    switched = {a: experiment.explore_settings(a) for a in ABLATIONS}
+    assert not switched["ltm"].ltm and switched["ltm"].stm
+    assert not switched["stm"].stm and switched["stm"].ltm
+    assert not switched["reflection"].reflection and switched["reflection"].execute
+    assert not switched["exec"].execute and switched["exec"].reflection

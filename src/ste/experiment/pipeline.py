@@ -27,7 +27,7 @@ from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
 from ste.eval.summary import markdown, summarise_by_tool
 from ste.eval.testset import TestItem
 from ste.experiment.results import ledger_usage, results_markdown
-from ste.experiment.settings import ExperimentSettings
+from ste.experiment.settings import ABLATION_SWITCHES, ExperimentSettings
 from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.settings import manifest as explore_manifest
 from ste.icl.bank import DemoBank
@@ -118,17 +118,21 @@ class Experiment:
             "completion_tokens": summary["overall"]["completion_tokens"],
         }
 
-    async def explore(self, name: str, ablation: str | None = None) -> dict[str, Any]:
+    def explore_settings(self, ablation: str | None = None) -> ExploreSettings:
         s = self.settings
-        settings = ExploreSettings(
+        return ExploreSettings(
             episodes=s.episodes,
             trials=s.trials,
             max_turns=s.max_turns,
             temperature=s.temperature,
             protocol=s.protocol,
             seed=s.seed,
-            **({ablation: False} if ablation else {}),
+            **({ABLATION_SWITCHES[ablation]: False} if ablation else {}),
         )
+
+    async def explore(self, name: str, ablation: str | None = None) -> dict[str, Any]:
+        s = self.settings
+        settings = self.explore_settings(ablation)
         run_dir = RunDir(self.out / name)
         manifest = explore_manifest(self.model.name, self.tools, settings)
         manifest.update(toolbox=self.bench, model_spec=s.model, only=None)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 ABLATIONS = ("ltm", "stm", "reflection", "exec")
+# the ExploreSettings switch each ablation turns off
+ABLATION_SWITCHES = {"ltm": "ltm", "stm": "stm", "reflection": "reflection", "exec": "execute"}
 
 
 @dataclass
