@@ -523,3 +523,15 @@ def test_a_resumed_run_logs_each_step_once(tmp_path):
     keep_log_upto(log, 0)  # a fresh run starts a fresh log
     assert log.read_text() == ""
     keep_log_upto(tmp_path / "missing.jsonl", 3)  # nothing to trim
+
+
+def test_generation_ends_at_the_end_and_padding_tokens():
+    from types import SimpleNamespace
+
+    from ste.models.transformers_backend import _end_ids
+
+    model = SimpleNamespace(generation_config=SimpleNamespace(eos_token_id=[7, 9]))
+    tokenizer = SimpleNamespace(eos_token_id=9, pad_token_id=3)
+    assert _end_ids(model, tokenizer) == [3, 7, 9]
+    model.generation_config.eos_token_id = None
+    assert _end_ids(model, SimpleNamespace(eos_token_id=2, pad_token_id=None)) == [2]

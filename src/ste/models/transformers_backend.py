@@ -144,7 +144,9 @@ class TransformersModel:
         ends = set(_end_ids(model, tokenizer))
         ended = next((i for i, token in enumerate(new) if token in ends), None)
         kept = new if ended is None else new[:ended]
-        text, stopped = cut_at_stop(tokenizer.decode(kept, skip_special_tokens=False), stop)
+        # Control tokens are not text (llama.cpp does not render them either); tool-call tags
+        # such as Qwen's <tool_call> are ordinary added tokens and stay.
+        text, stopped = cut_at_stop(tokenizer.decode(kept, skip_special_tokens=True), stop)
         reason = "stop" if ended is not None or stopped else "length"
         return text, int(ids.shape[1]), len(new), reason, reused
 
@@ -206,7 +208,10 @@ def _cuda() -> bool:
 
 
 def _end_ids(model: Any, tokenizer: Any) -> list[int]:
-    """End-of-turn tokens: the tokenizer's and the generation config's."""
+    """End-of-turn tokens: the tokenizer's end and padding tokens and the generation config's.
+    A model that writes its end-of-text (Qwen's padding token) has ended, as llama.cpp
+    decides too; without it a fine-tuned model was seen to write on past it."""
     configured = model.generation_config.eos_token_id
     ids = configured if isinstance(configured, list) else [configured]
-    return sorted({i for i in [tokenizer.eos_token_id, *ids] if i is not None})
+    candidates = [tokenizer.eos_token_id, tokenizer.pad_token_id, *ids]
+    return sorted({i for i in candidates if i is not None})
