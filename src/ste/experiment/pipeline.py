@@ -224,16 +224,14 @@ class Experiment:
         return self.settings.protocol != "native" or self.train_base != self.settings.model
 
     async def evaluate_base_natively(self) -> dict[str, Any]:
-        base = self.model if self.train_base == self.settings.model else None
-        model = base or self.load_model(self.train_base)
+        same = self.train_base == self.settings.model
+        model = self.model if same else self.load_model(self.train_base)
         return await self.evaluate("baseline-native", model, protocol="native")
 
     async def train(self) -> dict[str, Any]:
-        from ste.train.trainer import TrainSettings, quiet_libraries
+        from ste.train.trainer import TrainSettings, quiet_libraries, train
 
         quiet_libraries()
-        from ste.train.trainer import train
-
         settings = TrainSettings(
             seed=self.settings.seed,
             epochs=self.settings.train_epochs,
