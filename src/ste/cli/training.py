@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from ste.cli.app import app, console, errors, item_progress, user_errors
+from ste.train.distractors import DEFAULT_DISTRACTORS
 
 LOSS_LINES = 20  # about this many loss lines over a run, besides the bar's live value
 
@@ -93,7 +94,7 @@ def train(
             "so the model learns to pick the right one, as it must at inference; 0: its tool "
             "only.",
         ),
-    ] = 4,
+    ] = DEFAULT_DISTRACTORS,
     precision: Annotated[
         str,
         typer.Option(
