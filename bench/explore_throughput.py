@@ -11,7 +11,7 @@ tool's chain is episodes x trials x 4 requests and the ideal time is that chain 
     .venv/bin/python bench/explore_throughput.py [--repeats 3] [--latency 0.1]
 
 Targets: efficiency (ideal / explore time) >= 0.8 when concurrency >= tools; client
-overhead < 2 ms per request. FAIL is printed, never turned into an exit status.
+overhead < 2 ms per request. Any PROBLEM or FAIL line makes the exit status 1.
 """
 
 from __future__ import annotations
@@ -256,15 +256,20 @@ def main() -> None:
     efficiency = min(r.efficiency for r in full)
     overhead = next(r.overhead_ms for r in rows if r.overhead_ms is not None)
     assert overhead is not None
+    failed = bool(problems)
     verdict = "PASS" if efficiency >= EFFICIENCY_TARGET else "FAIL"
+    failed |= verdict == "FAIL"
     print(
         f"{verdict}: efficiency at concurrency >= tools {efficiency:.2f} "
         f"(target >= {EFFICIENCY_TARGET})"
     )
     verdict = "PASS" if overhead < OVERHEAD_TARGET_MS else "FAIL"
+    failed |= verdict == "FAIL"
     print(
         f"{verdict}: client overhead {overhead:.2f} ms per request (target < {OVERHEAD_TARGET_MS})"
     )
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

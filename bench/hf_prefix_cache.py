@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -66,6 +67,8 @@ async def main() -> None:
     print(f"reuse is {ratio:.2f}x faster (median per query)")
     same = replies["reuse"] == replies["no reuse"]
     print("replies identical" if same else "REPLIES DIFFER between reuse and no reuse")
+    if not same:
+        sys.exit(1)  # reuse must not change what the model says: a failed check, loudly
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import typing
 
 import pytest
 
+from conftest import require_module
 from ste.tools.bundled import toolbox
 
 TOOL_NAMES = [
@@ -55,8 +56,8 @@ def test_every_tool_documents_and_type_hints_every_parameter():
 
 
 def test_the_project_loader_reads_the_bundled_toolbox():
-    pytest.importorskip("docstring_parser")
-    pytest.importorskip("jsonschema")
+    require_module("docstring_parser")
+    require_module("jsonschema")
     from ste.tools.python_source import load_python_tools
 
     tools = load_python_tools()

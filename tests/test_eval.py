@@ -6,7 +6,7 @@ import pytest
 
 from scripted import ScriptedModel
 from ste.errors import SteError
-from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
+from ste.eval.runner import EvalSettings, prepare_out_dir, read_items, run_eval
 from ste.eval.summary import markdown, summarise_by_tool
 from ste.eval.testset import load_tests
 from ste.tools import load_tools
@@ -106,6 +106,10 @@ async def test_an_interrupted_eval_resumes_without_repeating_items(tools, tests_
     records = await run_eval(second, tools, items, out, settings)
     assert [r["id"] for r in records] == ["a", "b", "c", "d"]
     assert len(second.requests) == 2
+    # what later readers (compare, report) see: every item once, the fragment gone
+    lines = (out / "items.jsonl").read_text().splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["a", "b", "c", "d"]
+    assert [r["id"] for r in read_items(out)] == ["a", "b", "c", "d"]
 
 
 def test_resuming_with_other_settings_is_refused(tools, tests_file, tmp_path):

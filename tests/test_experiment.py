@@ -1,6 +1,8 @@
 """The experiment pipeline end to end with a scripted model: every stage, the table, resume."""
 
 import json
+import re
+from pathlib import Path
 
 from rich.progress import Progress
 
@@ -14,8 +16,22 @@ from test_explore import Explorer
 JUDGMENT = "Informative: Yes - ok\nFaithful: Yes - ok\nAppropriate: Yes - ok"
 
 
+def demonstrated_unit(messages) -> str | None:
+    """The unit of the first call demonstrated in the prompt, if demonstrations reached it."""
+    prompt = "\n".join(m["content"] for m in messages)
+    if "examples of requests solved" not in prompt.lower():
+        return None
+    found = re.search(r"Action Input: (\{.*?\})", prompt.split("for reference:", 1)[1])
+    return json.loads(found.group(1)).get("unit") if found else None
+
+
 class AllRounder(Explorer):
-    """Explores like the Explorer; also answers test queries, judgments and paraphrases."""
+    """Explores like the Explorer; also answers test queries, judgments and paraphrases.
+
+    Asked a test query, it gets the unit right only when a demonstration shows it (the
+    explored calls use "km"); on its own it guesses "mi". So the baseline is wrong and the
+    in-context condition right only if distilled practice reached its prompt.
+    """
 
     def stage(self, messages):
         last = messages[-1]["content"]
@@ -31,7 +47,8 @@ class AllRounder(Explorer):
         stage = self.stage(messages)
         if stage == "test":
             self.requests.append({"messages": messages})
-            text = 'Action: convert\nAction Input: {"value": 3, "unit": "km"}'
+            unit = demonstrated_unit(messages) or "mi"
+            text = f'Action: convert\nAction Input: {{"value": 3, "unit": "{unit}"}}'
             return ChatResponse(text=text, usage=Usage(10, 5, 1, 10))
         if stage in ("judge", "paraphrase"):
             self.requests.append({"messages": messages})
@@ -92,7 +109,16 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     }
     assert results["stages"]["explore"]["calls"] > 0
     table = (tmp_path / "exp" / "results.md").read_text()
-    assert "| baseline | 1 | 100.0 [21–100]" in table
+    assert "| baseline | 1 | 100.0 [21–100] | 100.0 [21–100] | 0.0 [0–79]" in table, table
+    correct = {
+        name: condition["overall"]["correct"]["rate"]
+        for name, condition in results["conditions"].items()
+    }
+    assert correct == {
+        "baseline": 0.0,
+        "STE in-context (k demonstrations)": 100.0,
+        "STE in-context, no ltm": 100.0,
+    }
     # the ICL condition saw demonstrations from the distilled dataset
     icl = json.loads((tmp_path / "exp" / "icl" / "items.jsonl").read_text().splitlines()[0])
     assert icl["demonstrations"]
@@ -107,15 +133,22 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
 
 
 class NativeCaller:
-    """Asked natively, calls `convert` with the test's arguments (or wrong ones)."""
+    """Asked natively, calls `convert(3, unit)`: "mi" (wrong) unless it learned a unit."""
 
-    def __init__(self, name: str, value: int) -> None:
-        self.name, self.value, self.asked = name, value, 0
+    def __init__(self, name: str, unit: str = "mi") -> None:
+        self.name, self.unit, self.asked = name, unit, 0
 
     async def chat(self, messages, **options):
         self.asked += 1
-        call = ToolCall("convert", {"value": self.value, "unit": "km"})
+        call = ToolCall("convert", {"value": 3, "unit": self.unit})
         return ChatResponse(text="", tool_calls=[call], usage=Usage(10, 5, 1, 10))
+
+
+def learned_unit(dataset) -> str:
+    """What a model trained on `dataset` learns here: the unit of its first example's call."""
+    first = json.loads((dataset / "openai.jsonl").read_text().splitlines()[0])
+    calls = [c for m in first["messages"] for c in m.get("tool_calls") or []]
+    return json.loads(calls[0]["function"]["arguments"])["unit"]
 
 
 async def test_train_fine_tunes_the_train_base_and_evaluates_it_before_and_after(
@@ -128,17 +161,20 @@ async def test_train_fine_tunes_the_train_base_and_evaluates_it_before_and_after
     def fake_train(dataset, base, out, settings, progress=None):
         trained.update(dataset=dataset, base=base, out=out, settings=settings)
         (out / "merged").mkdir(parents=True)
+        (out / "merged" / "learned.json").write_text(json.dumps(learned_unit(dataset)))
         progress(1, 1, {"step": 1, "loss": 0.5})
         summary = dict.fromkeys(("epochs", "examples", "first_loss", "last_loss"), 1)
         return {**summary, "steps": 1, "precision": "fp32"}
 
     monkeypatch.setattr(trainer, "train", fake_train)
-    models = {"small": NativeCaller("small", 5)}
     loaded = []
 
     def load(spec):
         loaded.append(spec)
-        return models.get(spec) or NativeCaller(spec, 3)  # the fine-tuned model gets it right
+        if spec == "small":
+            return NativeCaller("small")
+        merged = spec.removeprefix("hf:")  # the fine-tuned model: what its training taught it
+        return NativeCaller(spec, json.loads((Path(merged) / "learned.json").read_text()))
 
     explorer = AllRounder()
     experiment = make_experiment(

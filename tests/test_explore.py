@@ -295,9 +295,23 @@ def test_queries_are_read_from_imaginations(reply, query):
     assert clean_query(reply, prompt) == query
 
 
-def test_usage_ledger_counts_evaluated_prompt_tokens(tools, tmp_path):
-    model = Explorer()
-    run_dir = asyncio.run(run(model, tools[:1], tmp_path, episodes=1, trials=1))
+class Metered(Explorer):
+    """Reports a different token count for each request: the ledger must carry each one."""
+
+    async def chat(self, messages, **options) -> ChatResponse:
+        response = await super().chat(messages, **options)
+        size = sum(len(m["content"]) for m in messages)
+        response.usage = Usage(size, len(response.text), 1, size % 97)
+        return response
+
+
+def test_usage_ledger_has_each_requests_own_tokens(tools, tmp_path):
+    model = Metered()
+    run_dir = asyncio.run(run(model, tools[:1], tmp_path, episodes=1, trials=2))
     ledger = run_dir.read_ledger()
-    assert sum(e["evaluated_prompt_tokens"] for e in ledger) == 4 * len(ledger)
+    sizes = [sum(len(m["content"]) for m in r["messages"]) for r in model.requests]
+    assert len(ledger) == len(model.requests) >= 6  # imagine, try, observe, reflect (x2)
+    assert sorted(e["prompt_tokens"] for e in ledger) == sorted(sizes)
+    assert sorted(e["evaluated_prompt_tokens"] for e in ledger) == sorted(s % 97 for s in sizes)
+    assert all(e["tool"] == "convert" and e["episode"] == 0 for e in ledger)
     assert json.loads((run_dir.path / "manifest.json").read_text())["tools"][0]["name"] == "convert"

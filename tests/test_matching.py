@@ -39,7 +39,6 @@ EXPECTED = call(value=3, from_unit="km", to_unit="mi")
         (-2, -2.0),
         (1.0, 1.0 + 1e-7),
         (1e6, 1e6 + 0.5),
-        (1e-15, 1.1e-15),
         (math.inf, math.inf),
         ("km", "km"),
         ("Paris", "paris"),
@@ -265,16 +264,25 @@ def test_null_equals_default_none():
     assert verdict.reason == "extra argument 'note'='hi' (default None)"
 
 
-def test_null_for_optional_parameter_without_schema_default():
+def test_null_for_optional_parameter_without_schema_default_is_a_value():
+    # FORMAT.md: null equals a parameter whose default is None; with no default in the schema
+    # none is known, so null is an added value like any other
     args = {"value": 3, "from_unit": "km", "to_unit": "mi", "label": None}
-    assert match_call("convert_units", args, EXPECTED, CONVERT_SCHEMA).ok
+    verdict = match_call("convert_units", args, EXPECTED, CONVERT_SCHEMA)
+    assert not verdict.ok and verdict.reason == "extra argument 'label'=None"
     expected = call(value=3, from_unit="km", to_unit="mi", label=None)
     omitted = {"value": 3, "from_unit": "km", "to_unit": "mi"}
-    assert match_call("convert_units", omitted, expected, CONVERT_SCHEMA).ok
-    args["label"] = "x"
-    verdict = match_call("convert_units", args, EXPECTED, CONVERT_SCHEMA)
-    assert not verdict.ok
-    assert "'label'" in verdict.reason
+    assert match_call("convert_units", omitted, expected, CONVERT_SCHEMA).reason == (
+        "missing argument 'label'"
+    )
+
+
+def test_numbers_have_no_absolute_tolerance_and_huge_integers_compare():
+    assert not values_equal(0, 1e-13)
+    assert not values_equal(1e-15, 1.1e-15)
+    assert values_equal(10**400, 10**400 + 1)  # relative 1e-400: equal, and no OverflowError
+    assert not values_equal(10**400, 1.0)
+    assert not values_equal(10**400, math.inf)
 
 
 def test_null_for_required_parameter_is_not_omission():

@@ -17,6 +17,9 @@ from ste.models.tool_text import tool_calls_from_text, tool_turns_as_text
         'Sure.\n<tool_call>\n{"name": "f", "arguments": {"x": 1}}\n</tool_call>',
         '<tool_call>{"name": "f", "arguments": "{\\"x\\": 1}"}',
         '[{"name": "f", "parameters": {"x": 1}}]',
+        # a call, then the result the model imagined for it: only the call is read
+        '{"name": "f", "arguments": {"x": 1}}\n{"digest": "d41d8cd9"}',
+        '{"name": "f", "arguments": {"x": 1}} The result will be 2.',
     ],
 )
 def test_tool_calls_from_text(text):
@@ -29,6 +32,11 @@ def test_tool_calls_from_text(text):
 )
 def test_plain_answers_are_not_calls(text):
     assert tool_calls_from_text(text) == []
+
+
+def test_consecutive_bare_json_calls_are_all_read():
+    text = '{"name": "f", "arguments": {"x": 1}}\n{"name": "g", "arguments": {}}\n{"r": 1}'
+    assert [c.name for c in tool_calls_from_text(text)] == ["f", "g"]
 
 
 def test_tool_turns_become_user_turns_for_local_models():

@@ -9,6 +9,7 @@ import hashlib
 import importlib.util
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -80,21 +81,21 @@ async def test_real_model_explores_a_tool_and_reuses_its_kv_cache(model, tmp_pat
     from ste.explore import ExploreSettings, RunDir, explore
     from ste.explore.settings import manifest
 
-    tools = [t for t in load_tools() if t.name == "hash_text"]
-    settings = ExploreSettings(episodes=1, trials=1, max_turns=2, max_tokens=256)
+    tools = [t for t in load_tools() if t.name == "subnet_info"]
+    settings = ExploreSettings(episodes=1, trials=2, max_turns=2, max_tokens=256)
     run_dir = RunDir(tmp_path / "run")
     run_dir.write_manifest(manifest(model.name, tools, settings))
     await explore(model, tools, settings, run_dir)
-    (trial,) = run_dir.read_trials()
-    assert trial["id"] == "hash_text/e1/t1"
-    assert 1 <= len(trial["imagination"]) <= 2  # a reply with no request is asked once more
+    trials = run_dir.read_trials()
+    assert [t["id"] for t in trials] == ["subnet_info/e1/t1", "subnet_info/e1/t2"]
+    for trial in trials:  # a reply with no request is asked once more
+        assert 1 <= len(trial["imagination"]) <= 2
+    # the model wrote a request (seeded: the same each run), tried it with a call of the tool
+    tried = [t for t in trials if t["query"] and any(s.get("call") for s in t["steps"])]
+    assert tried, [t["imagination"] for t in trials]
+    assert all(s["call"]["name"] == "subnet_info" for t in tried for s in t["steps"] if s["call"])
     ledger = run_dir.read_ledger()
-    if trial["query"]:
-        assert trial["steps"], "the model never replied to its own query"
-        assert len(ledger) >= 3  # imagine, try, reflect
-    else:  # the small model may fail to write a request twice: recorded as such, not tried
-        assert trial["stop_reason"] == "no query" and trial["solved"] is False
-        assert len(ledger) == 2
+    assert len(ledger) >= 3 * len(tried)  # imagine, try, reflect
     sent = sum(e["prompt_tokens"] for e in ledger)
     evaluated = sum(e["evaluated_prompt_tokens"] for e in ledger)
     # one conversation: each request re-uses the KV cache of the previous one
@@ -123,10 +124,12 @@ async def test_real_model_judges_and_paraphrases_a_tiny_run(model, tmp_path, too
 
     judgments = [json.loads(line) for line in (out / "judgments.jsonl").read_text().splitlines()]
     assert len(judgments) == 2 and all(j["replies"][0].strip() for j in judgments)
+    read = [
+        j for j in judgments if set(j["criteria"]) == {"informative", "faithful", "appropriate"}
+    ]
+    assert read, [j["replies"] for j in judgments]  # the real judge's verdicts were read
     for judgment in judgments:  # read per criterion, or rejected as unparsable with that reason
-        assert set(judgment["criteria"]) == {"informative", "faithful", "appropriate"} or (
-            judgment["reason"].startswith("unparsable judgment")
-        )
+        assert judgment in read or judgment["reason"].startswith("unparsable judgment")
     if summary["kept"]:
         attempts = (out / "paraphrases.jsonl").read_text().splitlines()
         assert 1 <= len(attempts) <= 2 * 2 * summary["kept"]
@@ -136,7 +139,7 @@ async def test_real_model_judges_and_paraphrases_a_tiny_run(model, tmp_path, too
 
 
 @pytest.mark.real_model
-def test_real_model_behind_ste_serve_answers_the_openai_client(model):
+def test_real_model_behind_ste_serve_answers_the_openai_client(model, tmp_path):
     import socket
     import threading
     import time
@@ -144,29 +147,170 @@ def test_real_model_behind_ste_serve_answers_the_openai_client(model):
     import openai
     import uvicorn
 
+    from ste.icl.bank import DemoBank
     from ste.icl.serve import ModelUpstream, create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(ModelUpstream(model), None)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    def serve(app):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+        threading.Thread(target=server.run, daemon=True).start()
+        while not server.started:
+            time.sleep(0.05)
+        return server, openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="local")
+
+    tool = [t for t in load_tools() if t.name == "hash_text"][0].openai_spec()
+    request = dict(
+        model="qwen",
+        messages=[{"role": "user", "content": "What is the SHA-256 hash of 'hello world'?"}],
+        tools=[tool],
+        max_tokens=128,
+    )
+    recording = Recording(model)
+    bank = DemoBank(_hash_dataset(tmp_path / "data"), method="lexical")
+    plain, plain_client = serve(create_app(ModelUpstream(recording), None))
+    with_demos, demos_client = serve(create_app(ModelUpstream(recording), bank))
     try:
-        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="local")
-        tool = [t for t in load_tools() if t.name == "hash_text"][0].openai_spec()
-        reply = client.chat.completions.create(
-            model="qwen",
-            messages=[{"role": "user", "content": "What is the SHA-256 hash of 'hello world'?"}],
-            tools=[tool],
-            max_tokens=128,
-        )
-        message = reply.choices[0].message
-        assert message.tool_calls or message.content
-        if message.tool_calls:
-            assert message.tool_calls[0].function.name == "hash_text"
-            assert isinstance(json.loads(message.tool_calls[0].function.arguments), dict)
+        raw = plain_client.chat.completions.with_raw_response.create(**request)
+        assert raw.headers["x-ste-demonstrations"] == "0"
+        message = raw.parse().choices[0].message
+        assert message.tool_calls, message.content  # a real call through the OpenAI client
+        assert message.tool_calls[0].function.name == "hash_text"
+        assert json.loads(message.tool_calls[0].function.arguments)["text"] == "hello world"
+        # with a bank, the practised example reaches the model's prompt
+        raw = demos_client.chat.completions.with_raw_response.create(**request)
+        assert raw.headers["x-ste-demonstrations"] == "1"
+        assert "I need the SHA-1 of 'The quick brown fox' as base64" in recording.prompts[-1]
+        assert raw.parse().choices[0].message.role == "assistant"
     finally:
-        server.should_exit = True
+        plain.should_exit = with_demos.should_exit = True
+
+
+class Recording:
+    """The real model, with every request's messages kept: what reached its prompt."""
+
+    def __init__(self, model):
+        self.model, self.name, self.prompts = model, model.name, []
+
+    async def chat(self, messages, **options):
+        self.prompts.append("\n".join(str(m.get("content") or "") for m in messages))
+        return await self.model.chat(messages, **options)
+
+
+def _hash_items(count):
+    from ste.eval.testset import load_tests
+    from ste.tools import BUNDLED_TESTS
+
+    return [item for item in load_tests(BUNDLED_TESTS) if item.tool == "hash_text"][:count]
+
+
+def _hash_dataset(folder):
+    """A one-example `ste distill` dataset: a practised SHA-1 call, base64 output."""
+    from ste.distill.example import Example, Turn
+    from test_icl import write_dataset
+
+    text = "The quick brown fox"
+    digest = "xRnBoGzb6yvEmeIhN/tIaDhYs0U="  # hashlib.sha1(text).digest() in base64
+    arguments = {"text": text, "algorithm": "sha1", "output": "base64"}
+    observation = json.dumps({"algorithm": "sha1", "output": "base64", "digest": digest})
+    demo = Example(
+        id="hash_text/e1/t1",
+        tool="hash_text",
+        query=f"I need the SHA-1 of '{text}' as base64, please",
+        turns=[Turn(name="hash_text", arguments=arguments, observation=observation, ok=True)],
+        final_answer=f"The base64 SHA-1 digest is {digest}.",
+        source_trial="hash_text/e1/t1",
+        tools=[],
+    )
+    return write_dataset(folder, [(demo, "train")])
+
+
+@pytest.mark.real_model
+async def test_real_model_eval_scores_a_right_first_call(model, tmp_path):
+    from ste.eval.runner import EvalSettings, prepare_out_dir, read_items, run_eval
+
+    tools = load_tools()
+    items = _hash_items(2)
+    out = tmp_path / "eval"
+    settings = EvalSettings(max_tokens=256)
+    prepare_out_dir(out, settings.manifest(model, Path("bundled"), tools), force=False)
+    records = await run_eval(model, tools, items, out, settings)
+    assert [r["id"] for r in read_items(out)] == [item.id for item in items]
+    first = records[0]  # "What's the SHA-256 checksum of the string: hello world"
+    assert first["well_formed"] and first["call"]["name"] == "hash_text", first["raw"]
+    assert first["correct"] and first["exec_equivalent"], first
+
+
+@pytest.mark.real_model
+async def test_real_model_eval_with_demos_shows_the_practised_example(model, tmp_path):
+    from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
+    from ste.icl.bank import DemoBank
+
+    dataset = _hash_dataset(tmp_path / "data")
+    tools = load_tools()
+    recording = Recording(model)
+    settings = EvalSettings(
+        protocol="native", max_tokens=256, demos=str(dataset), k=2, demo_tokens=800
+    )
+    out = tmp_path / "icl"
+    prepare_out_dir(out, settings.manifest(recording, Path("bundled"), tools), force=False)
+    bank = DemoBank(dataset, method="lexical")
+    (record,) = await run_eval(recording, tools, _hash_items(1), out, settings, bank=bank)
+    assert record["demonstrations"] == ["hash_text/e1/t1"]
+    assert "I need the SHA-1 of 'The quick brown fox' as base64" in recording.prompts[0]
+    assert record["call"] and record["call"]["name"] == "hash_text", record["raw"]
+
+
+@pytest.mark.real_model
+async def test_real_model_experiment_runs_every_condition(model, tmp_path):
+    import math
+
+    from rich.progress import Progress
+
+    from ste.eval.testset import load_tests
+    from ste.experiment.pipeline import Experiment
+    from ste.experiment.settings import ExperimentSettings
+
+    tools = [t for t in load_tools() if t.name == "hash_text"]
+    tests_path = tmp_path / "tests.jsonl"
+    tests_path.write_text("".join(item.model_dump_json() + "\n" for item in _hash_items(2)))
+    settings = ExperimentSettings(
+        model=model.name,
+        episodes=1,
+        trials=2,
+        max_turns=2,
+        target_per_tool=2,
+        max_paraphrases=1,
+        k=2,
+        demo_tokens=600,
+        ablations=["exec"],
+    )
+    out = tmp_path / "exp"
+    out.mkdir()
+    experiment = Experiment(
+        out,
+        "hash",
+        tools,
+        load_tests(tests_path),
+        tests_path,
+        settings,
+        model,
+        model,
+        Progress(disable=True),
+        lambda spec: model,
+    )
+    results = await experiment.run()
+    assert list(results["conditions"]) == [
+        "baseline",
+        "STE in-context (k demonstrations)",
+        "STE in-context, no exec",
+    ]
+    for name, condition in results["conditions"].items():
+        assert condition["overall"]["n"] == 2, name
+        assert set(condition["overall"]) >= {"well_formed", "api_match", "correct"}, name
+        correct = condition["overall"]["correct"]
+        assert math.isfinite(correct["ci_low"]) and math.isfinite(correct["ci_high"])
+        assert correct["ci_low"] <= correct["rate"] <= correct["ci_high"] and correct["n"] == 2
+    assert results["stages"]["explore"]["calls"] > 0  # the real model was asked to practise
+    assert (out / "results.md").read_text().count("\n| ") >= 3

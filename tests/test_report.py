@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import require_module
 from ste.cli import app
 from ste.eval.stats import proportion_summary
 from ste.eval.summary import summarise_by_tool
 from ste.report import build_report, detect
 from ste.report.collect import token_series
 
-pytest.importorskip("matplotlib")
+require_module("matplotlib")
 
 runner = CliRunner()
 MALICIOUS = "<script>alert(1)</script>"

@@ -88,6 +88,8 @@ async def test_an_interrupted_run_resumes_without_repeating_items(bench, tmp_pat
     assert len(second.requests) == 3
     outputs = [i["model_output"] for items in json.loads(path.read_text()).values() for i in items]
     assert outputs[0].startswith("Action: add_date") and outputs[1:] == ["Final Answer: x"] * 3
+    lines = (out / "items.jsonl").read_text().splitlines()
+    assert len(lines) == 4 and all(json.loads(line)["model_output"] for line in lines)
 
 
 async def test_native_calls_are_written_as_react_for_the_papers_parser(bench, tmp_path):

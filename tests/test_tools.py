@@ -46,17 +46,6 @@ def test_schema_from_hints_defaults_and_args_section(sample):
     }
 
 
-def test_dev_benchmark_toolbox_loads_when_present():
-    from pathlib import Path
-
-    dev = Path(__file__).parents[2] / "shared" / "bench" / "dev" / "toolbox.py"
-    if not dev.exists():  # shared/ lives beside the checkout, not in a user's clone
-        pytest.skip("shared/bench/dev is not beside this checkout")
-    tools = {t.name: t for t in load_tools(str(dev))}
-    assert len(tools) == 12
-    assert tools["date_calc"].parameters["properties"]["days"]["type"] == ["integer", "null"]
-
-
 def test_bundled_toolbox_is_the_default():
     tools = load_tools(None)
     assert len(tools) >= 8

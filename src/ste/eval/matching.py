@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
-REL_TOL = 1e-6
-ABS_TOL = 1e-12
+REL_TOL = Fraction(1, 10**6)  # FORMAT.md: relative tolerance 1e-6, and no absolute one
 
 
 @dataclass
@@ -33,7 +33,8 @@ class Verdict:
 def values_equal(expected: Any, predicted: Any) -> bool:
     """Whether two JSON-like values are equal under the benchmark's rules.
 
-    Numbers compare by value with a relative tolerance of 1e-6 (`3 == 3.0`, NaN never equal);
+    Numbers compare by value with a relative tolerance of 1e-6 and no absolute tolerance
+    (`3 == 3.0`; 0 equals only 0; NaN never equal; exact for integers of any size);
     strings compare after `strip()` and `casefold()`; lists and dicts compare element by
     element (dicts must have the same keys). A string never equals a number and a boolean
     equals only a boolean.
@@ -43,7 +44,7 @@ def values_equal(expected: Any, predicted: Any) -> bool:
     if _is_number(expected) or _is_number(predicted):
         if not (_is_number(expected) and _is_number(predicted)):
             return False
-        return math.isclose(expected, predicted, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+        return _numbers_close(expected, predicted)
     if isinstance(expected, str) or isinstance(predicted, str):
         if not (isinstance(expected, str) and isinstance(predicted, str)):
             return False
@@ -122,6 +123,18 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _finite(value: int | float) -> bool:
+    return isinstance(value, int) or math.isfinite(value)  # an int of any size is finite
+
+
+def _numbers_close(expected: int | float, predicted: int | float) -> bool:
+    """|e - p| <= 1e-6 * max(|e|, |p|), computed exactly (a 400-digit integer is no float)."""
+    if not (_finite(expected) and _finite(predicted)):
+        return expected == predicted  # inf equals inf of the same sign; NaN equals nothing
+    exact_e, exact_p = Fraction(expected), Fraction(predicted)
+    return abs(exact_e - exact_p) <= REL_TOL * max(abs(exact_e), abs(exact_p))
+
+
 def _default(schema: dict | None, name: str) -> Any:
     """The parameter's default, or `_NO_DEFAULT` when none is known."""
     if not schema:
@@ -132,11 +145,8 @@ def _default(schema: dict | None, name: str) -> Any:
     spec = properties[name]
     if isinstance(spec, dict) and "default" in spec:
         return spec["default"]
-    if name not in (schema.get("required") or []):
-        # Optional but no "default" in the schema: defaults that are not JSON values are not
-        # written to the schema, and in practice such a parameter defaults to None. So an
-        # explicit null for it is taken as equal to omitting it.
-        return None
+    # No "default" in the schema: none is known, so `null` is a value like any other (FORMAT.md:
+    # null equals a parameter whose default is None, i.e. `"default": null`).
     return _NO_DEFAULT
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from ste.eval.matching import lenient_match_any, match_any
 from ste.eval.testset import TestItem
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
-from ste.jsonl import read_jsonl
+from ste.jsonl import JsonlAppender, read_jsonl
 from ste.models.base import ChatModel
 from ste.tools.execute import execute
 from ste.tools.tool import Tool
@@ -192,14 +191,12 @@ async def run_eval(
     done = {r["id"]: r for r in read_items(out)}
     todo = [item for item in items if item.id not in done]
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))
-    with (out / "items.jsonl").open("a", encoding="utf-8") as sink:
+    with JsonlAppender(out / "items.jsonl") as sink:
 
         async def one(item: TestItem) -> None:
             async with semaphore:
                 record = await score_item(model, tools, item, settings, bank)
-            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-            sink.flush()
-            os.fsync(sink.fileno())
+            sink.append(record)
             done[item.id] = record
             if on_item:
                 on_item(record)

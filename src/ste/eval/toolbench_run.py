@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from ste import __version__
 from ste.agent import run_agent
 from ste.errors import SteError
 from ste.eval.toolbench import _read_json
-from ste.jsonl import read_jsonl
+from ste.jsonl import JsonlAppender, read_jsonl
 from ste.models.base import ChatModel
 from ste.tools.tool import Tool
 
@@ -174,16 +173,14 @@ async def run_toolbench(
     done = _read_records(out / "items.jsonl")
     todo = [test for test in tests if test.id not in done]
     semaphore = asyncio.Semaphore(max(1, concurrency))
-    with (out / "items.jsonl").open("a", encoding="utf-8") as sink:
+    with JsonlAppender(out / "items.jsonl") as sink:
 
         async def one(test: ToolBenchItem) -> None:
             async with semaphore:
                 record = await predict(
                     model, test, tools, protocol=protocol, max_tokens=max_tokens, seed=seed
                 )
-            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-            sink.flush()
-            os.fsync(sink.fileno())
+            sink.append(record)
             done[test.id] = record
             if on_item:
                 on_item(record)

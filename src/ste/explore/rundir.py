@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ste.errors import SteError
-from ste.jsonl import read_jsonl
+from ste.jsonl import JsonlAppender, read_jsonl
 
 MANIFEST = "manifest.json"
 TRIALS = "trials.jsonl"
@@ -28,22 +27,13 @@ def trial_id(tool: str, episode: int, trial: int) -> str:
     return f"{tool}/e{episode + 1}/t{trial + 1}"
 
 
-def _ends_with_newline(path: Path) -> bool:
-    """True for an empty file or one whose last line is complete."""
-    with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        if handle.tell() == 0:
-            return True
-        handle.seek(-1, os.SEEK_END)
-        return handle.read(1) == b"\n"
-
-
 class RunDir:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._trials: IO[str] | None = None
-        self._ledger: IO[str] | None = None
-        self._lock = threading.Lock()  # trials are written from worker threads
+        self._trials = JsonlAppender(self.path / TRIALS)  # fsynced: a trial costs model time
+        # Flushed (survives a killed process) but not fsynced: one fsync per model request
+        # would cost more than the bookkeeping is worth.
+        self._ledger = JsonlAppender(self.path / LEDGER, fsync=False)
 
     @property
     def exists(self) -> bool:
@@ -81,33 +71,19 @@ class RunDir:
         return read_jsonl(self.path / LEDGER)
 
     def open(self) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._trials = (self.path / TRIALS).open("a", encoding="utf-8")
-        self._ledger = (self.path / LEDGER).open("a", encoding="utf-8")
-        for name, handle in ((TRIALS, self._trials), (LEDGER, self._ledger)):
-            if not _ends_with_newline(self.path / name):
-                handle.write("\n")  # after a line cut by a kill, start on a fresh line
+        """Open trials and ledger for appending, each repaired after a line cut by a kill."""
+        self._trials.open()
+        self._ledger.open()
 
     def close(self) -> None:
-        for handle in (self._trials, self._ledger):
-            if handle is not None:
-                handle.close()
-        self._trials = self._ledger = None
+        self._trials.close()
+        self._ledger.close()
 
     def append_trial(self, record: dict[str, Any]) -> None:
-        assert self._trials is not None, "open() the run dir first"
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock:
-            self._trials.write(line)
-            self._trials.flush()
-            os.fsync(self._trials.fileno())
+        self._trials.append(record)
 
     def append_usage(self, entry: dict[str, Any]) -> None:
-        # Flushed (survives a killed process) but not fsynced: one fsync per model request
-        # would cost more than the bookkeeping is worth.
-        assert self._ledger is not None, "open() the run dir first"
-        self._ledger.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._ledger.flush()
+        self._ledger.append(entry)
 
 
 def manifest_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:

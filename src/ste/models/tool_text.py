@@ -45,10 +45,30 @@ def tool_calls_from_text(text: str) -> list[ToolCall]:
         calls = [c for block in blocks if block is not None for c in (_as_calls(block) or [])]
         if calls:
             return calls
-    stripped = text.strip()
-    if stripped.startswith(("{", "[")):
-        return _as_calls(_loads(stripped)) or []
-    return []
+    return _leading_calls(text.strip())
+
+
+def _leading_calls(text: str) -> list[ToolCall]:
+    """Calls written as bare JSON at the start of the reply, one value after another.
+
+    Reading stops at the first value that is not a call, or at text that is not JSON: a
+    small model often goes on to imagine the tool's result, which must not be read as a call
+    (the ReAct protocol stops at "Observation:" for the same reason).
+    """
+    decoder, calls, position = json.JSONDecoder(), [], 0
+    while position < len(text) and text[position] in "{[":
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break
+        found = _as_calls(value)
+        if not found:
+            break
+        calls += found
+        position = end
+        while position < len(text) and text[position].isspace():
+            position += 1
+    return calls
 
 
 def tool_turns_as_text(messages: list[Message]) -> list[Message]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import SteError
+from ste.jsonl import append_jsonl, read_jsonl
 from ste.train.base import load_model, load_tokenizer, resolve_base
 from ste.train.data import DEFAULT_MAX_LENGTH, build_dataset, load_chats, load_dataset_chats
 from ste.train.distractors import DEFAULT_DISTRACTORS, add_distractors
@@ -171,8 +172,7 @@ def _log_callback(path: Path, progress: Progress | None) -> Any:
             self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any
         ) -> None:
             record = {"step": state.global_step, **(logs or {})}
-            with path.open("a", encoding="utf-8") as sink:
-                sink.write(json.dumps(record) + "\n")
+            append_jsonl(path, record, fsync=False)
             if progress:
                 progress(state.global_step, state.max_steps, record)
 
@@ -189,17 +189,13 @@ def keep_log_upto(log_path: Path, step: int) -> None:
     logs the later steps again, and each step must appear once."""
     if not log_path.is_file():
         return
-    lines = [line for line in log_path.read_text().splitlines() if line.strip()]
-    kept = [line for line in lines if json.loads(line).get("step", 0) <= step]
-    if len(kept) != len(lines):
-        log_path.write_text("".join(line + "\n" for line in kept))
+    records = read_jsonl(log_path)  # a line torn by a kill is dropped here too
+    kept = [record for record in records if record.get("step", 0) <= step]
+    log_path.write_text("".join(json.dumps(record) + "\n" for record in kept))
 
 
 def _losses(log_path: Path) -> list[float]:
-    if not log_path.is_file():
-        return []
-    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
-    return [r["loss"] for r in records if "loss" in r]
+    return [r["loss"] for r in read_jsonl(log_path) if "loss" in r]
 
 
 def _stored_spec(spec: str) -> str:
