@@ -249,6 +249,18 @@ def _score_and_print(
     )
     if judge_model is not None:
         line += f"  judge: {judge_model.name}"  # type: ignore[attr-defined]
+    else:  # say where the correct figure comes from, and give the recomputed one beside it
+        recomputed = score_prediction_file(predictions, data_dir, None, trust_cached=False)
+        line += (
+            "\ncorrect "
+            + (
+                "replays the file's cached verdicts (judged and string-match APIs)"
+                if trust_cached
+                else "recomputes string match; judged APIs replay the file's cached verdicts"
+            )
+            + f"; with string match recomputed: {recomputed.correct:.3f}; "
+            "to judge the judged APIs anew: --judge MODEL"
+        )
     if out is not None:
         summary = {
             "n": scores.n,
