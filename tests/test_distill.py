@@ -346,7 +346,7 @@ def test_other_settings_are_refused_unless_forced(tools, tmp_path):
     prepare(run, out, DistillSettings(), {"judge": "j", "paraphraser": "p"}, False)
     from ste.errors import SteError
 
-    with pytest.raises(SteError, match="other settings"):
+    with pytest.raises(SteError, match="other tools or settings .max_paraphrases 6 -> 2"):
         prepare(
             run, out, DistillSettings(max_paraphrases=2), {"judge": "j", "paraphraser": "p"}, False
         )

@@ -117,7 +117,7 @@ def test_resuming_with_other_settings_is_refused(tools, tests_file, tmp_path):
     model = ScriptedModel([])
     prepare_out_dir(out, EvalSettings().manifest(model, tests_file, tools), force=False)
     other = EvalSettings(protocol="native").manifest(model, tests_file, tools)
-    with pytest.raises(SteError, match="protocol differ"):
+    with pytest.raises(SteError, match="protocol 'react' -> 'native'"):
         prepare_out_dir(out, other, force=False)
     prepare_out_dir(out, other, force=True)
 

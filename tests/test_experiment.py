@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from rich.progress import Progress
 
 from ste.eval.testset import load_tests
@@ -213,3 +214,52 @@ def test_each_ablation_turns_off_its_part_of_exploration(tmp_path, toolboxes):
     assert not switched["stm"].stm and switched["stm"].ltm
     assert not switched["reflection"].reflection and switched["reflection"].execute
     assert not switched["exec"].execute and switched["exec"].reflection
+
+
+def test_an_edited_toolbox_is_refused_by_experiment_as_by_explore(tmp_path, toolboxes):
+    from typer.testing import CliRunner
+
+    from ste.cli import app
+    from ste.errors import SteError
+    from ste.experiment.pipeline import start_experiment
+    from ste.explore import ExploreSettings, RunDir
+    from ste.explore.settings import manifest
+
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    source = (toolboxes / "sample.py").read_text()
+    (bench / "toolbox.py").write_text(source)
+    (bench / "tests.jsonl").write_text(
+        json.dumps({"id": "t1", "query": "3 km?", "expected": [{"name": "convert"}]}) + "\n"
+    )
+    toolbox = str((bench / "toolbox.py").resolve())
+    tools = load_tools(toolbox)
+    settings = ExperimentSettings(model="scripted")
+    out = tmp_path / "exp"
+    start_experiment(out, str(bench), toolbox, tools, settings, force=False)
+    start_experiment(out, str(bench), toolbox, tools, settings, force=False)  # same: continues
+    run = RunDir(tmp_path / "run")
+    run.start(manifest("m", tools, ExploreSettings()), force=False)
+
+    description = "Convert a distance between kilometres and miles."
+    assert description in source
+    (bench / "toolbox.py").write_text(source.replace(description, "Convert km and miles."))
+    edited = load_tools(toolbox)
+    with pytest.raises(SteError) as by_experiment:
+        start_experiment(out, str(bench), toolbox, edited, settings, force=False)
+    with pytest.raises(SteError) as by_explore:
+        run.start(manifest("m", edited, ExploreSettings()), force=False)
+    for refused in (by_experiment, by_explore):
+        assert "tool convert changed (description or parameters)" in str(refused.value)
+        assert "--force" in str(refused.value)
+
+    # through the CLI: one line and exit 2, before any model is loaded
+    result = CliRunner().invoke(
+        app, ["experiment", str(bench), "--out", str(out), "--model", "scripted"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "tool convert changed" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    # forced, the experiment continues with the edited tools (its record is rewritten)
+    start_experiment(out, str(bench), toolbox, edited, settings, force=True)
+    start_experiment(out, str(bench), toolbox, edited, settings, force=False)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -91,7 +89,7 @@ def experiment(
     """Baseline eval -> explore -> distill -> in-context eval (-> fine-tune, eval), resumable;
     writes a results table (Markdown + JSON) with confidence intervals and each stage's cost."""
     from ste.eval.testset import load_tests
-    from ste.experiment.pipeline import Experiment
+    from ste.experiment.pipeline import Experiment, start_experiment
     from ste.experiment.settings import ExperimentSettings
     from ste.tools import load_tools
 
@@ -123,20 +121,8 @@ def experiment(
         settings.check()
     except ValueError as error:
         raise SteError(str(error)) from None
-    out.mkdir(parents=True, exist_ok=True)
-    record = out / "experiment.json"
-    wanted = {"bench": name, "toolbox": toolbox, **asdict(settings)}
-    if record.exists() and not force:
-        previous = json.loads(record.read_text())
-        changed = [key for key in wanted if previous.get(key) != wanted[key]]
-        if changed:
-            raise SteError(
-                f"{out} holds an experiment with other settings ({', '.join(changed)} differ); "
-                "use another --out, or --force to continue it with these"
-            )
-    record.write_text(json.dumps(wanted, indent=2))
-
     tools = load_tools(toolbox)
+    start_experiment(out, name, toolbox, tools, settings, force=force)
     tests = load_tests(tests_path, [t.name for t in tools])[:limit]
     chat_model = _load_model_with_progress(model, base_url)
     judge_model = (
@@ -159,6 +145,7 @@ def experiment(
             judge_model,
             progress,
             lambda spec: _load_model_with_progress(spec, base_url),
+            force=force,
         )
         results = asyncio.run(runner.run())
     console.print((out / "results.md").read_text(), markup=False, highlight=False, soft_wrap=True)

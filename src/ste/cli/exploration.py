@@ -21,6 +21,7 @@ from ste.cli.app import (
     user_errors,
 )
 from ste.errors import SteError
+from ste.workdir import manifest_kind
 
 DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 MAX_TOOL_BARS = 12
@@ -104,7 +105,6 @@ def explore(
     """
     from ste.explore import ExploreSettings, RunDir
     from ste.explore import explore as run_exploration
-    from ste.explore.rundir import manifest_differences
     from ste.explore.settings import manifest as make_manifest
     from ste.tools import load_tools
 
@@ -156,17 +156,7 @@ def explore(
     chat_model = _load_model_with_progress(model_spec, base_url)
     manifest = make_manifest(chat_model.name, tools, settings)
     manifest.update(toolbox=toolbox_spec, model_spec=model_spec, only=only_names, base_url=base_url)
-    if previous:
-        changes = manifest_differences(previous, manifest)
-        if changes and not force:
-            raise SteError(
-                f"{run_dir.path} was explored with other tools or settings ("
-                + "; ".join(changes)
-                + "); use another --out, or --force to continue it with these"
-            )
-        if changes:
-            manifest["history"] = [*previous.get("history", []), {**previous, "history": None}]
-    run_dir.write_manifest(manifest)
+    run_dir.start(manifest, force=force)
 
     if cache is not None:
         from ste.models.cache import CachedModel
@@ -240,7 +230,7 @@ def show(
     from ste.explore import RunDir
     from ste.explore.report import summarise, trial_view
 
-    if _is_dataset(run):
+    if manifest_kind(run) == "ste-dataset":
         _show_dataset(run, as_json)
         return
     run_dir = RunDir(run)
@@ -262,14 +252,6 @@ def show(
         return
     console.print(f"{run}: {manifest.get('model')}, {len(trials)} trials", highlight=False)
     _print_summary(run_dir)
-
-
-def _is_dataset(path: Path) -> bool:
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("kind") == "ste-dataset"
 
 
 def _show_dataset(path: Path, as_json: bool) -> None:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ste import __version__
+from ste import __version__, workdir
 from ste.distill.checks import rule_checks
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
@@ -31,7 +31,6 @@ from ste.distill.paraphrase import (
     paraphrases_per_example,
     required_values,
 )
-from ste.errors import SteError
 from ste.explore.rundir import RunDir
 from ste.explore.settings import trial_seed
 from ste.jsonl import append_jsonl, read_jsonl
@@ -82,22 +81,10 @@ def prepare(
         **models,
         "settings": asdict(settings),
     }
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "manifest.json"
-    if path.exists():
-        previous = json.loads(path.read_text())
-        changed = [
-            k for k in manifest if k not in ("ste_version",) and previous.get(k) != manifest[k]
-        ]
-        if changed and not force:
-            raise SteError(
-                f"{out} was distilled with other settings ({', '.join(changed)} differ); "
-                "use another --out, or --force to start it over"
-            )
-        if changed:
-            for name in (JUDGMENTS, PARAPHRASES):
-                (out / name).unlink(missing_ok=True)
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    _, changes = workdir.start(out, manifest, force=force, what="a dataset")
+    if changes:  # forced: judgments and paraphrases of other settings start over
+        for name in (JUDGMENTS, PARAPHRASES):
+            (out / name).unlink(missing_ok=True)
     return trials, tools, manifest
 
 

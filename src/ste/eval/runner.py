@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ste import __version__
+from ste import __version__, workdir
 from ste.agent import run_agent
-from ste.errors import SteError
 from ste.eval.matching import lenient_match_any, match_any
 from ste.eval.testset import TestItem
 from ste.icl.bank import DemoBank
@@ -24,6 +23,9 @@ from ste.jsonl import JsonlAppender, read_jsonl
 from ste.models.base import ChatModel
 from ste.tools.execute import execute
 from ste.tools.tool import Tool
+
+KIND = "ste-eval"
+ITEMS = "items.jsonl"
 
 
 @dataclass
@@ -157,24 +159,14 @@ async def score_item(
 
 
 def read_items(out: Path) -> list[dict[str, Any]]:
-    return read_jsonl(out / "items.jsonl")
+    return read_jsonl(out / ITEMS)
 
 
 def prepare_out_dir(out: Path, manifest: dict[str, Any], force: bool) -> list[dict[str, Any]]:
     """Create or resume a results dir; refuse to mix results of different settings."""
-    out.mkdir(parents=True, exist_ok=True)
-    manifest_path = out / "manifest.json"
-    if manifest_path.exists():
-        previous = json.loads(manifest_path.read_text())
-        changed = [k for k in manifest if k != "ste_version" and previous.get(k) != manifest[k]]
-        if changed and not force:
-            raise SteError(
-                f"{out} holds results of other settings ({', '.join(changed)} differ); "
-                "use another --out, or --force to start it over"
-            )
-        if changed:
-            (out / "items.jsonl").unlink(missing_ok=True)
-    manifest_path.write_text(json.dumps(manifest, indent=2))
+    _, changes = workdir.start(out, {"kind": KIND, **manifest}, force=force, what="results")
+    if changes:  # forced: the old results are of other settings
+        (out / ITEMS).unlink(missing_ok=True)
     return read_items(out)
 
 
@@ -191,7 +183,7 @@ async def run_eval(
     done = {r["id"]: r for r in read_items(out)}
     todo = [item for item in items if item.id not in done]
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))
-    with JsonlAppender(out / "items.jsonl") as sink:
+    with JsonlAppender(out / ITEMS) as sink:
 
         async def one(item: TestItem) -> None:
             async with semaphore:

@@ -22,6 +22,7 @@ from typing import Any
 
 from rich.progress import Progress
 
+from ste import workdir
 from ste.distill.pipeline import DistillSettings, distill, prepare
 from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
 from ste.eval.summary import markdown, summarise_by_tool
@@ -30,11 +31,44 @@ from ste.experiment.results import ledger_usage, results_markdown
 from ste.experiment.settings import ABLATION_SWITCHES, ExperimentSettings
 from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.settings import manifest as explore_manifest
+from ste.explore.settings import tool_fingerprint
 from ste.icl.bank import DemoBank
 from ste.models.base import ChatModel
 from ste.tools.tool import Tool
 
 STAGES = "stages.json"
+RECORD = "experiment.json"
+
+
+def start_experiment(
+    out: Path,
+    bench: str,
+    toolbox: str,
+    tools: list[Tool],
+    settings: ExperimentSettings,
+    *,
+    force: bool,
+) -> None:
+    """Create or continue the experiment folder `out` (its `experiment.json`).
+
+    Refused, as `ste explore` refuses, when the folder holds an experiment of other
+    settings or of other tools (one edited since, say), unless `force`.
+    """
+    record = {
+        "kind": "ste-experiment",
+        "bench": bench,
+        "toolbox": toolbox,
+        **asdict(settings),
+        "tools": [tool_fingerprint(t) for t in tools],
+    }
+    workdir.start(
+        out,
+        record,
+        force=force,
+        what="an experiment",
+        forced="continue it with these",
+        name=RECORD,
+    )
 
 
 class Experiment:
@@ -50,8 +84,11 @@ class Experiment:
         judge: ChatModel,
         progress: Progress,
         load_model: Callable[[str], ChatModel],
+        *,
+        force: bool = False,
     ) -> None:
         self.out = out
+        self.force = force
         self.bench = bench
         self.tools = tools
         self.tests = tests
@@ -136,7 +173,7 @@ class Experiment:
         run_dir = RunDir(self.out / name)
         manifest = explore_manifest(self.model.name, self.tools, settings)
         manifest.update(toolbox=self.bench, model_spec=s.model, only=None)
-        run_dir.write_manifest(manifest)
+        run_dir.start(manifest, force=self.force)  # an edited toolbox is refused, as by explore
         total = len(self.tools) * s.episodes * s.trials
         advance = self._task(name, total)
         for _ in run_dir.read_trials():

@@ -10,15 +10,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
+from ste import workdir
 from ste.errors import SteError
 from ste.jsonl import JsonlAppender, read_jsonl
 
-MANIFEST = "manifest.json"
+MANIFEST = workdir.MANIFEST
 TRIALS = "trials.jsonl"
 LEDGER = "usage.jsonl"
 
@@ -40,22 +39,32 @@ class RunDir:
         return (self.path / MANIFEST).is_file()
 
     def read_manifest(self) -> dict[str, Any]:
-        path = self.path / MANIFEST
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SteError(f"{self.path}: not an exploration run (no {MANIFEST})") from None
-        except (OSError, json.JSONDecodeError) as error:
-            raise SteError(f"{path}: unreadable ({error})") from None
-        if not isinstance(manifest, dict) or manifest.get("kind") != "ste-exploration":
-            raise SteError(f"{path}: not the manifest of an exploration run")
+        manifest = workdir.read_manifest(self.path)
+        if manifest is None:
+            raise SteError(f"{self.path}: not an exploration run (no {MANIFEST})")
+        if manifest.get("kind") != "ste-exploration":
+            raise SteError(f"{self.path / MANIFEST}: not the manifest of an exploration run")
         return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        temporary = self.path / (MANIFEST + ".tmp")
-        temporary.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, self.path / MANIFEST)
+        workdir.write_manifest(self.path, manifest)
+
+    def start(self, manifest: dict[str, Any], *, force: bool) -> None:
+        """Create or continue the run for `manifest`: other tools or settings are refused
+        unless `force`, which continues the run with them (the old manifest kept in its
+        history)."""
+        if self.exists:
+            self.read_manifest()  # a folder of another kind is refused, not overwritten
+        previous, changes = workdir.start(
+            self.path,
+            manifest,
+            force=force,
+            what="an exploration",
+            forced="continue it with these",
+        )
+        if previous is not None and changes:
+            history = [*previous.get("history", []), {**previous, "history": None}]
+            self.write_manifest({**manifest, "history": history})
 
     def read_trials(self) -> list[dict[str, Any]]:
         """Finished trials in file order, each once."""
@@ -84,24 +93,3 @@ class RunDir:
 
     def append_usage(self, entry: dict[str, Any]) -> None:
         self._ledger.append(entry)
-
-
-def manifest_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What makes `new` a different run from `old` (the ste version may differ)."""
-    changes = []
-    if old.get("model") != new.get("model"):
-        changes.append(f"model {old.get('model')!r} -> {new.get('model')!r}")
-    old_settings, new_settings = old.get("settings", {}), new.get("settings", {})
-    for key in sorted(set(old_settings) | set(new_settings)):
-        if old_settings.get(key) != new_settings.get(key):
-            changes.append(f"{key} {old_settings.get(key)!r} -> {new_settings.get(key)!r}")
-    old_tools = {t["name"]: t["sha256"] for t in old.get("tools", [])}
-    new_tools = {t["name"]: t["sha256"] for t in new.get("tools", [])}
-    for name in sorted(set(old_tools) | set(new_tools)):
-        if name not in new_tools:
-            changes.append(f"tool {name} removed")
-        elif name not in old_tools:
-            changes.append(f"tool {name} added")
-        elif old_tools[name] != new_tools[name]:
-            changes.append(f"tool {name} changed (description or parameters)")
-    return changes
