@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
-from ste.models.base import ChatResponse, Message, ToolCall, Usage
+from ste.models.base import GREEDY, ChatResponse, Generation, Message, ToolCall, Usage
 
 Reply = str | ChatResponse | Callable[[list[Message]], str | ChatResponse]
 
@@ -16,8 +17,12 @@ class ScriptedModel:
         self.replies = list(replies)
         self.requests: list[dict[str, Any]] = []
 
-    async def chat(self, messages: list[Message], **options: Any) -> ChatResponse:
-        self.requests.append({"messages": [dict(m) for m in messages], **options})
+    async def chat(
+        self, messages: list[Message], *, tools: Any = None, generation: Generation = GREEDY
+    ) -> ChatResponse:
+        self.requests.append(
+            {"messages": [dict(m) for m in messages], "tools": tools, **recorded(generation)}
+        )
         if not self.replies:
             raise AssertionError("the scripted model ran out of replies")
         reply = self.replies.pop(0)
@@ -29,6 +34,11 @@ class ScriptedModel:
             prompt_tokens=10, completion_tokens=5, calls=1, evaluated_prompt_tokens=10
         )
         return reply
+
+
+def recorded(generation: Generation) -> dict[str, Any]:
+    """A request's sampling settings as a test reads them (`stop` as a list)."""
+    return {**asdict(generation), "stop": list(generation.stop) or None}
 
 
 def call(name: str, arguments: dict[str, Any] | str, call_id: str = "") -> ChatResponse:

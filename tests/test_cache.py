@@ -11,7 +11,7 @@ import pytest
 
 from scripted import ScriptedModel, call
 from ste.errors import ModelError
-from ste.models.base import ChatModel, ChatResponse, ToolCall, Usage
+from ste.models.base import GREEDY, ChatModel, ChatResponse, ToolCall, Usage
 from ste.models.cache import CachedModel
 
 Opener = Callable[..., CachedModel]
@@ -25,6 +25,12 @@ REQUEST: dict[str, Any] = {
     "max_tokens": 256,
     "seed": 3,
 }
+
+
+def as_request(options: dict[str, Any]) -> dict[str, Any]:
+    """`chat` keywords from flat options: tools, and the sampling settings as a Generation."""
+    sampling = {k: v for k, v in options.items() if k != "tools"}
+    return {"tools": options.get("tools"), "generation": GREEDY.but(**sampling)}
 
 
 @pytest.fixture
@@ -49,8 +55,8 @@ async def test_second_identical_request_is_served_from_the_cache(open_cache: Ope
     scripted = ScriptedModel(["four"])
     cache = open_cache(scripted)
 
-    first = await cache.chat(MESSAGES, **REQUEST)
-    second = await cache.chat(MESSAGES, **REQUEST)
+    first = await cache.chat(MESSAGES, **as_request(REQUEST))
+    second = await cache.chat(MESSAGES, **as_request(REQUEST))
 
     assert len(scripted.requests) == 1
     assert (first.text, first.cached) == ("four", False)
@@ -71,7 +77,7 @@ async def test_a_miss_returns_the_model_response_unchanged(open_cache: Opener) -
 async def test_the_cache_passes_every_parameter_to_the_model(open_cache: Opener) -> None:
     scripted = ScriptedModel(["four"])
 
-    await open_cache(scripted).chat(MESSAGES, **REQUEST)
+    await open_cache(scripted).chat(MESSAGES, **as_request(REQUEST))
 
     assert scripted.requests == [{"messages": MESSAGES, **REQUEST}]
 
@@ -96,8 +102,8 @@ async def test_any_differing_parameter_misses(open_cache: Opener, change: dict[s
     cache = open_cache(scripted)
     changed = {"messages": MESSAGES, **REQUEST, **change}
 
-    await cache.chat(MESSAGES, **REQUEST)
-    response = await cache.chat(**changed)
+    await cache.chat(MESSAGES, **as_request(REQUEST))
+    response = await cache.chat(changed.pop("messages"), **as_request(changed))
 
     assert len(scripted.requests) == 2
     assert (response.text, response.cached) == ("other", False)
@@ -149,12 +155,12 @@ async def test_a_scripted_tool_call_round_trips(open_cache: Opener) -> None:
 
 async def test_the_cache_persists_across_instances(open_cache: Opener) -> None:
     first = open_cache(ScriptedModel(["four"]))
-    await first.chat(MESSAGES, **REQUEST)
+    await first.chat(MESSAGES, **as_request(REQUEST))
     first.close()
 
     fresh = ScriptedModel([])
     second = open_cache(fresh)
-    response = await second.chat(MESSAGES, **REQUEST)
+    response = await second.chat(MESSAGES, **as_request(REQUEST))
 
     assert fresh.requests == []
     assert (response.text, response.cached) == ("four", True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol
 
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.agent.react import ReactProtocol
 from ste.agent.trajectory import CallRecord, Step, Trajectory
-from ste.models.base import ChatModel, ChatResponse, Message
+from ste.models.base import GREEDY, ChatModel, ChatResponse, Generation, Message
 from ste.prompts import render
 from ste.tools.execute import DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_S, execute
 from ste.tools.tool import Tool
@@ -26,7 +27,7 @@ class AgentProtocol(Protocol):
     def first_messages(self, tools: list[Tool], query: str) -> list[Message]: ...
     def query_message(self, query: str) -> Message: ...
     async def ask(
-        self, model: ChatModel, messages: list[Message], tools: list[Tool], **generation: object
+        self, model: ChatModel, messages: list[Message], tools: list[Tool], generation: Generation
     ) -> tuple[ChatResponse, list[Parsed]]: ...
     def reply_message(self, response: ChatResponse, parsed: list[Parsed]) -> Message: ...
     def observation_messages(
@@ -39,22 +40,36 @@ def get_protocol(name: str) -> AgentProtocol:
     return protocols[name]
 
 
+@dataclass(frozen=True)
+class TurnSettings:
+    """How the agent works on one query: its replies, the tools' limits, when it stops."""
+
+    max_turns: int = DEFAULT_MAX_TURNS
+    generation: Generation = GREEDY
+    tool_timeout: float = DEFAULT_TIMEOUT_S
+    max_observation_chars: int = DEFAULT_MAX_CHARS
+    stop_at_first_call: bool = False
+    execute_tools: bool = True
+    require_call: bool = True
+
+    @classmethod
+    def of(cls, **options: Any) -> TurnSettings:
+        """From keywords naming fields of this class or of `Generation` (temperature, ...)."""
+        sampling = {k: options.pop(k) for k in list(options) if k in _GENERATION_FIELDS}
+        generation = options.pop("generation", GREEDY)
+        return cls(generation=generation.but(**sampling), **options)
+
+
+_GENERATION_FIELDS = {f.name for f in fields(Generation)}
+
+
 async def run_turns(
     model: ChatModel,
     protocol: AgentProtocol,
     tools: list[Tool],
     messages: list[Message],
     query: str,
-    *,
-    max_turns: int = DEFAULT_MAX_TURNS,
-    temperature: float = 0.0,
-    max_tokens: int = 512,
-    seed: int | None = None,
-    tool_timeout: float = DEFAULT_TIMEOUT_S,
-    max_observation_chars: int = DEFAULT_MAX_CHARS,
-    stop_at_first_call: bool = False,
-    execute_tools: bool = True,
-    require_call: bool = True,
+    settings: TurnSettings = TurnSettings(),
 ) -> Trajectory:
     """Work on `query` whose turn is already the last of `messages`; append every turn to it.
 
@@ -67,21 +82,14 @@ async def run_turns(
     started = time.perf_counter()
     by_name = {t.name: t for t in tools}
     trajectory = Trajectory(query=query, model=model.name, protocol=protocol.name)
-    for _turn in range(max_turns):
-        response, parsed = await protocol.ask(
-            model,
-            messages,
-            tools,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            seed=seed,
-        )
+    for _turn in range(settings.max_turns):
+        response, parsed = await protocol.ask(model, messages, tools, settings.generation)
         trajectory.usage.add(response.usage)
         messages.append(protocol.reply_message(response, parsed))
 
         observations: list[str] = []
         final: FinalAnswer | None = None
-        if require_call and not trajectory.calls:
+        if settings.require_call and not trajectory.calls:
             parsed = [
                 ParseError(render(f"{protocol.name}_no_call"), p.thought)
                 if isinstance(p, FinalAnswer)
@@ -99,18 +107,18 @@ async def run_turns(
                 observations.append(meaning.message)
             elif isinstance(meaning, Action):
                 step.call = CallRecord(name=meaning.name, arguments=meaning.arguments)
-                if stop_at_first_call:
+                if settings.stop_at_first_call:
                     trajectory.steps.append(step)
                     trajectory.stop_reason = "first_call"
                     trajectory.messages = messages
                     trajectory.seconds = time.perf_counter() - started
                     return trajectory
-                if execute_tools:
+                if settings.execute_tools:
                     result = await execute(
                         by_name[meaning.name],
                         meaning.arguments,
-                        timeout=tool_timeout,
-                        max_chars=max_observation_chars,
+                        timeout=settings.tool_timeout,
+                        max_chars=settings.max_observation_chars,
                     )
                     step.observation = result.observation
                     step.tool_ok = result.ok
@@ -142,12 +150,18 @@ async def run_agent(
     *,
     protocol: ProtocolName = "react",
     preface: str = "",
-    **options: object,
+    settings: TurnSettings | None = None,
+    **options: Any,
 ) -> Trajectory:
     """Solve one query from scratch with the given tools. A `preface` (demonstrations, say)
-    goes before the query in its message."""
+    goes before the query in its message. `settings`, or keywords naming its fields or
+    those of `Generation` (`max_turns=2, temperature=0.7`), say how."""
     chosen = get_protocol(protocol)
     messages = chosen.first_messages(tools, query)
     if preface:
         messages[-1] = {**messages[-1], "content": f"{preface}\n\n{messages[-1]['content']}"}
-    return await run_turns(model, chosen, tools, messages, query, **options)  # type: ignore[arg-type]
+    if settings is None:
+        settings = TurnSettings.of(**options)
+    elif options:
+        raise TypeError("give settings or keywords, not both")
+    return await run_turns(model, chosen, tools, messages, query, settings)

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
-from ste.models.base import ChatModel, ChatResponse, Message, ToolCall
+from ste.models.base import ChatModel, ChatResponse, Generation, Message, ToolCall
 from ste.prompts import render
 from ste.tools.tool import Tool
 
@@ -47,9 +47,9 @@ class NativeProtocol:
         return {"role": "user", "content": query}
 
     async def ask(
-        self, model: ChatModel, messages: list[Message], tools: list[Tool], **generation: Any
+        self, model: ChatModel, messages: list[Message], tools: list[Tool], generation: Generation
     ) -> tuple[ChatResponse, list[Parsed]]:
-        response = await model.chat(messages, tools=self.tools_param(tools), **generation)
+        response = await model.chat(messages, tools=self.tools_param(tools), generation=generation)
         names = [t.name for t in tools]
         if response.tool_calls:
             return response, [parse_tool_call(c, names) for c in response.tool_calls]

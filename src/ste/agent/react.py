@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
-from ste.models.base import ChatModel, ChatResponse, Message
+from ste.models.base import ChatModel, ChatResponse, Generation, Message
 from ste.prompts import render
 from ste.tools.tool import Tool
 
@@ -196,9 +196,9 @@ class ReactProtocol:
         return {"role": "user", "content": render("react_query", query=query)}
 
     async def ask(
-        self, model: ChatModel, messages: list[Message], tools: list[Tool], **generation: Any
+        self, model: ChatModel, messages: list[Message], tools: list[Tool], generation: Generation
     ) -> tuple[ChatResponse, list[Parsed]]:
-        response = await model.chat(messages, stop=STOP, **generation)
+        response = await model.chat(messages, generation=generation.but(stop=STOP))
         return response, [parse_react(response.text, [t.name for t in tools])]
 
     def reply_message(self, response: ChatResponse, parsed: list[Parsed]) -> Message:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ste.distill.example import Turn
-from ste.models.base import ChatModel, Message
+from ste.models.base import ChatModel, Generation, Message
 from ste.prompts import render
 from ste.tools.tool import Tool
 from ste.verdicts import parse_yes_no, reason_after_verdict
@@ -68,7 +68,7 @@ async def judge_example(
                 {"role": "assistant", "content": replies[-1]},
                 {"role": "user", "content": render("distill_judge_reminder")},
             ]
-        response = await model.chat(messages, temperature=0.0, max_tokens=200, seed=attempt)
+        response = await model.chat(messages, generation=Generation(max_tokens=200, seed=attempt))
         replies.append(response.text)
         criteria = parse_judgment(response.text)
         if criteria is not None:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ste.explore.memory import clean_query
-from ste.models.base import ChatModel, Message
+from ste.models.base import ChatModel, Generation, Message
 from ste.prompts import render
 
 
@@ -74,6 +74,6 @@ async def paraphrase_once(
         else render("distill_paraphrase_next")
     )
     messages.append({"role": "user", "content": prompt})
-    response = await model.chat(messages, temperature=temperature, max_tokens=160, seed=seed)
+    response = await model.chat(messages, generation=Generation(temperature, 160, seed=seed))
     messages.append({"role": "assistant", "content": response.text.strip()})
     return clean_query(response.text), response.text

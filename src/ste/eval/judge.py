@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ste.models.base import ChatModel, Message
+from ste.models.base import ChatModel, Generation, Message
 from ste.prompts import render
 from ste.verdicts import parse_yes_no, reason_after_verdict
 
@@ -31,7 +31,9 @@ async def ask_yes_no(
     messages: list[Message] = [{"role": "user", "content": prompt}]
     replies: list[str] = []
     for _ in range(ATTEMPTS):
-        response = await model.chat(messages, temperature=0.0, max_tokens=max_tokens, seed=seed)
+        response = await model.chat(
+            messages, generation=Generation(max_tokens=max_tokens, seed=seed)
+        )
         replies.append(response.text)
         verdict = parse_yes_no(response.text)
         if verdict is not None:

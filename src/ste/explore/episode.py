@@ -11,13 +11,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ste.agent.loop import AgentProtocol, run_turns
+from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import TokenUsage
 from ste.errors import ModelError
 from ste.explore.memory import clean_query, memory_prompt
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
-from ste.models.base import ChatModel, Message
+from ste.models.base import GREEDY, ChatModel, Generation, Message
 from ste.prompts import render
 from ste.tools.tool import Tool
 from ste.verdicts import parse_yes_no, reason_after_verdict
@@ -40,10 +40,10 @@ async def _ask(
     tool: Tool,
     messages: list[Message],
     usage: TokenUsage,
-    **generation: Any,
+    generation: Generation,
 ) -> str:
     """One plain-text turn (imagination or reflection) in the episode's conversation."""
-    response = await model.chat(messages, tools=protocol.tools_param([tool]), **generation)
+    response = await model.chat(messages, tools=protocol.tools_param([tool]), generation=generation)
     usage.add(response.usage)
     text = response.text.strip()
     messages.append({"role": "assistant", "content": text})
@@ -70,16 +70,8 @@ async def imagine(
     for attempt in range(2):
         if attempt:
             messages.append(_user(render("explore_query_retry")))
-        raw = await _ask(
-            model,
-            protocol,
-            tool,
-            messages,
-            usage,
-            temperature=settings.temperature,
-            max_tokens=settings.imagine_max_tokens,
-            seed=seed,
-        )
+        sampling = Generation(settings.temperature, settings.imagine_max_tokens, seed=seed)
+        raw = await _ask(model, protocol, tool, messages, usage, sampling)
         replies.append(raw)
         query = clean_query(raw, prompt)
         if query:
@@ -106,7 +98,7 @@ async def reflect(
         if attempt:
             messages.append(_user(render("verdict_reminder")))
         raw = await _ask(
-            model, protocol, tool, messages, usage, temperature=0.0, max_tokens=128, seed=seed
+            model, protocol, tool, messages, usage, GREEDY.but(max_tokens=128, seed=seed)
         )
         verdict = parse_yes_no(raw)
         if verdict is not None:
@@ -156,20 +148,14 @@ async def run_trial(
     solved, reflection_reason, reflection_raw = None, "", ""
     if query:
         messages.append(_user(render(f"explore_try_{protocol.name}", query=query)))
-        trajectory = await run_turns(
-            model,
-            protocol,
-            [tool],
-            messages,
-            query,
+        turns = TurnSettings(
             max_turns=settings.max_turns,
-            temperature=settings.temperature,
-            max_tokens=settings.max_tokens,
-            seed=seed,
+            generation=Generation(settings.temperature, settings.max_tokens, seed=seed),
             tool_timeout=settings.tool_timeout,
             execute_tools=settings.execute,
             require_call=True,
         )
+        trajectory = await run_turns(model, protocol, [tool], messages, query, turns)
         usage.add(trajectory.usage)
         steps = [step.model_dump() for step in trajectory.steps]
         final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import DEFAULT_K, DEFAULT_TOKEN_BUDGET, render_demonstrations
-from ste.models.base import ChatModel, ChatResponse
+from ste.models.base import ChatModel, ChatResponse, Generation
 from ste.prompts import render
 
 
@@ -170,13 +170,14 @@ class ModelUpstream:
 
     async def chat(self, body: dict[str, Any]) -> Response:
         stop = body.get("stop")
-        response = await self.model.chat(
-            body.get("messages") or [],
-            tools=body.get("tools") or None,
-            stop=[stop] if isinstance(stop, str) else stop,
+        generation = Generation(
             temperature=float(body.get("temperature", 0.0) or 0.0),
             max_tokens=int(body.get("max_tokens") or body.get("max_completion_tokens") or 512),
+            stop=tuple([stop] if isinstance(stop, str) else stop or ()),
             seed=body.get("seed"),
+        )
+        response = await self.model.chat(
+            body.get("messages") or [], tools=body.get("tools") or None, generation=generation
         )
         completion = _completion(self.model.name, response)
         if body.get("stream"):

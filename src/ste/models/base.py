@@ -6,7 +6,7 @@ messages with `tool_call_id`), so the agent speaks one language and each backend
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 Message = dict[str, Any]
@@ -40,6 +40,26 @@ class Usage:
         self.evaluated_prompt_tokens += other.evaluated_prompt_tokens
 
 
+@dataclass(frozen=True)
+class Generation:
+    """How one reply is sampled: the one settings object every backend's `chat` takes."""
+
+    temperature: float = 0.0
+    max_tokens: int = 512
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+
+    def but(self, **changes: Any) -> Generation:
+        """A copy with some fields changed (`stop` may be given as a list)."""
+        if "stop" in changes:
+            changes["stop"] = tuple(changes["stop"] or ())
+        return replace(self, **changes)
+
+
+GREEDY = Generation()  # temperature 0: evaluation, judging, reflection
+Tools = list[dict[str, Any]] | None  # OpenAI-layout tool specs
+
+
 @dataclass
 class ChatResponse:
     text: str = ""
@@ -55,12 +75,5 @@ class ChatModel(Protocol):
     name: str
 
     async def chat(
-        self,
-        messages: list[Message],
-        *,
-        tools: list[dict[str, Any]] | None = None,
-        stop: list[str] | None = None,
-        temperature: float = 0.0,
-        max_tokens: int = 512,
-        seed: int | None = None,
+        self, messages: list[Message], *, tools: Tools = None, generation: Generation = GREEDY
     ) -> ChatResponse: ...

@@ -23,7 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import ModelError
-from ste.models.base import ChatModel, ChatResponse, Message, ToolCall, Usage
+from ste.models.base import (
+    GREEDY,
+    ChatModel,
+    ChatResponse,
+    Generation,
+    Message,
+    ToolCall,
+    Tools,
+    Usage,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -53,23 +62,17 @@ def _canonical_json(value: Any) -> str:
 
 
 def request_key(
-    model_name: str,
-    messages: list[Message],
-    tools: list[dict[str, Any]] | None,
-    stop: list[str] | None,
-    temperature: float,
-    max_tokens: int,
-    seed: int | None,
+    model_name: str, messages: list[Message], tools: Tools, generation: Generation
 ) -> str:
     """The SHA-256 hex digest that identifies one request to one model."""
     request = {
         "model": model_name,
         "messages": messages,
         "tools": tools,
-        "stop": stop,
-        "temperature": float(temperature),
-        "max_tokens": max_tokens,
-        "seed": seed,
+        "stop": list(generation.stop) or None,
+        "temperature": float(generation.temperature),
+        "max_tokens": generation.max_tokens,
+        "seed": generation.seed,
     }
     return hashlib.sha256(_canonical_json(request).encode("utf-8")).hexdigest()
 
@@ -165,16 +168,9 @@ class CachedModel:
             db.commit()
 
     async def chat(
-        self,
-        messages: list[Message],
-        *,
-        tools: list[dict[str, Any]] | None = None,
-        stop: list[str] | None = None,
-        temperature: float = 0.0,
-        max_tokens: int = 512,
-        seed: int | None = None,
+        self, messages: list[Message], *, tools: Tools = None, generation: Generation = GREEDY
     ) -> ChatResponse:
-        key = request_key(self.name, messages, tools, stop, temperature, max_tokens, seed)
+        key = request_key(self.name, messages, tools, generation)
         cached = self._load(key)
         if cached is not None:
             self.hits += 1
@@ -182,14 +178,7 @@ class CachedModel:
         # Two identical requests in flight together both miss and both call the model; the
         # later store replaces the earlier one, which is harmless.
         self.misses += 1
-        response = await self.model.chat(
-            messages,
-            tools=tools,
-            stop=stop,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            seed=seed,
-        )
+        response = await self.model.chat(messages, tools=tools, generation=generation)
         self._store(key, response)
         return response
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import ModelError
-from ste.models.base import ChatResponse, Message, Usage
+from ste.models.base import GREEDY, ChatResponse, Generation, Message, Tools, Usage
 from ste.models.tool_text import tool_calls_from_text, tool_turns_as_text
 
 DEFAULT_CONTEXT = 8192
@@ -72,25 +72,18 @@ class LocalModel:
                 raise
 
     async def chat(
-        self,
-        messages: list[Message],
-        *,
-        tools: list[dict[str, Any]] | None = None,
-        stop: list[str] | None = None,
-        temperature: float = 0.0,
-        max_tokens: int = 512,
-        seed: int | None = None,
+        self, messages: list[Message], *, tools: Tools = None, generation: Generation = GREEDY
     ) -> ChatResponse:
         request: dict[str, Any] = {
             "messages": tool_turns_as_text(messages),
-            "temperature": temperature,
-            "max_tokens": max_tokens,
-            "stop": stop or [],
+            "temperature": generation.temperature,
+            "max_tokens": generation.max_tokens,
+            "stop": list(generation.stop),
         }
         if tools:
             request["tools"] = tools
-        if seed is not None:
-            request["seed"] = seed
+        if generation.seed is not None:
+            request["seed"] = generation.seed
         completion, evaluated = await asyncio.to_thread(self._complete, request)
         choice = completion["choices"][0]
         text = choice["message"].get("content") or ""

@@ -14,7 +14,7 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ste.errors import ModelError
-from ste.models.base import ChatResponse, Message, ToolCall, Usage
+from ste.models.base import GREEDY, ChatResponse, Generation, Message, ToolCall, Tools, Usage
 
 DEFAULT_MAX_RETRIES = 6
 DEFAULT_TIMEOUT_S = 120.0
@@ -59,27 +59,20 @@ class OpenAIEndpointModel:
         )
 
     async def chat(
-        self,
-        messages: list[Message],
-        *,
-        tools: list[dict[str, Any]] | None = None,
-        stop: list[str] | None = None,
-        temperature: float = 0.0,
-        max_tokens: int = 512,
-        seed: int | None = None,
+        self, messages: list[Message], *, tools: Tools = None, generation: Generation = GREEDY
     ) -> ChatResponse:
         request: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
-            "temperature": temperature,
-            "max_tokens": max_tokens,
+            "temperature": generation.temperature,
+            "max_tokens": generation.max_tokens,
         }
         if tools:
             request["tools"] = tools
-        if stop:
-            request["stop"] = stop[:4]  # the API accepts at most four stop sequences
-        if seed is not None:
-            request["seed"] = seed
+        if generation.stop:  # the API accepts at most four stop sequences
+            request["stop"] = list(generation.stop[:4])
+        if generation.seed is not None:
+            request["seed"] = generation.seed
         try:
             # The messages are already plain JSON: posting them skips the SDK's per-message
             # type walk (~2 ms a request on a long conversation) but keeps its retries.

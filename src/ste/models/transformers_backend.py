@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import ModelError
-from ste.models.base import ChatResponse, Message, Usage
+from ste.models.base import GREEDY, ChatResponse, Generation, Message, Tools, Usage
 from ste.models.chat_format import TemplateSupport, render_chat, template_support
 from ste.models.tool_text import tool_calls_from_text
 
@@ -106,11 +106,8 @@ class TransformersModel:
     def _generate(
         self,
         messages: list[Message],
-        tools: list[dict[str, Any]] | None,
-        stop: list[str] | None,
-        temperature: float,
-        max_tokens: int,
-        seed: int | None,
+        tools: Tools,
+        generation: Generation,
     ) -> tuple[str, int, int, str, int]:
         import torch
 
@@ -122,18 +119,22 @@ class TransformersModel:
             cache, reused = self._reusable_cache(model, ids[0].tolist())
             self._cache, self._cached_ids = None, []  # kept again only if generation completes
             sampling: dict[str, Any] = {"do_sample": False}
-            if temperature > 0:
-                sampling = {"do_sample": True, "temperature": temperature, "top_p": 1.0}
-                if seed is not None:
-                    torch.manual_seed(seed)
+            if generation.temperature > 0:
+                sampling = {
+                    "do_sample": True,
+                    "temperature": generation.temperature,
+                    "top_p": 1.0,
+                }
+                if generation.seed is not None:
+                    torch.manual_seed(generation.seed)
             with torch.no_grad():
                 output = model.generate(
                     ids,
                     attention_mask=torch.ones_like(ids),
-                    max_new_tokens=max_tokens,
+                    max_new_tokens=generation.max_tokens,
                     eos_token_id=_end_ids(model, tokenizer),
                     pad_token_id=tokenizer.pad_token_id,
-                    stop_strings=[s for s in stop or [] if s] or None,
+                    stop_strings=[s for s in generation.stop if s] or None,
                     tokenizer=tokenizer,
                     past_key_values=cache,
                     **sampling,
@@ -146,7 +147,9 @@ class TransformersModel:
         kept = new if ended is None else new[:ended]
         # Control tokens are not text (llama.cpp does not render them either); tool-call tags
         # such as Qwen's <tool_call> are ordinary added tokens and stay.
-        text, stopped = cut_at_stop(tokenizer.decode(kept, skip_special_tokens=True), stop)
+        text, stopped = cut_at_stop(
+            tokenizer.decode(kept, skip_special_tokens=True), list(generation.stop)
+        )
         reason = "stop" if ended is not None or stopped else "length"
         return text, int(ids.shape[1]), len(new), reason, reused
 
@@ -176,17 +179,10 @@ class TransformersModel:
         return cache, common
 
     async def chat(
-        self,
-        messages: list[Message],
-        *,
-        tools: list[dict[str, Any]] | None = None,
-        stop: list[str] | None = None,
-        temperature: float = 0.0,
-        max_tokens: int = 512,
-        seed: int | None = None,
+        self, messages: list[Message], *, tools: Tools = None, generation: Generation = GREEDY
     ) -> ChatResponse:
         text, prompt_tokens, completion_tokens, reason, reused = await asyncio.to_thread(
-            self._generate, messages, tools, stop, temperature, max_tokens, seed
+            self._generate, messages, tools, generation
         )
         return ChatResponse(
             text=text,
