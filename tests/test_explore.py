@@ -8,10 +8,10 @@ import pytest
 
 from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.memory import clean_query
-from ste.workdir import differences as manifest_differences
 from ste.explore.settings import manifest
 from ste.models.base import ChatResponse, Usage
 from ste.tools import load_tools
+from ste.workdir import differences as manifest_differences
 
 
 class Explorer:
