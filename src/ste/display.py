@@ -13,6 +13,14 @@ from ste.agent.trajectory import Trajectory
 from ste.tools.tool import Tool
 
 
+def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    """A titled table of text cells: the shape of every per-tool summary ste prints."""
+    rendered = Table(*columns, title=title)
+    for row in rows:
+        rendered.add_row(*row)
+    return rendered
+
+
 def trajectory_view(trajectory: Trajectory) -> Group:
     parts: list[Panel | Text] = [
         Text.assemble(("Query: ", "bold"), trajectory.query),

@@ -8,7 +8,6 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
 from ste import __version__
 from ste.errors import SteError
@@ -24,7 +23,6 @@ console = Console()
 errors = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
 ModelOption = Annotated[
     str,
     typer.Option(
@@ -71,50 +69,3 @@ def main(
     ] = False,
 ) -> None:
     """Make language models use tools accurately by Simulated Trial and Error."""
-
-
-def _load_model_with_progress(spec: str, base_url: str | None) -> Any:
-    """Resolve a model; assembling an embedded model's file for the first time shows a bar."""
-    from ste.models import REGISTRY, load_model
-    from ste.models.registry import is_installed, model_path
-
-    if spec in REGISTRY and is_installed(REGISTRY[spec]):
-        with Progress(
-            TextColumn(f"assembling {spec}"),
-            BarColumn(),
-            DownloadColumn(),
-            console=errors,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("", total=None)
-            model_path(
-                spec,
-                progress=lambda done, total: progress.update(task, completed=done, total=total),
-            )
-    return load_model(spec, base_url=base_url)
-
-
-def _split_toolbox(arguments: list[str], last: str) -> tuple[str | None, str]:
-    """`[TOOLS] X` positionals: an optional toolbox, then X."""
-    if len(arguments) > 2:
-        raise SteError(f"expected [TOOLS] {last}, got {len(arguments)} arguments; quote the query")
-    return (None, arguments[0]) if len(arguments) == 1 else (arguments[0], arguments[1])
-
-
-def _check_protocol(protocol: str) -> None:
-    if protocol not in ("react", "native"):
-        raise SteError(f"--protocol must be react or native, got {protocol!r}")
-
-
-def item_progress(label: str) -> Progress:
-    """A progress bar on stderr for long jobs: count, elapsed and remaining time."""
-    from rich.progress import MofNCompleteColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    return Progress(
-        TextColumn(f"[bold]{label}[/bold] {{task.description}}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-    )

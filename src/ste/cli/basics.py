@@ -11,17 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ste.cli.app import (
-    BaseUrlOption,
-    ModelOption,
-    _check_protocol,
-    _load_model_with_progress,
-    _split_toolbox,
-    app,
-    console,
-    errors,
-    user_errors,
-)
+from ste.cli.app import BaseUrlOption, ModelOption, app, console, errors, user_errors
+from ste.cli.common import check_protocol, load_model_with_progress, split_toolbox
 
 
 @app.command()
@@ -60,8 +51,8 @@ def run(
     from ste.display import trajectory_view
     from ste.tools import load_tools
 
-    _check_protocol(protocol)
-    toolbox, query = _split_toolbox(arguments, "QUERY")
+    check_protocol(protocol)
+    toolbox, query = split_toolbox(arguments, "QUERY")
     tools = load_tools(toolbox)
     preface = ""
     if demos is not None:
@@ -71,7 +62,7 @@ def run(
         bank = DemoBank(demos)
         preface, shown = demonstrations_for(bank, query, [t.name for t in tools], protocol, k)
         errors.print(f"demonstrations: {', '.join(shown) or 'none'}", highlight=False)
-    chat_model = _load_model_with_progress(model, base_url)
+    chat_model = load_model_with_progress(model, base_url)
     with console.status(f"{chat_model.name} is working on the query…"):
         trajectory = asyncio.run(
             run_agent(

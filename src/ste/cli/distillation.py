@@ -7,16 +7,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from ste.cli.app import (
-    BaseUrlOption,
-    _load_model_with_progress,
-    app,
-    console,
-    item_progress,
-    user_errors,
-)
+from ste.cli.app import BaseUrlOption, app, console, user_errors
+from ste.cli.common import item_progress, load_model_with_progress, settings_from
+from ste.display import table
 from ste.errors import SteError
 
 
@@ -69,24 +63,14 @@ def distill(
     run_manifest = RunDir(run).read_manifest()
     judge_spec = judge or run_manifest.get("model_spec") or run_manifest.get("model")
     paraphraser_spec = paraphraser or judge_spec
-    settings = DistillSettings(
-        require_reflection=require_reflection,
-        judge=use_judge,
-        last_call_only=last_call_only,
-        dedup=dedup,
-        dedup_threshold=dedup_threshold,
-        target_per_tool=target_per_tool,
-        max_paraphrases=max_paraphrases,
-        dev_share=dev_share,
-        seed=seed,
-    )
+    settings = settings_from(DistillSettings, locals(), judge=use_judge)
     models = {"judge": judge_spec if use_judge else None, "paraphraser": paraphraser_spec}
     trials, tools, _manifest = prepare(run, out, settings, models, force)
-    judge_model = _load_model_with_progress(judge_spec, base_url) if use_judge else None
+    judge_model = load_model_with_progress(judge_spec, base_url) if use_judge else None
     if paraphraser_spec == judge_spec and judge_model is not None:
         paraphrase_model = judge_model
     else:
-        paraphrase_model = _load_model_with_progress(paraphraser_spec, base_url)
+        paraphrase_model = load_model_with_progress(paraphraser_spec, base_url)
     if concurrency is None:
         concurrency = 8 if str(judge_spec).startswith("openai:") else 1
     console.print(
@@ -116,28 +100,16 @@ def distill(
 
 
 def print_dataset_summary(summary: dict[str, Any]) -> None:
-    table = Table(
-        "tool",
-        "explored",
-        "kept",
-        "rejected (by reason)",
-        "paraphrases ok / rejected",
-        "examples",
-        "recovered",
-        title="per tool",
-    )
+    columns = ["tool", "explored", "kept", "rejected (by reason)", "paraphrases ok / rejected"]
+    rows = []
     for name, row in summary["tools"].items():
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(row["rejected"].items())) or "-"
-        table.add_row(
-            name,
-            str(row["explored"]),
-            str(row["kept"]),
-            reasons,
-            f"{row['paraphrases_accepted']} / {row['paraphrases_rejected']}",
-            str(row["examples"]),
-            str(row["recovered"]),
+        paraphrases = f"{row['paraphrases_accepted']} / {row['paraphrases_rejected']}"
+        rows.append(
+            [name, str(row["explored"]), str(row["kept"]), reasons, paraphrases]
+            + [str(row["examples"]), str(row["recovered"])]
         )
-    console.print(table)
+    console.print(table("per tool", [*columns, "examples", "recovered"], rows))
     console.print(
         f"kept {summary['kept']} of {summary['explored']} trials "
         f"({summary['acceptance_pct']}%), {summary['examples']} examples; dedup: "

@@ -9,17 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from ste.cli.app import (
-    BaseUrlOption,
-    ModelOption,
-    _check_protocol,
-    _load_model_with_progress,
-    _split_toolbox,
-    app,
-    console,
-    errors,
+from ste.cli.app import BaseUrlOption, ModelOption, app, console, errors, user_errors
+from ste.cli.common import (
+    check_protocol,
     item_progress,
-    user_errors,
+    load_model_with_progress,
+    settings_from,
+    split_toolbox,
 )
 from ste.errors import SteError
 
@@ -76,9 +72,9 @@ def eval_command(
     from ste.eval.toolbench_run import is_toolbench_dir
     from ste.tools import BUNDLED_TESTS, load_tools
 
-    _check_protocol(protocol)
+    check_protocol(protocol)
     if arguments:
-        toolbox, tests = _split_toolbox(arguments, "TESTS")
+        toolbox, tests = split_toolbox(arguments, "TESTS")
     else:
         toolbox, tests = None, str(BUNDLED_TESTS)  # the demo benchmark of the bundled tools
     tests_path = Path(tests)
@@ -104,19 +100,9 @@ def eval_command(
         toolbox = str(tests_path.parent / "toolbox.py")
     tool_list = load_tools(toolbox)
     items = load_tests(tests_path, [t.name for t in tool_list])[:limit]
-    chat_model = _load_model_with_progress(model, base_url)
-    settings = EvalSettings(
-        protocol=protocol,
-        full=full,
-        max_turns=max_turns,
-        max_tokens=max_tokens,
-        seed=seed,
-        concurrency=concurrency,
-        demos=str(demos.resolve()) if demos else None,
-        k=k,
-        demo_tokens=demo_tokens,
-        demo_turns=demo_turns,
-    )
+    chat_model = load_model_with_progress(model, base_url)
+    demos_path = str(demos.resolve()) if demos else None
+    settings = settings_from(EvalSettings, locals(), demos=demos_path)
     if demo_turns not in ("all", "successful"):
         raise SteError(f"--demo-turns must be all or successful, got {demo_turns!r}")
     bank = _load_bank(demos, [item.query for item in items]) if demos else None
@@ -189,7 +175,7 @@ def _eval_toolbench(
     # run grouped by API, whose items share a prompt that the local model's KV cache reuses.
     tests = sorted(tests, key=lambda test: test.index)[:limit]
     tests.sort(key=lambda test: (api_order[test.api], test.index))
-    chat_model = _load_model_with_progress(model, base_url)
+    chat_model = load_model_with_progress(model, base_url)
     settings = manifest(chat_model, data_dir, protocol, max_tokens, seed)
     done = {(r["api"], r["index"]) for r in prepare_out_dir(out, settings, force)}
     with item_progress("ToolBench-50") as progress:
@@ -212,7 +198,7 @@ def _eval_toolbench(
             )
         )
     judge_model = (
-        chat_model if judge in (None, model) else _load_model_with_progress(judge, base_url)
+        chat_model if judge in (None, model) else load_model_with_progress(judge, base_url)
     )
     _score_and_print(predictions, data_dir, judge_model, concurrency, trust_cached=False, out=out)
 
@@ -307,7 +293,7 @@ def eval_file(
         raise SteError(f"--format must be 'ste' (the paper's layout), got {format!r}")
     if not predictions.is_file():
         raise SteError(f"{predictions}: no such prediction file")
-    judge_model = _load_model_with_progress(judge, base_url) if judge else None
+    judge_model = load_model_with_progress(judge, base_url) if judge else None
     _score_and_print(
         predictions,
         data_dir or predictions.parent,

@@ -8,14 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ste.cli.app import (
-    BaseUrlOption,
-    _load_model_with_progress,
-    app,
-    console,
-    item_progress,
-    user_errors,
-)
+from ste.cli.app import BaseUrlOption, app, console, user_errors
+from ste.cli.common import item_progress, load_model_with_progress, settings_from
 from ste.errors import SteError
 
 
@@ -98,25 +92,8 @@ def experiment(
 
         quiet_libraries()
     toolbox, tests_path, name = _bench_files(bench)
-    settings = ExperimentSettings(
-        model=model,
-        judge=judge,
-        protocol=protocol,
-        seed=seed,
-        limit=limit,
-        episodes=episodes,
-        trials=trials,
-        judge_check=judge_check,
-        target_per_tool=target_per_tool,
-        max_paraphrases=max_paraphrases,
-        k=k,
-        demo_tokens=demo_tokens,
-        train=train,
-        train_base=train_base,
-        train_epochs=train_epochs,
-        train_steps=train_steps,
-        ablations=[a.strip() for a in ablations.split(",") if a.strip()] if ablations else [],
-    )
+    chosen = [a.strip() for a in ablations.split(",") if a.strip()] if ablations else []
+    settings = settings_from(ExperimentSettings, locals(), ablations=chosen)
     try:
         settings.check()
     except ValueError as error:
@@ -124,9 +101,9 @@ def experiment(
     tools = load_tools(toolbox)
     start_experiment(out, name, toolbox, tools, settings, force=force)
     tests = load_tests(tests_path, [t.name for t in tools])[:limit]
-    chat_model = _load_model_with_progress(model, base_url)
+    chat_model = load_model_with_progress(model, base_url)
     judge_model = (
-        chat_model if judge in (None, model) else _load_model_with_progress(judge, base_url)
+        chat_model if judge in (None, model) else load_model_with_progress(judge, base_url)
     )
     console.print(
         f"experiment: {chat_model.name} on {name} ({len(tools)} tools, {len(tests)} test "
@@ -144,7 +121,7 @@ def experiment(
             chat_model,
             judge_model,
             progress,
-            lambda spec: _load_model_with_progress(spec, base_url),
+            lambda spec: load_model_with_progress(spec, base_url),
             force=force,
         )
         results = asyncio.run(runner.run())

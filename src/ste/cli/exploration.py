@@ -11,15 +11,8 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from ste.cli.app import (
-    BaseUrlOption,
-    _check_protocol,
-    _load_model_with_progress,
-    app,
-    console,
-    item_progress,
-    user_errors,
-)
+from ste.cli.app import BaseUrlOption, app, console, user_errors
+from ste.cli.common import check_protocol, item_progress, load_model_with_progress
 from ste.errors import SteError
 from ste.workdir import manifest_kind
 
@@ -134,7 +127,7 @@ def explore(
             "seed": seed,
         },
     )
-    _check_protocol(values["protocol"])
+    check_protocol(values["protocol"])
     settings = ExploreSettings(**values)
 
     all_tools = load_tools(toolbox_spec)
@@ -153,7 +146,7 @@ def explore(
 
     # a resumed run goes on talking to the same endpoint (its URL is kept; keys never are)
     base_url = base_url or (previous or {}).get("base_url")
-    chat_model = _load_model_with_progress(model_spec, base_url)
+    chat_model = load_model_with_progress(model_spec, base_url)
     manifest = make_manifest(chat_model.name, tools, settings)
     manifest.update(toolbox=toolbox_spec, model_spec=model_spec, only=only_names, base_url=base_url)
     run_dir.start(manifest, force=force)

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ste.cli.app import _load_model_with_progress, app, console, user_errors
+from ste.cli.app import app, console, user_errors
+from ste.cli.common import load_model_with_progress
 from ste.errors import SteError
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
@@ -56,7 +57,7 @@ def serve(
         target = EndpointUpstream(url, os.environ.get("OPENAI_API_KEY"), name)
         where = f"{name} at {url}"
     else:
-        model = _load_model_with_progress(upstream, None)
+        model = load_model_with_progress(upstream, None)
         target = ModelUpstream(model)
         where = f"{model.name} (in process)"
     if host not in ("127.0.0.1", "localhost", "::1") and not token:

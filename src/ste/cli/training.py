@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ste.cli.app import app, console, errors, item_progress, user_errors
+from ste.cli.app import app, console, errors, user_errors
+from ste.cli.common import item_progress, settings_from
 from ste.train.distractors import DEFAULT_DISTRACTORS
 
 LOSS_LINES = 20  # about this many loss lines over a run, besides the bar's live value
@@ -121,24 +122,9 @@ def train(
     quiet_libraries()
     from ste.train.trainer import train as run_training
 
-    settings = TrainSettings(
-        full=full,
-        epochs=epochs,
-        lr=lr,
-        max_steps=max_steps,
-        batch_size=batch_size,
-        grad_accum=grad_accum,
-        max_length=max_length,
-        lora_r=lora_r,
-        replay=list(replay or []),
-        general=str(general) if general else None,
-        general_share=general_share,
-        seed=seed,
-        resume=resume,
-        save_steps=save_steps,
-        distractors=distractors,
-        precision=precision,
-        gradient_checkpointing=gradient_checkpointing,
+    general_path = str(general) if general else None
+    settings = settings_from(
+        TrainSettings, locals(), replay=list(replay or []), general=general_path
     )
     progress = item_progress("train")
     task = progress.add_task("loading the model", total=None)

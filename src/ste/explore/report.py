@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ste.agent.trajectory import Step, TokenUsage, Trajectory
-from ste.display import trajectory_view
+from ste.display import table, trajectory_view
 
 STOP_REASONS = ("final_answer", "max_turns", "first_call")
 USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")
@@ -74,51 +74,34 @@ def _cell(value: float | None) -> str:
 
 
 def tools_table(summary: dict[str, Any]) -> Table:
-    table = Table(
-        "tool",
-        "trials",
-        "solved %",
-        "tool-error %",
-        "calls",
-        "format errors",
-        "distinct queries",
-        "tokens (prompt+completion)",
-        title="per tool",
-    )
-    rows = [*summary["tools"].items(), ("overall", summary["overall"])]
-    for name, stats in rows:
+    columns = ["tool", "trials", "solved %", "tool-error %", "calls", "format errors"]
+    columns += ["distinct queries", "tokens (prompt+completion)"]
+    rows = []
+    for name, stats in [*summary["tools"].items(), ("overall", summary["overall"])]:
         usage = stats["usage"]
-        table.add_row(
-            name if name != "overall" else "[bold]overall[/bold]",
-            str(stats["trials"]),
-            _cell(stats["solved_pct"]),
-            _cell(stats["tool_error_pct"]),
-            str(stats["calls"]),
-            str(stats["format_errors"]),
-            str(stats["distinct_queries"]),
-            f"{usage['prompt_tokens'] + usage['completion_tokens']:,}",
+        rows.append(
+            [
+                name if name != "overall" else "[bold]overall[/bold]",
+                str(stats["trials"]),
+                _cell(stats["solved_pct"]),
+                _cell(stats["tool_error_pct"]),
+                str(stats["calls"]),
+                str(stats["format_errors"]),
+                str(stats["distinct_queries"]),
+                f"{usage['prompt_tokens'] + usage['completion_tokens']:,}",
+            ]
         )
-    return table
+    return table("per tool", columns, rows)
 
 
 def trial_index_table(summary: dict[str, Any]) -> Table:
-    table = Table(
-        "trial in episode",
-        "trials",
-        "solved %",
-        "tool-error %",
-        "a call succeeded %",
-        title="by trial index (learning within an episode)",
-    )
-    for index, stats in summary["by_trial_index"].items():
-        table.add_row(
-            str(index),
-            str(stats["trials"]),
-            _cell(stats["solved_pct"]),
-            _cell(stats["tool_error_pct"]),
-            _cell(stats["call_succeeded_pct"]),
-        )
-    return table
+    columns = ["trial in episode", "trials", "solved %", "tool-error %", "a call succeeded %"]
+    rows = [
+        [str(index), str(stats["trials"])]
+        + [_cell(stats[key]) for key in ("solved_pct", "tool_error_pct", "call_succeeded_pct")]
+        for index, stats in summary["by_trial_index"].items()
+    ]
+    return table("by trial index (learning within an episode)", columns, rows)
 
 
 def ledger_line(summary: dict[str, Any]) -> str:

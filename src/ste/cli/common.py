@@ -1,0 +1,72 @@
+"""What the commands share beyond the app: loading a model with a progress bar, settings
+from a command's parameters, positional toolbox arguments, progress bars for long jobs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+from ste.cli.app import errors
+from ste.errors import SteError
+
+S = TypeVar("S")
+
+
+def settings_from(cls: type[S], parameters: dict[str, Any], **overrides: Any) -> S:
+    """A stage's settings object from the command's parameters of the same names.
+
+    Each option is named as the settings field it sets, so a command passes its
+    parameters (`locals()`) and names only the fields whose value it converts.
+    """
+    names = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    chosen = {name: value for name, value in parameters.items() if name in names}
+    return cls(**{**chosen, **overrides})
+
+
+def load_model_with_progress(spec: str, base_url: str | None) -> Any:
+    """Resolve a model; assembling an embedded model's file for the first time shows a bar."""
+    from ste.models import REGISTRY, load_model
+    from ste.models.registry import is_installed, model_path
+
+    if spec in REGISTRY and is_installed(REGISTRY[spec]):
+        with Progress(
+            TextColumn(f"assembling {spec}"),
+            BarColumn(),
+            DownloadColumn(),
+            console=errors,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("", total=None)
+            model_path(
+                spec,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    return load_model(spec, base_url=base_url)
+
+
+def split_toolbox(arguments: list[str], last: str) -> tuple[str | None, str]:
+    """`[TOOLS] X` positionals: an optional toolbox, then X."""
+    if len(arguments) > 2:
+        raise SteError(f"expected [TOOLS] {last}, got {len(arguments)} arguments; quote the query")
+    return (None, arguments[0]) if len(arguments) == 1 else (arguments[0], arguments[1])
+
+
+def check_protocol(protocol: str) -> None:
+    if protocol not in ("react", "native"):
+        raise SteError(f"--protocol must be react or native, got {protocol!r}")
+
+
+def item_progress(label: str) -> Progress:
+    """A progress bar on stderr for long jobs: count, elapsed and remaining time."""
+    from rich.progress import MofNCompleteColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(f"[bold]{label}[/bold] {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+    )
