@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ste.agent.native import NativeProtocol
 from ste.eval.testset import load_tests
+from ste.models.base import Generation
 from ste.models.transformers_backend import TransformersModel
 from ste.tools import BUNDLED_TESTS, load_tools
 
@@ -45,14 +46,14 @@ async def main() -> None:
     replies: dict[str, list[str]] = {name: [] for name in models}
     warm = protocol.first_messages(tools, "warm-up")
     for model in models.values():  # load the weights and fill the cache before timing
-        await model.chat(warm, tools=specs, max_tokens=1)
+        await model.chat(warm, tools=specs, generation=Generation(max_tokens=1))
     for index, item in enumerate(tests):
         order = list(models) if index % 2 == 0 else list(reversed(models))
         for name in order:
             started = time.perf_counter()
             response = await models[name].chat(
                 protocol.first_messages(tools, item.query), tools=specs,
-                max_tokens=args.max_tokens, temperature=0.0,
+                generation=Generation(max_tokens=args.max_tokens),
             )  # fmt: skip
             seconds[name].append(time.perf_counter() - started)
             evaluated[name] += response.usage.evaluated_prompt_tokens

@@ -21,10 +21,11 @@ from typer.testing import CliRunner
 from ste.cli import app
 from ste.errors import ModelError, SteError
 from ste.models import load_model
+from ste.models.base import Generation
 from ste.models.chat_format import TemplateSupport, template_messages
 from ste.models.registry import REGISTRY, is_installed
 from ste.models.transformers_backend import cut_at_stop
-from ste.train.base import resolve_base
+from ste.models.transformers_loading import resolve_base
 from ste.train.data import build_dataset, chat_file, load_chats, load_dataset_chats, tokenize_chat
 from ste.train.distractors import add_distractors
 from ste.train.mixing import Source, mix, parse_replay, sample, targets
@@ -335,7 +336,7 @@ def _need(name: str) -> None:
 
 @pytest.fixture(scope="module", params=["smollm2-135m", "qwen2.5-coder-0.5b"])
 def real_tokenizer(request):
-    from ste.train.base import load_tokenizer
+    from ste.models.transformers_loading import load_tokenizer
 
     _need(request.param)
     return load_tokenizer(resolve_base(request.param))
@@ -382,7 +383,9 @@ async def test_a_tiny_lora_run_learns_and_its_merged_model_answers(tmp_path):
 
     model = load_model(f"hf:{tmp_path / 'model' / 'merged'}")
     response = await model.chat(
-        [{"role": "user", "content": "What is 12 plus 30?"}], tools=[ADD], max_tokens=40
+        [{"role": "user", "content": "What is 12 plus 30?"}],
+        tools=[ADD],
+        generation=Generation(max_tokens=40),
     )
     assert response.text and response.usage.prompt_tokens > 20
     assert 0 < response.usage.completion_tokens <= 40 and response.usage.calls == 1
@@ -390,10 +393,10 @@ async def test_a_tiny_lora_run_learns_and_its_merged_model_answers(tmp_path):
     # The key/value cache of the last conversation is reused for the prefix a new one shares,
     # and gives the answer a fresh model gives.
     follow_up = [{"role": "user", "content": "What is 5 plus 6?"}]
-    reused = await model.chat(follow_up, tools=[ADD], max_tokens=40)
+    reused = await model.chat(follow_up, tools=[ADD], generation=Generation(max_tokens=40))
     assert 0 < reused.usage.evaluated_prompt_tokens < reused.usage.prompt_tokens / 2
     fresh = await load_model(f"hf:{tmp_path / 'model' / 'merged'}").chat(
-        follow_up, tools=[ADD], max_tokens=40
+        follow_up, tools=[ADD], generation=Generation(max_tokens=40)
     )
     assert fresh.usage.evaluated_prompt_tokens == fresh.usage.prompt_tokens
     assert reused.text == fresh.text
@@ -403,7 +406,7 @@ async def test_a_tiny_lora_run_learns_and_its_merged_model_answers(tmp_path):
 
     gguf = export_gguf(tmp_path / "model" / "merged", tmp_path / "model.gguf", "f16")
     local = load_model(str(gguf))
-    answer = await local.chat(follow_up, tools=[ADD], max_tokens=40, temperature=0.0)
+    answer = await local.chat(follow_up, tools=[ADD], generation=Generation(max_tokens=40))
     assert answer.text and 0 < answer.usage.completion_tokens <= 40
 
 

@@ -67,14 +67,19 @@ class TransformersModel:
         self._cached_ids: list[int] = []
 
     def _load_adapter(self) -> tuple[Any, Any]:
-        from ste.train.base import BaseSource, load_model, load_tokenizer, resolve_base
+        from ste.models.transformers_loading import (
+            BaseSource,
+            load_tokenizer,
+            load_transformers_model,
+            resolve_base,
+        )
 
         try:
             from peft import PeftModel
         except ImportError:
             raise ModelError("LoRA adapters need peft: pip install 'ste[train]'") from None
         source = resolve_base(_base_spec(self.path))
-        model = PeftModel.from_pretrained(load_model(source), str(self.path))
+        model = PeftModel.from_pretrained(load_transformers_model(source), str(self.path))
         if (self.path / "tokenizer_config.json").is_file():
             return model, load_tokenizer(BaseSource(str(self.path), self.path))
         return model, load_tokenizer(source)
@@ -88,13 +93,17 @@ class TransformersModel:
                 raise ModelError(
                     "Hugging Face models need transformers and torch: pip install 'ste[train]'"
                 ) from None
-            from ste.train.base import BaseSource, load_model, load_tokenizer
+            from ste.models.transformers_loading import (
+                BaseSource,
+                load_tokenizer,
+                load_transformers_model,
+            )
 
             if (self.path / "adapter_config.json").is_file():
                 model, tokenizer = self._load_adapter()
             else:
                 source = BaseSource(str(self.path), self.path)
-                model, tokenizer = load_model(source), load_tokenizer(source)
+                model, tokenizer = load_transformers_model(source), load_tokenizer(source)
             support = template_support(tokenizer)
             model.eval()
             if _cuda():

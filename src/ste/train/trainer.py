@@ -25,7 +25,7 @@ from typing import Any
 
 from ste.errors import SteError
 from ste.jsonl import append_jsonl, read_jsonl
-from ste.train.base import load_model, load_tokenizer, resolve_base
+from ste.models.transformers_loading import load_tokenizer, load_transformers_model, resolve_base
 from ste.train.data import DEFAULT_MAX_LENGTH, build_dataset, load_chats, load_dataset_chats
 from ste.train.distractors import DEFAULT_DISTRACTORS, add_distractors
 from ste.train.mixing import DEFAULT_GENERAL_SHARE, Mix, Source, check_share, mix, parse_replay
@@ -252,7 +252,7 @@ def train(
     dataset, stats = build_dataset(tokenizer, chats.chats, settings.max_length)
     if on_data:
         on_data(chats, stats)
-    model = load_model(source)
+    model = load_transformers_model(source)
     model.config.use_cache = False
     out.mkdir(parents=True, exist_ok=True)
     log_path = out / "train_log.jsonl"

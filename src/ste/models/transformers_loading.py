@@ -1,5 +1,6 @@
-"""The model to fine-tune: an embedded registry model, a .gguf file, or a Hugging Face model
-directory (e.g. an earlier `ste train`'s `merged/`, to go on round after round).
+"""A transformers model and tokenizer from a spec: an embedded registry model, a .gguf file, or
+a Hugging Face model directory (e.g. an earlier `ste train`'s `merged/`). Fine-tuning
+trains one; the `hf:` backend answers with one.
 
 GGUF weights are dequantised by transformers' GGUF support into a full-precision model,
 which is what gradient descent needs.
@@ -87,7 +88,7 @@ def _load_kwargs(source: BaseSource, dtype: Any) -> dict[str, Any]:
     return kwargs
 
 
-def load_model(source: BaseSource, dtype: Any = None) -> Any:
+def load_transformers_model(source: BaseSource, dtype: Any = None) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
 
@@ -103,4 +104,4 @@ def load_base(spec: str, dtype: Any = None) -> tuple[Any, Any, BaseSource]:
     """The model and its tokenizer (with a pad token)."""
     source = resolve_base(spec)
     tokenizer = load_tokenizer(source)
-    return load_model(source, dtype), tokenizer, source
+    return load_transformers_model(source, dtype), tokenizer, source
