@@ -16,16 +16,12 @@ from ste.tools.tool import Tool
 def parse_tool_call(call: ToolCall, tool_names: list[str]) -> Parsed:
     call.id = call.id or f"call_{uuid.uuid4().hex[:12]}"
     if call.name not in tool_names:
-        return ParseError(
-            f"'{call.name}' is not a valid tool. Call exactly one of: {', '.join(tool_names)}.",
-            call_id=call.id,
-        )
+        unknown = render("native_unknown_tool", name=call.name, tool_names=", ".join(tool_names))
+        return ParseError(unknown, call_id=call.id)
     if not isinstance(call.arguments, dict):
-        return ParseError(
-            f"The arguments of your {call.name} call are not one JSON object: "
-            f"{str(call.arguments)[:200]!r}. Send them as a JSON object.",
-            call_id=call.id,
-        )
+        shown = repr(str(call.arguments)[:200])
+        message = render("native_arguments_not_object", name=call.name, shown=shown)
+        return ParseError(message, call_id=call.id)
     return Action(call.name, call.arguments, call_id=call.id)
 
 
@@ -54,7 +50,7 @@ class NativeProtocol:
         if response.tool_calls:
             return response, [parse_tool_call(c, names) for c in response.tool_calls]
         if not response.text.strip():
-            return response, [ParseError("Your reply was empty. Call a tool or answer the user.")]
+            return response, [ParseError(render("native_empty_reply"))]
         return response, [FinalAnswer(response.text.strip())]
 
     def reply_message(self, response: ChatResponse, parsed: list[Parsed]) -> Message:

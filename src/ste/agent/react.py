@@ -27,10 +27,10 @@ _FINAL = re.compile(_LABEL.format(r"Final[ \t_]*Answer"), re.IGNORECASE | re.MUL
 _OBSERVATION = re.compile(_LABEL.format("Observation"), re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"```[a-zA-Z]*")
 
-FORMAT_REMINDER = (
-    "To call a tool write:\nThought: ...\nAction: <tool name>\nAction Input: <one JSON object>\n"
-    "To finish write:\nThought: I now know the final answer\nFinal Answer: <your answer>"
-)
+
+def _reminded(name: str) -> str:
+    """A corrective observation that ends with how the format goes."""
+    return render(name, format_reminder=render("react_format_reminder"))
 
 
 def describe_tools(tools: list[Tool]) -> str:
@@ -65,27 +65,20 @@ def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
     start = text.find("{")
     if start < 0:
         shown = text.splitlines()[0][:80] if text else "nothing"
-        return (
-            None,
-            f'the Action Input must be one JSON object such as {{"key": "value"}}, got {shown!r}',
-            "",
-        )
+        return None, render("react_input_not_json", shown=repr(shown)), ""
     try:
         value, end = json.JSONDecoder().raw_decode(text, start)
     except json.JSONDecodeError as error:
-        hint = " (JSON strings and keys use double quotes)" if "'" in text[start:] else ""
-        return (
-            None,
-            f"the Action Input is not valid JSON: {error.msg} "
-            f"at character {error.pos - start}{hint}",
-            "",
+        hint = " " + render("react_single_quotes_hint") if "'" in text[start:] else ""
+        message = render(
+            "react_input_invalid_json",
+            message=error.msg,
+            position=str(error.pos - start),
+            hint=hint,
         )
+        return None, message, ""
     if not isinstance(value, dict):
-        return (
-            None,
-            f"the Action Input must be a JSON object, got a JSON {type(value).__name__}",
-            "",
-        )
+        return None, render("react_input_not_object", kind=type(value).__name__), ""
     return value, None, text[end:]
 
 
@@ -121,59 +114,35 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
         if final:
             answer = text[final.end() :].strip()
             if not answer:
-                return ParseError(
-                    "Your Final Answer is empty. Write the answer after 'Final Answer:'.", thought
-                )
+                return ParseError(render("react_empty_final_answer"), thought)
             return FinalAnswer(answer, thought)
-        return ParseError(
-            "Your reply has neither an Action nor a Final Answer. " + FORMAT_REMINDER, thought
-        )
+        return ParseError(_reminded("react_no_action"), thought)
     if len(actions) > 1 or len(inputs) > 1:
-        return ParseError(
-            "Your reply has more than one Action. Call one tool at a time: write one Action "
-            "and one Action Input, then stop and wait for the Observation.",
-            thought,
-        )
+        return ParseError(render("react_several_actions"), thought)
     if not actions:
-        return ParseError(
-            "Your reply has an Action Input but no 'Action:' line naming the tool. "
-            + FORMAT_REMINDER,
-            thought,
-        )
+        return ParseError(_reminded("react_input_without_action"), thought)
     if final:
-        return ParseError(
-            "Your reply has both an Action and a Final Answer. Either call one tool and wait "
-            "for its Observation, or give the Final Answer alone.",
-            thought,
-        )
+        return ParseError(render("react_action_and_final"), thought)
     if not inputs:
-        return ParseError(
-            "Your reply has an Action but no 'Action Input:' line. After 'Action:' write "
-            "'Action Input:' followed by the arguments as one JSON object (use {} when the "
-            "tool takes no arguments).",
-            thought,
-        )
+        return ParseError(render("react_action_without_input"), thought)
 
     action, action_input = actions[0], inputs[0]
     if action_input.start() < action.start():
-        return ParseError(
-            "Write 'Action:' first and 'Action Input:' after it. " + FORMAT_REMINDER, thought
-        )
+        return ParseError(_reminded("react_input_before_action"), thought)
     name = _clean_name(text[action.end() : action_input.start()])
     if name not in tool_names:
         close = difflib.get_close_matches(name, tool_names, n=1)
-        suggestion = f" Did you mean {close[0]}?" if close else ""
-        shown = name or "(empty)"
-        return ParseError(
-            f"'{shown}' is not a valid tool.{suggestion} The Action must be exactly one of: "
-            f"{', '.join(tool_names)}.",
-            thought,
+        suggestion = " " + render("react_did_you_mean", name=close[0]) if close else ""
+        unknown = render(
+            "react_unknown_tool",
+            name=name or "(empty)",
+            suggestion=suggestion,
+            tool_names=", ".join(tool_names),
         )
+        return ParseError(unknown, thought)
     arguments, error, _rest = _decode_object(text[action_input.end() :])
     if error:
-        return ParseError(
-            f'{error}. Write the arguments as one JSON object, e.g. {{"key": 1}}.', thought
-        )
+        return ParseError(render("react_bad_arguments", error=error), thought)
     assert arguments is not None
     return Action(name, arguments, thought)
 

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ste.models.base import Message, ToolCall
+from ste.prompts import render
 
 _TAGGED = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 _FENCED = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
@@ -92,7 +93,9 @@ def tool_turns_as_text(messages: list[Message]) -> list[Message]:
             out.append({**message, "content": message.get("content") or "", "tool_calls": calls})
         elif message.get("role") == "tool":
             name = names.get(message.get("tool_call_id", ""), "the tool")
-            content = f"Result of {name}: {message.get('content', '')}"
+            content = render(
+                "local_tool_result", name=name, content=str(message.get("content", ""))
+            )
             if out and out[-1]["role"] == "user":  # several results of one turn: one user turn
                 out[-1] = {**out[-1], "content": out[-1]["content"] + "\n" + content}
             else:

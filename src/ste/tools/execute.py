@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import jsonschema
 
+from ste.prompts import render
 from ste.tools.tool import Tool
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -75,15 +76,15 @@ def truncate(text: str, max_chars: int) -> tuple[str, bool]:
     if max_chars <= 0 or len(text) <= max_chars:
         return text, False
     hidden = len(text) - max_chars
-    return f"{text[:max_chars]}... [truncated: {hidden} more characters]", True
+    return render("observation_truncated", text=text[:max_chars], hidden=str(hidden)), True
 
 
 def describe_exception(error: BaseException) -> str:
     """A ValueError's text verbatim (tools use it as their error body); others get their type."""
     if isinstance(error, ValueError) and str(error):
-        return f"Error: {error}"
+        return render("observation_error", message=str(error))
     text = str(error) or "(no message)"
-    return f"Error: {type(error).__name__}: {text}"
+    return render("observation_error", message=f"{type(error).__name__}: {text}")
 
 
 async def _call_sync_on_daemon_thread(function: Any, arguments: dict[str, Any]) -> Any:
@@ -132,11 +133,8 @@ async def execute(
     problems = validation_errors(tool, arguments)
     if problems:
         listed = "; ".join(problems)
-        return result(
-            f"Error: invalid arguments for {tool.name}: {listed}",
-            ok=False,
-            error_kind="invalid_arguments",
-        )
+        message = render("observation_invalid_arguments", tool=tool.name, problems=listed)
+        return result(message, ok=False, error_kind="invalid_arguments")
     arguments = coerce_integers(tool.parameters, arguments)
 
     try:
@@ -146,20 +144,14 @@ async def execute(
             call = _call_sync_on_daemon_thread(tool.function, arguments)
         value = await asyncio.wait_for(call, timeout=timeout)
     except TimeoutError:
-        return result(
-            f"Error: {tool.name} did not answer within {timeout:g} seconds",
-            ok=False,
-            error_kind="timeout",
-        )
+        message = render("observation_timeout", tool=tool.name, seconds=f"{timeout:g}")
+        return result(message, ok=False, error_kind="timeout")
     except (Exception, SystemExit) as error:  # noqa: BLE001 - a tool never crashes the caller
         return result(describe_exception(error), ok=False, error_kind="tool_error")
 
     try:
         text = serialise(value)
     except (TypeError, ValueError) as error:
-        return result(
-            f"Error: {tool.name} returned a value that is not JSON-serialisable: {error}",
-            ok=False,
-            error_kind="unserialisable",
-        )
+        message = render("observation_unserialisable", tool=tool.name, error=str(error))
+        return result(message, ok=False, error_kind="unserialisable")
     return result(text, ok=True, value=value)
