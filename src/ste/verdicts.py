@@ -9,6 +9,11 @@ guessed from a substring ("No." inside "No. of items" is not a verdict).
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+ATTEMPTS = 2  # a reply that cannot be read is asked once more, then given up on
 
 _DECORATION = re.compile(r"^[\s>*_#`\"'\[\(-]*")
 _LABEL = re.compile(
@@ -35,3 +40,24 @@ def reason_after_verdict(text: str, limit: int = 300) -> str:
     rest = _DECORATION.sub("", _LABEL.sub("", rest))
     rest = re.sub(r"^(yes|no)\b[\s.,:;!*_-]*", "", rest, flags=re.IGNORECASE)
     return " ".join(rest.split())[:limit]
+
+
+async def ask_until_read(
+    ask: Callable[[int], Awaitable[str]],
+    read: Callable[[str], T | None],
+    remind: Callable[[str], None],
+    attempts: int = ATTEMPTS,
+) -> tuple[T | None, list[str]]:
+    """Ask (`ask(attempt)` returns the reply); a reply `read` cannot read (None) gets
+    `remind(reply)` (which adds the reminder to the conversation) and is asked again.
+    Returns what was read, or None after `attempts`, and every reply."""
+    replies: list[str] = []
+    for attempt in range(attempts):
+        if attempt:
+            remind(replies[-1])
+        reply = await ask(attempt)
+        replies.append(reply)
+        value = read(reply)
+        if value is not None:
+            return value, replies
+    return None, replies

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ste.models.base import Usage
+
 StopReason = Literal["final_answer", "max_turns", "first_call"]
 
 
@@ -27,18 +29,6 @@ class Step(BaseModel):
     final_answer: str | None = None
 
 
-class TokenUsage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    calls: int = 0
-    evaluated_prompt_tokens: int = 0
-
-    def add(self, other: object) -> None:
-        """Add a `Usage` or `TokenUsage`."""
-        for field in ("prompt_tokens", "completion_tokens", "calls", "evaluated_prompt_tokens"):
-            setattr(self, field, getattr(self, field) + getattr(other, field))
-
-
 class Trajectory(BaseModel):
     query: str
     model: str
@@ -46,7 +36,7 @@ class Trajectory(BaseModel):
     steps: list[Step] = Field(default_factory=list)
     final_answer: str | None = None
     stop_reason: StopReason = "max_turns"
-    usage: TokenUsage = Field(default_factory=TokenUsage)
+    usage: Usage = Field(default_factory=Usage)
     seconds: float = 0.0
     messages: list[dict[str, Any]] = Field(default_factory=list)
 

@@ -10,10 +10,9 @@ from ste.distill.example import Turn
 from ste.models.base import ChatModel, Generation, Message
 from ste.prompts import render
 from ste.tools.tool import Tool
-from ste.verdicts import parse_yes_no, reason_after_verdict
+from ste.verdicts import ATTEMPTS, ask_until_read, parse_yes_no, reason_after_verdict
 
 CRITERIA = ("informative", "faithful", "appropriate")
-ATTEMPTS = 2
 _CRITERION_LINE = re.compile(
     r"^[\s>*_#`\-\d.)]*(informative|faithful|appropriate)[\s*_`]*[:\-]\s*(.*)$",
     re.IGNORECASE | re.MULTILINE,
@@ -61,23 +60,27 @@ async def judge_example(
         final_answer=final_answer,
     )
     messages: list[Message] = [{"role": "user", "content": prompt}]
-    replies: list[str] = []
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            messages += [
-                {"role": "assistant", "content": replies[-1]},
+
+    async def ask(attempt: int) -> str:
+        generation = Generation(max_tokens=200, seed=attempt)
+        return (await model.chat(messages, generation=generation)).text
+
+    def remind(reply: str) -> None:
+        messages.extend(
+            [
+                {"role": "assistant", "content": reply},
                 {"role": "user", "content": render("distill_judge_reminder")},
             ]
-        response = await model.chat(messages, generation=Generation(max_tokens=200, seed=attempt))
-        replies.append(response.text)
-        criteria = parse_judgment(response.text)
-        if criteria is not None:
-            failed = [name for name in CRITERIA if not criteria[name]["ok"]]
-            reason = (
-                "; ".join(f"not {name}: {criteria[name]['reason']}" for name in failed)
-                if failed
-                else "all three criteria met"
-            )
-            return Judgment(not failed, criteria, reason, replies)
+        )
+
+    criteria, replies = await ask_until_read(ask, parse_judgment, remind)
+    if criteria is not None:
+        failed = [name for name in CRITERIA if not criteria[name]["ok"]]
+        reason = (
+            "; ".join(f"not {name}: {criteria[name]['reason']}" for name in failed)
+            if failed
+            else "all three criteria met"
+        )
+        return Judgment(not failed, criteria, reason, replies)
     shown = " ".join(replies[-1].split())[:120]
     return Judgment(False, {}, f"unparsable judgment after {ATTEMPTS} attempts: {shown!r}", replies)

@@ -12,9 +12,7 @@ from typing import Any
 
 from ste.models.base import ChatModel, Generation, Message
 from ste.prompts import render
-from ste.verdicts import parse_yes_no, reason_after_verdict
-
-ATTEMPTS = 2
+from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
 
 @dataclass
@@ -29,20 +27,20 @@ async def ask_yes_no(
 ) -> tuple[bool | None, list[str]]:
     """Ask `prompt`; re-ask once when the reply has no verdict. (verdict or None, replies)."""
     messages: list[Message] = [{"role": "user", "content": prompt}]
-    replies: list[str] = []
-    for _ in range(ATTEMPTS):
-        response = await model.chat(
-            messages, generation=Generation(max_tokens=max_tokens, seed=seed)
+    generation = Generation(max_tokens=max_tokens, seed=seed)
+
+    async def ask(attempt: int) -> str:
+        return (await model.chat(messages, generation=generation)).text
+
+    def remind(reply: str) -> None:
+        messages.extend(
+            [
+                {"role": "assistant", "content": reply},
+                {"role": "user", "content": render("verdict_reminder")},
+            ]
         )
-        replies.append(response.text)
-        verdict = parse_yes_no(response.text)
-        if verdict is not None:
-            return verdict, replies
-        messages += [
-            {"role": "assistant", "content": response.text},
-            {"role": "user", "content": render("verdict_reminder")},
-        ]
-    return None, replies
+
+    return await ask_until_read(ask, parse_yes_no, remind)
 
 
 async def judge_arguments(

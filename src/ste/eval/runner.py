@@ -153,7 +153,7 @@ async def score_item(
         if item.answer is not None:
             answer = (trajectory.final_answer or "").casefold()
             record["answer_correct"] = item.answer.casefold() in answer
-    record["usage"] = trajectory.usage.model_dump()
+    record["usage"] = trajectory.usage.as_dict()
     record["seconds"] = round(trajectory.seconds, 3)
     return record
 

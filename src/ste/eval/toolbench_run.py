@@ -136,7 +136,7 @@ async def predict(
         "api": test.api,
         "index": test.index,
         "model_output": output,
-        "usage": trajectory.usage.model_dump(),
+        "usage": trajectory.usage.as_dict(),
         "seconds": round(trajectory.seconds, 3),
     }
 

@@ -12,15 +12,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
-from ste.agent.trajectory import TokenUsage
 from ste.errors import ModelError
 from ste.explore.memory import clean_query, memory_prompt
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
-from ste.models.base import GREEDY, ChatModel, Generation, Message
+from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
 from ste.prompts import render
 from ste.tools.tool import Tool
-from ste.verdicts import parse_yes_no, reason_after_verdict
+from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
 Memory = list[tuple[str, bool | None]]
 
@@ -39,7 +38,7 @@ async def _ask(
     protocol: AgentProtocol,
     tool: Tool,
     messages: list[Message],
-    usage: TokenUsage,
+    usage: Usage,
     generation: Generation,
 ) -> str:
     """One plain-text turn (imagination or reflection) in the episode's conversation."""
@@ -58,7 +57,7 @@ async def imagine(
     prompt: str,
     settings: ExploreSettings,
     seed: int,
-    usage: TokenUsage,
+    usage: Usage,
     memory: str = "",
 ) -> tuple[str, list[str]]:
     """Ask for a query; a reply without one is asked once more. (query or "", raw replies)
@@ -66,18 +65,19 @@ async def imagine(
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
     messages.append(_user(f"{prompt}\n\n{memory}" if memory else prompt))
-    replies: list[str] = []
-    for attempt in range(2):
-        if attempt:
-            messages.append(_user(render("explore_query_retry")))
-        sampling = Generation(settings.temperature, settings.imagine_max_tokens, seed=seed)
-        raw = await _ask(model, protocol, tool, messages, usage, sampling)
-        replies.append(raw)
-        query = clean_query(raw, prompt)
-        if query:
-            messages[-1] = {"role": "assistant", "content": query}
-            return query, replies
-    return "", replies
+    sampling = Generation(settings.temperature, settings.imagine_max_tokens, seed=seed)
+
+    async def ask(attempt: int) -> str:
+        return await _ask(model, protocol, tool, messages, usage, sampling)
+
+    def remind(reply: str) -> None:
+        messages.append(_user(render("explore_query_retry")))
+
+    query, replies = await ask_until_read(ask, lambda raw: clean_query(raw, prompt) or None, remind)
+    if query is None:
+        return "", replies
+    messages[-1] = {"role": "assistant", "content": query}  # the query alone, not its wrapping
+    return query, replies
 
 
 async def reflect(
@@ -86,23 +86,25 @@ async def reflect(
     tool: Tool,
     messages: list[Message],
     seed: int,
-    usage: TokenUsage,
+    usage: Usage,
 ) -> tuple[bool | None, str, str]:
     """Ask whether the query was fulfilled: (verdict or None, reason, raw reply).
 
     Asked at temperature 0: it is a judgment, not an exploration.
     """
     messages.append(_user(render("explore_reflect")))
-    raw = ""
-    for attempt in range(2):
-        if attempt:
-            messages.append(_user(render("verdict_reminder")))
-        raw = await _ask(
-            model, protocol, tool, messages, usage, GREEDY.but(max_tokens=128, seed=seed)
-        )
-        verdict = parse_yes_no(raw)
-        if verdict is not None:
-            return verdict, reason_after_verdict(raw), raw
+    generation = GREEDY.but(max_tokens=128, seed=seed)
+
+    async def ask(attempt: int) -> str:
+        return await _ask(model, protocol, tool, messages, usage, generation)
+
+    def remind(reply: str) -> None:  # the reply is in the conversation already
+        messages.append(_user(render("verdict_reminder")))
+
+    verdict, replies = await ask_until_read(ask, parse_yes_no, remind)
+    raw = replies[-1]
+    if verdict is not None:
+        return verdict, reason_after_verdict(raw), raw
     return None, "the reflection gave no Yes/No verdict", raw
 
 
@@ -121,7 +123,7 @@ async def run_trial(
     seed = trial_seed(settings.seed, tool.name, episode, trial)
     first_in_conversation = len(messages) == 1
     segment_start = len(messages)
-    usage = TokenUsage()
+    usage = Usage()
     record: dict[str, Any] = {
         "id": trial_id(tool.name, episode, trial),
         "tool": tool.name,
@@ -179,7 +181,7 @@ async def run_trial(
         reflection=reflection_raw,
         reflection_reason=reflection_reason,
         messages=messages[segment_start:],
-        usage=usage.model_dump(),
+        usage=usage.as_dict(),
         seconds=round(time.perf_counter() - started, 3),
         finished_at=round(time.time(), 3),
     )
@@ -248,6 +250,6 @@ def _failed_trial(
         "reflection": "",
         "reflection_reason": "",
         "messages": [],
-        "usage": TokenUsage().model_dump(),
+        "usage": Usage().as_dict(),
         "seconds": 0.0,
     }

@@ -10,8 +10,9 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ste.agent.trajectory import Step, TokenUsage, Trajectory
+from ste.agent.trajectory import Step, Trajectory
 from ste.display import table, trajectory_view
+from ste.models.base import Usage
 
 STOP_REASONS = ("final_answer", "max_turns", "first_call")
 USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")
@@ -27,9 +28,9 @@ def trial_stats(trials: list[dict[str, Any]]) -> dict[str, Any]:
     calls = sum(t["calls"] for t in trials)
     tool_errors = sum(t["tool_errors"] for t in trials)
     queries = {" ".join(t["query"].casefold().split()) for t in trials if t["query"]}
-    usage = TokenUsage()
+    usage = Usage()
     for t in trials:
-        usage.add(TokenUsage(**t["usage"]))
+        usage.add(Usage(**t["usage"]))
     return {
         "trials": len(trials),
         "solved": sum(bool(t["solved"]) for t in judged),
@@ -41,7 +42,7 @@ def trial_stats(trials: list[dict[str, Any]]) -> dict[str, Any]:
         "tool_error_pct": _percent(tool_errors, calls),
         "format_errors": sum(t["format_errors"] for t in trials),
         "distinct_queries": len(queries),
-        "usage": usage.model_dump(),
+        "usage": usage.as_dict(),
         "seconds": round(sum(t["seconds"] for t in trials), 1),
     }
 
@@ -123,7 +124,7 @@ def trial_view(record: dict[str, Any], model: str = "", protocol: str = "") -> G
         steps=[Step(**step) for step in record["steps"]],
         final_answer=record["final_answer"],
         stop_reason=record["stop_reason"] if record["stop_reason"] in STOP_REASONS else "max_turns",
-        usage=TokenUsage(**record["usage"]),
+        usage=Usage(**record["usage"]),
         seconds=record["seconds"],
     )
     header = Text.assemble(

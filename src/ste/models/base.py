@@ -6,7 +6,7 @@ messages with `tool_call_id`), so the agent speaks one language and each backend
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Protocol
 
 Message = dict[str, Any]
@@ -38,6 +38,10 @@ class Usage:
         self.completion_tokens += other.completion_tokens
         self.calls += other.calls
         self.evaluated_prompt_tokens += other.evaluated_prompt_tokens
+
+    def as_dict(self) -> dict[str, int]:
+        """As run files record it."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
