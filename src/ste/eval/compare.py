@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ste.errors import SteError
 from ste.eval.runner import read_items
-from ste.eval.stats import mcnemar_exact
+from ste.eval.stats import paired_correct
 from ste.eval.summary import summarise_by_tool
 
 METRICS = ("well_formed", "api_match", "correct", "exec_equivalent")
@@ -28,8 +28,11 @@ def compare_results(path_a: Path, path_b: Path) -> str:
     paired_b = [by_id_b[r["id"]] for r in shared]
     sum_a, sum_b = summarise_by_tool(shared), summarise_by_tool(paired_b)
 
-    only_a = sum(r["correct"] and not by_id_b[r["id"]]["correct"] for r in shared)
-    only_b = sum(by_id_b[r["id"]]["correct"] and not r["correct"] for r in shared)
+    paired = paired_correct(
+        {r["id"]: bool(r["correct"]) for r in shared},
+        {r["id"]: bool(by_id_b[r["id"]]["correct"]) for r in shared},
+    )
+    only_a, only_b = paired.only_a, paired.only_b
     lines = [
         f"A = {path_a}   B = {path_b}   ({len(shared)} shared items)",
         "",
@@ -43,7 +46,7 @@ def compare_results(path_a: Path, path_b: Path) -> str:
         for metric in METRICS if scope == "overall" else ("correct",):
             ra, rb = left[metric]["rate"], right[metric]["rate"]
             lines.append(f"| {scope} | {metric} | {ra:.1f} | {rb:.1f} | {rb - ra:+.1f} |")
-    p_value = mcnemar_exact(only_a, only_b)
+    p_value = paired.p_value
     lines += [
         "",
         f"McNemar (exact) on correct: {only_a} items right only in A, {only_b} right only in "

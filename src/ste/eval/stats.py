@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
 
@@ -53,3 +54,26 @@ def proportion_summary(successes: int, n: int) -> dict:
         "successes": successes,
         "n": n,
     }
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Two systems on the items both answered: how many only one got right, and McNemar."""
+
+    n: int
+    only_a: int  # right in A, wrong in B
+    only_b: int  # right in B, wrong in A
+
+    @property
+    def p_value(self) -> float:
+        return mcnemar_exact(self.only_a, self.only_b)
+
+
+def paired_correct(a: dict[str, bool], b: dict[str, bool]) -> Paired:
+    """Pair two systems' per-item correctness (item id -> correct) on their shared items."""
+    shared = [item for item in a if item in b]
+    return Paired(
+        n=len(shared),
+        only_a=sum(a[i] and not b[i] for i in shared),
+        only_b=sum(b[i] and not a[i] for i in shared),
+    )

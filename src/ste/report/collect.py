@@ -14,6 +14,7 @@ from typing import Any
 
 from ste.errors import SteError
 from ste.jsonl import read_jsonl
+from ste.workdir import manifest_kind
 
 KINDS = {
     "exploration": "an exploration run of `ste explore` (manifest.json of kind ste-exploration)",
@@ -35,20 +36,12 @@ def _read_json(path: Path) -> Any:
         raise SteError(f"{path}: unreadable ({error})") from None
 
 
-def _manifest_kind(path: Path) -> str | None:
-    try:
-        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return manifest.get("kind") if isinstance(manifest, dict) else None
-
-
 def detect(path: Path) -> str:
     """The kind of directory `path` is (a key of KINDS), or an SteError saying what is accepted."""
     path = Path(path)
     if not path.is_dir():
         raise SteError(f"{path}: no such directory")
-    kind = _manifest_kind(path)
+    kind = manifest_kind(path)
     if kind == "ste-exploration":
         return "exploration"
     if kind == "ste-dataset":
@@ -301,7 +294,7 @@ CONDITION_NAMES = {"baseline": "baseline", "icl": "STE in-context (k demonstrati
 
 
 def collect_experiment(path: Path) -> dict[str, Any]:
-    from ste.eval.stats import mcnemar_exact
+    from ste.eval.stats import paired_correct
 
     results = _read_json(path / "results.json")
     if not isinstance(results, dict):
@@ -339,21 +332,20 @@ def collect_experiment(path: Path) -> dict[str, Any]:
         if condition is baseline or not baseline_items:
             continue
         items = read_jsonl(path / condition.get("folder", "") / "items.jsonl")
-        shared = [i for i in items if i["id"] in baseline_items]
-        if shared:
-            won = sum(bool(i["correct"]) and not baseline_items[i["id"]]["correct"] for i in shared)
-            lost = sum(
-                not i["correct"] and bool(baseline_items[i["id"]]["correct"]) for i in shared
-            )
+        pair = paired_correct(
+            {i["id"]: bool(i["correct"]) for i in items},
+            {key: bool(item["correct"]) for key, item in baseline_items.items()},
+        )
+        if pair.n:
             paired[label] = {
-                "n": len(shared),
-                "won": won,
-                "lost": lost,
-                "p": mcnemar_exact(won, lost),
+                "n": pair.n,
+                "won": pair.only_a,
+                "lost": pair.only_b,
+                "p": pair.p_value,
             }
     parts: dict[str, dict[str, Any]] = {}
     for sub in sorted(p for p in path.iterdir() if p.is_dir()):
-        kind = _manifest_kind(sub)
+        kind = manifest_kind(sub)
         try:
             if kind == "ste-exploration":
                 parts[sub.name] = {"kind": "exploration", **collect_exploration(sub)}
