@@ -13,6 +13,8 @@ from rich.table import Table
 
 from ste.cli.app import BaseUrlOption, ModelOption, app, console, errors, user_errors
 from ste.cli.common import check_protocol, load_model_with_progress, split_toolbox
+from ste.icl import DEFAULT_K
+from ste.models.registry import DEFAULT_MODEL
 
 
 @app.command()
@@ -27,7 +29,7 @@ def run(
             show_default=False,
         ),
     ],
-    model: ModelOption = "qwen2.5-coder-1.5b",
+    model: ModelOption = DEFAULT_MODEL,
     base_url: BaseUrlOption = None,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
     max_turns: Annotated[int, typer.Option(min=1, help="At most this many model turns.")] = 4,
@@ -44,7 +46,7 @@ def run(
         Path | None,
         typer.Option(help="A `ste distill` dataset: show the model the most similar examples."),
     ] = None,
-    k: Annotated[int, typer.Option(min=1, help="Demonstrations to show.")] = 8,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations to show.")] = DEFAULT_K,
 ) -> None:
     """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
     from ste.agent import run_agent

@@ -12,6 +12,7 @@ from ste.cli.app import BaseUrlOption, app, console, user_errors
 from ste.cli.common import item_progress, load_model_with_progress, settings_from
 from ste.display import table
 from ste.errors import SteError
+from ste.models.base import concurrency as model_concurrency
 
 
 @app.command()
@@ -72,7 +73,7 @@ def distill(
     else:
         paraphrase_model = load_model_with_progress(paraphraser_spec, base_url)
     if concurrency is None:
-        concurrency = 8 if str(judge_spec).startswith("openai:") else 1
+        concurrency = model_concurrency(judge_model or paraphrase_model)
     console.print(
         f"distilling {len(trials)} trials of {len(tools)} tool(s) -> {out}", highlight=False
     )

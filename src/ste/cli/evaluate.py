@@ -18,6 +18,9 @@ from ste.cli.common import (
     split_toolbox,
 )
 from ste.errors import SteError
+from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.models.base import concurrency as model_concurrency
+from ste.models.registry import DEFAULT_MODEL
 
 
 @app.command("eval")
@@ -34,7 +37,7 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
-    model: ModelOption = "qwen2.5-coder-1.5b",
+    model: ModelOption = DEFAULT_MODEL,
     base_url: BaseUrlOption = None,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
     full: Annotated[
@@ -56,10 +59,10 @@ def eval_command(
         Path | None,
         typer.Option(help="A `ste distill` dataset: show each query its most similar examples."),
     ] = None,
-    k: Annotated[int, typer.Option(min=1, help="Demonstrations per query.")] = 8,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations per query.")] = DEFAULT_K,
     demo_tokens: Annotated[
         int, typer.Option(min=100, help="Token budget of the demonstrations.")
-    ] = 1500,
+    ] = DEFAULT_TOKEN_BUDGET,
     demo_turns: Annotated[
         str, typer.Option(help="all, or successful: show recoveries by their successful call.")
     ] = "all",
@@ -78,7 +81,6 @@ def eval_command(
     else:
         toolbox, tests = None, str(BUNDLED_TESTS)  # the demo benchmark of the bundled tools
     tests_path = Path(tests)
-    concurrency = concurrency or (8 if model.startswith("openai:") else 1)
     if is_toolbench_dir(tests_path):
         if toolbox or full:
             raise SteError("a ToolBench-50 folder brings its own APIs and has no answers to score")
@@ -101,6 +103,7 @@ def eval_command(
     tool_list = load_tools(toolbox)
     items = load_tests(tests_path, [t.name for t in tool_list])[:limit]
     chat_model = load_model_with_progress(model, base_url)
+    concurrency = model_concurrency(chat_model, concurrency)
     demos_path = str(demos.resolve()) if demos else None
     settings = settings_from(EvalSettings, locals(), demos=demos_path)
     if demo_turns not in ("all", "successful"):
@@ -162,7 +165,7 @@ def _eval_toolbench(
     limit: int | None,
     max_tokens: int,
     seed: int,
-    concurrency: int,
+    concurrency: int | None,
     force: bool,
 ) -> None:
     """Run a model on ToolBench-50, write predictions in the paper's layout, score them."""
@@ -193,21 +196,22 @@ def _eval_toolbench(
                 protocol=protocol,
                 max_tokens=max_tokens,
                 seed=seed,
-                concurrency=concurrency,
+                concurrency=model_concurrency(chat_model, concurrency),
                 on_item=lambda _record: progress.advance(task),
             )
         )
     judge_model = (
         chat_model if judge in (None, model) else load_model_with_progress(judge, base_url)
     )
-    _score_and_print(predictions, data_dir, judge_model, concurrency, trust_cached=False, out=out)
+    judging = model_concurrency(judge_model, concurrency)
+    _score_and_print(predictions, data_dir, judge_model, judging, trust_cached=False, out=out)
 
 
 def _score_and_print(
     predictions: Path,
     data_dir: Path,
     judge_model: object | None,
-    concurrency: int,
+    concurrency: int | None,
     *,
     trust_cached: bool,
     out: Path | None = None,
@@ -298,7 +302,7 @@ def eval_file(
         predictions,
         data_dir or predictions.parent,
         judge_model,
-        concurrency or (8 if (judge or "").startswith("openai:") else 1),
+        model_concurrency(judge_model, concurrency),
         trust_cached=not recompute_string_match,
     )
 

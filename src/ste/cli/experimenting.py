@@ -11,6 +11,8 @@ import typer
 from ste.cli.app import BaseUrlOption, app, console, user_errors
 from ste.cli.common import item_progress, load_model_with_progress, settings_from
 from ste.errors import SteError
+from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.models.registry import DEFAULT_MODEL
 
 
 def _bench_files(bench: Path | None) -> tuple[str, Path, str]:
@@ -43,7 +45,7 @@ def experiment(
         "ste-experiment"
     ),
     model: Annotated[str, typer.Option("--model", "-m", help="The model to improve.")] = (
-        "qwen2.5-coder-1.5b"
+        DEFAULT_MODEL
     ),
     judge: Annotated[
         str | None, typer.Option(help="Judge and paraphraser (default: --model).")
@@ -56,10 +58,10 @@ def experiment(
         int, typer.Option(min=0, help="Examples per tool after paraphrasing.")
     ] = 20,
     max_paraphrases: Annotated[int, typer.Option(min=0)] = 3,
-    k: Annotated[int, typer.Option(min=1, help="Demonstrations per test query.")] = 8,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations per test query.")] = DEFAULT_K,
     demo_tokens: Annotated[
         int, typer.Option(min=100, help="Token budget of a query's demonstrations.")
-    ] = 1500,
+    ] = DEFAULT_TOKEN_BUDGET,
     judge_check: Annotated[
         bool, typer.Option("--judge-check/--no-judge-check", help="LLM judge in distillation.")
     ] = True,

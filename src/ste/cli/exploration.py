@@ -14,9 +14,10 @@ from rich.progress import Progress
 from ste.cli.app import BaseUrlOption, app, console, user_errors
 from ste.cli.common import check_protocol, item_progress, load_model_with_progress
 from ste.errors import SteError
+from ste.models.base import concurrency as model_concurrency
+from ste.models.registry import DEFAULT_MODEL
 from ste.workdir import manifest_kind
 
-DEFAULT_MODEL = "qwen2.5-coder-1.5b"
 MAX_TOOL_BARS = 12
 
 
@@ -155,8 +156,7 @@ def explore(
         from ste.models.cache import CachedModel
 
         chat_model = CachedModel(chat_model, cache)
-    if concurrency is None:
-        concurrency = min(16, len(tools)) if model_spec.startswith("openai:") else 1
+    concurrency = model_concurrency(chat_model, concurrency, len(tools))
 
     done = run_dir.read_trials()
     total = len(tools) * settings.episodes * settings.trials

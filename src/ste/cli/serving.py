@@ -11,6 +11,8 @@ import typer
 from ste.cli.app import app, console, user_errors
 from ste.cli.common import load_model_with_progress
 from ste.errors import SteError
+from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.models.registry import DEFAULT_MODEL
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 
@@ -24,7 +26,7 @@ def serve(
     upstream: Annotated[
         str,
         typer.Option(help="A registry model, a .gguf file, or openai:MODEL for an endpoint."),
-    ] = "qwen2.5-coder-1.5b",
+    ] = DEFAULT_MODEL,
     base_url: Annotated[
         str | None,
         typer.Option(help="The endpoint of an openai:MODEL upstream (default: $OPENAI_BASE_URL)."),
@@ -39,8 +41,10 @@ def serve(
             envvar="STE_SERVE_TOKEN", help="Require this bearer token ($STE_SERVE_TOKEN)."
         ),
     ] = None,
-    k: Annotated[int, typer.Option(min=1, help="Demonstrations per request.")] = 8,
-    demo_tokens: Annotated[int, typer.Option(min=100, help="Their token budget.")] = 1500,
+    k: Annotated[int, typer.Option(min=1, help="Demonstrations per request.")] = DEFAULT_K,
+    demo_tokens: Annotated[
+        int, typer.Option(min=100, help="Their token budget.")
+    ] = DEFAULT_TOKEN_BUDGET,
 ) -> None:
     """Serve /v1/chat/completions: requests with tools get the most similar practised examples."""
     import uvicorn

@@ -17,6 +17,7 @@ from ste import __version__, workdir
 from ste.agent import run_agent
 from ste.eval.matching import lenient_match_any, match_any
 from ste.eval.testset import TestItem
+from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
 from ste.jsonl import JsonlAppender, read_jsonl
@@ -37,8 +38,8 @@ class EvalSettings:
     seed: int | None = 0
     concurrency: int = 1
     demos: str | None = None  # a `ste distill` dataset: retrieved demonstrations
-    k: int = 8
-    demo_tokens: int = 1500
+    k: int = DEFAULT_K
+    demo_tokens: int = DEFAULT_TOKEN_BUDGET
     demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:

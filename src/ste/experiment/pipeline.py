@@ -34,6 +34,7 @@ from ste.explore.settings import manifest as explore_manifest
 from ste.explore.settings import tool_fingerprint
 from ste.icl.bank import DemoBank
 from ste.models.base import ChatModel
+from ste.models.base import concurrency as model_concurrency
 from ste.tools.tool import Tool
 
 STAGES = "stages.json"
@@ -217,10 +218,8 @@ class Experiment:
         )
         return ledger_usage(self.out / name / "usage.jsonl")
 
-    def _concurrency(self, tools: int = 8) -> int:
-        if self.settings.concurrency:
-            return self.settings.concurrency
-        return min(16, tools) if self.settings.model.startswith("openai:") else 1
+    def _concurrency(self, work: int | None = None) -> int:
+        return model_concurrency(self.model, self.settings.concurrency, work)
 
     # --- the whole experiment ----------------------------------------------------------------
 

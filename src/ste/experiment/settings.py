@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.models.registry import DEFAULT_MODEL
+
 ABLATIONS = ("ltm", "stm", "reflection", "exec")
 # the ExploreSettings switch each ablation turns off
 ABLATION_SWITCHES = {"ltm": "ltm", "stm": "stm", "reflection": "reflection", "exec": "execute"}
@@ -11,7 +14,7 @@ ABLATION_SWITCHES = {"ltm": "ltm", "stm": "stm", "reflection": "reflection", "ex
 
 @dataclass
 class ExperimentSettings:
-    model: str = "qwen2.5-coder-1.5b"
+    model: str = DEFAULT_MODEL
     judge: str | None = None  # default: the model
     protocol: str = "react"
     seed: int = 0
@@ -26,8 +29,8 @@ class ExperimentSettings:
     target_per_tool: int = 20
     max_paraphrases: int = 3
     # in-context learning
-    k: int = 8
-    demo_tokens: int = 1500
+    k: int = DEFAULT_K
+    demo_tokens: int = DEFAULT_TOKEN_BUDGET
     # fine-tuning
     train: bool = False
     train_base: str | None = None  # the model to fine-tune; default: the model

@@ -18,6 +18,7 @@ from ste import embeddings
 from ste.distill.dedup import lexical_similarity
 from ste.distill.example import Example
 from ste.errors import SteError
+from ste.icl import DEFAULT_K
 
 CACHE_DIR = "bank"
 
@@ -107,7 +108,9 @@ class DemoBank:
             return self._bm25_scores(query)
         return lexical_similarity([query, *self.queries])[0][1:]
 
-    def retrieve(self, query: str, tool_names: list[str] | None, k: int = 8) -> list[Retrieved]:
+    def retrieve(
+        self, query: str, tool_names: list[str] | None, k: int = DEFAULT_K
+    ) -> list[Retrieved]:
         """The k examples most similar to `query`, among those of the offered tools."""
         allowed = set(tool_names) if tool_names is not None else None
         ranked = sorted(

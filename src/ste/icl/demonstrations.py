@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 from ste.distill.example import Example
+from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
 from ste.prompts import render
 
-DEFAULT_K = 8
-DEFAULT_TOKEN_BUDGET = 1500
 CHARS_PER_TOKEN = 4  # a rough count; the budget only needs to be about right
 
 

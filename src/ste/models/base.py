@@ -74,10 +74,24 @@ class ChatResponse:
 
 
 class ChatModel(Protocol):
-    """What the agent needs from a model. Implementations must be safe to await concurrently."""
+    """What the agent needs from a model. Implementations must be safe to await concurrently.
+
+    A backend may say how many requests it serves at once (`max_concurrency`: an in-process
+    model serves one at a time, an endpoint many); `concurrency` reads it.
+    """
 
     name: str
 
     async def chat(
         self, messages: list[Message], *, tools: Tools = None, generation: Generation = GREEDY
     ) -> ChatResponse: ...
+
+
+ENDPOINT_CONCURRENCY = 16  # requests in flight to an OpenAI-compatible endpoint by default
+
+
+def concurrency(model: object, wanted: int | None = None, work: int | None = None) -> int:
+    """How many requests to keep in flight: `wanted` when the user gave it, else what the
+    model serves at once (1 when it does not say), never more than the `work` there is."""
+    chosen = wanted or int(getattr(model, "max_concurrency", 1))
+    return max(1, min(chosen, work) if work else chosen)

@@ -96,6 +96,7 @@ class CachedModel:
     def __init__(self, model: ChatModel, path: str | Path) -> None:
         self.model = model
         self.name = model.name
+        self.max_concurrency = getattr(model, "max_concurrency", 1)
         self.path = Path(path)
         self.hits = 0
         self.misses = 0

@@ -32,6 +32,7 @@ class LocalModel:
     ) -> None:
         self.path = Path(path)
         self.name = name or self.path.stem
+        self.max_concurrency = 1  # one llama.cpp context: one request at a time
         self.n_ctx = n_ctx
         self._llm: Any = None
         self._lock = threading.Lock()

@@ -15,6 +15,7 @@ class MeteredModel:
     ) -> None:
         self.model = model
         self.name = model.name
+        self.max_concurrency = getattr(model, "max_concurrency", 1)
         self.ledger = ledger
         self.context = context
 

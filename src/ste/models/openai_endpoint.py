@@ -14,7 +14,16 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from ste.errors import ModelError
-from ste.models.base import GREEDY, ChatResponse, Generation, Message, ToolCall, Tools, Usage
+from ste.models.base import (
+    ENDPOINT_CONCURRENCY,
+    GREEDY,
+    ChatResponse,
+    Generation,
+    Message,
+    ToolCall,
+    Tools,
+    Usage,
+)
 
 DEFAULT_MAX_RETRIES = 6
 DEFAULT_TIMEOUT_S = 120.0
@@ -52,6 +61,7 @@ class OpenAIEndpointModel:
                 )
             api_key = "not-needed"  # local servers (vLLM, Ollama, llama.cpp) ignore the key
         self.name = f"openai:{model}"
+        self.max_concurrency = ENDPOINT_CONCURRENCY
         self.model = model
         self.base_url = base_url
         self._client = openai.AsyncOpenAI(

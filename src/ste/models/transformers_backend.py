@@ -58,6 +58,7 @@ class TransformersModel:
                 "adapter_config.json)"
             )
         self.name = name or f"hf:{self.path}"
+        self.max_concurrency = 1  # one model in process: one request at a time
         self._model: Any = None
         self._tokenizer: Any = None
         self._support: TemplateSupport | None = None
