@@ -20,6 +20,7 @@ from ste.distill.paraphrase import (
 from ste.distill.pipeline import DistillSettings, distill, prepare
 from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.settings import manifest
+from ste.records import Trial
 from ste.tools import load_tools
 from test_explore import Explorer
 
@@ -42,11 +43,12 @@ def step(name, arguments, observation, ok, parse_error=None):
 
 
 def trial(steps, final="10 km is 6.21 mi", solved=True, query="How many miles is 10 km?", **extra):
-    return {
+    record = {
         "id": extra.pop("id", "convert/e1/t1"),
         "tool": "convert",
         "episode": 0,
         "trial": 0,
+        "seed": 0,
         "query": query,
         "steps": steps,
         "final_answer": final,
@@ -54,6 +56,7 @@ def trial(steps, final="10 km is 6.21 mi", solved=True, query="How many miles is
         "solved": solved,
         **extra,
     }
+    return Trial.read(record)  # as a run directory reads it back
 
 
 @pytest.fixture

@@ -70,7 +70,8 @@ def tools(toolboxes):
 
 
 def trials_of(run_dir: RunDir) -> list[dict]:
-    return run_dir.read_trials()
+    """The trials as trials.jsonl holds them (JSON objects)."""
+    return [trial.dump() for trial in run_dir.read_trials()]
 
 
 async def run(model, tools, tmp_path, **settings):

@@ -5,6 +5,7 @@ import threading
 
 from ste.explore.rundir import RunDir
 from ste.jsonl import JsonlAppender, append_jsonl, read_jsonl, repair_torn_tail
+from ste.records import Trial
 
 
 def test_an_append_after_a_torn_line_starts_on_a_line_of_its_own(tmp_path):
@@ -46,16 +47,16 @@ def test_appends_from_many_threads_are_whole_lines(tmp_path):
 def test_a_run_dir_reopened_after_a_kill_loses_no_finished_trial(tmp_path):
     run = RunDir(tmp_path / "run")
     run.open()
-    run.append_trial({"id": "t/e1/t1"})
+    run.append_trial(Trial(id="t/e1/t1", tool="t", episode=0, trial=0, seed=1))
     run.append_usage({"tokens": 1})
     run.close()
     for name in ("trials.jsonl", "usage.jsonl"):
         with (run.path / name).open("a") as sink:
             sink.write('{"id": "t/e1/t2", "ste')
     run.open()
-    run.append_trial({"id": "t/e1/t2"})
+    run.append_trial(Trial(id="t/e1/t2", tool="t", episode=0, trial=1, seed=2))
     run.append_usage({"tokens": 2})
     run.close()
-    assert [t["id"] for t in run.read_trials()] == ["t/e1/t1", "t/e1/t2"]
+    assert [t.id for t in run.read_trials()] == ["t/e1/t1", "t/e1/t2"]
     assert (run.path / "trials.jsonl").read_text().count("\n") == 2
     assert [e["tokens"] for e in run.read_ledger()] == [1, 2]

@@ -86,7 +86,7 @@ async def test_real_model_explores_a_tool_and_reuses_its_kv_cache(model, tmp_pat
     run_dir = RunDir(tmp_path / "run")
     run_dir.write_manifest(manifest(model.name, tools, settings))
     await explore(model, tools, settings, run_dir)
-    trials = run_dir.read_trials()
+    trials = [t.dump() for t in run_dir.read_trials()]
     assert [t["id"] for t in trials] == ["subnet_info/e1/t1", "subnet_info/e1/t2"]
     for trial in trials:  # a reply with no request is asked once more
         assert 1 <= len(trial["imagination"]) <= 2

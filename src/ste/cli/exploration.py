@@ -16,6 +16,7 @@ from ste.cli.common import check_protocol, item_progress, load_model_with_progre
 from ste.errors import SteError
 from ste.models.base import concurrency as model_concurrency
 from ste.models.registry import DEFAULT_MODEL
+from ste.records import Trial
 from ste.workdir import manifest_kind
 
 MAX_TOOL_BARS = 12
@@ -170,10 +171,10 @@ def explore(
         overall = progress.add_task("all tools", total=total, completed=len(done))
         bars = _tool_bars(progress, tools, done, per_tool_total)
 
-        def on_trial(record: dict[str, Any]) -> None:
+        def on_trial(trial: Trial) -> None:
             progress.advance(overall)
-            if record["tool"] in bars:
-                progress.advance(bars[record["tool"]])
+            if trial.tool in bars:
+                progress.advance(bars[trial.tool])
 
         asyncio.run(
             run_exploration(
@@ -183,15 +184,13 @@ def explore(
     _print_summary(run_dir)
 
 
-def _tool_bars(
-    progress: Progress, tools: list, done: list[dict[str, Any]], per_tool: int
-) -> dict[str, Any]:
+def _tool_bars(progress: Progress, tools: list, done: list[Trial], per_tool: int) -> dict[str, Any]:
     if len(tools) > MAX_TOOL_BARS:
         return {}
     counts = {t.name: 0 for t in tools}
-    for record in done:
-        if record["tool"] in counts:
-            counts[record["tool"]] += 1
+    for trial in done:
+        if trial.tool in counts:
+            counts[trial.tool] += 1
     return {
         t.name: progress.add_task(t.name, total=per_tool, completed=counts[t.name]) for t in tools
     }
@@ -230,9 +229,9 @@ def show(
     manifest = run_dir.read_manifest()
     trials = run_dir.read_trials()
     if trial is not None:
-        matches = [t for t in trials if t["id"] == trial]
+        matches = [t for t in trials if t.id == trial]
         if not matches:
-            shown = ", ".join(t["id"] for t in trials[:5]) or "none yet"
+            shown = ", ".join(t.id for t in trials[:5]) or "none yet"
             raise SteError(f"{run}: no trial {trial!r} (ids look like: {shown})")
         settings = manifest.get("settings", {})
         console.print(

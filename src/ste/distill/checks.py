@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from ste.records import Trial
 from ste.tools.execute import validation_errors
 from ste.tools.tool import Tool
 
@@ -16,17 +16,17 @@ class Check:
     reason: str
 
 
-def rule_checks(trial: dict[str, Any], tool: Tool, require_reflection: bool) -> list[Check]:
-    calls = [s for s in trial["steps"] if s.get("call") is not None]
+def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Check]:
+    calls = trial.call_steps
     # tool_ok is None for calls of a --no-exec run: recorded, never run, so they cannot fail
-    succeeded = [s for s in calls if s["tool_ok"] is not False]
+    succeeded = [s for s in calls if s.tool_ok is not False]
     checks = [
         Check(
             "finished",
-            trial["final_answer"] is not None and bool(trial["final_answer"].strip()),
+            trial.final_answer is not None and bool(trial.final_answer.strip()),
             "gave a final answer"
-            if trial["final_answer"]
-            else f"no final answer (stopped: {trial['stop_reason']})",
+            if trial.final_answer
+            else f"no final answer (stopped: {trial.stop_reason})",
         ),
         Check(
             "call_succeeded",
@@ -37,9 +37,9 @@ def rule_checks(trial: dict[str, Any], tool: Tool, require_reflection: bool) -> 
         ),
     ]
     invalid = [
-        f"{s['call']['name']}: {'; '.join(errors)}"
+        f"{s.call.name}: {'; '.join(errors)}"
         for s in succeeded
-        if (errors := validation_errors(tool, s["call"]["arguments"]))
+        if s.call is not None and (errors := validation_errors(tool, s.call.arguments))
     ]
     checks.append(
         Check(
@@ -49,7 +49,7 @@ def rule_checks(trial: dict[str, Any], tool: Tool, require_reflection: bool) -> 
         )
     )
     if require_reflection:
-        solved = trial.get("solved")
+        solved = trial.solved
         checks.append(
             Check(
                 "reflection",

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ste.records import Trial
+
 
 class Turn(BaseModel):
     """One tool call the model made, and what the tool answered."""
@@ -41,17 +43,17 @@ def example_id(source_trial: str, paraphrase: int | None = None) -> str:
     return f"{source_trial}{suffix}"
 
 
-def turns_of(trial: dict[str, Any], last_call_only: bool) -> list[Turn]:
+def turns_of(trial: Trial, last_call_only: bool) -> list[Turn]:
     """The executed calls of a trial (malformed replies dropped), or its last successful one."""
     turns = [
         Turn(
-            name=step["call"]["name"],
-            arguments=step["call"]["arguments"],
-            observation=step["observation"] or "",
-            ok=step["tool_ok"] is not False,
+            name=step.call.name,
+            arguments=step.call.arguments,
+            observation=step.observation or "",
+            ok=step.tool_ok is not False,
         )
-        for step in trial["steps"]
-        if step.get("call") is not None
+        for step in trial.steps
+        if step.call is not None
     ]
     if last_call_only:
         successful = [t for t in turns if t.ok]
@@ -59,18 +61,16 @@ def turns_of(trial: dict[str, Any], last_call_only: bool) -> list[Turn]:
     return turns
 
 
-def from_trial(
-    trial: dict[str, Any], tool_specs: list[dict[str, Any]], last_call_only: bool
-) -> Example:
+def from_trial(trial: Trial, tool_specs: list[dict[str, Any]], last_call_only: bool) -> Example:
     turns = turns_of(trial, last_call_only)
     failed_first = any(not t.ok for t in turns) and turns[-1].ok if turns else False
     return Example(
-        id=example_id(trial["id"]),
-        tool=trial["tool"],
-        query=trial["query"],
+        id=example_id(trial.id),
+        tool=trial.tool,
+        query=trial.query,
         turns=turns,
-        final_answer=trial["final_answer"] or "",
-        source_trial=trial["id"],
+        final_answer=trial.final_answer or "",
+        source_trial=trial.id,
         recovered=failed_first,
         tools=tool_specs,
     )

@@ -36,6 +36,7 @@ from ste.explore.settings import trial_seed
 from ste.jsonl import append_jsonl, read_jsonl
 from ste.models.base import ChatModel, Message
 from ste.models.metered import MeteredModel
+from ste.records import Trial
 from ste.tools.tool import Tool, described_tool
 
 JUDGMENTS = "judgments.jsonl"
@@ -67,12 +68,12 @@ class _Ledger:
 
 def prepare(
     run: Path, out: Path, settings: DistillSettings, models: dict[str, str], force: bool
-) -> tuple[list[dict[str, Any]], dict[str, Tool], dict[str, Any]]:
+) -> tuple[list[Trial], dict[str, Tool], dict[str, Any]]:
     """Read the run, and create or continue `out` (refusing other settings unless forced)."""
     run_dir = RunDir(run)
     run_manifest = run_dir.read_manifest()
     tools = {spec["name"]: described_tool(spec) for spec in run_manifest["tools"]}
-    trials = [t for t in run_dir.read_trials() if t["tool"] in tools]
+    trials = [t for t in run_dir.read_trials() if t.tool in tools]
     manifest = {
         "kind": "ste-dataset",
         "ste_version": __version__,
@@ -90,7 +91,7 @@ def prepare(
 
 async def _judge_pending(
     judge: ChatModel,
-    trials: list[dict[str, Any]],
+    trials: list[Trial],
     tools: dict[str, Tool],
     settings: DistillSettings,
     out: Path,
@@ -98,20 +99,20 @@ async def _judge_pending(
     progress: Progress | None,
 ) -> dict[str, dict[str, Any]]:
     judgments = {j["trial"]: j for j in read_jsonl(out / JUDGMENTS)}
-    pending = [t for t in trials if t["id"] not in judgments]
+    pending = [t for t in trials if t.id not in judgments]
     semaphore = asyncio.Semaphore(max(1, concurrency))
     done = len(trials) - len(pending)
 
-    async def one(trial: dict[str, Any]) -> None:
+    async def one(trial: Trial) -> None:
         nonlocal done
         example = from_trial(trial, [], settings.last_call_only)
         async with semaphore:
             judgment = await judge_example(
-                judge, tools[trial["tool"]], trial["query"], example.turns, example.final_answer
+                judge, tools[trial.tool], trial.query, example.turns, example.final_answer
             )
-        record = {"trial": trial["id"], **asdict(judgment)}
+        record = {"trial": trial.id, **asdict(judgment)}
         append_jsonl(out / JUDGMENTS, record)
-        judgments[trial["id"]] = record
+        judgments[trial.id] = record
         done += 1
         if progress:
             progress("judge", done, len(trials))
@@ -164,7 +165,7 @@ async def _replay(messages: list[Message], query: str, raw: str) -> None:
 
 
 async def distill(
-    trials: list[dict[str, Any]],
+    trials: list[Trial],
     tools: dict[str, Tool],
     out: Path,
     settings: DistillSettings,
@@ -183,12 +184,12 @@ async def distill(
     if paraphraser is not None:
         paraphraser = MeteredModel(paraphraser, ledger.append, stage="paraphrase")
     decisions: dict[str, dict[str, Any]] = {}
-    passed: list[dict[str, Any]] = []
+    passed: list[Trial] = []
     for trial in trials:
-        checks = rule_checks(trial, tools[trial["tool"]], settings.require_reflection)
+        checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
         failed = [c for c in checks if not c.ok]
-        decisions[trial["id"]] = {
-            "tool": trial["tool"],
+        decisions[trial.id] = {
+            "tool": trial.tool,
             "checks": [asdict(c) for c in checks],
             "kept": not failed,
             "rejected_by": failed[0].name if failed else None,
@@ -200,10 +201,10 @@ async def distill(
     if settings.judge and judge is not None:
         judgments = await _judge_pending(judge, passed, tools, settings, out, concurrency, progress)
         for trial in list(passed):
-            judgment = judgments[trial["id"]]
-            decisions[trial["id"]]["judge"] = judgment["criteria"]
+            judgment = judgments[trial.id]
+            decisions[trial.id]["judge"] = judgment["criteria"]
             if not judgment["ok"]:
-                decisions[trial["id"]].update(
+                decisions[trial.id].update(
                     kept=False, rejected_by="judge", reason=judgment["reason"]
                 )
                 passed.remove(trial)
@@ -211,23 +212,23 @@ async def distill(
     method = choose_method(settings.dedup)
     threshold = settings.dedup_threshold or DEFAULT_THRESHOLDS[method]
     similarity = similarity_function(method)
-    kept: list[dict[str, Any]] = []
+    kept: list[Trial] = []
     for tool in tools:
-        of_tool = [t for t in passed if t["tool"] == tool]
-        duplicates = near_duplicates([t["query"] for t in of_tool], threshold, similarity)
+        of_tool = [t for t in passed if t.tool == tool]
+        duplicates = near_duplicates([t.query for t in of_tool], threshold, similarity)
         for index, trial in enumerate(of_tool):
             if index in duplicates:
                 original, score = duplicates[index]
-                decisions[trial["id"]].update(
+                decisions[trial.id].update(
                     kept=False,
                     rejected_by="near_duplicate",
-                    reason=f"near-duplicate of {of_tool[original]['id']} ({method} {score:.2f})",
+                    reason=f"near-duplicate of {of_tool[original].id} ({method} {score:.2f})",
                 )
             else:
                 kept.append(trial)
 
     specs = {name: tool.openai_spec() for name, tool in tools.items()}
-    originals = [from_trial(t, [specs[t["tool"]]], settings.last_call_only) for t in kept]
+    originals = [from_trial(t, [specs[t.tool]], settings.last_call_only) for t in kept]
     paraphrase_records = await _paraphrase_all(
         originals, settings, paraphraser, out, concurrency, progress
     )
@@ -305,7 +306,7 @@ async def _paraphrase_all(
 
 
 def summarise(
-    trials: list[dict[str, Any]],
+    trials: list[Trial],
     decisions: dict[str, dict[str, Any]],
     examples: list[Example],
     paraphrases: dict[str, list[dict[str, Any]]],

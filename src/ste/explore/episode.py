@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
+from ste.agent.trajectory import Step
 from ste.errors import ModelError
 from ste.explore.memory import clean_query, memory_prompt
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
 from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
 from ste.prompts import render
+from ste.records import Trial
 from ste.tools.tool import Tool
 from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
@@ -117,20 +118,13 @@ async def run_trial(
     episode: int,
     trial: int,
     memory: Memory,
-) -> dict[str, Any]:
-    """Imagine a query, try it, reflect; append all of it to `messages`; return the record."""
+) -> Trial:
+    """Imagine a query, try it, reflect; append all of it to `messages`; return the trial."""
     started = time.perf_counter()
     seed = trial_seed(settings.seed, tool.name, episode, trial)
     first_in_conversation = len(messages) == 1
     segment_start = len(messages)
     usage = Usage()
-    record: dict[str, Any] = {
-        "id": trial_id(tool.name, episode, trial),
-        "tool": tool.name,
-        "episode": episode,
-        "trial": trial,
-        "seed": seed,
-    }
 
     remembered = ""
     if first_in_conversation:
@@ -142,9 +136,7 @@ async def run_trial(
     query, imagined = await imagine(
         model, protocol, tool, messages, prompt, settings, seed, usage, remembered
     )
-    record.update(query=query, imagination=imagined)
-
-    steps: list[dict[str, Any]] = []
+    steps: list[Step] = []
     final_answer = None
     stop_reason = "no query"
     solved, reflection_reason, reflection_raw = None, "", ""
@@ -159,7 +151,7 @@ async def run_trial(
         )
         trajectory = await run_turns(model, protocol, [tool], messages, query, turns)
         usage.add(trajectory.usage)
-        steps = [step.model_dump() for step in trajectory.steps]
+        steps = trajectory.steps
         final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason
         if settings.reflection:
             solved, reflection_reason, reflection_raw = await reflect(
@@ -168,24 +160,30 @@ async def run_trial(
     elif settings.reflection:
         solved, reflection_reason = False, "no query was imagined"
 
-    calls = [s for s in steps if s["call"] is not None]
-    record.update(
+    calls = [s for s in steps if s.call is not None]
+    return Trial(
+        id=trial_id(tool.name, episode, trial),
+        tool=tool.name,
+        episode=episode,
+        trial=trial,
+        seed=seed,
+        query=query,
+        imagination=imagined,
         steps=steps,
         final_answer=final_answer,
         stop_reason=stop_reason,
         calls=len(calls),
-        tool_errors=sum(s["tool_ok"] is False for s in calls),
-        format_errors=sum(s["parse_error"] is not None for s in steps),
-        call_succeeded=any(s["tool_ok"] for s in calls),
+        tool_errors=sum(s.tool_ok is False for s in calls),
+        format_errors=sum(s.parse_error is not None for s in steps),
+        call_succeeded=any(s.tool_ok for s in calls),
         solved=solved,
         reflection=reflection_raw,
         reflection_reason=reflection_reason,
         messages=messages[segment_start:],
-        usage=usage.as_dict(),
+        usage=usage,
         seconds=round(time.perf_counter() - started, 3),
         finished_at=round(time.time(), 3),
     )
-    return record
 
 
 async def run_episode(
@@ -195,8 +193,8 @@ async def run_episode(
     settings: ExploreSettings,
     episode: int,
     memory: Memory,
-    done: list[dict[str, Any]],
-    on_trial: Callable[[dict[str, Any]], Awaitable[None] | None],
+    done: list[Trial],
+    on_trial: Callable[[Trial], Awaitable[None] | None],
 ) -> None:
     """Run the trials of `episode` not in `done` (its finished trials, in order).
 
@@ -208,7 +206,7 @@ async def run_episode(
     messages: list[Message] = [system]
     if settings.stm:
         for record in done:
-            messages.extend(record["messages"])
+            messages.extend(record.messages)
     for trial in range(len(done), settings.trials):
         if not settings.stm:
             messages = [system]
@@ -221,7 +219,7 @@ async def run_episode(
                 raise
             record = _failed_trial(tool, settings, episode, trial, str(error))
             messages = [system]  # the conversation is full: go on in a fresh one
-        memory.append((record["query"], record["solved"]))
+        memory.append((record.query, record.solved))
         result = on_trial(record)
         if result is not None:
             await result
@@ -229,27 +227,14 @@ async def run_episode(
 
 def _failed_trial(
     tool: Tool, settings: ExploreSettings, episode: int, trial: int, error: str
-) -> dict[str, Any]:
-    return {
-        "id": trial_id(tool.name, episode, trial),
-        "tool": tool.name,
-        "episode": episode,
-        "trial": trial,
-        "seed": trial_seed(settings.seed, tool.name, episode, trial),
-        "query": "",
-        "imagination": [],
-        "steps": [],
-        "final_answer": None,
-        "stop_reason": "error",
-        "error": error,
-        "calls": 0,
-        "tool_errors": 0,
-        "format_errors": 0,
-        "call_succeeded": False,
-        "solved": False if settings.reflection else None,
-        "reflection": "",
-        "reflection_reason": "",
-        "messages": [],
-        "usage": Usage().as_dict(),
-        "seconds": 0.0,
-    }
+) -> Trial:
+    return Trial(
+        id=trial_id(tool.name, episode, trial),
+        tool=tool.name,
+        episode=episode,
+        trial=trial,
+        seed=trial_seed(settings.seed, tool.name, episode, trial),
+        stop_reason="error",
+        error=error,
+        solved=False if settings.reflection else None,
+    )

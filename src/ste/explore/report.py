@@ -10,9 +10,10 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ste.agent.trajectory import Step, Trajectory
+from ste.agent.trajectory import Trajectory
 from ste.display import table, trajectory_view
 from ste.models.base import Usage
+from ste.records import Trial
 
 STOP_REASONS = ("final_answer", "max_turns", "first_call")
 USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")
@@ -22,39 +23,39 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def trial_stats(trials: list[dict[str, Any]]) -> dict[str, Any]:
+def trial_stats(trials: list[Trial]) -> dict[str, Any]:
     """Counts and rates over some trials."""
-    judged = [t for t in trials if t["solved"] is not None]
-    calls = sum(t["calls"] for t in trials)
-    tool_errors = sum(t["tool_errors"] for t in trials)
-    queries = {" ".join(t["query"].casefold().split()) for t in trials if t["query"]}
+    judged = [t for t in trials if t.solved is not None]
+    calls = sum(t.calls for t in trials)
+    tool_errors = sum(t.tool_errors for t in trials)
+    queries = {" ".join(t.query.casefold().split()) for t in trials if t.query}
     usage = Usage()
     for t in trials:
-        usage.add(Usage(**t["usage"]))
+        usage.add(t.usage)
     return {
         "trials": len(trials),
-        "solved": sum(bool(t["solved"]) for t in judged),
-        "solved_pct": _percent(sum(bool(t["solved"]) for t in judged), len(judged)),
-        "finished_pct": _percent(sum(t["final_answer"] is not None for t in trials), len(trials)),
-        "call_succeeded_pct": _percent(sum(t["call_succeeded"] for t in trials), len(trials)),
+        "solved": sum(bool(t.solved) for t in judged),
+        "solved_pct": _percent(sum(bool(t.solved) for t in judged), len(judged)),
+        "finished_pct": _percent(sum(t.final_answer is not None for t in trials), len(trials)),
+        "call_succeeded_pct": _percent(sum(t.call_succeeded for t in trials), len(trials)),
         "calls": calls,
         "tool_errors": tool_errors,
         "tool_error_pct": _percent(tool_errors, calls),
-        "format_errors": sum(t["format_errors"] for t in trials),
+        "format_errors": sum(t.format_errors for t in trials),
         "distinct_queries": len(queries),
         "usage": usage.as_dict(),
-        "seconds": round(sum(t["seconds"] for t in trials), 1),
+        "seconds": round(sum(t.seconds for t in trials), 1),
     }
 
 
-def summarise(trials: list[dict[str, Any]], ledger: list[dict[str, Any]]) -> dict[str, Any]:
-    by_tool: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    by_index: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    by_episode: dict[int, list[dict[str, Any]]] = defaultdict(list)
+def summarise(trials: list[Trial], ledger: list[dict[str, Any]]) -> dict[str, Any]:
+    by_tool: dict[str, list[Trial]] = defaultdict(list)
+    by_index: dict[int, list[Trial]] = defaultdict(list)
+    by_episode: dict[int, list[Trial]] = defaultdict(list)
     for t in trials:
-        by_tool[t["tool"]].append(t)
-        by_index[t["trial"]].append(t)
-        by_episode[t["episode"]].append(t)
+        by_tool[t.tool].append(t)
+        by_index[t.trial].append(t)
+        by_episode[t.episode].append(t)
     spent: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(USAGE_FIELDS, 0))
     for entry in ledger:
         for key in (entry.get("tool", "?"), "all"):
@@ -116,28 +117,26 @@ def ledger_line(summary: dict[str, Any]) -> str:
     )
 
 
-def trial_view(record: dict[str, Any], model: str = "", protocol: str = "") -> Group:
+def trial_view(trial: Trial, model: str = "", protocol: str = "") -> Group:
     trajectory = Trajectory(
-        query=record["query"] or "(no query imagined)",
+        query=trial.query or "(no query imagined)",
         model=model,
         protocol=protocol,
-        steps=[Step(**step) for step in record["steps"]],
-        final_answer=record["final_answer"],
-        stop_reason=record["stop_reason"] if record["stop_reason"] in STOP_REASONS else "max_turns",
-        usage=Usage(**record["usage"]),
-        seconds=record["seconds"],
+        steps=trial.steps,
+        final_answer=trial.final_answer,
+        stop_reason=trial.stop_reason if trial.stop_reason in STOP_REASONS else "max_turns",
+        usage=trial.usage,
+        seconds=trial.seconds,
     )
     header = Text.assemble(
-        (f"{record['id']}", "bold"),
-        f"  (seed {record['seed']})\n",
+        (trial.id, "bold"),
+        f"  (seed {trial.seed})\n",
         ("Imagined: ", "bold"),
-        " | ".join(r.strip()[:300] for r in record["imagination"]),
+        " | ".join(r.strip()[:300] for r in trial.imagination),
     )
     verdict = {True: ("Yes", "bold green"), False: ("No", "bold red"), None: ("-", "dim")}
-    word, style = verdict[record["solved"]]
-    footer = Text.assemble(
-        ("Reflection: ", "bold"), (word, style), f"  {record['reflection_reason']}"
-    )
-    if record.get("error"):
-        footer.append(f"\nerror: {record['error']}", style="red")
+    word, style = verdict[trial.solved]
+    footer = Text.assemble(("Reflection: ", "bold"), (word, style), f"  {trial.reflection_reason}")
+    if trial.error:
+        footer.append(f"\nerror: {trial.error}", style="red")
     return Group(header, trajectory_view(trajectory), footer)

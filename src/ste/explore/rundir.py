@@ -16,6 +16,7 @@ from typing import Any
 from ste import workdir
 from ste.errors import SteError
 from ste.jsonl import JsonlAppender, read_jsonl
+from ste.records import Trial
 
 MANIFEST = workdir.MANIFEST
 TRIALS = "trials.jsonl"
@@ -66,14 +67,15 @@ class RunDir:
             history = [*previous.get("history", []), {**previous, "history": None}]
             self.write_manifest({**manifest, "history": history})
 
-    def read_trials(self) -> list[dict[str, Any]]:
-        """Finished trials in file order, each once."""
+    def read_trials(self) -> list[Trial]:
+        """Finished trials in file order, each once; a line that is no trial is an error."""
         seen: set[str] = set()
         trials = []
-        for record in read_jsonl(self.path / TRIALS):
-            if "id" in record and record["id"] not in seen:
-                seen.add(record["id"])
-                trials.append(record)
+        for number, record in enumerate(read_jsonl(self.path / TRIALS), 1):
+            trial = Trial.read(record, f"{self.path / TRIALS}: record {number}")
+            if trial.id not in seen:
+                seen.add(trial.id)
+                trials.append(trial)
         return trials
 
     def read_ledger(self) -> list[dict[str, Any]]:
@@ -88,8 +90,8 @@ class RunDir:
         self._trials.close()
         self._ledger.close()
 
-    def append_trial(self, record: dict[str, Any]) -> None:
-        self._trials.append(record)
+    def append_trial(self, trial: Trial) -> None:
+        self._trials.append(trial.dump())
 
     def append_usage(self, entry: dict[str, Any]) -> None:
         self._ledger.append(entry)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 from ste.agent.loop import get_protocol
 from ste.explore.episode import run_episode
@@ -13,20 +12,19 @@ from ste.explore.rundir import RunDir
 from ste.explore.settings import ExploreSettings
 from ste.models.base import ChatModel
 from ste.models.metered import MeteredModel
+from ste.records import Trial
 from ste.tools.tool import Tool
 
-OnTrial = Callable[[dict[str, Any]], None]
+OnTrial = Callable[[Trial], None]
 
 
-def _by_tool_and_episode(
-    trials: list[dict[str, Any]],
-) -> dict[str, dict[int, list[dict[str, Any]]]]:
-    grouped: dict[str, dict[int, list[dict[str, Any]]]] = {}
-    for record in trials:
-        grouped.setdefault(record["tool"], {}).setdefault(record["episode"], []).append(record)
+def _by_tool_and_episode(trials: list[Trial]) -> dict[str, dict[int, list[Trial]]]:
+    grouped: dict[str, dict[int, list[Trial]]] = {}
+    for trial in trials:
+        grouped.setdefault(trial.tool, {}).setdefault(trial.episode, []).append(trial)
     for episodes in grouped.values():
-        for records in episodes.values():
-            records.sort(key=lambda r: r["trial"])
+        for of_episode in episodes.values():
+            of_episode.sort(key=lambda t: t.trial)
     return grouped
 
 
@@ -35,13 +33,13 @@ async def explore_tool(
     tool: Tool,
     settings: ExploreSettings,
     run_dir: RunDir,
-    done: dict[int, list[dict[str, Any]]],
+    done: dict[int, list[Trial]],
     on_trial: OnTrial | None = None,
 ) -> None:
     protocol = get_protocol(settings.protocol)
-    memory = [(r["query"], r["solved"]) for episode in sorted(done) for r in done[episode]]
+    memory = [(t.query, t.solved) for episode in sorted(done) for t in done[episode]]
 
-    async def finished(record: dict[str, Any]) -> None:
+    async def finished(record: Trial) -> None:
         # fsync takes milliseconds: off the event loop, so other tools' requests go on
         await asyncio.to_thread(run_dir.append_trial, record)
         if on_trial:

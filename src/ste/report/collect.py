@@ -86,7 +86,7 @@ def collect_exploration(path: Path) -> dict[str, Any]:
         "manifest": manifest,
         "summary": summarise(trials, ledger),
         "tokens": token_series(ledger),
-        "trials_shown": pick_trials(trials),
+        "trials_shown": pick_trials([t.dump() for t in trials]),  # pages render plain data
     }
 
 
