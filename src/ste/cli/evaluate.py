@@ -69,8 +69,7 @@ def eval_command(
 ) -> None:
     """Score a model's first tool call on a test set: well-formed, API match, correct
     (strict and lenient), execution equivalence; with 95% confidence intervals."""
-    from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
-    from ste.eval.summary import markdown, summarise_by_tool
+    from ste.eval.runner import EvalSettings, evaluate_into, prepare_out_dir
     from ste.eval.testset import load_tests
     from ste.eval.toolbench_run import is_toolbench_dir
     from ste.tools import BUNDLED_TESTS, load_tools
@@ -109,29 +108,26 @@ def eval_command(
     if demo_turns not in ("all", "successful"):
         raise SteError(f"--demo-turns must be all or successful, got {demo_turns!r}")
     bank = _load_bank(demos, [item.query for item in items]) if demos else None
-    done = prepare_out_dir(out, settings.manifest(chat_model, tests_path, tool_list), force)
-    done_ids = {r["id"] for r in done}
-    remaining = sum(item.id not in done_ids for item in items)
+    manifest = settings.manifest(chat_model, tests_path, tool_list)
+    done = {r["id"] for r in prepare_out_dir(out, manifest, force)}
+    remaining = sum(item.id not in done for item in items)
     with item_progress("eval") as progress:
         task = progress.add_task(
             chat_model.name, total=len(items), completed=len(items) - remaining
         )
-        records = asyncio.run(
-            run_eval(
+        asyncio.run(
+            evaluate_into(
+                out,
                 chat_model,
                 tool_list,
                 items,
-                out,
+                tests_path,
                 settings,
-                on_item=lambda _record: progress.advance(task),
                 bank=bank,
+                on_item=lambda _record: progress.advance(task),
             )
         )
-    summary = summarise_by_tool(records)
-    summary["manifest"] = json.loads((out / "manifest.json").read_text())
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    table = markdown(summary, f"{chat_model.name} on {tests_path} ({protocol})")
-    (out / "summary.md").write_text(table)
+    table = (out / "summary.md").read_text()
     console.print(table, markup=False, highlight=False, soft_wrap=True)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from ste import __version__, workdir
 from ste.agent import run_agent
 from ste.eval.matching import lenient_match_any, match_any
+from ste.eval.summary import markdown, summarise_by_tool
 from ste.eval.testset import TestItem
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
@@ -196,3 +197,31 @@ async def run_eval(
 
         await asyncio.gather(*(one(item) for item in todo))
     return [done[item.id] for item in items if item.id in done]
+
+
+async def evaluate_into(
+    out: Path,
+    model: ChatModel,
+    tools: list[Tool],
+    items: list[TestItem],
+    tests: Path,
+    settings: EvalSettings,
+    *,
+    bank: DemoBank | None = None,
+    force: bool = False,
+    title: str | None = None,
+    on_item: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Create or resume the results folder `out`, score every item not scored yet, and write
+    `summary.json` + `summary.md` from all of them; returns the summary."""
+    prepare_out_dir(out, settings.manifest(model, tests, tools), force)
+    records = await run_eval(model, tools, items, out, settings, on_item=on_item, bank=bank)
+    return write_summary(out, records, title or f"{model.name} on {tests} ({settings.protocol})")
+
+
+def write_summary(out: Path, records: list[dict[str, Any]], title: str) -> dict[str, Any]:
+    summary = summarise_by_tool(records)
+    summary["manifest"] = workdir.read_manifest(out)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    (out / "summary.md").write_text(markdown(summary, title))
+    return summary

@@ -24,8 +24,7 @@ from rich.progress import Progress
 
 from ste import workdir
 from ste.distill.pipeline import DistillSettings, distill, prepare
-from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
-from ste.eval.summary import markdown, summarise_by_tool
+from ste.eval.runner import EvalSettings, evaluate_into, prepare_out_dir, read_items
 from ste.eval.testset import TestItem
 from ste.experiment.results import ledger_usage, results_markdown
 from ste.experiment.settings import ABLATION_SWITCHES, ExperimentSettings
@@ -143,13 +142,18 @@ class Experiment:
         advance = self._task(f"eval {name}", len(self.tests))
         for _ in done:
             advance()
-        records = await run_eval(
-            model, self.tools, self.tests, out, settings, on_item=advance, bank=bank
+        summary = await evaluate_into(
+            out,
+            model,
+            self.tools,
+            self.tests,
+            self.tests_path,
+            settings,
+            bank=bank,
+            title=f"{model.name}: {name}",
+            on_item=advance,
         )
-        summary = summarise_by_tool(records)
-        summary["manifest"] = json.loads((out / "manifest.json").read_text())
-        (out / "summary.json").write_text(json.dumps(summary, indent=2))
-        (out / "summary.md").write_text(markdown(summary, f"{model.name}: {name}"))
+        records = read_items(out)
         return {
             "calls": sum(r["usage"]["calls"] for r in records),
             "prompt_tokens": summary["overall"]["prompt_tokens"],
