@@ -72,7 +72,7 @@ def make_experiment(tmp_path, toolboxes, model, **overrides):
         )
         + "\n"
     )
-    settings = ExperimentSettings(
+    settings = ExperimentSettings.of(
         model="scripted", episodes=1, trials=2, target_per_tool=4, **overrides
     )
     return Experiment(

@@ -275,7 +275,7 @@ async def test_real_model_experiment_runs_every_condition(model, tmp_path):
     tools = [t for t in load_tools() if t.name == "hash_text"]
     tests_path = tmp_path / "tests.jsonl"
     tests_path.write_text("".join(item.model_dump_json() + "\n" for item in _hash_items(2)))
-    settings = ExperimentSettings(
+    settings = ExperimentSettings.of(
         model=model.name,
         episodes=1,
         trials=2,

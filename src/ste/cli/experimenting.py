@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ste.cli.app import BaseUrlOption, app, console, user_errors
-from ste.cli.common import item_progress, load_model_with_progress, settings_from
+from ste.cli.common import item_progress, load_model_with_progress
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.models.registry import DEFAULT_MODEL
@@ -95,7 +95,7 @@ def experiment(
         quiet_libraries()
     toolbox, tests_path, name = _bench_files(bench)
     chosen = [a.strip() for a in ablations.split(",") if a.strip()] if ablations else []
-    settings = settings_from(ExperimentSettings, locals(), ablations=chosen)
+    settings = ExperimentSettings.from_options(locals(), ablations=chosen)
     try:
         settings.check()
     except ValueError as error:

@@ -16,18 +16,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from rich.progress import Progress
 
 from ste import workdir
-from ste.distill.pipeline import DistillSettings, distill, prepare
-from ste.eval.runner import EvalSettings, evaluate_into, prepare_out_dir, read_items
+from ste.distill.pipeline import distill, prepare
+from ste.eval.runner import evaluate_into, prepare_out_dir, read_items
 from ste.eval.testset import TestItem
 from ste.experiment.results import ledger_usage, results_markdown
-from ste.experiment.settings import ABLATION_SWITCHES, ExperimentSettings
+from ste.experiment.settings import ExperimentSettings
 from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.settings import manifest as explore_manifest
 from ste.explore.settings import tool_fingerprint
@@ -58,7 +58,7 @@ def start_experiment(
         "kind": "ste-experiment",
         "bench": bench,
         "toolbox": toolbox,
-        **asdict(settings),
+        **settings.record(),
         "tools": [tool_fingerprint(t) for t in tools],
     }
     workdir.start(
@@ -127,12 +127,10 @@ class Experiment:
         self, name: str, model: ChatModel, demos: Path | None = None, protocol: str | None = None
     ) -> dict[str, Any]:
         out = self.out / name
-        settings = EvalSettings(
+        settings = replace(
+            self.settings.icl,
             protocol=protocol or self.settings.protocol,
-            seed=self.settings.seed,
             demos=str(demos) if demos else None,
-            k=self.settings.k,
-            demo_tokens=self.settings.demo_tokens,
             concurrency=self._concurrency(),
         )
         done = prepare_out_dir(
@@ -161,16 +159,7 @@ class Experiment:
         }
 
     def explore_settings(self, ablation: str | None = None) -> ExploreSettings:
-        s = self.settings
-        return ExploreSettings(
-            episodes=s.episodes,
-            trials=s.trials,
-            max_turns=s.max_turns,
-            temperature=s.temperature,
-            protocol=s.protocol,
-            seed=s.seed,
-            **({ABLATION_SWITCHES[ablation]: False} if ablation else {}),
-        )
+        return self.settings.explore_settings(ablation)
 
     async def explore(self, name: str, ablation: str | None = None) -> dict[str, Any]:
         s = self.settings
@@ -179,7 +168,7 @@ class Experiment:
         manifest = explore_manifest(self.model.name, self.tools, settings)
         manifest.update(toolbox=self.bench, model_spec=s.model, only=None)
         run_dir.start(manifest, force=self.force)  # an edited toolbox is refused, as by explore
-        total = len(self.tools) * s.episodes * s.trials
+        total = len(self.tools) * settings.episodes * settings.trials
         advance = self._task(name, total)
         for _ in run_dir.read_trials():
             advance()
@@ -195,12 +184,7 @@ class Experiment:
 
     async def distill(self, run: str, name: str) -> dict[str, Any]:
         s = self.settings
-        settings = DistillSettings(
-            judge=s.judge_check,
-            target_per_tool=s.target_per_tool,
-            max_paraphrases=s.max_paraphrases,
-            seed=s.seed,
-        )
+        settings = s.distill
         models = {"judge": s.judge or s.model, "paraphraser": s.judge or s.model}
         trials, tools, _ = prepare(self.out / run, self.out / name, settings, models, force=False)
         tasks: dict[str, Any] = {}
@@ -233,7 +217,7 @@ class Experiment:
         await self._stage("distill", lambda: self.distill("explore", "dataset"))
         dataset = self.out / "dataset"
         await self._stage("icl", lambda: self.evaluate("icl", self.model, dataset))
-        if self.settings.train:
+        if self.settings.train is not None:
             if self.native_baseline_needed:
                 await self._stage("baseline-native", self.evaluate_base_natively)
             await self._stage("train", self.train)
@@ -269,14 +253,11 @@ class Experiment:
         return await self.evaluate("baseline-native", model, protocol="native")
 
     async def train(self) -> dict[str, Any]:
-        from ste.train.trainer import TrainSettings, quiet_libraries, train
+        from ste.train.trainer import quiet_libraries, train
 
         quiet_libraries()
-        settings = TrainSettings(
-            seed=self.settings.seed,
-            epochs=self.settings.train_epochs,
-            max_steps=self.settings.train_steps,
-        )
+        settings = self.settings.train
+        assert settings is not None, "train() runs only with fine-tuning settings"
         task = self.progress.add_task(f"train {self.train_base}", total=None)
 
         def on_progress(step: int, total: int, record: dict[str, Any]) -> None:
@@ -300,8 +281,9 @@ class Experiment:
 
     def write_results(self) -> dict[str, Any]:
         conditions: dict[str, Any] = {}
+        explored = self.settings.explore
         names = {"baseline": "baseline", "icl": "STE in-context (k demonstrations)"}
-        if self.settings.train and self.native_baseline_needed:
+        if self.settings.train is not None and self.native_baseline_needed:
             names["baseline-native"] = f"baseline, {self.train_base}, native protocol"
         names["finetuned"] = f"STE fine-tuned {self.train_base}, native protocol"
         for ablation in self.settings.ablations:
@@ -314,13 +296,14 @@ class Experiment:
         results = {
             "bench": self.bench,
             "model": self.settings.model,
-            "settings": asdict(self.settings),
+            "settings": self.settings.record(),
+            "stage_settings": self.settings.stages(),
             "conditions": conditions,
             "stages": {k: v for k, v in self.stages.items() if v.get("done")},
             "budget": {
-                "episodes x trials per tool": f"{self.settings.episodes} x {self.settings.trials}",
-                "examples per tool": self.settings.target_per_tool,
-                "demonstrations": self.settings.k,
+                "episodes x trials per tool": f"{explored.episodes} x {explored.trials}",
+                "examples per tool": self.settings.distill.target_per_tool,
+                "demonstrations": self.settings.icl.k,
                 "test items": len(self.tests),
             },
         }
