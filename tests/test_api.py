@@ -2,7 +2,6 @@
 
 import json
 
-import ste
 from ste.distill.pipeline import DistillSettings
 from ste.explore import ExploreSettings
 from test_experiment import AllRounder
