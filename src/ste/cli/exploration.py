@@ -12,7 +12,7 @@ import typer
 from rich.progress import Progress
 
 from ste.cli.app import BaseUrlOption, app, console, user_errors
-from ste.cli.common import check_protocol, item_progress, load_model_with_progress
+from ste.cli.common import item_progress, load_model_with_progress
 from ste.errors import SteError
 from ste.models.base import concurrency as model_concurrency
 from ste.models.registry import DEFAULT_MODEL
@@ -20,19 +20,6 @@ from ste.records import Trial
 from ste.workdir import manifest_kind
 
 MAX_TOOL_BARS = 12
-
-
-def _settings_from(previous: dict[str, Any] | None, given: dict[str, Any]) -> dict[str, Any]:
-    """Flags given on the command line win; otherwise a resumed run keeps its settings."""
-    from dataclasses import asdict
-
-    from ste.explore.settings import ExploreSettings
-
-    values = asdict(ExploreSettings())
-    if previous:
-        values.update(previous)
-    values.update({key: value for key, value in given.items() if value is not None})
-    return values
 
 
 @app.command()
@@ -98,60 +85,32 @@ def explore(
 
     Trials are written as they finish; an interrupted run continues with --resume RUN_DIR.
     """
-    from ste.explore import ExploreSettings, RunDir
     from ste.explore import explore as run_exploration
-    from ste.explore.settings import manifest as make_manifest
-    from ste.tools import load_tools
+    from ste.explore.plan import plan_run
 
     if (out is None) == (resume is None):
         raise SteError("give --out RUN_DIR for a new run, or --resume RUN_DIR to continue one")
-    run_dir = RunDir(out or resume)  # type: ignore[arg-type]
-    previous = run_dir.read_manifest() if (resume or run_dir.exists) else None
-    if previous is None and toolbox is None:
-        toolbox_spec = None
-    elif toolbox is not None:
-        toolbox_spec = str(Path(toolbox).resolve()) if Path(toolbox).exists() else toolbox
-    else:
-        toolbox_spec = previous.get("toolbox") if previous else None
-    model_spec = model or (previous or {}).get("model_spec") or DEFAULT_MODEL
-    values = _settings_from(
-        (previous or {}).get("settings"),
-        {
-            "episodes": episodes,
-            "trials": trials,
-            "max_turns": max_turns,
-            "temperature": temperature,
-            "protocol": protocol,
-            "ltm": ltm,
-            "stm": stm,
-            "reflection": reflection,
-            "execute": execute,
-            "seed": seed,
-        },
+    plan = plan_run(
+        out or resume,  # type: ignore[arg-type]
+        resume=resume is not None,
+        toolbox=toolbox,
+        model=model,
+        base_url=base_url,
+        only=only,
+        episodes=episodes,
+        trials=trials,
+        max_turns=max_turns,
+        temperature=temperature,
+        protocol=protocol,
+        ltm=ltm,
+        stm=stm,
+        reflection=reflection,
+        execute=execute,
+        seed=seed,
     )
-    check_protocol(values["protocol"])
-    settings = ExploreSettings(**values)
-
-    all_tools = load_tools(toolbox_spec)
-    only_names = [n.strip() for n in only.split(",") if n.strip()] if only else None
-    if only_names is None and previous:
-        only_names = previous.get("only")
-    tools = all_tools
-    if only_names:
-        known = {t.name for t in all_tools}
-        unknown = [n for n in only_names if n not in known]
-        if unknown:
-            raise SteError(
-                f"--only: no tool named {', '.join(unknown)}; the toolbox has: {', '.join(known)}"
-            )
-        tools = [t for t in all_tools if t.name in only_names]
-
-    # a resumed run goes on talking to the same endpoint (its URL is kept; keys never are)
-    base_url = base_url or (previous or {}).get("base_url")
-    chat_model = load_model_with_progress(model_spec, base_url)
-    manifest = make_manifest(chat_model.name, tools, settings)
-    manifest.update(toolbox=toolbox_spec, model_spec=model_spec, only=only_names, base_url=base_url)
-    run_dir.start(manifest, force=force)
+    run_dir, settings, tools = plan.run_dir, plan.settings, plan.tools
+    chat_model = load_model_with_progress(plan.model, plan.base_url)
+    run_dir.start(plan.manifest(chat_model.name), force=force)
 
     if cache is not None:
         from ste.models.cache import CachedModel
