@@ -149,8 +149,8 @@ async def evaluate(
     for index, items in enumerate(tests):
         records = [await score_item(model, tools, item, settings) for item in items]
         path = out / f"eval_batch{index + 1}.jsonl"
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-        correct = sum(r["correct"] for r in records)
+        path.write_text("".join(json.dumps(r.dump(), ensure_ascii=False) + "\n" for r in records))
+        correct = sum(r.correct for r in records)
         scores.append({"batch": index + 1, "n": len(records), "correct": correct})
     return scores
 

@@ -67,13 +67,13 @@ async def test_first_call_scoring_and_denominators(tools, tests_file, tmp_path):
     settings = EvalSettings()
     prepare_out_dir(out, settings.manifest(model, tests_file, tools), force=False)
     records = await run_eval(model, tools, items, out, settings)
-    by_id = {r["id"]: r for r in records}
-    assert by_id["a"]["correct"] and by_id["a"]["exec_equivalent"]
-    assert by_id["b"]["api_match"] and not by_id["b"]["correct"]
-    assert "unit" in by_id["b"]["correct_reason"] and not by_id["b"]["exec_equivalent"]
-    assert not by_id["c"]["well_formed"] and by_id["c"]["reason"] == "answered without a call"
-    assert not by_id["d"]["correct"] and by_id["d"]["lenient_correct"]
-    assert not by_id["d"]["exec_equivalent"]
+    by_id = {r.id: r for r in records}
+    assert by_id["a"].correct and by_id["a"].exec_equivalent
+    assert by_id["b"].api_match and not by_id["b"].correct
+    assert "unit" in by_id["b"].correct_reason and not by_id["b"].exec_equivalent
+    assert not by_id["c"].well_formed and by_id["c"].reason == "answered without a call"
+    assert not by_id["d"].correct and by_id["d"].lenient_correct
+    assert not by_id["d"].exec_equivalent
     # item c offered only its two tools
     assert "API_name: slow" not in model.requests[2]["messages"][0]["content"]
     assert "API_name: tag" in model.requests[2]["messages"][0]["content"]
@@ -83,7 +83,7 @@ async def test_first_call_scoring_and_denominators(tools, tests_file, tmp_path):
     assert summary["api_match"]["n"] == 3 and summary["api_match"]["rate"] == 100.0
     assert summary["correct"]["rate"] == 25.0 and summary["correct"]["n"] == 4
     # the paper's lenient rule compares str(): 10 vs 10.0 fails it, the extra argument does not
-    assert not by_id["a"]["lenient_correct"]
+    assert not by_id["a"].lenient_correct
     assert summary["lenient_correct"]["rate"] == 25.0
     assert summary["exec_equivalent"]["rate"] == 25.0
     assert 0 < summary["correct"]["ci_low"] < 25.0 < summary["correct"]["ci_high"]
@@ -104,12 +104,12 @@ async def test_an_interrupted_eval_resumes_without_repeating_items(tools, tests_
     done = prepare_out_dir(out, settings.manifest(second, tests_file, tools), force=False)
     assert [r["id"] for r in done] == ["a", "b"]
     records = await run_eval(second, tools, items, out, settings)
-    assert [r["id"] for r in records] == ["a", "b", "c", "d"]
+    assert [r.id for r in records] == ["a", "b", "c", "d"]
     assert len(second.requests) == 2
     # what later readers (compare, report) see: every item once, the fragment gone
     lines = (out / "items.jsonl").read_text().splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["a", "b", "c", "d"]
-    assert [r["id"] for r in read_items(out)] == ["a", "b", "c", "d"]
+    assert [r.id for r in read_items(out)] == ["a", "b", "c", "d"]
 
 
 def test_resuming_with_other_settings_is_refused(tools, tests_file, tmp_path):
@@ -184,9 +184,9 @@ async def test_full_runs_to_the_final_answer_and_scores_it(tools, tmp_path):
     settings = EvalSettings(full=True)
     prepare_out_dir(out, settings.manifest(model, tests_path, tools), force=False)
     records = await run_eval(model, tools, items, out, settings)
-    assert [r["answer_correct"] for r in records] == [True, False]
-    assert records[0]["final_answer"] == "10 km is 6.21 miles."
-    assert all(r["correct"] for r in records)  # the first call is still what `correct` scores
+    assert [r.answer_correct for r in records] == [True, False]
+    assert records[0].final_answer == "10 km is 6.21 miles."
+    assert all(r.correct for r in records)  # the first call is still what `correct` scores
     # the observation of the executed call went back to the model before it answered
     assert "Observation:" in model.requests[1]["messages"][-1]["content"]
     summary = summarise_by_tool(records)["overall"]

@@ -120,8 +120,8 @@ async def test_eval_with_demos_puts_them_before_the_query(dataset, tmp_path, too
     prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
     bank = DemoBank(dataset, method="bm25")
     (record,) = await run_eval(model, tools, load_tests(tests), out, settings, bank=bank)
-    assert record["demonstrations"] == ["convert/e1/t1", "convert/e1/t2"]
-    assert record["correct"]
+    assert record.demonstrations == ["convert/e1/t1", "convert/e1/t2"]
+    assert record.correct
     query_message = model.requests[0]["messages"][-1]["content"]
     assert query_message.startswith("Here are examples of requests solved")
     assert query_message.endswith("User Query: How many miles is 3 km?")

@@ -71,6 +71,8 @@ async def test_real_model_on_a_toolbench_folder_predicts_judges_and_scores(model
     assert count == len(pending)
     scores = score_prediction_file(path, bench, judge)
     assert scores.n == 4
+    # the model could get these wrong: a parsable call of an offered API on some item
+    assert any(item.well_formed and item.api_match for item in scores.items), outputs
     for item in scores.items:
         if item.api_match and item.api == "Numbers%%Words":
             assert item.reason.startswith("judge: arguments"), item.reason
@@ -236,10 +238,10 @@ async def test_real_model_eval_scores_a_right_first_call(model, tmp_path):
     settings = EvalSettings(max_tokens=256)
     prepare_out_dir(out, settings.manifest(model, Path("bundled"), tools), force=False)
     records = await run_eval(model, tools, items, out, settings)
-    assert [r["id"] for r in read_items(out)] == [item.id for item in items]
+    assert [r.id for r in read_items(out)] == [item.id for item in items]
     first = records[0]  # "What's the SHA-256 checksum of the string: hello world"
-    assert first["well_formed"] and first["call"]["name"] == "hash_text", first["raw"]
-    assert first["correct"] and first["exec_equivalent"], first
+    assert first.well_formed and first.call["name"] == "hash_text", first.raw
+    assert first.correct and first.exec_equivalent, first
 
 
 @pytest.mark.real_model
@@ -257,9 +259,9 @@ async def test_real_model_eval_with_demos_shows_the_practised_example(model, tmp
     prepare_out_dir(out, settings.manifest(recording, Path("bundled"), tools), force=False)
     bank = DemoBank(dataset, method="lexical")
     (record,) = await run_eval(recording, tools, _hash_items(1), out, settings, bank=bank)
-    assert record["demonstrations"] == ["hash_text/e1/t1"]
+    assert record.demonstrations == ["hash_text/e1/t1"]
     assert "I need the SHA-1 of 'The quick brown fox' as base64" in recording.prompts[0]
-    assert record["call"] and record["call"]["name"] == "hash_text", record["raw"]
+    assert record.call and record.call["name"] == "hash_text", record.raw
 
 
 @pytest.mark.real_model

@@ -12,6 +12,7 @@ from conftest import require_module
 from ste.cli import app
 from ste.eval.stats import proportion_summary
 from ste.eval.summary import summarise_by_tool
+from ste.records import EvalRecord
 from ste.report import build_report, detect
 from ste.report.collect import token_series
 
@@ -254,7 +255,7 @@ def make_eval(path: Path, correct_every: int = 2) -> Path:
     write_jsonl(path / "items.jsonl", items)
     manifest = {"model": "qwen2.5-coder-1.5b", "tests": "bench/tests.jsonl", "protocol": "react"}
     write_json(path / "manifest.json", manifest)
-    summary = summarise_by_tool(items)
+    summary = summarise_by_tool([EvalRecord.read(item) for item in items])
     summary["manifest"] = manifest
     write_json(path / "summary.json", summary)
     return path
@@ -399,7 +400,7 @@ def test_an_eval_still_running_is_reported_from_its_items(tmp_path):
     (results / "summary.json").unlink()
     kind, page = build_report(results)
     assert kind == "eval" and "still running" in page
-    correct = summarise_by_tool(eval_items(2))["overall"]["correct"]
+    correct = summarise_by_tool([EvalRecord.read(i) for i in eval_items(2)])["overall"]["correct"]
     assert correct == proportion_summary(7, 20)
     assert "35.0%" in page and "7 of 20" in page
 

@@ -2,12 +2,13 @@
 
 What is in `trials.jsonl`? One `Trial` per line, as `Trial.dump()` writes it; `Trial.read`
 validates a line back (an old or foreign line is an error naming what is wrong, never a
-KeyError later). A trial's steps are the agent's `Step`s, its tokens a `Usage`.
+KeyError later). A trial's steps are the agent's `Step`s, its tokens a `Usage`. An eval
+results folder's `items.jsonl` holds `EvalRecord`s the same way.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -60,11 +61,56 @@ class Trial(BaseModel):
 
     @classmethod
     def read(cls, record: dict[str, Any], where: str = "trial") -> Trial:
-        try:
-            return cls.model_validate(record)
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
-                for e in error.errors()[:3]
-            )
-            raise SteError(f"{where}: not a trial record ({problems})") from None
+        return _validated(cls, record, where, "a trial record")
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def _validated(kind: type[R], record: dict[str, Any], where: str, what: str) -> R:
+    """The record validated, or one SteError naming where it is and what is wrong."""
+    try:
+        return kind.model_validate(record)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
+            for e in error.errors()[:3]
+        )
+        raise SteError(f"{where}: not {what} ({problems})") from None
+
+
+class EvalRecord(BaseModel):
+    """One scored test item of `ste eval`: a line of `items.jsonl`.
+
+    Fields that do not apply (no call: no reasons; no --demos; no --full) are left out of
+    the line, as they always were.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    tool: str  # the expected tool
+    query: str
+    expected: list[dict[str, Any]]
+    raw: str = ""  # the model's first reply
+    call: dict[str, Any] | None = None  # the first call: {"name", "arguments"}
+    well_formed: bool = False
+    reason: str = ""
+    api_match: bool = False
+    correct: bool = False
+    correct_reason: str | None = None
+    lenient_correct: bool = False
+    exec_equivalent: bool = False
+    exec_reason: str | None = None
+    demonstrations: list[str] | None = None  # example ids shown (with --demos)
+    final_answer: str | None = None  # with --full
+    answer_correct: bool | None = None  # with --full and an expected answer
+    usage: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+    @classmethod
+    def read(cls, record: dict[str, Any], where: str = "item") -> EvalRecord:
+        return _validated(cls, record, where, "an eval item")

@@ -8,11 +8,12 @@ from ste.errors import SteError
 from ste.eval.runner import read_items
 from ste.eval.stats import paired_correct
 from ste.eval.summary import summarise_by_tool
+from ste.records import EvalRecord
 
 METRICS = ("well_formed", "api_match", "correct", "exec_equivalent")
 
 
-def _load(path: Path) -> list[dict]:
+def _load(path: Path) -> list[EvalRecord]:
     records = read_items(path)
     if not records:
         raise SteError(f"{path}: no items.jsonl results (run `ste eval ... --out {path}` first)")
@@ -21,16 +22,16 @@ def _load(path: Path) -> list[dict]:
 
 def compare_results(path_a: Path, path_b: Path) -> str:
     a, b = _load(path_a), _load(path_b)
-    by_id_b = {r["id"]: r for r in b}
-    shared = [r for r in a if r["id"] in by_id_b]
+    by_id_b = {r.id: r for r in b}
+    shared = [r for r in a if r.id in by_id_b]
     if not shared:
         raise SteError(f"{path_a} and {path_b} share no test items")
-    paired_b = [by_id_b[r["id"]] for r in shared]
+    paired_b = [by_id_b[r.id] for r in shared]
     sum_a, sum_b = summarise_by_tool(shared), summarise_by_tool(paired_b)
 
     paired = paired_correct(
-        {r["id"]: bool(r["correct"]) for r in shared},
-        {r["id"]: bool(by_id_b[r["id"]]["correct"]) for r in shared},
+        {r.id: r.correct for r in shared},
+        {r.id: by_id_b[r.id].correct for r in shared},
     )
     only_a, only_b = paired.only_a, paired.only_b
     lines = [

@@ -23,6 +23,7 @@ from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
 from ste.jsonl import JsonlAppender, read_jsonl
 from ste.models.base import ChatModel
+from ste.records import EvalRecord
 from ste.tools.execute import execute
 from ste.tools.tool import Tool
 
@@ -87,7 +88,7 @@ async def score_item(
     item: TestItem,
     settings: EvalSettings,
     bank: DemoBank | None = None,
-) -> dict[str, Any]:
+) -> EvalRecord:
     by_name = {t.name: t for t in tools}
     offered = [by_name[n] for n in item.tools] if item.tools else tools
     schemas = {t.name: t.parameters for t in tools}
@@ -118,50 +119,50 @@ async def score_item(
     expected = [c.model_dump() for c in item.expected]
     first = trajectory.steps[0] if trajectory.steps else None
     call = first.call if first else None
-    record: dict[str, Any] = {
-        "id": item.id,
-        "tool": item.tool,
-        "query": item.query,
-        "expected": expected,
-        "raw": first.raw if first else "",
-        "call": call.model_dump() if call else None,
-        "well_formed": call is not None,
-        "reason": "ok"
-        if call
-        else (
-            "answered without a call"
-            if first and first.final_answer is not None
-            else (first.parse_error if first else "no reply")
-        ),
-    }
-    if call is None:
-        record.update(api_match=False, correct=False, lenient_correct=False, exec_equivalent=False)
+    if call:
+        reason = "ok"
+    elif first and first.final_answer is not None:
+        reason = "answered without a call"
     else:
+        reason = first.parse_error or "no reply" if first else "no reply"
+    record = EvalRecord(
+        id=item.id,
+        tool=item.tool,
+        query=item.query,
+        expected=expected,
+        raw=first.raw if first else "",
+        call=call.model_dump() if call else None,
+        well_formed=call is not None,
+        reason=reason,
+        api_match=False,
+        correct=False,
+        lenient_correct=False,
+        exec_equivalent=False,
+        usage=trajectory.usage,
+        seconds=round(trajectory.seconds, 3),
+    )
+    if call is not None:
         strict = match_any(call.name, call.arguments, expected, schemas.get(call.name))
         lenient = lenient_match_any(call.name, call.arguments, expected)
         same, why = await execution_equivalent(by_name, call.name, call.arguments, expected)
-        record.update(
-            api_match=call.name in {c["name"] for c in expected},
-            correct=strict.ok,
-            correct_reason=strict.reason,
-            lenient_correct=lenient.ok,
-            exec_equivalent=same,
-            exec_reason=why,
-        )
+        record.api_match = call.name in {c["name"] for c in expected}
+        record.correct, record.correct_reason = strict.ok, strict.reason
+        record.lenient_correct = lenient.ok
+        record.exec_equivalent, record.exec_reason = same, why
     if bank is not None:
-        record["demonstrations"] = shown
+        record.demonstrations = shown
     if settings.full:
-        record["final_answer"] = trajectory.final_answer
+        record.final_answer = trajectory.final_answer
         if item.answer is not None:
             answer = (trajectory.final_answer or "").casefold()
-            record["answer_correct"] = item.answer.casefold() in answer
-    record["usage"] = trajectory.usage.as_dict()
-    record["seconds"] = round(trajectory.seconds, 3)
+            record.answer_correct = item.answer.casefold() in answer
     return record
 
 
-def read_items(out: Path) -> list[dict[str, Any]]:
-    return read_jsonl(out / ITEMS)
+def read_items(out: Path) -> list[EvalRecord]:
+    """The scored items of a results folder, validated (a foreign line is an SteError)."""
+    path = out / ITEMS
+    return [EvalRecord.read(r, f"{path}: record {n}") for n, r in enumerate(read_jsonl(path), 1)]
 
 
 def prepare_out_dir(out: Path, manifest: dict[str, Any], force: bool) -> list[dict[str, Any]]:
@@ -169,7 +170,7 @@ def prepare_out_dir(out: Path, manifest: dict[str, Any], force: bool) -> list[di
     _, changes = workdir.start(out, {"kind": KIND, **manifest}, force=force, what="results")
     if changes:  # forced: the old results are of other settings
         (out / ITEMS).unlink(missing_ok=True)
-    return read_items(out)
+    return read_jsonl(out / ITEMS)  # as written (ToolBench runs write their own records)
 
 
 async def run_eval(
@@ -178,11 +179,11 @@ async def run_eval(
     items: list[TestItem],
     out: Path,
     settings: EvalSettings,
-    on_item: Callable[[dict[str, Any]], None] | None = None,
+    on_item: Callable[[EvalRecord], None] | None = None,
     bank: DemoBank | None = None,
-) -> list[dict[str, Any]]:
+) -> list[EvalRecord]:
     """Score every item not already in `out`; returns all records, old and new."""
-    done = {r["id"]: r for r in read_items(out)}
+    done = {r.id: r for r in read_items(out)}
     todo = [item for item in items if item.id not in done]
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))
     with JsonlAppender(out / ITEMS) as sink:
@@ -190,7 +191,7 @@ async def run_eval(
         async def one(item: TestItem) -> None:
             async with semaphore:
                 record = await score_item(model, tools, item, settings, bank)
-            sink.append(record)
+            sink.append(record.dump())
             done[item.id] = record
             if on_item:
                 on_item(record)
@@ -210,7 +211,7 @@ async def evaluate_into(
     bank: DemoBank | None = None,
     force: bool = False,
     title: str | None = None,
-    on_item: Callable[[dict[str, Any]], None] | None = None,
+    on_item: Callable[[EvalRecord], None] | None = None,
 ) -> dict[str, Any]:
     """Create or resume the results folder `out`, score every item not scored yet, and write
     `summary.json` + `summary.md` from all of them; returns the summary."""
@@ -219,7 +220,7 @@ async def evaluate_into(
     return write_summary(out, records, title or f"{model.name} on {tests} ({settings.protocol})")
 
 
-def write_summary(out: Path, records: list[dict[str, Any]], title: str) -> dict[str, Any]:
+def write_summary(out: Path, records: list[EvalRecord], title: str) -> dict[str, Any]:
     summary = summarise_by_tool(records)
     summary["manifest"] = workdir.read_manifest(out)
     (out / "summary.json").write_text(json.dumps(summary, indent=2))

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from ste.eval.stats import proportion_summary
+from ste.records import EvalRecord
 
 # metric -> (record field, denominator: "all" items or "well_formed" items), method.md's
 METRICS = {
@@ -18,26 +19,25 @@ METRICS = {
 }
 
 
-def summarise(records: list[dict[str, Any]]) -> dict[str, Any]:
+def summarise(records: list[EvalRecord]) -> dict[str, Any]:
     out: dict[str, Any] = {"n": len(records)}
     for metric, (field, base) in METRICS.items():
-        pool = [r for r in records if field in r]
+        pool = [r for r in records if getattr(r, field) is not None]  # answer_correct: --full
         if base == "well_formed":
-            pool = [r for r in pool if r["well_formed"]]
+            pool = [r for r in pool if r.well_formed]
         if field == "answer_correct" and not pool:
             continue
-        out[metric] = proportion_summary(sum(bool(r[field]) for r in pool), len(pool))
-    usage = [r.get("usage", {}) for r in records]
-    out["prompt_tokens"] = sum(u.get("prompt_tokens", 0) for u in usage)
-    out["completion_tokens"] = sum(u.get("completion_tokens", 0) for u in usage)
-    out["model_seconds"] = round(sum(r.get("seconds", 0) for r in records), 1)
+        out[metric] = proportion_summary(sum(bool(getattr(r, field)) for r in pool), len(pool))
+    out["prompt_tokens"] = sum(r.usage.prompt_tokens for r in records)
+    out["completion_tokens"] = sum(r.usage.completion_tokens for r in records)
+    out["model_seconds"] = round(sum(r.seconds for r in records), 1)
     return out
 
 
-def summarise_by_tool(records: list[dict[str, Any]]) -> dict[str, Any]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def summarise_by_tool(records: list[EvalRecord]) -> dict[str, Any]:
+    groups: dict[str, list[EvalRecord]] = defaultdict(list)
     for record in records:
-        groups[record["tool"]].append(record)
+        groups[record.tool].append(record)
     return {
         "overall": summarise(records),
         "per_tool": {tool: summarise(group) for tool, group in sorted(groups.items())},

@@ -153,7 +153,7 @@ class Experiment:
         )
         records = read_items(out)
         return {
-            "calls": sum(r["usage"]["calls"] for r in records),
+            "calls": sum(r.usage.calls for r in records),
             "prompt_tokens": summary["overall"]["prompt_tokens"],
             "completion_tokens": summary["overall"]["completion_tokens"],
         }

@@ -14,6 +14,7 @@ from typing import Any
 
 from ste.errors import SteError
 from ste.jsonl import read_jsonl
+from ste.records import EvalRecord
 from ste.workdir import manifest_kind
 
 KINDS = {
@@ -244,7 +245,8 @@ def collect_eval(path: Path) -> dict[str, Any]:
     if not (isinstance(summary, dict) and "per_tool" in summary):
         if not items:
             raise SteError(f"{path}: no eval results yet (no summary.json, no items.jsonl)")
-        summary = summarise_by_tool(items)  # a run still going
+        records = [EvalRecord.read(item, f"{path / 'items.jsonl'}") for item in items]
+        summary = summarise_by_tool(records)  # a run still going
     manifest = summary.get("manifest") or _read_json(path / "manifest.json") or {}
     return {
         "manifest": manifest,
