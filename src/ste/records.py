@@ -114,3 +114,17 @@ class EvalRecord(BaseModel):
     @classmethod
     def read(cls, record: dict[str, Any], where: str = "item") -> EvalRecord:
         return _validated(cls, record, where, "an eval item")
+
+
+class Judgment(BaseModel):
+    """The distillation judge's verdict on one trial: a line of `judgments.jsonl`."""
+
+    trial: str = ""  # the trial's id ("" until it is recorded)
+    ok: bool
+    criteria: dict[str, dict[str, Any]] = Field(default_factory=dict)  # name -> {ok, reason}
+    reason: str = ""
+    replies: list[str] = Field(default_factory=list)  # the judge's raw replies
+
+    @classmethod
+    def read(cls, record: dict[str, Any], where: str = "judgment") -> Judgment:
+        return _validated(cls, record, where, "a judgment")

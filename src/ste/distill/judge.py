@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 
 from ste.distill.example import Turn
 from ste.models.base import ChatModel, Generation, Message
 from ste.prompts import render
+from ste.records import Judgment
 from ste.tools.tool import Tool
 from ste.verdicts import ATTEMPTS, ask_until_read, parse_yes_no, reason_after_verdict
 
@@ -17,14 +17,6 @@ _CRITERION_LINE = re.compile(
     r"^[\s>*_#`\-\d.)]*(informative|faithful|appropriate)[\s*_`]*[:\-]\s*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
-
-
-@dataclass
-class Judgment:
-    ok: bool
-    criteria: dict[str, dict[str, object]] = field(default_factory=dict)
-    reason: str = ""
-    replies: list[str] = field(default_factory=list)
 
 
 def parse_judgment(text: str) -> dict[str, dict[str, object]] | None:
@@ -81,6 +73,7 @@ async def judge_example(
             if failed
             else "all three criteria met"
         )
-        return Judgment(not failed, criteria, reason, replies)
+        return Judgment(ok=not failed, criteria=criteria, reason=reason, replies=replies)
     shown = " ".join(replies[-1].split())[:120]
-    return Judgment(False, {}, f"unparsable judgment after {ATTEMPTS} attempts: {shown!r}", replies)
+    reason = f"unparsable judgment after {ATTEMPTS} attempts: {shown!r}"
+    return Judgment(ok=False, reason=reason, replies=replies)

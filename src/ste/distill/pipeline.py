@@ -36,7 +36,7 @@ from ste.explore.settings import trial_seed
 from ste.jsonl import append_jsonl, read_jsonl
 from ste.models.base import ChatModel, Message
 from ste.models.metered import MeteredModel
-from ste.records import Trial
+from ste.records import Judgment, Trial
 from ste.tools.tool import Tool, described_tool
 
 JUDGMENTS = "judgments.jsonl"
@@ -97,8 +97,14 @@ async def _judge_pending(
     out: Path,
     concurrency: int,
     progress: Progress | None,
-) -> dict[str, dict[str, Any]]:
-    judgments = {j["trial"]: j for j in read_jsonl(out / JUDGMENTS)}
+) -> dict[str, Judgment]:
+    path = out / JUDGMENTS
+    judgments = {
+        j.trial: j
+        for j in (
+            Judgment.read(r, f"{path}: record {n}") for n, r in enumerate(read_jsonl(path), 1)
+        )
+    }
     pending = [t for t in trials if t.id not in judgments]
     semaphore = asyncio.Semaphore(max(1, concurrency))
     done = len(trials) - len(pending)
@@ -110,8 +116,8 @@ async def _judge_pending(
             judgment = await judge_example(
                 judge, tools[trial.tool], trial.query, example.turns, example.final_answer
             )
-        record = {"trial": trial.id, **asdict(judgment)}
-        append_jsonl(out / JUDGMENTS, record)
+        record = judgment.model_copy(update={"trial": trial.id})
+        append_jsonl(out / JUDGMENTS, record.model_dump(mode="json"))
         judgments[trial.id] = record
         done += 1
         if progress:
@@ -202,11 +208,9 @@ async def distill(
         judgments = await _judge_pending(judge, passed, tools, settings, out, concurrency, progress)
         for trial in list(passed):
             judgment = judgments[trial.id]
-            decisions[trial.id]["judge"] = judgment["criteria"]
-            if not judgment["ok"]:
-                decisions[trial.id].update(
-                    kept=False, rejected_by="judge", reason=judgment["reason"]
-                )
+            decisions[trial.id]["judge"] = judgment.criteria
+            if not judgment.ok:
+                decisions[trial.id].update(kept=False, rejected_by="judge", reason=judgment.reason)
                 passed.remove(trial)
 
     method = choose_method(settings.dedup)

@@ -16,7 +16,9 @@ from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
 
 @dataclass
-class Judgment:
+class ArgumentVerdict:
+    """The argument judge's verdict on one predicted call (ToolBench-50's judged APIs)."""
+
     correct: bool
     reason: str
     replies: list[str]
@@ -45,7 +47,7 @@ async def ask_yes_no(
 
 async def judge_arguments(
     model: ChatModel, query: str, api: str, reference: dict[str, Any], predicted: dict[str, Any]
-) -> Judgment:
+) -> ArgumentVerdict:
     prompt = render(
         "judge_arguments",
         query=query,
@@ -56,5 +58,5 @@ async def judge_arguments(
     verdict, replies = await ask_yes_no(model, prompt)
     if verdict is None:
         shown = " ".join(replies[-1].split())[:120]
-        return Judgment(False, f"judge gave no Yes/No verdict ({shown!r})", replies)
-    return Judgment(verdict, reason_after_verdict(replies[-1]) or "no reason given", replies)
+        return ArgumentVerdict(False, f"judge gave no Yes/No verdict ({shown!r})", replies)
+    return ArgumentVerdict(verdict, reason_after_verdict(replies[-1]) or "no reason given", replies)
