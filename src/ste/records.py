@@ -8,6 +8,7 @@ results folder's `items.jsonl` holds `EvalRecord`s the same way.
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ste.agent.trajectory import Step
 from ste.errors import SteError
 from ste.models.base import Usage
+from ste.outcome import Outcome, judge_outcome
 
 Message = dict[str, Any]
 
@@ -50,6 +52,19 @@ class Trial(BaseModel):
     @property
     def call_steps(self) -> list[Step]:
         return [step for step in self.steps if step.call is not None]
+
+    @property
+    def outcome(self) -> Outcome:
+        """Whether the trial really fulfilled its request (see `ste.outcome`), which the
+        model's own reflection (`solved`) is compared with, never used instead of."""
+        calls = self.call_steps
+        return judge_outcome(
+            self.query,
+            self.final_answer,
+            [s.observation or "" for s in calls if s.tool_ok],
+            [json.dumps(s.call.arguments) for s in calls if s.call is not None],
+            succeeded=any(s.tool_ok for s in calls),
+        )
 
     def dump(self) -> dict[str, Any]:
         """The JSON object of its line (optional fields only when set)."""

@@ -25,7 +25,8 @@ def _percent(part: int, whole: int) -> float | None:
 
 def trial_stats(trials: list[Trial]) -> dict[str, Any]:
     """Counts and rates over some trials."""
-    judged = [t for t in trials if t.solved is not None]
+    judged = [t for t in trials if t.solved is not None]  # with a reflection verdict
+    honest = [t.outcome.solved for t in trials]
     calls = sum(t.calls for t in trials)
     tool_errors = sum(t.tool_errors for t in trials)
     queries = {" ".join(t.query.casefold().split()) for t in trials if t.query}
@@ -34,8 +35,12 @@ def trial_stats(trials: list[Trial]) -> dict[str, Any]:
         usage.add(t.usage)
     return {
         "trials": len(trials),
-        "solved": sum(bool(t.solved) for t in judged),
-        "solved_pct": _percent(sum(bool(t.solved) for t in judged), len(judged)),
+        "solved": sum(honest),
+        "solved_pct": _percent(sum(honest), len(trials)),
+        "reflection_solved_pct": _percent(sum(bool(t.solved) for t in judged), len(judged)),
+        "reflection_agrees_pct": _percent(
+            sum(t.solved == t.outcome.solved for t in judged), len(judged)
+        ),
         "finished_pct": _percent(sum(t.final_answer is not None for t in trials), len(trials)),
         "call_succeeded_pct": _percent(sum(t.call_succeeded for t in trials), len(trials)),
         "calls": calls,
@@ -76,19 +81,19 @@ def _cell(value: float | None) -> str:
 
 
 def tools_table(summary: dict[str, Any]) -> Table:
-    columns = ["tool", "trials", "solved %", "tool-error %", "calls", "format errors"]
-    columns += ["distinct queries", "tokens (prompt+completion)"]
+    # solved: honestly (ste.outcome); agrees: the model's reflection said the same
+    columns = ["tool", "trials", "solved%", "agrees%", "errors%", "calls", "queries", "tokens"]
     rows = []
     for name, stats in [*summary["tools"].items(), ("overall", summary["overall"])]:
         usage = stats["usage"]
-        rows.append(
+        rows.append(  # malformed replies are in the summary JSON
             [
                 name if name != "overall" else "[bold]overall[/bold]",
                 str(stats["trials"]),
                 _cell(stats["solved_pct"]),
+                _cell(stats["reflection_agrees_pct"]),
                 _cell(stats["tool_error_pct"]),
                 str(stats["calls"]),
-                str(stats["format_errors"]),
                 str(stats["distinct_queries"]),
                 f"{usage['prompt_tokens'] + usage['completion_tokens']:,}",
             ]
@@ -136,7 +141,15 @@ def trial_view(trial: Trial, model: str = "", protocol: str = "") -> Group:
     )
     verdict = {True: ("Yes", "bold green"), False: ("No", "bold red"), None: ("-", "dim")}
     word, style = verdict[trial.solved]
-    footer = Text.assemble(("Reflection: ", "bold"), (word, style), f"  {trial.reflection_reason}")
+    outcome = trial.outcome
+    footer = Text.assemble(
+        ("Outcome: ", "bold"),
+        ("solved" if outcome.solved else "not solved", "green" if outcome.solved else "red"),
+        f"  {outcome.reason}\n",
+        ("Reflection: ", "bold"),
+        (word, style),
+        f"  {trial.reflection_reason}",
+    )
     if trial.error:
         footer.append(f"\nerror: {trial.error}", style="red")
     return Group(header, trajectory_view(trajectory), footer)

@@ -184,7 +184,12 @@ def _summary(data: dict[str, Any]) -> str:
     planned = len(tools) * settings.get("episodes", 0) * settings.get("trials", 0)
     cells = [
         ("trials", f"{overall['trials']:,}", f"of {planned:,} planned" if planned else ""),
-        ("solved", ui.pct(overall["solved_pct"]), f"{overall['solved']} trials said yes"),
+        (
+            "solved",
+            ui.pct(overall["solved_pct"]),
+            f"{overall['solved']} trials: a call succeeded, the answer follows its results; "
+            f"the model's reflection agreed on {ui.pct(overall.get('reflection_agrees_pct'))}",
+        ),
         (
             "tool errors",
             ui.pct(overall["tool_error_pct"]),

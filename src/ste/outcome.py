@@ -1,0 +1,81 @@
+"""Did a trial really fulfil its request? Judged from what happened, not from what the model
+said about it.
+
+A trial is solved when at least one call of the tool succeeded, the model gave a final
+answer, every number in that answer is found in a tool result, the request or the call's
+arguments, and, when the results hold numbers, at least one of the answer's numbers (or a
+code such as a digest) is theirs: a `{"result": 89.6}` answered as "32" is not solved,
+whatever the model's reflection says. The reflection is kept beside this verdict, and how
+often the two agree is reported with it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# a number as written in text: 1,024 / -3.5 / 6.21e3; single digits are too often ordinals,
+# counts of words or list markers to check
+_NUMBER = re.compile(r"(?<![\w.-])-?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+# a code from a result: a digest, an id, an address (6+ characters with a digit in them)
+_CODE = re.compile(r"[\w./:+=-]{6,}")
+
+
+def _codes_in(text: str) -> set[str]:
+    return {c.strip(".:").casefold() for c in _CODE.findall(text) if any(ch.isdigit() for ch in c)}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    solved: bool
+    reason: str
+
+
+def numbers_in(text: str) -> set[float]:
+    """The numbers written in `text` (commas as thousands separators), single digits left out."""
+    found = set()
+    for match in _NUMBER.finditer(text or ""):
+        token = match.group().replace(",", "")
+        try:
+            value = float(token)
+        except ValueError:
+            continue
+        if len(token.lstrip("-")) > 1:
+            found.add(value)
+    return found
+
+
+def _supported(value: float, evidence: set[float]) -> bool:
+    """In the evidence, as written or rounded (6.2137 answered as 6.21)."""
+    return any(
+        abs(value - known) <= 1e-9 * max(1.0, abs(known))
+        or any(round(known, digits) == value for digits in range(0, 7))
+        for known in evidence
+    )
+
+
+def judge_outcome(
+    query: str, final_answer: str | None, results: list[str], arguments: list[str], succeeded: bool
+) -> Outcome:
+    if not query:
+        return Outcome(False, "no request was imagined")
+    if not succeeded:
+        return Outcome(False, "no call of the tool succeeded")
+    if not (final_answer or "").strip():
+        return Outcome(False, "no final answer")
+    stated = numbers_in(final_answer or "")
+    from_results = {n for text in results for n in numbers_in(text)}
+    evidence = numbers_in(query) | from_results | {n for a in arguments for n in numbers_in(a)}
+    unsupported = sorted(n for n in stated if not _supported(n, evidence))
+    if unsupported:
+        shown = ", ".join(f"{n:g}" for n in unsupported[:3])
+        return Outcome(False, f"the answer states {shown}, found in no tool result")
+    codes = {c for text in results for c in _codes_in(text)}
+    draws_on_results = any(_supported(n, from_results) for n in stated) or bool(
+        _codes_in(final_answer or "") & codes
+    )
+    if stated and from_results and not draws_on_results:
+        return Outcome(False, "the answer's numbers repeat the request, none of the results")
+    return Outcome(True, "a call succeeded and the answer's numbers come from its results")

@@ -1,0 +1,42 @@
+"""Honest outcomes: a trial is solved by what happened, not by what the model said."""
+
+import pytest
+
+from ste.outcome import judge_outcome, numbers_in
+
+RESULT = '{"result": 89.6, "unit": "F"}'
+
+
+@pytest.mark.parametrize(
+    ("answer", "solved"),
+    [
+        ("It is 89.6 degrees Fahrenheit.", True),
+        ("It is about 89.60 F.", True),
+        ("It is 32.", False),  # the contradiction of a tool result
+        ("Roughly 90 F.", True),  # 89.6 rounded
+        ("It is hot: see ISBN-13 and step 2.", True),  # no number to check
+    ],
+)
+def test_the_answers_numbers_must_come_from_the_results(answer, solved):
+    outcome = judge_outcome("What is 32 C in F?", answer, [RESULT], ['{"celsius": 32}'], True)
+    assert outcome.solved is solved, outcome.reason
+
+
+def test_no_success_or_no_answer_or_no_query_is_not_solved():
+    assert not judge_outcome("q", "89.6", [RESULT], [], succeeded=False).solved
+    assert "no final answer" in judge_outcome("q", " ", [RESULT], [], True).reason
+    assert not judge_outcome("", "89.6", [RESULT], [], True).solved
+
+
+def test_numbers_are_read_as_written():
+    assert numbers_in("1,024 items, -3.5 and 6.2e3; ISBN-13 step 2") == {1024.0, -3.5, 6200.0}
+
+
+def test_a_code_from_the_results_supports_the_answer():
+    digest = '{"digest": "f54e5c8f810648e7"}'
+    answer = "The hash of '12345678' is 'f54e5c8f810648e7'."
+    assert judge_outcome("hash 12345678", answer, [digest + ' {"size": 64}'], [], True).solved
+    wrong = "The hash of '12345678' is 'aaaabbbb11112222'."
+    assert not judge_outcome(
+        "hash 12345678", wrong, ['{"digest": "f5", "size": 64}'], [], True
+    ).solved
