@@ -143,3 +143,21 @@ async def test_a_final_answer_before_any_call_is_sent_back(tools):
         ScriptedModel(["Final Answer: hi"]), tools, "hello", require_call=False
     )
     assert direct.final_answer == "hi" and direct.stop_reason == "final_answer"
+
+
+async def test_each_step_is_handed_over_as_soon_as_it_is_done(tools):
+    seen: list[tuple[str, int]] = []
+    model = ScriptedModel(
+        [
+            'Thought: convert\nAction: convert\nAction Input: {"value": 10, "unit": "km"}',
+            lambda messages: (
+                seen.append(("second request", len(steps)))
+                or "Thought: I now know the final answer\nFinal Answer: 6.21 miles"
+            ),
+        ]
+    )
+    steps = []
+    trajectory = await run_agent(model, tools, "10 km in miles?", on_step=steps.append)
+    assert steps == trajectory.steps and len(steps) == 2
+    # the first turn (its call and observation) was out before the model was asked again
+    assert seen == [("second request", 1)] and steps[0].observation

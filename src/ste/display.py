@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ste.agent.trajectory import Trajectory
+from ste.agent.trajectory import Step, Trajectory
 from ste.tools.tool import Tool
 
 
@@ -21,47 +21,51 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     return rendered
 
 
-def trajectory_view(trajectory: Trajectory) -> Group:
-    parts: list[Panel | Text] = [
-        Text.assemble(("Query: ", "bold"), trajectory.query),
-    ]
-    for number, step in enumerate(trajectory.steps, 1):
-        body = Text()
-        if step.thought and not step.parse_error:
-            body.append("Thought: ", style="bold cyan")
-            body.append(step.thought + "\n")
-        if step.call is not None:
-            body.append("Action: ", style="bold magenta")
-            body.append(step.call.name + "\n")
-            body.append("Action Input: ", style="bold magenta")
-            body.append(json.dumps(step.call.arguments, ensure_ascii=False) + "\n")
-        if step.parse_error:
-            body.append("Not understood: ", style="bold red")
-            body.append(step.raw.strip()[:500] + "\n", style="dim")
-            body.append("Feedback: ", style="bold yellow")
-            body.append(step.parse_error + "\n")
-        elif step.observation is not None:
-            style = "green" if step.tool_ok else "red"
-            body.append("Observation: ", style=f"bold {style}")
-            body.append(step.observation + "\n")
-        if step.final_answer is not None:
-            body.append("Final Answer: ", style="bold green")
-            body.append(step.final_answer + "\n")
-        body.rstrip()
-        parts.append(
-            Panel(body or Text("(empty reply)"), title=f"turn {number}", title_align="left")
-        )
+def query_line(query: str) -> Text:
+    return Text.assemble(("Query: ", "bold"), query)
+
+
+def step_panel(number: int, step: Step) -> Panel:
+    """One model reply (or one of its calls) and what came back, as `turn N`."""
+    body = Text()
+    if step.thought and not step.parse_error:
+        body.append("Thought: ", style="bold cyan")
+        body.append(step.thought + "\n")
+    if step.call is not None:
+        body.append("Action: ", style="bold magenta")
+        body.append(step.call.name + "\n")
+        body.append("Action Input: ", style="bold magenta")
+        body.append(json.dumps(step.call.arguments, ensure_ascii=False) + "\n")
+    if step.parse_error:
+        body.append("Not understood: ", style="bold red")
+        body.append(step.raw.strip()[:500] + "\n", style="dim")
+        body.append("Feedback: ", style="bold yellow")
+        body.append(step.parse_error + "\n")
+    elif step.observation is not None:
+        style = "green" if step.tool_ok else "red"
+        body.append("Observation: ", style=f"bold {style}")
+        body.append(step.observation + "\n")
+    if step.final_answer is not None:
+        body.append("Final Answer: ", style="bold green")
+        body.append(step.final_answer + "\n")
+    body.rstrip()
+    return Panel(body or Text("(empty reply)"), title=f"turn {number}", title_align="left")
+
+
+def trajectory_footer(trajectory: Trajectory) -> Text:
     usage = trajectory.usage
-    parts.append(
-        Text(
-            f"{trajectory.stop_reason} · {len(trajectory.calls)} tool call(s) · "
-            f"{usage.calls} model call(s) · {usage.prompt_tokens} prompt + "
-            f"{usage.completion_tokens} completion tokens · {trajectory.seconds:.1f}s · "
-            f"{trajectory.model} ({trajectory.protocol})",
-            style="dim",
-        )
+    return Text(
+        f"{trajectory.stop_reason} · {len(trajectory.calls)} tool call(s) · "
+        f"{usage.calls} model call(s) · {usage.prompt_tokens} prompt + "
+        f"{usage.completion_tokens} completion tokens · {trajectory.seconds:.1f}s · "
+        f"{trajectory.model} ({trajectory.protocol})",
+        style="dim",
     )
-    return Group(*parts)
+
+
+def trajectory_view(trajectory: Trajectory) -> Group:
+    panels = [step_panel(n, step) for n, step in enumerate(trajectory.steps, 1)]
+    return Group(query_line(trajectory.query), *panels, trajectory_footer(trajectory))
 
 
 def tools_table(tools: list[Tool]) -> Table:

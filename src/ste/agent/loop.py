@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol
 
@@ -70,6 +71,7 @@ async def run_turns(
     messages: list[Message],
     query: str,
     settings: TurnSettings = TurnSettings(),
+    on_step: Callable[[Step], None] | None = None,
 ) -> Trajectory:
     """Work on `query` whose turn is already the last of `messages`; append every turn to it.
 
@@ -109,6 +111,8 @@ async def run_turns(
                 step.call = CallRecord(name=meaning.name, arguments=meaning.arguments)
                 if settings.stop_at_first_call:
                     trajectory.steps.append(step)
+                    if on_step:
+                        on_step(step)
                     trajectory.stop_reason = "first_call"
                     trajectory.messages = messages
                     trajectory.seconds = time.perf_counter() - started
@@ -127,6 +131,8 @@ async def run_turns(
                     step.observation = render("no_exec_observation")
                 observations.append(step.observation)
             trajectory.steps.append(step)
+            if on_step:  # as it happens: `ste run` prints each turn when it is done
+                on_step(step)
 
         if final is not None and not observations:
             trajectory.final_answer = final.answer
@@ -151,6 +157,7 @@ async def run_agent(
     protocol: ProtocolName = "react",
     preface: str = "",
     settings: TurnSettings | None = None,
+    on_step: Callable[[Step], None] | None = None,
     **options: Any,
 ) -> Trajectory:
     """Solve one query from scratch with the given tools. A `preface` (demonstrations, say)
@@ -164,4 +171,4 @@ async def run_agent(
         settings = TurnSettings.of(**options)
     elif options:
         raise TypeError("give settings or keywords, not both")
-    return await run_turns(model, chosen, tools, messages, query, settings)
+    return await run_turns(model, chosen, tools, messages, query, settings, on_step)

@@ -50,7 +50,8 @@ def run(
 ) -> None:
     """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
     from ste.agent import run_agent
-    from ste.display import trajectory_view
+    from ste.agent.trajectory import Step
+    from ste.display import query_line, step_panel, trajectory_footer
     from ste.tools import load_tools
 
     check_protocol(protocol)
@@ -65,7 +66,20 @@ def run(
         preface, shown = demonstrations_for(bank, query, [t.name for t in tools], protocol, k)
         errors.print(f"demonstrations: {', '.join(shown) or 'none'}", highlight=False)
     chat_model = load_model_with_progress(model, base_url)
-    with console.status(f"{chat_model.name} is working on the query…"):
+    shown = 0
+
+    def print_step(step: Step) -> None:  # each turn as soon as it is done
+        nonlocal shown
+        shown += 1
+        if not as_json:
+            status.stop()
+            console.print(step_panel(shown, step))
+            status.start()
+
+    if not as_json:
+        console.print(query_line(query))
+    status = console.status(f"{chat_model.name} is working on the query…")
+    with status:
         trajectory = asyncio.run(
             run_agent(
                 chat_model,
@@ -80,12 +94,13 @@ def run(
                 tool_timeout=tool_timeout,
                 max_observation_chars=max_observation_chars,
                 require_call=not allow_direct_answer,
+                on_step=print_step,
             )
         )
     if as_json:
         sys.stdout.write(trajectory.model_dump_json(indent=2) + "\n")
     else:
-        console.print(trajectory_view(trajectory))
+        console.print(trajectory_footer(trajectory))
 
 
 @app.command()
