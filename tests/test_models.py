@@ -135,3 +135,28 @@ def test_the_llama_cpp_thread_count_comes_from_the_argument_then_ste_threads(mon
         LocalModel(path)
     monkeypatch.delenv("STE_THREADS")
     assert LocalModel(path).threads >= 1
+
+
+def test_a_second_environment_reuses_the_verified_file_and_a_changed_one_is_checked_again(
+    tmp_path, monkeypatch
+):
+    from ste.models.registry import verified_path
+
+    chunks = [b"alpha-", b"beta-", b"gamma"]
+    _fake_parts(tmp_path, monkeypatch, chunks, hashlib.sha256(b"".join(chunks)).hexdigest())
+    assert verified_path("fake") is None
+    path = model_path("fake")
+    assert verified_path("fake") == path
+    # the same packages installed elsewhere (another venv): no joining, no hashing
+    (tmp_path / "site").rename(tmp_path / "other-site")
+    monkeypatch.setattr(
+        registry_module,
+        "_package_dir",
+        lambda name: tmp_path / "other-site" / name,
+    )
+    joined = []
+    monkeypatch.setattr(registry_module, "_parts", lambda model: joined.append(1) or [])
+    assert model_path("fake") == path and not joined
+    # a cached file changed since it was verified is not trusted
+    path.write_bytes(b"tampered")
+    assert verified_path("fake") is None

