@@ -76,3 +76,25 @@ def test_eval_file_reproduces_the_paper_figures():
     result = runner.invoke(app, ["eval-file", str(predictions), "--format", "ste"])
     assert result.exit_code == 0
     assert "well-formed 61.733  API match 69.33  correct 30.133  (n = 750)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["run", "q"], ["--temperature", "inf"]),
+        (["run", "q"], ["--temperature", "nan"]),
+        (["run", "q"], ["--tool-timeout", "-5"]),
+        (["run", "q"], ["--tool-timeout", "nan"]),
+        (["explore", "--out", "runs/x"], ["--tool-timeout", "0"]),
+        (["explore", "--out", "runs/x"], ["--temperature", "-1"]),
+        (["explore", "--out", "runs/x", "--only", ","], []),
+    ],
+)
+def test_out_of_range_options_are_refused_with_exit_2(tmp_path, monkeypatch, command, option):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [*command, *option], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists()  # refused before anything was written
+    words = " ".join(result.output.split())
+    assert "Invalid value" in words or "--only" in words, words

@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ste.cli.app import BaseUrlOption, ModelOption, app, console, errors, user_errors
+from ste.cli.app import (
+    BaseUrlOption,
+    ModelOption,
+    TemperatureOption,
+    ToolTimeoutOption,
+    app,
+    console,
+    errors,
+    user_errors,
+)
 from ste.cli.common import check_protocol, load_model_with_progress, split_toolbox
 from ste.icl import DEFAULT_K
 from ste.models.registry import DEFAULT_MODEL
@@ -33,10 +42,10 @@ def run(
     base_url: BaseUrlOption = None,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
     max_turns: Annotated[int, typer.Option(min=1, help="At most this many model turns.")] = 4,
-    temperature: Annotated[float, typer.Option(min=0.0)] = 0.0,
+    temperature: TemperatureOption = 0.0,
     max_tokens: Annotated[int, typer.Option(min=1, help="Per model reply.")] = 512,
     seed: Annotated[int | None, typer.Option()] = None,
-    tool_timeout: Annotated[float, typer.Option(help="Seconds per tool call.")] = 30.0,
+    tool_timeout: ToolTimeoutOption = 30.0,
     max_observation_chars: Annotated[int, typer.Option(help="Truncate tool results.")] = 2048,
     allow_direct_answer: Annotated[
         bool, typer.Option(help="Accept a final answer given before any tool call.")

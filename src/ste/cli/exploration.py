@@ -11,7 +11,14 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from ste.cli.app import BaseUrlOption, app, console, user_errors
+from ste.cli.app import (
+    BaseUrlOption,
+    TemperatureOption,
+    ToolTimeoutOption,
+    app,
+    console,
+    user_errors,
+)
 from ste.cli.common import item_progress, load_model_with_progress
 from ste.errors import SteError
 from ste.models.base import concurrency as model_concurrency
@@ -48,9 +55,8 @@ def explore(
     max_turns: Annotated[
         int | None, typer.Option(min=1, help="Replies per trial [default: 4].")
     ] = None,
-    temperature: Annotated[
-        float | None, typer.Option(min=0.0, help="Sampling temperature [default: 1.0].")
-    ] = None,
+    temperature: TemperatureOption = None,
+    tool_timeout: ToolTimeoutOption = None,
     protocol: Annotated[str | None, typer.Option(help="react or native [default: react].")] = None,
     ltm: Annotated[
         bool | None, typer.Option("--ltm/--no-ltm", help="Long-term memory [default: on].")
@@ -101,6 +107,7 @@ def explore(
         trials=trials,
         max_turns=max_turns,
         temperature=temperature,
+        tool_timeout=tool_timeout,
         protocol=protocol,
         ltm=ltm,
         stm=stm,
