@@ -17,6 +17,7 @@ library functions) do.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def distill(
 
     settings = settings or DistillSettings(judge=judge is not None)
     if paraphraser is None:
-        settings.max_paraphrases = 0
+        settings = replace(settings, max_paraphrases=0)
     names = {
         "judge": getattr(judge, "name", None),
         "paraphraser": getattr(paraphraser, "name", None),
@@ -102,18 +103,21 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score `model`'s first calls on the test set `tests`, with the demonstrations of the
     dataset `demos` when given; returns the summary (every score with its 95% interval)."""
-    from ste.eval.runner import evaluate_into
+    from ste.eval.runner import evaluate_into, prepare_out_dir
     from ste.eval.testset import load_tests
     from ste.icl.bank import DemoBank
 
-    settings = settings or EvalSettings()
-    if demos is not None:
-        settings.demos = str(Path(demos).resolve())
-    settings.concurrency = model_concurrency(model, settings.concurrency)
+    given = settings or EvalSettings()
+    settings = replace(
+        given,
+        concurrency=model_concurrency(model, given.concurrency),
+        demos=str(Path(demos).resolve()) if demos is not None else given.demos,
+    )
     items = load_tests(Path(tests), [t.name for t in tools])
     bank = DemoBank(Path(settings.demos)) if settings.demos else None
+    prepare_out_dir(Path(out), settings.manifest(model, Path(tests), tools), force)
     return asyncio.run(
-        evaluate_into(Path(out), model, tools, items, Path(tests), settings, bank=bank, force=force)
+        evaluate_into(Path(out), model, tools, items, Path(tests), settings, bank=bank)
     )
 
 

@@ -11,6 +11,7 @@ from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.agent.react import ReactProtocol
 from ste.agent.trajectory import CallRecord, Step, Trajectory
+from ste.errors import SteError
 from ste.models.base import GREEDY, ChatModel, ChatResponse, Generation, Message
 from ste.prompts import render
 from ste.tools.execute import DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT_S, execute
@@ -36,7 +37,17 @@ class AgentProtocol(Protocol):
     ) -> list[Message]: ...
 
 
+PROTOCOLS = ("react", "native")
+
+
+def check_protocol(name: str) -> None:
+    """One clear error for a protocol name that is neither react nor native."""
+    if name not in PROTOCOLS:
+        raise SteError(f"--protocol must be react or native, got {name!r}")
+
+
 def get_protocol(name: str) -> AgentProtocol:
+    check_protocol(name)
     protocols: dict[str, AgentProtocol] = {"react": ReactProtocol(), "native": NativeProtocol()}
     return protocols[name]
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ste.agent.loop import check_protocol
 from ste.cli.app import (
     BaseUrlOption,
     ModelOption,
@@ -21,7 +22,7 @@ from ste.cli.app import (
     errors,
     user_errors,
 )
-from ste.cli.common import check_protocol, load_model_with_progress, split_toolbox
+from ste.cli.common import load_model_with_progress, split_toolbox
 from ste.icl import DEFAULT_K
 from ste.models.registry import DEFAULT_MODEL
 

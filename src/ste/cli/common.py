@@ -54,11 +54,6 @@ def split_toolbox(arguments: list[str], last: str) -> tuple[str | None, str]:
     return (None, arguments[0]) if len(arguments) == 1 else (arguments[0], arguments[1])
 
 
-def check_protocol(protocol: str) -> None:
-    if protocol not in ("react", "native"):
-        raise SteError(f"--protocol must be react or native, got {protocol!r}")
-
-
 def item_progress(label: str) -> Progress:
     """A progress bar on stderr for long jobs: count, elapsed and remaining time."""
     from rich.progress import MofNCompleteColumn, TimeElapsedColumn, TimeRemainingColumn

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
+from ste.agent.loop import check_protocol
 from ste.cli.app import BaseUrlOption, ModelOption, app, console, errors, user_errors
 from ste.cli.common import (
-    check_protocol,
     item_progress,
     load_model_with_progress,
     settings_from,

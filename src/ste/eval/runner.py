@@ -209,13 +209,11 @@ async def evaluate_into(
     settings: EvalSettings,
     *,
     bank: DemoBank | None = None,
-    force: bool = False,
     title: str | None = None,
     on_item: Callable[[EvalRecord], None] | None = None,
 ) -> dict[str, Any]:
-    """Create or resume the results folder `out`, score every item not scored yet, and write
-    `summary.json` + `summary.md` from all of them; returns the summary."""
-    prepare_out_dir(out, settings.manifest(model, tests, tools), force)
+    """Score every item of the prepared results folder `out` (`prepare_out_dir`) not scored
+    yet, and write `summary.json` + `summary.md` from all of them; returns the summary."""
     records = await run_eval(model, tools, items, out, settings, on_item=on_item, bank=bank)
     return write_summary(out, records, title or f"{model.name} on {tests} ({settings.protocol})")
 

@@ -7,14 +7,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ste.agent.loop import check_protocol
 from ste.errors import SteError
 from ste.explore.rundir import RunDir
 from ste.explore.settings import ExploreSettings, manifest
 from ste.models.registry import DEFAULT_MODEL
 from ste.tools import load_tools
 from ste.tools.tool import Tool
-
-PROTOCOLS = ("react", "native")
 
 
 @dataclass
@@ -57,8 +56,7 @@ def plan_run(
     values = asdict(ExploreSettings())
     values.update(old.get("settings") or {})
     values.update({key: value for key, value in given.items() if value is not None})
-    if values["protocol"] not in PROTOCOLS:
-        raise SteError(f"--protocol must be react or native, got {values['protocol']!r}")
+    check_protocol(values["protocol"])
     all_tools = load_tools(spec)
     names = [n.strip() for n in only.split(",") if n.strip()] if only is not None else None
     if only is not None and not names:

@@ -26,7 +26,8 @@ def _percent(part: int, whole: int) -> float | None:
 def trial_stats(trials: list[Trial]) -> dict[str, Any]:
     """Counts and rates over some trials."""
     judged = [t for t in trials if t.solved is not None]  # with a reflection verdict
-    honest = [t.outcome.solved for t in trials]
+    outcome = {t.id: t.outcome.solved for t in trials}  # judged once per trial
+    honest = list(outcome.values())
     calls = sum(t.calls for t in trials)
     tool_errors = sum(t.tool_errors for t in trials)
     queries = {" ".join(t.query.casefold().split()) for t in trials if t.query}
@@ -39,7 +40,7 @@ def trial_stats(trials: list[Trial]) -> dict[str, Any]:
         "solved_pct": _percent(sum(honest), len(trials)),
         "reflection_solved_pct": _percent(sum(bool(t.solved) for t in judged), len(judged)),
         "reflection_agrees_pct": _percent(
-            sum(t.solved == t.outcome.solved for t in judged), len(judged)
+            sum(t.solved == outcome[t.id] for t in judged), len(judged)
         ),
         "finished_pct": _percent(sum(t.final_answer is not None for t in trials), len(trials)),
         "call_succeeded_pct": _percent(sum(t.call_succeeded for t in trials), len(trials)),

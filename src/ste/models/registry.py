@@ -196,9 +196,5 @@ def model_path(name: str, progress: Callable[[int, int], None] | None = None) ->
 
 def cached_path_if_verified(name: str) -> Path | None:
     """Where an already assembled and verified model lies, without doing any work."""
-    model = REGISTRY[name]
-    if model.in_package_file:
-        directory = _package_dir(model.packages[0])
-        return directory / model.in_package_file if directory else None
-    target = cache_dir() / "models" / model.filename
-    return target if target.exists() else None
+    target, _marker = _target_and_marker(REGISTRY[name])
+    return target if target is not None and target.exists() else None
