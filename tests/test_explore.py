@@ -316,3 +316,14 @@ def test_usage_ledger_has_each_requests_own_tokens(tools, tmp_path):
     assert sorted(e["evaluated_prompt_tokens"] for e in ledger) == sorted(s % 97 for s in sizes)
     assert all(e["tool"] == "convert" and e["episode"] == 0 for e in ledger)
     assert json.loads((run_dir.path / "manifest.json").read_text())["tools"][0]["name"] == "convert"
+
+
+def test_a_forced_continuation_keeps_the_replaced_manifest_in_its_history(tools, tmp_path):
+    run_dir = RunDir(tmp_path / "run")
+    run_dir.start(manifest("m", tools[:1], ExploreSettings(episodes=2)), force=False)
+    run_dir.start(manifest("m", tools[:1], ExploreSettings(episodes=2)), force=False)
+    assert "history" not in run_dir.read_manifest()  # nothing changed: no history
+    run_dir.start(manifest("m", tools[:1], ExploreSettings(episodes=3)), force=True)
+    written = run_dir.read_manifest()
+    assert written["settings"]["episodes"] == 3
+    assert [old["settings"]["episodes"] for old in written["history"]] == [2]

@@ -102,13 +102,15 @@ def start(
     what: str,
     forced: str = "start it over",
     name: str = MANIFEST,
+    keep_history: bool = False,
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """Create or continue a work directory for `manifest`.
 
     Returns the previous manifest (None for a new folder) and what differs from it. A
     difference is refused with one line naming it unless `force`; the caller then decides
     what forcing means (`forced` says it in the message: start over, or continue). The new
-    manifest is written either way.
+    manifest is written either way; with `keep_history`, a forced change keeps the manifests
+    it replaces in its `history`.
     """
     previous = read_manifest(path, name)
     changes = differences(previous, manifest) if previous is not None else []
@@ -117,5 +119,8 @@ def start(
             f"{path} holds {what} made with other tools or settings ({'; '.join(changes)}); "
             f"use another --out, or --force to {forced}"
         )
+    if keep_history and previous is not None and changes:
+        history = [*previous.get("history", []), {**previous, "history": None}]
+        manifest = {**manifest, "history": history}
     write_manifest(path, manifest, name)
     return previous, changes

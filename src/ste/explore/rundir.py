@@ -56,16 +56,14 @@ class RunDir:
         history)."""
         if self.exists:
             self.read_manifest()  # a folder of another kind is refused, not overwritten
-        previous, changes = workdir.start(
+        workdir.start(
             self.path,
             manifest,
             force=force,
             what="an exploration",
             forced="continue it with these",
+            keep_history=True,
         )
-        if previous is not None and changes:
-            history = [*previous.get("history", []), {**previous, "history": None}]
-            self.write_manifest({**manifest, "history": history})
 
     def read_trials(self) -> list[Trial]:
         """Finished trials in file order, each once; a line that is no trial is an error."""
