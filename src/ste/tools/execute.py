@@ -2,8 +2,9 @@
 
 Whatever the model asks for and whatever the tool does, `execute` returns a `ToolResult`
 whose `observation` is the text shown to the model. It never raises and never waits longer
-than the timeout: sync tools run on a daemon thread, so even a tool that never returns
-cannot hang the caller or stop the process from exiting.
+than the timeout. Tools loaded from a toolbox run in worker processes (`ste.tools.workers`:
+a timeout kills the worker, a dying worker is an observation); tools given as functions in
+this process run on a daemon thread, so even one that never returns cannot hang the caller.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import jsonschema
 
 from ste.prompts import render
 from ste.tools.tool import Tool
+from ste.tools.workers import WorkerFault
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_CHARS = 2048  # the paper truncates observations at 2048 characters
@@ -66,10 +68,14 @@ def coerce_integers(schema: dict[str, Any], arguments: dict[str, Any]) -> dict[s
 
 
 def serialise(value: Any) -> str:
-    """A tool result as the text the model reads: strings as they are, the rest as JSON."""
+    """A tool result as the text the model reads: strings as they are, the rest as strict
+    JSON (no NaN/Infinity; too deep a value or too long an integer raises ValueError)."""
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except RecursionError:
+        raise ValueError("it is nested too deeply") from None
 
 
 def truncate(text: str, max_chars: int) -> tuple[str, bool]:
@@ -146,6 +152,8 @@ async def execute(
     except TimeoutError:
         message = render("observation_timeout", tool=tool.name, seconds=f"{timeout:g}")
         return result(message, ok=False, error_kind="timeout")
+    except WorkerFault as fault:
+        return result(fault.observation, ok=False, error_kind=fault.kind)  # type: ignore[arg-type]
     except (Exception, SystemExit) as error:  # noqa: BLE001 - a tool never crashes the caller
         return result(describe_exception(error), ok=False, error_kind="tool_error")
 

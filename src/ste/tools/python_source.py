@@ -16,6 +16,7 @@ import re
 import sys
 import typing
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -165,25 +166,42 @@ def tools_from_module(module: ModuleType) -> list[Tool]:
     return [tool_from_function(f) for f in functions]
 
 
-def load_python_tools(source: str | Path | None = None) -> list[Tool]:
-    """Load tools from a .py file path or an importable module name (default: bundled tools)."""
-    if source is None:
-        source = BUNDLED_TOOLBOX
+def _module_of(source: str | Path) -> tuple[ModuleType, str]:
     path = Path(source)
     if path.suffix == ".py" or path.exists():
         if path.is_dir() and (path / "toolbox.py").exists():
             path = path / "toolbox.py"  # a benchmark folder
         if not path.is_file():
             raise ToolboxError(f"{path}: no such toolbox file")
-        module = _import_file(path)
-        label = str(path)
-    else:
-        module = _import_module(str(source))
-        label = str(source)
+        return _import_file(path), str(path.resolve())
+    return _import_module(str(source)), str(source)
+
+
+def python_functions(source: str | Path) -> dict[str, Callable[..., Any]]:
+    """The toolbox's tools as plain functions by name (what a worker process calls)."""
+    module, _ = _module_of(source)
+    return {tool.name: tool.function for tool in tools_from_module(module)}
+
+
+def load_python_tools(source: str | Path | None = None, *, isolated: bool = True) -> list[Tool]:
+    """Load tools from a .py file path or an importable module name (default: bundled tools).
+
+    With `isolated` (the default) each call runs in a worker process (`ste.tools.workers`),
+    so a tool that exits, crashes, spins or exhausts memory becomes an observation; without
+    it, tools are called in this process (faster by about a millisecond, unprotected).
+    """
+    if source is None:
+        source = BUNDLED_TOOLBOX
+    module, label = _module_of(source)
     tools = tools_from_module(module)
     if not tools:
         raise ToolboxError(
             f"{label}: defines no public functions; every top-level function whose name does "
             "not start with '_' becomes a tool"
         )
-    return tools
+    if not isolated:
+        return tools
+    from ste.tools.workers import WorkerPool
+
+    pool = WorkerPool(label)
+    return [replace(tool, function=pool.bound(tool.name)) for tool in tools]
