@@ -8,6 +8,7 @@ import pytest
 
 from ste.agent import run_agent
 from ste.models import load_model
+from ste.models.retry import RequestPolicy
 from ste.tools import load_tools
 
 
@@ -68,8 +69,7 @@ async def test_react_over_an_endpoint_with_retries_on_429_and_500(endpoint, tool
         {"content": 'Thought: go\nAction: convert\nAction Input: {"value": 10, "unit": "km"}'},
         {"content": "Final Answer: 6.21 miles"},
     ]
-    model = load_model("openai:test-model", base_url=endpoint)
-    model._client = model._client.with_options(max_retries=3)
+    model = load_model("openai:test-model", base_url=endpoint, policy=RequestPolicy(backoff=0.01))
     tools = load_tools(str(toolboxes / "sample.py"))
     trajectory = await run_agent(model, tools, "10 km?")
     assert trajectory.final_answer == "6.21 miles"

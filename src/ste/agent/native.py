@@ -8,7 +8,9 @@ import uuid
 from typing import Any
 
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
+from ste.models import bounded_json
 from ste.models.base import ChatModel, ChatResponse, Generation, Message, ToolCall
+from ste.models.bounded_json import ReplyLimitError
 from ste.prompts import render
 from ste.tools.tool import Tool
 
@@ -18,6 +20,14 @@ def parse_tool_call(call: ToolCall, tool_names: list[str]) -> Parsed:
     if call.name not in tool_names:
         unknown = render("native_unknown_tool", name=call.name, tool_names=", ".join(tool_names))
         return ParseError(unknown, call_id=call.id)
+    if isinstance(call.arguments, str):
+        try:
+            bounded_json.loads(call.arguments)
+        except ReplyLimitError as error:
+            message = render("reply_limit", problem=str(error))
+            return ParseError(message[0].upper() + message[1:] + ".", call_id=call.id)
+        except ValueError:
+            pass
     if not isinstance(call.arguments, dict):
         shown = repr(str(call.arguments)[:200])
         message = render("native_arguments_not_object", name=call.name, shown=shown)

@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
+from ste.models import bounded_json
 from ste.models.base import ChatModel, ChatResponse, Generation, Message
+from ste.models.bounded_json import ReplyLimitError
 from ste.prompts import render
 from ste.tools.tool import Tool
 
@@ -67,7 +69,9 @@ def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
         shown = text.splitlines()[0][:80] if text else "nothing"
         return None, render("react_input_not_json", shown=repr(shown)), ""
     try:
-        value, end = json.JSONDecoder().raw_decode(text, start)
+        value, end = bounded_json.raw_decode(text, start)
+    except ReplyLimitError as error:
+        return None, render("reply_limit", problem=str(error)), ""
     except json.JSONDecodeError as error:
         hint = " " + render("react_single_quotes_hint") if "'" in text[start:] else ""
         message = render(

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from ste import __version__
 from ste.errors import SteError
+from ste.models.retry import RequestFailed
 
 app = typer.Typer(
     name="ste",
@@ -45,16 +46,28 @@ BaseUrlOption = Annotated[
     str | None,
     typer.Option(help="Base URL of an OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)."),
 ]
+RequestTimeoutOption = Annotated[
+    float,
+    typer.Option(min=0.001, max=86400.0, help="Seconds one request to an endpoint may take."),
+]
+RetriesOption = Annotated[
+    int, typer.Option(min=0, max=100, help="Retries of a failed request to an endpoint.")
+]
+GiveUpAfterOption = Annotated[
+    int,
+    typer.Option(min=1, help="Failed requests in a row after which the run stops (resumable)."),
+]
 
 
 def user_errors(command: F) -> F:
-    """Turn an SteError into one clear line on stderr and exit code 2."""
+    """Turn an SteError (or a model request that failed on every retry) into one clear line
+    on stderr and exit code 2."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except SteError as error:
+        except (SteError, RequestFailed) as error:
             from ste.display import print_error
 
             print_error(errors, str(error))

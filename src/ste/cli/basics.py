@@ -14,7 +14,10 @@ from rich.table import Table
 from ste.agent.loop import check_protocol
 from ste.cli.app import (
     BaseUrlOption,
+    GiveUpAfterOption,
     ModelOption,
+    RequestTimeoutOption,
+    RetriesOption,
     TemperatureOption,
     ToolTimeoutOption,
     app,
@@ -22,7 +25,7 @@ from ste.cli.app import (
     errors,
     user_errors,
 )
-from ste.cli.common import load_model_with_progress, split_toolbox
+from ste.cli.common import endpoint_from, load_model_with_progress, split_toolbox
 from ste.icl import DEFAULT_K
 from ste.models.registry import DEFAULT_MODEL
 
@@ -41,6 +44,9 @@ def run(
     ],
     model: ModelOption = DEFAULT_MODEL,
     base_url: BaseUrlOption = None,
+    request_timeout: RequestTimeoutOption = 120.0,
+    retries: RetriesOption = 3,
+    give_up_after: GiveUpAfterOption = 8,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
     max_turns: Annotated[int, typer.Option(min=1, help="At most this many model turns.")] = 4,
     temperature: TemperatureOption = 0.0,
@@ -75,7 +81,8 @@ def run(
         bank = DemoBank(demos)
         preface, shown = demonstrations_for(bank, query, [t.name for t in tools], protocol, k)
         errors.print(f"demonstrations: {', '.join(shown) or 'none'}", highlight=False)
-    chat_model = load_model_with_progress(model, base_url)
+    endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
+    chat_model = load_model_with_progress(model, endpoint)
     shown = 0
 
     def print_step(step: Step) -> None:  # each turn as soon as it is done

@@ -10,6 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 
 from ste.cli.app import errors
 from ste.errors import SteError
+from ste.models.endpoint import Endpoint
 
 S = TypeVar("S")
 
@@ -25,7 +26,17 @@ def settings_from(cls: type[S], parameters: dict[str, Any], **overrides: Any) ->
     return cls(**{**chosen, **overrides})
 
 
-def load_model_with_progress(spec: str, base_url: str | None) -> Any:
+def endpoint_from(
+    base_url: str | None, request_timeout: float, retries: int, give_up_after: int
+) -> Endpoint:
+    """Where an `openai:` model is served and how patient its requests are."""
+    from ste.models.retry import RequestPolicy
+
+    policy = RequestPolicy(timeout=request_timeout, retries=retries, give_up_after=give_up_after)
+    return Endpoint(base_url, policy)
+
+
+def load_model_with_progress(spec: str, endpoint: Endpoint) -> Any:
     """Resolve a model; assembling an embedded model's file for the first time shows a bar."""
     from ste.models import REGISTRY, load_model
     from ste.models.registry import is_installed, model_path, verified_path
@@ -44,7 +55,7 @@ def load_model_with_progress(spec: str, base_url: str | None) -> Any:
                 spec,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
-    return load_model(spec, base_url=base_url)
+    return load_model(spec, base_url=endpoint.base_url, policy=endpoint.policy)
 
 
 def split_toolbox(arguments: list[str], last: str) -> tuple[str | None, str]:

@@ -8,8 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ste.cli.app import BaseUrlOption, app, console, user_errors
-from ste.cli.common import item_progress, load_model_with_progress, settings_from
+from ste.cli.app import (
+    BaseUrlOption,
+    GiveUpAfterOption,
+    RequestTimeoutOption,
+    RetriesOption,
+    app,
+    console,
+    user_errors,
+)
+from ste.cli.common import endpoint_from, item_progress, load_model_with_progress, settings_from
 from ste.display import table
 from ste.errors import SteError
 from ste.models.base import concurrency as model_concurrency
@@ -27,6 +35,9 @@ def distill(
         str | None, typer.Option(help="Paraphrasing model spec (default: the judge).")
     ] = None,
     base_url: BaseUrlOption = None,
+    request_timeout: RequestTimeoutOption = 120.0,
+    retries: RetriesOption = 3,
+    give_up_after: GiveUpAfterOption = 8,
     use_judge: Annotated[
         bool, typer.Option("--judge-check/--no-judge-check", help="Run the LLM judge.")
     ] = True,
@@ -67,11 +78,12 @@ def distill(
     settings = settings_from(DistillSettings, locals(), judge=use_judge)
     models = {"judge": judge_spec if use_judge else None, "paraphraser": paraphraser_spec}
     trials, tools, _manifest = prepare(run, out, settings, models, force)
-    judge_model = load_model_with_progress(judge_spec, base_url) if use_judge else None
+    endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
+    judge_model = load_model_with_progress(judge_spec, endpoint) if use_judge else None
     if paraphraser_spec == judge_spec and judge_model is not None:
         paraphrase_model = judge_model
     else:
-        paraphrase_model = load_model_with_progress(paraphraser_spec, base_url)
+        paraphrase_model = load_model_with_progress(paraphraser_spec, endpoint)
     if concurrency is None:
         concurrency = model_concurrency(judge_model or paraphrase_model)
     console.print(

@@ -10,8 +10,20 @@ from typing import Annotated, Any
 import typer
 
 from ste.agent.loop import check_protocol
-from ste.cli.app import BaseUrlOption, ModelOption, app, console, errors, user_errors
+from ste.cli.app import (
+    BaseUrlOption,
+    GiveUpAfterOption,
+    ModelOption,
+    RequestTimeoutOption,
+    RetriesOption,
+    ToolTimeoutOption,
+    app,
+    console,
+    errors,
+    user_errors,
+)
 from ste.cli.common import (
+    endpoint_from,
     item_progress,
     load_model_with_progress,
     settings_from,
@@ -20,6 +32,7 @@ from ste.cli.common import (
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.models.base import concurrency as model_concurrency
+from ste.models.endpoint import Endpoint
 from ste.models.registry import DEFAULT_MODEL
 
 
@@ -39,6 +52,10 @@ def eval_command(
     ] = None,
     model: ModelOption = DEFAULT_MODEL,
     base_url: BaseUrlOption = None,
+    request_timeout: RequestTimeoutOption = 120.0,
+    tool_timeout: ToolTimeoutOption = None,
+    retries: RetriesOption = 3,
+    give_up_after: GiveUpAfterOption = 8,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
     full: Annotated[
         bool, typer.Option(help="Run to the final answer and also score `answer`.")
@@ -89,7 +106,7 @@ def eval_command(
             tests_path,
             out,
             model,
-            base_url,
+            endpoint_from(base_url, request_timeout, retries, give_up_after),
             judge,
             protocol,
             limit,
@@ -103,10 +120,12 @@ def eval_command(
         toolbox = str(tests_path.parent / "toolbox.py")
     tool_list = load_tools(toolbox)
     items = load_tests(tests_path, [t.name for t in tool_list])[:limit]
-    chat_model = load_model_with_progress(model, base_url)
+    endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
+    chat_model = load_model_with_progress(model, endpoint)
     concurrency = model_concurrency(chat_model, concurrency)
     demos_path = str(demos.resolve()) if demos else None
-    settings = settings_from(EvalSettings, locals(), demos=demos_path)
+    timeout = EvalSettings.tool_timeout if tool_timeout is None else tool_timeout
+    settings = settings_from(EvalSettings, locals(), demos=demos_path, tool_timeout=timeout)
     if demo_turns not in ("all", "successful"):
         raise SteError(f"--demo-turns must be all or successful, got {demo_turns!r}")
     bank = _load_bank(demos, [item.query for item in items]) if demos else None
@@ -117,7 +136,7 @@ def eval_command(
         task = progress.add_task(
             chat_model.name, total=len(items), completed=len(items) - remaining
         )
-        asyncio.run(
+        summary = asyncio.run(
             evaluate_into(
                 out,
                 chat_model,
@@ -131,6 +150,13 @@ def eval_command(
         )
     table = (out / "summary.md").read_text()
     console.print(table, markup=False, highlight=False, soft_wrap=True)
+    if summary["unscored"]:
+        errors.print(
+            f"warning: {len(summary['unscored'])} item(s) not scored: their model requests "
+            f"failed after the retries (reasons in {out / 'failures.jsonl'}); run the same "
+            "command again to score them",
+            highlight=False,
+        )
 
 
 def _load_bank(dataset: Path, test_queries: list[str]) -> Any:
@@ -157,7 +183,7 @@ def _eval_toolbench(
     data_dir: Path,
     out: Path,
     model: str,
-    base_url: str | None,
+    endpoint: Endpoint,
     judge: str | None,
     protocol: str,
     limit: int | None,
@@ -176,7 +202,7 @@ def _eval_toolbench(
     # run grouped by API, whose items share a prompt that the local model's KV cache reuses.
     tests = sorted(tests, key=lambda test: test.index)[:limit]
     tests.sort(key=lambda test: (api_order[test.api], test.index))
-    chat_model = load_model_with_progress(model, base_url)
+    chat_model = load_model_with_progress(model, endpoint)
     settings = manifest(chat_model, data_dir, protocol, max_tokens, seed)
     done = {(r["api"], r["index"]) for r in prepare_out_dir(out, settings, force)}
     with item_progress("ToolBench-50") as progress:
@@ -199,7 +225,7 @@ def _eval_toolbench(
             )
         )
     judge_model = (
-        chat_model if judge in (None, model) else load_model_with_progress(judge, base_url)
+        chat_model if judge in (None, model) else load_model_with_progress(judge, endpoint)
     )
     judging = model_concurrency(judge_model, concurrency)
     _score_and_print(predictions, data_dir, judge_model, judging, trust_cached=False, out=out)
@@ -286,6 +312,9 @@ def eval_file(
         ),
     ] = None,
     base_url: BaseUrlOption = None,
+    request_timeout: RequestTimeoutOption = 120.0,
+    retries: RetriesOption = 3,
+    give_up_after: GiveUpAfterOption = 8,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Judgments at once (default: 1 local, 8 endpoints).")
     ] = None,
@@ -295,7 +324,8 @@ def eval_file(
         raise SteError(f"--format must be 'ste' (the paper's layout), got {format!r}")
     if not predictions.is_file():
         raise SteError(f"{predictions}: no such prediction file")
-    judge_model = load_model_with_progress(judge, base_url) if judge else None
+    endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
+    judge_model = load_model_with_progress(judge, endpoint) if judge else None
     _score_and_print(
         predictions,
         data_dir or predictions.parent,

@@ -8,8 +8,17 @@ from typing import Annotated
 
 import typer
 
-from ste.cli.app import BaseUrlOption, app, console, user_errors
-from ste.cli.common import item_progress, load_model_with_progress
+from ste.cli.app import (
+    BaseUrlOption,
+    GiveUpAfterOption,
+    RequestTimeoutOption,
+    RetriesOption,
+    ToolTimeoutOption,
+    app,
+    console,
+    user_errors,
+)
+from ste.cli.common import endpoint_from, item_progress, load_model_with_progress
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.models.registry import DEFAULT_MODEL
@@ -51,6 +60,10 @@ def experiment(
         str | None, typer.Option(help="Judge and paraphraser (default: --model).")
     ] = None,
     base_url: BaseUrlOption = None,
+    request_timeout: RequestTimeoutOption = 120.0,
+    tool_timeout: ToolTimeoutOption = None,
+    retries: RetriesOption = 3,
+    give_up_after: GiveUpAfterOption = 8,
     protocol: Annotated[str, typer.Option(help="react or native.")] = "react",
     episodes: Annotated[int, typer.Option(min=1, help="Exploration episodes per tool.")] = 3,
     trials: Annotated[int, typer.Option(min=1, help="Trials per episode.")] = 3,
@@ -106,9 +119,10 @@ def experiment(
     tools = load_tools(toolbox)
     start_experiment(out, name, toolbox, tools, settings, force=force)
     tests = load_tests(tests_path, [t.name for t in tools])[:limit]
-    chat_model = load_model_with_progress(model, base_url)
+    endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
+    chat_model = load_model_with_progress(model, endpoint)
     judge_model = (
-        chat_model if judge in (None, model) else load_model_with_progress(judge, base_url)
+        chat_model if judge in (None, model) else load_model_with_progress(judge, endpoint)
     )
     console.print(
         f"experiment: {chat_model.name} on {name} ({len(tools)} tools, {len(tests)} test "
@@ -126,7 +140,7 @@ def experiment(
             chat_model,
             judge_model,
             progress,
-            lambda spec: load_model_with_progress(spec, base_url),
+            lambda spec: load_model_with_progress(spec, endpoint),
             force=force,
         )
         results = asyncio.run(runner.run())

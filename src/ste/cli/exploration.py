@@ -13,13 +13,16 @@ from rich.progress import Progress
 
 from ste.cli.app import (
     BaseUrlOption,
+    GiveUpAfterOption,
+    RequestTimeoutOption,
+    RetriesOption,
     TemperatureOption,
     ToolTimeoutOption,
     app,
     console,
     user_errors,
 )
-from ste.cli.common import item_progress, load_model_with_progress
+from ste.cli.common import endpoint_from, item_progress, load_model_with_progress
 from ste.errors import SteError
 from ste.models.base import concurrency as model_concurrency
 from ste.models.registry import DEFAULT_MODEL
@@ -50,6 +53,9 @@ def explore(
         typer.Option("--model", "-m", help=f"Model spec (default: {DEFAULT_MODEL})."),
     ] = None,
     base_url: BaseUrlOption = None,
+    request_timeout: RequestTimeoutOption = 120.0,
+    retries: RetriesOption = 3,
+    give_up_after: GiveUpAfterOption = 8,
     episodes: Annotated[int | None, typer.Option(min=1, help="Per tool [default: 15].")] = None,
     trials: Annotated[int | None, typer.Option(min=1, help="Per episode [default: 4].")] = None,
     max_turns: Annotated[
@@ -116,7 +122,8 @@ def explore(
         seed=seed,
     )
     run_dir, settings, tools = plan.run_dir, plan.settings, plan.tools
-    chat_model = load_model_with_progress(plan.model, plan.base_url)
+    endpoint = endpoint_from(plan.base_url, request_timeout, retries, give_up_after)
+    chat_model = load_model_with_progress(plan.model, endpoint)
     run_dir.start(plan.manifest(chat_model.name), force=force)
 
     if cache is not None:

@@ -12,6 +12,7 @@ from ste.cli.app import app, console, user_errors
 from ste.cli.common import load_model_with_progress
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.models.endpoint import Endpoint
 from ste.models.registry import DEFAULT_MODEL
 
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
@@ -61,7 +62,7 @@ def serve(
         target = EndpointUpstream(url, os.environ.get("OPENAI_API_KEY"), name)
         where = f"{name} at {url}"
     else:
-        model = load_model_with_progress(upstream, None)
+        model = load_model_with_progress(upstream, Endpoint())
         target = ModelUpstream(model)
         where = f"{model.name} (in process)"
     if host not in ("127.0.0.1", "localhost", "::1") and not token:

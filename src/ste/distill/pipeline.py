@@ -36,6 +36,7 @@ from ste.explore.settings import trial_seed
 from ste.jsonl import append_jsonl, read_jsonl
 from ste.models.base import ChatModel, Message
 from ste.models.metered import MeteredModel
+from ste.models.retry import RequestFailed
 from ste.records import Judgment, Trial
 from ste.tools.tool import Tool, described_tool
 
@@ -97,7 +98,9 @@ async def _judge_pending(
     out: Path,
     concurrency: int,
     progress: Progress | None,
-) -> dict[str, Judgment]:
+) -> tuple[dict[str, Judgment], dict[str, str]]:
+    """The judgments of `trials` (earlier ones read back), and the reasons of those whose
+    judge requests failed after the retries."""
     path = out / JUDGMENTS
     judgments = {
         j.trial: j
@@ -106,6 +109,7 @@ async def _judge_pending(
         )
     }
     pending = [t for t in trials if t.id not in judgments]
+    unjudged: dict[str, str] = {}
     semaphore = asyncio.Semaphore(max(1, concurrency))
     done = len(trials) - len(pending)
 
@@ -113,9 +117,13 @@ async def _judge_pending(
         nonlocal done
         example = from_trial(trial, [], settings.last_call_only)
         async with semaphore:
-            judgment = await judge_example(
-                judge, tools[trial.tool], trial.query, example.turns, example.final_answer
-            )
+            try:
+                judgment = await judge_example(
+                    judge, tools[trial.tool], trial.query, example.turns, example.final_answer
+                )
+            except RequestFailed as failure:  # not judged: a rerun of distill judges it
+                unjudged[trial.id] = failure.reason
+                return
         record = judgment.model_copy(update={"trial": trial.id})
         append_jsonl(out / JUDGMENTS, record.model_dump(mode="json"))
         judgments[trial.id] = record
@@ -124,7 +132,7 @@ async def _judge_pending(
             progress("judge", done, len(trials))
 
     await asyncio.gather(*(one(t) for t in pending))
-    return judgments
+    return judgments, unjudged
 
 
 async def _paraphrase_example(
@@ -143,7 +151,10 @@ async def _paraphrase_example(
     values = required_values(example.query, [t.arguments for t in example.turns])
     while sum(r["accepted"] for r in records) < wanted and len(records) < 2 * wanted:
         index = len(records)
-        text, raw = await paraphrase_once(model, messages, example.query, seed + index)
+        try:
+            text, raw = await paraphrase_once(model, messages, example.query, seed + index)
+        except RequestFailed:  # the endpoint failed: the accepted paraphrases stay
+            break
         accepted_texts = [r["text"] for r in records if r["accepted"]]
         ok, reason = check_paraphrase(text, example.query, accepted_texts, values)
         record = {
@@ -205,8 +216,15 @@ async def distill(
             passed.append(trial)
 
     if settings.judge and judge is not None:
-        judgments = await _judge_pending(judge, passed, tools, settings, out, concurrency, progress)
+        judgments, unjudged = await _judge_pending(
+            judge, passed, tools, settings, out, concurrency, progress
+        )
         for trial in list(passed):
+            if trial.id in unjudged:
+                reason = f"{unjudged[trial.id]} (run distill again to judge it)"
+                decisions[trial.id].update(kept=False, rejected_by="judge_failed", reason=reason)
+                passed.remove(trial)
+                continue
             judgment = judgments[trial.id]
             decisions[trial.id]["judge"] = judgment.criteria
             if not judgment.ok:

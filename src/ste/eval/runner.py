@@ -23,12 +23,14 @@ from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
 from ste.jsonl import JsonlAppender, read_jsonl
 from ste.models.base import ChatModel
+from ste.models.retry import RequestFailed
 from ste.records import EvalRecord
-from ste.tools.execute import execute
+from ste.tools.execute import DEFAULT_TIMEOUT_S, execute
 from ste.tools.tool import Tool
 
 KIND = "ste-eval"
 ITEMS = "items.jsonl"
+FAILURES = "failures.jsonl"  # items whose requests failed (scored by a rerun)
 
 
 @dataclass
@@ -43,6 +45,7 @@ class EvalSettings:
     k: int = DEFAULT_K
     demo_tokens: int = DEFAULT_TOKEN_BUDGET
     demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
+    tool_timeout: float = DEFAULT_TIMEOUT_S  # seconds a tool call may take
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
@@ -67,16 +70,20 @@ def _canonical(value: Any) -> str:
 
 
 async def execution_equivalent(
-    tools: dict[str, Tool], name: str, arguments: dict[str, Any], expected: list[dict[str, Any]]
+    tools: dict[str, Tool],
+    name: str,
+    arguments: dict[str, Any],
+    expected: list[dict[str, Any]],
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> tuple[bool, str]:
     """Run the predicted call and the expected ones: equivalent when a result is identical."""
-    predicted = await execute(tools[name], arguments)
+    predicted = await execute(tools[name], arguments, timeout=timeout)
     if not predicted.ok:
         return False, f"the predicted call failed: {predicted.observation[:200]}"
     for call in expected:
         if call["name"] not in tools:
             continue
-        reference = await execute(tools[call["name"]], call["arguments"])
+        reference = await execute(tools[call["name"]], call["arguments"], timeout=timeout)
         if reference.ok and _canonical(reference.value) == _canonical(predicted.value):
             return True, "same result as an expected call"
     return False, "the result differs from every expected call's"
@@ -115,6 +122,7 @@ async def score_item(
         temperature=0.0,
         max_tokens=settings.max_tokens,
         seed=settings.seed,
+        tool_timeout=settings.tool_timeout,
     )
     expected = [c.model_dump() for c in item.expected]
     first = trajectory.steps[0] if trajectory.steps else None
@@ -144,7 +152,9 @@ async def score_item(
     if call is not None:
         strict = match_any(call.name, call.arguments, expected, schemas.get(call.name))
         lenient = lenient_match_any(call.name, call.arguments, expected)
-        same, why = await execution_equivalent(by_name, call.name, call.arguments, expected)
+        same, why = await execution_equivalent(
+            by_name, call.name, call.arguments, expected, settings.tool_timeout
+        )
         record.api_match = call.name in {c["name"] for c in expected}
         record.correct, record.correct_reason = strict.ok, strict.reason
         record.lenient_correct = lenient.ok
@@ -182,7 +192,11 @@ async def run_eval(
     on_item: Callable[[EvalRecord], None] | None = None,
     bank: DemoBank | None = None,
 ) -> list[EvalRecord]:
-    """Score every item not already in `out`; returns all records, old and new."""
+    """Score every item not already in `out`; returns all records, old and new.
+
+    An item whose model request failed after its retries (`RequestFailed`) is not scored:
+    the endpoint's fault is not the model's error. Its reason goes to `failures.jsonl`, and
+    running the same command again scores it."""
     done = {r.id: r for r in read_items(out)}
     todo = [item for item in items if item.id not in done]
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))
@@ -190,7 +204,12 @@ async def run_eval(
 
         async def one(item: TestItem) -> None:
             async with semaphore:
-                record = await score_item(model, tools, item, settings, bank)
+                try:
+                    record = await score_item(model, tools, item, settings, bank)
+                except RequestFailed as failure:  # not the model's error: left for a rerun
+                    with JsonlAppender(out / FAILURES) as failures:
+                        failures.append({"id": item.id, "reason": failure.reason})
+                    return
             sink.append(record.dump())
             done[item.id] = record
             if on_item:
@@ -215,7 +234,10 @@ async def evaluate_into(
     """Score every item of the prepared results folder `out` (`prepare_out_dir`) not scored
     yet, and write `summary.json` + `summary.md` from all of them; returns the summary."""
     records = await run_eval(model, tools, items, out, settings, on_item=on_item, bank=bank)
-    return write_summary(out, records, title or f"{model.name} on {tests} ({settings.protocol})")
+    summary = write_summary(out, records, title or f"{model.name} on {tests} ({settings.protocol})")
+    scored = {record.id for record in records}
+    summary["unscored"] = [item.id for item in items if item.id not in scored]
+    return summary
 
 
 def write_summary(out: Path, records: list[EvalRecord], title: str) -> dict[str, Any]:

@@ -58,6 +58,7 @@ class ExperimentSettings:
         trials: int = EXPLORE_DEFAULTS["trials"],
         max_turns: int = ExploreSettings.max_turns,
         temperature: float = ExploreSettings.temperature,
+        tool_timeout: float | None = None,
         judge_check: bool = True,
         target_per_tool: int = DISTILL_DEFAULTS["target_per_tool"],
         max_paraphrases: int = DISTILL_DEFAULTS["max_paraphrases"],
@@ -69,14 +70,19 @@ class ExperimentSettings:
         **experiment: Any,
     ) -> ExperimentSettings:
         """From the flat names of the `ste experiment` options (and of `record()`)."""
+        timeout = ExploreSettings.tool_timeout if tool_timeout is None else tool_timeout
         return cls(
             explore=ExploreSettings(
-                episodes=episodes, trials=trials, max_turns=max_turns, temperature=temperature
+                episodes=episodes,
+                trials=trials,
+                max_turns=max_turns,
+                temperature=temperature,
+                tool_timeout=timeout,
             ),
             distill=DistillSettings(
                 judge=judge_check, target_per_tool=target_per_tool, max_paraphrases=max_paraphrases
             ),
-            icl=EvalSettings(k=k, demo_tokens=demo_tokens),
+            icl=EvalSettings(k=k, demo_tokens=demo_tokens, tool_timeout=timeout),
             train=TrainSettings(epochs=train_epochs, max_steps=train_steps) if train else None,
             **experiment,
         )
@@ -100,6 +106,7 @@ class ExperimentSettings:
             "trials": self.explore.trials,
             "max_turns": self.explore.max_turns,
             "temperature": self.explore.temperature,
+            "tool_timeout": self.explore.tool_timeout,
             "judge_check": self.distill.judge,
             "target_per_tool": self.distill.target_per_tool,
             "max_paraphrases": self.distill.max_paraphrases,

@@ -17,6 +17,7 @@ from ste.explore.memory import clean_query, memory_prompt
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
 from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
+from ste.models.retry import RequestFailed
 from ste.prompts import render
 from ste.records import Trial
 from ste.tools.tool import Tool
@@ -210,10 +211,14 @@ async def run_episode(
     for trial in range(len(done), settings.trials):
         if not settings.stm:
             messages = [system]
+        trial_start = len(messages)
         try:
             record = await run_trial(
                 model, protocol, tool, messages, settings, episode, trial, memory
             )
+        except RequestFailed as failure:  # the endpoint failed this trial: the run goes on
+            record = _failed_trial(tool, settings, episode, trial, failure.reason)
+            del messages[trial_start:]  # the next trial goes on from the last finished one
         except ModelError as error:
             if "context window" not in str(error):
                 raise

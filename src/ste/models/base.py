@@ -65,12 +65,22 @@ Tools = list[dict[str, Any]] | None  # OpenAI-layout tool specs
 
 
 @dataclass
+class Attempt:
+    """One try at a request to an endpoint: "ok" or why it failed, and how long it took."""
+
+    outcome: str
+    seconds: float
+    status: int | None = None
+
+
+@dataclass
 class ChatResponse:
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     finish_reason: str | None = None
     cached: bool = False  # answered from a response cache
+    attempts: list[Attempt] = field(default_factory=list)  # an endpoint's tries, the last "ok"
 
 
 class ChatModel(Protocol):

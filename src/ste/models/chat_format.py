@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ste.errors import ModelError
+from ste.models import bounded_json
 from ste.models.base import Message
 from ste.prompts import render
 
@@ -71,8 +72,8 @@ def _decoded(arguments: Any) -> Any:
     if not isinstance(arguments, str):
         return arguments
     try:
-        return json.loads(arguments)
-    except json.JSONDecodeError:
+        return bounded_json.loads(arguments)
+    except ValueError:
         return arguments
 
 

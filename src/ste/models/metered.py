@@ -1,4 +1,5 @@
-"""A model wrapper that writes every request's tokens to a usage ledger."""
+"""A model wrapper that writes every request's tokens to a usage ledger, and every failed
+attempt (a retried 429, a hang, a garbled reply) as a line of its own with its outcome."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ste.models.base import ChatModel, ChatResponse, Message
+from ste.models.base import Attempt, ChatModel, ChatResponse, Message
+from ste.models.retry import EndpointDown, RequestFailed
 
 
 class MeteredModel:
@@ -21,7 +23,14 @@ class MeteredModel:
 
     async def chat(self, messages: list[Message], **options: Any) -> ChatResponse:
         started = time.perf_counter()
-        response = await self.model.chat(messages, **options)
+        try:
+            response = await self.model.chat(messages, **options)
+        except (RequestFailed, EndpointDown) as failure:
+            for attempt in failure.attempts:
+                self._failed_attempt(attempt)
+            raise
+        for attempt in response.attempts[:-1]:  # the tries that failed before the answer
+            self._failed_attempt(attempt)
         usage = response.usage
         self.ledger(
             {
@@ -31,8 +40,21 @@ class MeteredModel:
                 "completion_tokens": usage.completion_tokens,
                 "evaluated_prompt_tokens": usage.evaluated_prompt_tokens,
                 "cached": response.cached,
+                "outcome": "ok",
                 "seconds": round(time.perf_counter() - started, 4),
                 "time": round(time.time(), 3),
             }
         )
         return response
+
+    def _failed_attempt(self, attempt: Attempt) -> None:
+        self.ledger(
+            {
+                **self.context,
+                "calls": 0,
+                "outcome": attempt.outcome,
+                "status": attempt.status,
+                "seconds": attempt.seconds,
+                "time": round(time.time(), 3),
+            }
+        )

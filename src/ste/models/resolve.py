@@ -9,10 +9,13 @@ from pathlib import Path
 from ste.errors import ModelError
 from ste.models.base import ChatModel
 from ste.models.registry import REGISTRY, model_path
+from ste.models.retry import RequestPolicy
 from ste.models.transformers_backend import is_model_dir
 
 
-def load_model(spec: str, *, base_url: str | None = None) -> ChatModel:
+def load_model(
+    spec: str, *, base_url: str | None = None, policy: RequestPolicy | None = None
+) -> ChatModel:
     """Resolve a model spec without loading weights yet (that happens on the first call)."""
     if spec.startswith("openai:"):
         from ste.models.openai_endpoint import OpenAIEndpointModel
@@ -20,7 +23,7 @@ def load_model(spec: str, *, base_url: str | None = None) -> ChatModel:
         name = spec.removeprefix("openai:")
         if not name:
             raise ModelError("--model openai:MODEL needs a model name after 'openai:'")
-        return OpenAIEndpointModel(name, base_url=base_url)
+        return OpenAIEndpointModel(name, base_url=base_url, policy=policy)
 
     if spec.startswith("hf:"):
         return _transformers_model(Path(spec.removeprefix("hf:")).expanduser())

@@ -7,10 +7,10 @@ the conversation's tool turns into text the model understands.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from ste.models import bounded_json
 from ste.models.base import Message, ToolCall
 from ste.prompts import render
 
@@ -34,8 +34,8 @@ def _as_calls(value: Any) -> list[ToolCall] | None:
 
 def _loads(text: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return bounded_json.loads(text)
+    except ValueError:  # not JSON, or past a limit (bounded_json)
         return None
 
 
@@ -56,11 +56,11 @@ def _leading_calls(text: str) -> list[ToolCall]:
     small model often goes on to imagine the tool's result, which must not be read as a call
     (the ReAct protocol stops at "Observation:" for the same reason).
     """
-    decoder, calls, position = json.JSONDecoder(), [], 0
+    calls, position = [], 0
     while position < len(text) and text[position] in "{[":
         try:
-            value, end = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
+            value, end = bounded_json.raw_decode(text, position)
+        except ValueError:
             break
         found = _as_calls(value)
         if not found:

@@ -12,7 +12,14 @@ from the last user message of each request:
 - the reflection prompt -> "Yes. It worked.";
 - anything else -> "Final Answer: ok".
 
-With good replies a trial is therefore exactly 4 requests. `latency_s` makes every answer
+With good replies a trial is therefore exactly 4 requests.
+
+`fault` makes it misbehave, for the fault-injection tests: one of `FAULTS` ("429" with
+`Retry-After: 0`, "500", "hang" (no reply for `hang_s`), "reset" (the connection closed
+with no reply), "garbage" (a 200 that is not JSON), "empty_choices", "truncated" (half a
+body, then the connection closed), "flaky" (every other request a 500)), for the first
+`fault_requests` requests (None: all of them). `arrivals` counts every request that reached
+it, answered or not. `latency_s` makes every answer
 wait (in the handler's own thread: concurrent requests overlap, as with a real server), so
 wall time against the ideal shows the client's own overhead and how well it overlaps
 requests::
@@ -24,9 +31,11 @@ requests::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -38,6 +47,7 @@ from ste.prompts import template
 
 ToolArguments = Callable[[str], dict[str, Any]]
 
+FAULTS = ("429", "500", "hang", "reset", "garbage", "empty_choices", "truncated", "flaky")
 _TOOL_NAMES = re.compile(r"one of: ([^>\n]+)>")
 _API_NAME = re.compile(r"^API_name: (\S+)", re.MULTILINE)
 
@@ -79,7 +89,21 @@ def tool_name(messages: list[dict[str, Any]]) -> str:
 class ScriptedEndpoint:
     """An OpenAI-compatible chat endpoint that answers like a perfect ReAct explorer."""
 
-    def __init__(self, latency_s: float = 0.0, tool_arguments: ToolArguments | None = None) -> None:
+    def __init__(
+        self,
+        latency_s: float = 0.0,
+        tool_arguments: ToolArguments | None = None,
+        *,
+        fault: str | None = None,
+        fault_requests: int | None = None,
+        hang_s: float = 30.0,
+    ) -> None:
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"fault must be one of {', '.join(FAULTS)}, got {fault!r}")
+        self.fault = fault
+        self.fault_requests = fault_requests
+        self.hang_s = hang_s
+        self.arrivals = 0
         self.latency_s = latency_s
         self.tool_arguments: ToolArguments = tool_arguments or (lambda _name: {})
         self.kinds: Counter[str] = Counter()  # requests per kind of turn
@@ -140,10 +164,20 @@ class ScriptedEndpoint:
                 return 0.0
             return self.last_reply_at - self.first_request_at
 
-    def _arrived(self) -> None:
+    def _arrived(self) -> str | None:
+        """Count the request; the fault it gets, if any."""
         with self._lock:
             if self.first_request_at is None:
                 self.first_request_at = time.perf_counter()
+            self.arrivals += 1
+            number = self.arrivals
+        if self.fault is None:
+            return None
+        if self.fault_requests is not None and number > self.fault_requests:
+            return None
+        if self.fault == "flaky":
+            return "500" if number % 2 == 1 else None
+        return self.fault
 
     def _replied(self) -> None:
         with self._lock:
@@ -257,8 +291,48 @@ def _handler_for(endpoint: ScriptedEndpoint) -> type[BaseHTTPRequestHandler]:
             else:
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
 
+        def _misbehave(self, fault: str, body: dict[str, Any]) -> None:
+            if fault in ("429", "500"):
+                self.send_response(int(fault))
+                data = json.dumps({"error": {"message": f"scripted {fault}"}}).encode()
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if fault == "429":
+                    self.send_header("Retry-After", "0")
+                self.end_headers()
+                self.wfile.write(data)
+                return
+            if fault in ("hang", "reset"):
+                if fault == "hang":
+                    time.sleep(endpoint.hang_s)
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if fault == "garbage":
+                data = b"<html><body>502 Bad Gateway (but sent as a 200)</body></html>"
+                kind = "text/html"
+            elif fault == "empty_choices":
+                data = json.dumps({**endpoint.complete(body), "choices": []}).encode()
+                kind = "application/json"
+            else:  # truncated
+                data = json.dumps(endpoint.complete(body)).encode()
+                kind = "application/json"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if fault == "truncated":
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self.wfile.write(data)
+
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
-            endpoint._arrived()
+            fault = endpoint._arrived()
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             if self.path.rstrip("/") != "/v1/chat/completions":
@@ -268,6 +342,10 @@ def _handler_for(endpoint: ScriptedEndpoint) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError as error:
                 self._send(400, {"error": {"message": f"invalid JSON: {error}"}})
+                return
+            if fault is not None:
+                self._misbehave(fault, body)
+                self.wfile.flush()
                 return
             if endpoint.latency_s > 0:
                 time.sleep(endpoint.latency_s)
