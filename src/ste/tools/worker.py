@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import json
 import os
 import resource
 import sys
@@ -54,17 +53,9 @@ def cap_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def strict_json(value: Any) -> str:
-    """JSON without NaN/Infinity; too deep or too large a number raises ValueError."""
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
-    except RecursionError:
-        raise ValueError("it is nested too deeply") from None
-
-
 def run_call(functions: dict[str, Any], name: str, arguments: dict[str, Any]) -> tuple:
     from ste.prompts import render
-    from ste.tools.execute import describe_exception
+    from ste.tools.execute import describe_exception, serialise
 
     function = functions.get(name)
     if function is None:
@@ -78,7 +69,7 @@ def run_call(functions: dict[str, Any], name: str, arguments: dict[str, Any]) ->
             error = MemoryError("the tool ran out of memory (the worker's memory cap)")
         return ("error", describe_exception(error), "tool_error")
     try:
-        text = value if isinstance(value, str) else strict_json(value)
+        text = serialise(value)  # the same strict JSON as in-process tools
     except (TypeError, ValueError) as error:
         message = render("observation_unserialisable", tool=name, error=str(error))
         return ("error", message, "unserialisable")
