@@ -98,3 +98,27 @@ def test_out_of_range_options_are_refused_with_exit_2(tmp_path, monkeypatch, com
     assert not (tmp_path / "runs").exists()  # refused before anything was written
     words = " ".join(result.output.split())
     assert "Invalid value" in words or "--only" in words, words
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        (["explore", "--out", "x", "--tool-timeout", "nan"], "--tool-timeout"),
+        (["explore", "--out", "x", "--temperature", "inf"], "--temperature"),
+        (["explore", "--out", "x", "--tool-timeout", "-5"], "--tool-timeout"),
+        (["explore", "--out", "x", "--only", ","], "--only: no tool names"),
+        (["eval", "tests.jsonl", "--request-timeout", "nan"], "--request-timeout"),
+    ],
+)
+def test_options_out_of_range_or_not_finite_are_one_clear_error(tmp_path, arguments, said):
+    result = subprocess.run(
+        [sys.executable, "-m", "ste.cli", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert said in result.stderr
+    assert not (tmp_path / "x").exists()

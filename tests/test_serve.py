@@ -197,3 +197,116 @@ def test_endpoint_upstream_passes_requests_and_streams_through(serve, bank):
     )
     assert "".join(c.choices[0].delta.content or "" for c in stream) == "up-stream"
     fake.shutdown()
+
+
+# -- what ste serve refuses, and how an upstream's faults reach the client ---------------
+
+import httpx  # noqa: E402
+
+from ste.icl.chat_request import Limits  # noqa: E402
+from ste.testing.scripted_endpoint import ScriptedEndpoint  # noqa: E402
+
+HELLO = [{"role": "user", "content": "hi"}]
+
+
+def _post(url: str, body, **kwargs) -> httpx.Response:
+    if isinstance(body, (dict, list)):
+        body = json.dumps(body)
+    return httpx.post(f"{url}/chat/completions", content=body, timeout=10, **kwargs)
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(serve, bank):
+    upstream = ScriptedModel(["never"])
+    url = serve(create_app(ModelUpstream(upstream), bank, limits=Limits(max_body_bytes=10_000)))
+    too_big = json.dumps({"messages": [{"role": "user", "content": "x" * 50_000}]})
+    reply = _post(url, too_big)
+    assert reply.status_code == 413
+    assert "over 10000 bytes" in reply.json()["error"]["message"]
+    # sent in chunks with no Content-Length, it is cut off as it goes over
+    chunks = (too_big[i : i + 4096].encode() for i in range(0, len(too_big), 4096))
+    assert _post(url, chunks).status_code == 413
+    assert upstream.requests == []
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("{not json", "not JSON"),
+        ([1, 2], "JSON object"),
+        ({"messages": [1, 2]}, "messages.0"),
+        ({"messages": []}, "messages"),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, "messages.0.role"),
+        ({"messages": HELLO, "tools": [{"type": "function", "function": "convert"}]}, "tools.0"),
+        ({"messages": HELLO, "tools": [{"function": {"description": "no name"}}]}, "name"),
+        ({"messages": HELLO, "max_tokens": 100_000}, "over this server's limit of 4096"),
+        ({"messages": HELLO, "max_tokens": 0}, "max_tokens"),
+        ('{"messages": [{"role": "user", "content": "hi"}], "temperature": NaN}', "temperature"),
+        ("[" * 100_000 + "]" * 100_000, "not JSON"),
+        ('{"messages": [], "n": ' + "9" * 5000 + "}", "not JSON"),
+    ],
+)
+def test_a_body_that_is_no_chat_request_is_a_400_naming_why(serve, bank, body, reason):
+    upstream = ScriptedModel(["never"])
+    url = serve(create_app(ModelUpstream(upstream), bank))
+    reply = _post(url, body)
+    assert reply.status_code == 400, reply.text
+    assert reason in reply.json()["error"]["message"]
+    assert upstream.requests == []
+
+
+def test_retrieval_does_not_hold_up_other_requests(serve, bank):
+    """While one request's query is being embedded, /v1/models still answers: retrieval
+    runs off the event loop (on the loop, this would deadlock until the timeout)."""
+    release, entered = threading.Event(), threading.Event()
+
+    class SlowBank:
+        def retrieve(self, query, names, k):
+            entered.set()
+            assert release.wait(10)
+            return bank.retrieve(query, names, k)
+
+    url = serve(create_app(ModelUpstream(ScriptedModel(["ok"])), SlowBank()))  # type: ignore[arg-type]
+    results = []
+    chat = threading.Thread(
+        target=lambda: results.append(
+            _post(url, {"messages": [{"role": "user", "content": "5 km?"}], "tools": [TOOL_SPEC]})
+        )
+    )
+    chat.start()
+    assert entered.wait(5)
+    models = httpx.get(f"{url}/models", timeout=5)
+    release.set()
+    chat.join(10)
+    assert models.status_code == 200
+    assert results[0].status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "said"),
+    [
+        ("429", 429, "scripted 429"),
+        ("500", 502, "HTTP 500"),
+        ("garbage", 502, "not JSON"),
+        ("reset", 502, "unreachable"),
+        ("truncated", 502, "broke off"),
+        ("hang", 504, "within 0.5 s"),
+    ],
+)
+def test_upstream_faults_become_statuses_a_client_can_act_on(serve, bank, fault, status, said):
+    with ScriptedEndpoint(fault=fault, hang_s=3) as endpoint:
+        upstream = EndpointUpstream(endpoint.base_url, None, "m", timeout=0.5)
+        url = serve(create_app(upstream, bank))
+        reply = _post(url, {"messages": HELLO})
+    assert reply.status_code == status, reply.text
+    assert said in json.dumps(reply.json())
+    if fault == "429":
+        assert reply.headers["retry-after"] == "0"
+
+
+def test_an_upstream_that_is_down_is_a_502(serve, bank):
+    upstream = EndpointUpstream(f"http://127.0.0.1:{_free_port()}/v1", None, "m", timeout=2)
+    url = serve(create_app(upstream, bank))
+    reply = _post(url, {"messages": HELLO})
+    assert reply.status_code == 502
+    assert "unreachable" in reply.json()["error"]["message"]
+    assert httpx.get(f"{url}/models", timeout=5).status_code == 502

@@ -4,31 +4,84 @@ A line is appended (and, where losing it would cost model time, fsynced) as each
 work finishes, so a killed process keeps everything it finished. A last line cut by a kill
 is repaired before anything is appended after it (the fragment is cut off, so the next
 record starts on a line of its own), and skipped when reading: that piece of work is
-simply done again.
+simply done again. Any other line that is not a JSON object (not UTF-8, not JSON, a list)
+is an error naming the file and line: the file was edited or is not ste's, and guessing
+past it could lose or redo work. Lines are written as strict JSON (no NaN or Infinity).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from pathlib import Path
 from typing import IO, Any
 
+from ste.errors import SteError
+
+
+def numbered_records(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """("FILE:LINE", object) for each line of a JSONL file, in order; [] when it does not
+    exist. A torn last line is skipped; any other line that is no JSON object is an SteError
+    naming it."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as error:
+        raise SteError(f"{path}: unreadable ({error.strerror})") from None
+    lines = data.split(b"\n")
+    torn = lines.pop()  # b"" after a final newline; else a line a kill cut short
+    records = []
+    for number, raw in enumerate(lines, 1):
+        where = f"{path}:{number}"
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise SteError(f"{where}: not UTF-8 text; ste writes JSON lines in UTF-8") from None
+        except (json.JSONDecodeError, RecursionError, ValueError) as error:
+            raise SteError(
+                f"{where}: not a JSON line ({error}); was the file edited? fix or remove the line"
+            ) from None
+        if not isinstance(record, dict):
+            raise SteError(f"{where}: a JSON {type(record).__name__}, not an object")
+        records.append((where, record))
+    if torn.strip():
+        try:
+            record = json.loads(torn.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+            record = None  # cut by a kill mid-write: that work is done again
+        if isinstance(record, dict):
+            records.append((f"{path}:{len(lines) + 1}", record))
+    return records
+
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSONL file, in order; [] when it does not exist."""
-    if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut by a kill mid-write
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+    """The JSON objects of a JSONL file, in order; [] when it does not exist (see
+    `numbered_records` for what is skipped and what is an error)."""
+    return [record for _, record in numbered_records(path)]
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One record as one line of strict JSON: a NaN or an infinity (a rate of nothing, say)
+    is written as null, never as the bare `NaN` other JSON readers reject."""
+    try:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(record), ensure_ascii=False, allow_nan=False)
 
 
 def repair_torn_tail(path: Path) -> int:
@@ -78,7 +131,7 @@ class JsonlAppender:
         return self
 
     def append(self, record: dict[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        line = dumps(record) + "\n"
         with self._lock:
             if self._handle is None:
                 raise RuntimeError(f"{self.path}: append() before open()")
@@ -104,3 +157,12 @@ def append_jsonl(path: Path, record: dict[str, Any], *, fsync: bool = True) -> N
     """Append one record to `path` (opened, repaired and closed for this one line)."""
     with JsonlAppender(path, fsync=fsync) as sink:
         sink.append(record)
+
+
+def write_json(path: Path, value: Any) -> None:
+    """A JSON document (a summary, a manifest) written indented and strict, as `dumps`."""
+    try:
+        text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(value), indent=2, ensure_ascii=False, allow_nan=False)
+    Path(path).write_text(text, encoding="utf-8")

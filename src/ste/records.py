@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ste.agent.trajectory import Step
 from ste.errors import SteError
+from ste.jsonl import numbered_records
 from ste.models.base import Usage
 from ste.outcome import Outcome, judge_outcome
 
@@ -143,3 +144,31 @@ class Judgment(BaseModel):
     @classmethod
     def read(cls, record: dict[str, Any], where: str = "judgment") -> Judgment:
         return _validated(cls, record, where, "a judgment")
+
+
+class LedgerEntry(BaseModel):
+    """One model request attempt in a `usage.jsonl` ledger (as `MeteredModel` writes it):
+    a failed attempt has calls 0 and its outcome; what the stage was doing (tool, trial,
+    stage) rides along as extra fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    tool: str | None = None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    evaluated_prompt_tokens: int = 0
+    cached: bool = False
+    outcome: str = "ok"
+    status: int | None = None
+    seconds: float = 0.0
+    time: float | None = None
+
+
+def read_ledger(path: Any) -> list[dict[str, Any]]:
+    """A ledger's entries, each validated (a line with the wrong types is an SteError naming
+    file and line), as plain data for the summaries and pages."""
+    return [
+        _validated(LedgerEntry, record, where, "a ledger entry").model_dump()
+        for where, record in numbered_records(path)
+    ]

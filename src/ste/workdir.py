@@ -6,18 +6,28 @@ finished work (`ste.jsonl`). Running a stage again on the same folder continues 
 manifest that differs from the folder's (another model, other settings, an edited tool) is
 refused with the differences named, unless forced. A folder's kind is read from its
 manifest's `kind`.
+
+One process at a time works in a folder: `start` takes the folder's lock (an flock on
+`.ste.lock`, which names the holder's PID), and holds it until the process ends, so a
+second `ste explore --out` on the same folder is refused with one line instead of doing
+every trial twice. The kernel drops the lock when its process dies, even by kill -9.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ste.errors import SteError
+from ste.jsonl import write_json
 
 MANIFEST = "manifest.json"
+LOCK = ".ste.lock"
 # keys that may differ between the runs of one folder
 IGNORED = ("kind", "ste_version", "history")
 
@@ -51,7 +61,7 @@ def write_manifest(path: Path, manifest: dict[str, Any], name: str = MANIFEST) -
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / (name + ".tmp")
-    temporary.write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_json(temporary, manifest)
     os.replace(temporary, folder / name)
 
 
@@ -94,6 +104,42 @@ def differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return changes
 
 
+_held: dict[Path, IO[str]] = {}  # folders this process has locked, kept open until it ends
+
+
+def lock(path: Path) -> None:
+    """Take the folder's lock for this process (again: a no-op), or refuse with the PID of
+    the process that holds it."""
+    folder = Path(path).resolve()
+    if folder in _held:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / LOCK).open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise SteError(
+            f"{path} is in use by another ste process ({holder}); wait for it to finish, "
+            "stop it, or use another --out"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime())
+    handle.write(f"PID {os.getpid()}, started {started}: {' '.join(sys.argv[:3])}\n")
+    handle.flush()
+    _held[folder] = handle
+
+
+def unlock(path: Path) -> None:
+    """Let other processes work in the folder again (the end of the process does it too)."""
+    handle = _held.pop(Path(path).resolve(), None)
+    if handle is not None:
+        handle.close()
+
+
 def start(
     path: Path,
     manifest: dict[str, Any],
@@ -112,6 +158,7 @@ def start(
     manifest is written either way; with `keep_history`, a forced change keeps the manifests
     it replaces in its `history`.
     """
+    lock(path)
     previous = read_manifest(path, name)
     changes = differences(previous, manifest) if previous is not None else []
     if changes and not force:

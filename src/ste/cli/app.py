@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, TypeVar
@@ -59,13 +60,22 @@ GiveUpAfterOption = Annotated[
 ]
 
 
+def _finite_numbers(options: dict[str, Any]) -> None:
+    """Refuse nan and inf for every number option (click's ranges let nan through)."""
+    for name, value in options.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            option = "--" + name.replace("_", "-")
+            raise SteError(f"{option}: {value} is not a number ste accepts (give a finite one)")
+
+
 def user_errors(command: F) -> F:
     """Turn an SteError (or a model request that failed on every retry) into one clear line
-    on stderr and exit code 2."""
+    on stderr and exit code 2; number options that are nan or inf are such an error."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _finite_numbers(kwargs)
             return command(*args, **kwargs)
         except (SteError, RequestFailed) as error:
             from ste.display import print_error

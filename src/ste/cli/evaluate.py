@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +30,7 @@ from ste.cli.common import (
 )
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.jsonl import write_json
 from ste.models.base import concurrency as model_concurrency
 from ste.models.endpoint import Endpoint
 from ste.models.registry import DEFAULT_MODEL
@@ -285,7 +285,7 @@ def _score_and_print(
             "per_api": scores.per_api(),
             "items": [vars(item) for item in scores.items],
         }
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+        write_json(out / "summary.json", summary)
     console.print(line, highlight=False)
 
 

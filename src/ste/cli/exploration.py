@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
+from ste import workdir
 from ste.cli.app import (
     BaseUrlOption,
     GiveUpAfterOption,
@@ -24,6 +25,7 @@ from ste.cli.app import (
 )
 from ste.cli.common import endpoint_from, item_progress, load_model_with_progress
 from ste.errors import SteError
+from ste.jsonl import write_json
 from ste.models.base import concurrency as model_concurrency
 from ste.models.registry import DEFAULT_MODEL
 from ste.records import Trial
@@ -122,6 +124,7 @@ def explore(
         seed=seed,
     )
     run_dir, settings, tools = plan.run_dir, plan.settings, plan.tools
+    workdir.lock(run_dir.path)  # before the model loads: a busy folder is refused at once
     endpoint = endpoint_from(plan.base_url, request_timeout, retries, give_up_after)
     chat_model = load_model_with_progress(plan.model, endpoint)
     run_dir.start(plan.manifest(chat_model.name), force=force)
@@ -173,7 +176,7 @@ def _print_summary(run_dir: Any) -> dict[str, Any]:
     from ste.explore.report import ledger_line, summarise, tools_table, trial_index_table
 
     summary = summarise(run_dir.read_trials(), run_dir.read_ledger())
-    (run_dir.path / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(run_dir.path / "summary.json", summary)
     console.print(tools_table(summary))
     console.print(trial_index_table(summary))
     console.print(ledger_line(summary), highlight=False)

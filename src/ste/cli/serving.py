@@ -12,6 +12,7 @@ from ste.cli.app import app, console, user_errors
 from ste.cli.common import load_model_with_progress
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.icl.chat_request import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_TOKENS, Limits
 from ste.models.endpoint import Endpoint
 from ste.models.registry import DEFAULT_MODEL
 
@@ -46,6 +47,12 @@ def serve(
     demo_tokens: Annotated[
         int, typer.Option(min=100, help="Their token budget.")
     ] = DEFAULT_TOKEN_BUDGET,
+    max_body_mb: Annotated[
+        float, typer.Option(min=0.01, max=1024, help="Larger request bodies get a 413.")
+    ] = DEFAULT_MAX_BODY_BYTES / 2**20,
+    max_tokens: Annotated[
+        int, typer.Option(min=1, help="A request asking for more tokens gets a 400.")
+    ] = DEFAULT_MAX_TOKENS,
 ) -> None:
     """Serve /v1/chat/completions: requests with tools get the most similar practised examples."""
     import uvicorn
@@ -54,6 +61,9 @@ def serve(
     from ste.icl.serve import EndpointUpstream, ModelUpstream, create_app
 
     bank = DemoBank(demos) if demos else None
+    if bank is not None:
+        with console.status("indexing the demonstrations"):
+            bank.warm()
     if upstream.startswith("openai:"):
         name = upstream.removeprefix("openai:")
         if not name:
@@ -78,5 +88,8 @@ def serve(
         + (", bearer token required" if token else ""),
         highlight=False,
     )
-    application = create_app(target, bank, token=token, k=k, token_budget=demo_tokens)
+    limits = Limits(max_body_bytes=int(max_body_mb * 2**20), max_tokens=max_tokens)
+    application = create_app(
+        target, bank, token=token, k=k, token_budget=demo_tokens, limits=limits
+    )
     uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -33,7 +33,7 @@ from ste.distill.paraphrase import (
 )
 from ste.explore.rundir import RunDir
 from ste.explore.settings import trial_seed
-from ste.jsonl import append_jsonl, read_jsonl
+from ste.jsonl import append_jsonl, numbered_records, read_jsonl
 from ste.models.base import ChatModel, Message
 from ste.models.metered import MeteredModel
 from ste.models.retry import RequestFailed
@@ -104,9 +104,7 @@ async def _judge_pending(
     path = out / JUDGMENTS
     judgments = {
         j.trial: j
-        for j in (
-            Judgment.read(r, f"{path}: record {n}") for n, r in enumerate(read_jsonl(path), 1)
-        )
+        for j in (Judgment.read(record, where) for where, record in numbered_records(path))
     }
     pending = [t for t in trials if t.id not in judgments]
     unjudged: dict[str, str] = {}

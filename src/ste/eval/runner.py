@@ -21,7 +21,7 @@ from ste.eval.testset import TestItem
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
-from ste.jsonl import JsonlAppender, read_jsonl
+from ste.jsonl import JsonlAppender, numbered_records, read_jsonl, write_json
 from ste.models.base import ChatModel
 from ste.models.retry import RequestFailed
 from ste.records import EvalRecord
@@ -172,7 +172,7 @@ async def score_item(
 def read_items(out: Path) -> list[EvalRecord]:
     """The scored items of a results folder, validated (a foreign line is an SteError)."""
     path = out / ITEMS
-    return [EvalRecord.read(r, f"{path}: record {n}") for n, r in enumerate(read_jsonl(path), 1)]
+    return [EvalRecord.read(record, where) for where, record in numbered_records(path)]
 
 
 def prepare_out_dir(out: Path, manifest: dict[str, Any], force: bool) -> list[dict[str, Any]]:
@@ -243,6 +243,6 @@ async def evaluate_into(
 def write_summary(out: Path, records: list[EvalRecord], title: str) -> dict[str, Any]:
     summary = summarise_by_tool(records)
     summary["manifest"] = workdir.read_manifest(out)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     (out / "summary.md").write_text(markdown(summary, title))
     return summary

@@ -38,12 +38,14 @@ def load_tests(path: str | Path, tool_names: list[str] | None = None) -> list[Te
         raise SteError(f"{path}: no such test file")
     items: list[TestItem] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
+    for number, raw in enumerate(path.read_bytes().splitlines(), 1):
+        if not raw.strip():
             continue
         where = f"{path}:{number}"
         try:
-            item = TestItem.model_validate(json.loads(line))
+            item = TestItem.model_validate(json.loads(raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            raise SteError(f"{where}: not UTF-8 text (a tests file is UTF-8 JSON lines)") from None
         except json.JSONDecodeError as error:
             raise SteError(f"{where}: not valid JSON ({error.msg})") from None
         except ValidationError as error:
@@ -53,6 +55,8 @@ def load_tests(path: str | Path, tool_names: list[str] | None = None) -> list[Te
                 f"{where}: {field}: {first['msg']}; an item needs id, query and expected "
                 '[{"name": ..., "arguments": {...}}] (tools and answer optional)'
             ) from None
+        except (RecursionError, ValueError) as error:  # nested too deeply, a huge integer
+            raise SteError(f"{where}: not JSON ste reads ({error})") from None
         if item.id in seen:
             raise SteError(f"{where}: duplicate id {item.id!r}")
         seen.add(item.id)

@@ -32,6 +32,7 @@ from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.settings import manifest as explore_manifest
 from ste.explore.settings import tool_fingerprint
 from ste.icl.bank import DemoBank
+from ste.jsonl import write_json
 from ste.models.base import ChatModel
 from ste.models.base import concurrency as model_concurrency
 from ste.tools.tool import Tool
@@ -108,7 +109,7 @@ class Experiment:
 
     def _record(self, name: str, cost: dict[str, Any]) -> None:
         self.stages[name] = cost
-        (self.out / STAGES).write_text(json.dumps(self.stages, indent=2))
+        write_json(self.out / STAGES, self.stages)
 
     async def _stage(self, name: str, work: Callable[[], Awaitable[dict[str, Any]]]) -> None:
         if self.stages.get(name, {}).get("done"):
@@ -307,6 +308,6 @@ class Experiment:
                 "test items": len(self.tests),
             },
         }
-        (self.out / "results.json").write_text(json.dumps(results, indent=2))
+        write_json(self.out / "results.json", results)
         (self.out / "results.md").write_text(results_markdown(results))
         return results

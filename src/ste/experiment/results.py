@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ste.jsonl import read_jsonl
+from ste.records import read_ledger
 
 METRICS = ("well_formed", "api_match", "correct", "exec_equivalent")
 
@@ -49,8 +49,7 @@ def results_markdown(results: dict[str, Any]) -> str:
 
 
 def ledger_usage(path: Path) -> dict[str, int]:
-    entries = read_jsonl(path)
+    entries = read_ledger(path)
     return {
-        key: sum(int(e.get(key, 0)) for e in entries)
-        for key in ("calls", "prompt_tokens", "completion_tokens")
+        key: sum(e[key] for e in entries) for key in ("calls", "prompt_tokens", "completion_tokens")
     }

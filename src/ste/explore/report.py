@@ -64,7 +64,7 @@ def summarise(trials: list[Trial], ledger: list[dict[str, Any]]) -> dict[str, An
         by_episode[t.episode].append(t)
     spent: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(USAGE_FIELDS, 0))
     for entry in ledger:
-        for key in (entry.get("tool", "?"), "all"):
+        for key in (entry.get("tool") or "?", "all"):
             for field in USAGE_FIELDS:
                 spent[key][field] += int(entry.get(field, 0))
             spent[key]["cached"] = spent[key].get("cached", 0) + int(bool(entry.get("cached")))

@@ -15,8 +15,8 @@ from typing import Any
 
 from ste import workdir
 from ste.errors import SteError
-from ste.jsonl import JsonlAppender, read_jsonl
-from ste.records import Trial
+from ste.jsonl import JsonlAppender, numbered_records
+from ste.records import Trial, read_ledger
 
 MANIFEST = workdir.MANIFEST
 TRIALS = "trials.jsonl"
@@ -69,15 +69,15 @@ class RunDir:
         """Finished trials in file order, each once; a line that is no trial is an error."""
         seen: set[str] = set()
         trials = []
-        for number, record in enumerate(read_jsonl(self.path / TRIALS), 1):
-            trial = Trial.read(record, f"{self.path / TRIALS}: record {number}")
+        for where, record in numbered_records(self.path / TRIALS):
+            trial = Trial.read(record, where)
             if trial.id not in seen:
                 seen.add(trial.id)
                 trials.append(trial)
         return trials
 
     def read_ledger(self) -> list[dict[str, Any]]:
-        return read_jsonl(self.path / LEDGER)
+        return read_ledger(self.path / LEDGER)
 
     def open(self) -> None:
         """Open trials and ledger for appending, each repaired after a line cut by a kill."""

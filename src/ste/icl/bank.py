@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from ste import embeddings
 from ste.distill.dedup import lexical_similarity
 from ste.distill.example import Example
 from ste.errors import SteError
 from ste.icl import DEFAULT_K
+from ste.jsonl import numbered_records
 
 CACHE_DIR = "bank"
 
@@ -44,11 +48,13 @@ def _load_examples(dataset: Path) -> list[Example]:
     if not path.exists():
         raise SteError(f"{dataset}: the distillation has not finished (no examples.jsonl)")
     examples = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
+    for where, record in numbered_records(path):
         if record.get("split", "train") == "train":
             record.pop("split", None)
-            examples.append(Example(**record))
+            try:
+                examples.append(Example.model_validate(record))
+            except ValidationError as error:
+                raise SteError(f"{where}: not an example ({error.errors()[0]['msg']})") from None
     return examples
 
 
@@ -69,6 +75,12 @@ class DemoBank:
         self.method = method
         self._vectors: Any = None
         self._bm25: Any = None
+        # one index build and one embedding at a time when requests retrieve from threads
+        self._lock = threading.Lock()
+
+    def warm(self) -> None:
+        """Build the index now (embeddings computed or loaded), not on the first request."""
+        self.scores("warm up")
 
     @property
     def queries(self) -> list[str]:
@@ -102,6 +114,10 @@ class DemoBank:
     def scores(self, query: str) -> list[float]:
         if not self.examples:
             return []
+        with self._lock:
+            return self._scores(query)
+
+    def _scores(self, query: str) -> list[float]:
         if self.method == "embedding":
             return [float(s) for s in self._embeddings() @ embeddings.embed([query])[0]]
         if self.method == "bm25":

@@ -4,11 +4,20 @@ A chat request that offers `tools` gets the practised examples most similar to i
 user message added to its system message, then goes upstream; other requests go upstream
 unchanged. Upstream is an OpenAI-compatible endpoint (requests and streams are passed
 through as they are) or an in-process model such as the embedded GGUF models.
+
+What a client sends is bounded and validated first (`ste.icl.chat_request`: 413 for a body
+over the limit, 400 naming the field for one that is not a chat request); retrieval runs in
+a worker thread, so a request being embedded never holds up the others; an upstream that
+fails answers with a status that says so (502 unreachable or broken, 504 timed out, its own
+429/503 with `Retry-After` passed on), never with a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,30 +27,25 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from ste.errors import SteError
 from ste.icl.bank import DemoBank
+from ste.icl.chat_request import BadRequest, ChatRequest, Limits, parse_request
 from ste.icl.demonstrations import DEFAULT_K, DEFAULT_TOKEN_BUDGET, render_demonstrations
 from ste.models.base import ChatModel, ChatResponse, Generation
 from ste.prompts import render
 
-
-def latest_user_text(messages: list[dict[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):  # content parts
-                return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
-            return content or ""
-    return ""
+log = logging.getLogger("ste.serve")
+MAX_UPSTREAM_BYTES = 16 * 1024 * 1024  # an upstream answer larger than this is a 502
+PASSED_ON = (400, 401, 403, 404, 409, 413, 422, 429, 503)  # upstream statuses a client can act on
 
 
 def inject_demonstrations(
-    body: dict[str, Any], bank: DemoBank, k: int, token_budget: int
+    body: dict[str, Any], request: ChatRequest, bank: DemoBank, k: int, token_budget: int
 ) -> tuple[dict[str, Any], int]:
     """The request with demonstrations in its system message, and how many were added."""
-    tools = body.get("tools") or []
-    names = [t.get("function", {}).get("name") for t in tools if isinstance(t, dict)]
-    query = latest_user_text(body.get("messages") or [])
-    if not names or not query:
+    names = request.tool_names
+    query = request.latest_user_text()
+    if not names or not query.strip():
         return body, 0
     retrieved = bank.retrieve(query, names, k)
     text, shown = render_demonstrations([r.example for r in retrieved], "native", token_budget)
@@ -60,6 +64,29 @@ def inject_demonstrations(
     return {**body, "messages": messages}, shown
 
 
+class UpstreamError(Exception):
+    """The upstream could not answer: the status to give the client, why, and its headers."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _passed_headers(upstream: httpx.Response) -> dict[str, str]:
+    retry_after = upstream.headers.get("retry-after")
+    return {"Retry-After": retry_after} if retry_after else {}
+
+
+def _is_json(content: bytes) -> bool:
+    try:
+        json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+        return False
+    return True
+
+
 class EndpointUpstream:
     """Pass requests through to an OpenAI-compatible endpoint."""
 
@@ -67,35 +94,82 @@ class EndpointUpstream:
         self, base_url: str, api_key: str | None, model: str, timeout: float = 600.0
     ) -> None:
         self.model = model  # every request is sent to this model, whatever the client named
+        self.timeout = timeout
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout
         )
 
+    async def _send(self, method: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
+        """The upstream's answer, its headers read and its body not yet; faults as
+        UpstreamError."""
+        request = self.client.build_request(method, path, json=body)
+        try:
+            return await self.client.send(request, stream=True)
+        except httpx.TimeoutException:
+            raise UpstreamError(
+                504, f"the upstream did not answer within {self.timeout:g} s"
+            ) from None
+        except httpx.HTTPError as error:
+            raise UpstreamError(
+                502, f"the upstream is unreachable ({type(error).__name__})"
+            ) from None
+
+    async def _read(self, upstream: httpx.Response) -> bytes:
+        try:
+            content = bytearray()
+            async for chunk in upstream.aiter_bytes():
+                content += chunk
+                if len(content) > MAX_UPSTREAM_BYTES:
+                    raise UpstreamError(502, f"its answer is over {MAX_UPSTREAM_BYTES} bytes")
+            return bytes(content)
+        except httpx.TimeoutException:
+            raise UpstreamError(
+                504, f"the upstream did not finish within {self.timeout:g} s"
+            ) from None
+        except httpx.HTTPError as error:
+            raise UpstreamError(
+                502, f"the upstream broke off its answer ({type(error).__name__})"
+            ) from None
+        finally:
+            await upstream.aclose()
+
+    async def _whole(self, upstream: httpx.Response) -> Response:
+        """The upstream's answer read whole (bounded), its faults mapped to statuses."""
+        content = await self._read(upstream)
+        status = upstream.status_code
+        if status >= 400 and status not in PASSED_ON:
+            said = content[:300].decode(errors="replace")
+            raise UpstreamError(502, f"the upstream answered HTTP {status}: {said}")
+        if status < 400 and not _is_json(content):
+            raise UpstreamError(502, f"the upstream answered HTTP {status} with a body not JSON")
+        return Response(
+            content, status, headers=_passed_headers(upstream), media_type="application/json"
+        )
+
     async def models(self) -> Response:
-        upstream = await self.client.get("models")
-        return Response(upstream.content, upstream.status_code, media_type="application/json")
+        return await self._whole(await self._send("GET", "models", None))
 
-    async def chat(self, body: dict[str, Any]) -> Response:
+    async def chat(self, body: dict[str, Any], request: ChatRequest) -> Response:
         body = {**body, "model": self.model}
-        if body.get("stream"):
-            request = self.client.build_request("POST", "chat/completions", json=body)
-            upstream = await self.client.send(request, stream=True)
+        upstream = await self._send("POST", "chat/completions", body)
+        if not request.stream or upstream.status_code >= 400:
+            return await self._whole(upstream)
 
-            async def chunks() -> AsyncIterator[bytes]:
-                try:
-                    async for chunk in upstream.aiter_raw():
-                        yield chunk
-                finally:
-                    await upstream.aclose()
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in upstream.aiter_raw():
+                    yield chunk
+            except httpx.HTTPError as error:  # the status is sent: all a client can get is the end
+                log.warning("upstream stream broke off: %s", type(error).__name__)
+            finally:
+                await upstream.aclose()
 
-            return StreamingResponse(
-                chunks(),
-                status_code=upstream.status_code,
-                media_type=upstream.headers.get("content-type", "text/event-stream"),
-            )
-        upstream = await self.client.post("chat/completions", json=body)
-        return Response(upstream.content, upstream.status_code, media_type="application/json")
+        return StreamingResponse(
+            chunks(),
+            status_code=upstream.status_code,
+            media_type=upstream.headers.get("content-type", "text/event-stream"),
+        )
 
 
 def _completion(model: str, response: ChatResponse) -> dict[str, Any]:
@@ -168,19 +242,22 @@ class ModelUpstream:
         entry = {"id": self.model.name, "object": "model", "created": 0, "owned_by": "ste"}
         return JSONResponse({"object": "list", "data": [entry]})
 
-    async def chat(self, body: dict[str, Any]) -> Response:
-        stop = body.get("stop")
+    async def chat(self, body: dict[str, Any], request: ChatRequest) -> Response:
+        stop = request.stop
         generation = Generation(
-            temperature=float(body.get("temperature", 0.0) or 0.0),
-            max_tokens=int(body.get("max_tokens") or body.get("max_completion_tokens") or 512),
+            temperature=request.temperature or 0.0,
+            max_tokens=request.token_limit or 512,
             stop=tuple([stop] if isinstance(stop, str) else stop or ()),
-            seed=body.get("seed"),
+            seed=request.seed,
         )
-        response = await self.model.chat(
-            body.get("messages") or [], tools=body.get("tools") or None, generation=generation
-        )
+        try:
+            response = await self.model.chat(
+                body["messages"], tools=body.get("tools") or None, generation=generation
+            )
+        except SteError as error:  # a prompt over the context window, say
+            raise UpstreamError(400 if "context" in str(error) else 502, str(error)) from None
         completion = _completion(self.model.name, response)
-        if body.get("stream"):
+        if request.stream:
             return StreamingResponse(_as_stream(completion), media_type="text/event-stream")
         return JSONResponse(completion)
 
@@ -196,14 +273,30 @@ def create_app(
     token: str | None = None,
     k: int = DEFAULT_K,
     token_budget: int = DEFAULT_TOKEN_BUDGET,
+    limits: Limits | None = None,
 ) -> FastAPI:
+    limits = limits or Limits()
     app = FastAPI(title="ste serve", docs_url=None, redoc_url=None)
+    expected = f"Bearer {token}".encode() if token else None
 
     @app.middleware("http")
     async def require_token(request: Request, call_next: Any) -> Response:
-        if token and request.headers.get("authorization") != f"Bearer {token}":
-            return _error(401, "missing or wrong bearer token", "invalid_request_error")
+        if expected is not None:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return _error(401, "missing or wrong bearer token", "invalid_request_error")
         return await call_next(request)
+
+    @app.exception_handler(UpstreamError)
+    async def upstream_failed(_: Request, error: UpstreamError) -> Response:
+        log.warning("upstream: %s", error.message)
+        response = _error(error.status, error.message, "upstream_error")
+        response.headers.update(error.headers)
+        return response
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(_: Request, error: BadRequest) -> Response:
+        return _error(error.status, error.message, "invalid_request_error")
 
     @app.get("/v1/models")
     async def models() -> Response:
@@ -211,19 +304,27 @@ def create_app(
 
     @app.post("/v1/chat/completions")
     async def chat(request: Request) -> Response:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            return _error(400, "the request body is not JSON", "invalid_request_error")
-        if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-            return _error(
-                400, "expected a JSON object with a 'messages' list", "invalid_request_error"
-            )
+        body, parsed = parse_request(await read_body(request, limits.max_body_bytes), limits)
         shown = 0
-        if bank is not None:
-            body, shown = inject_demonstrations(body, bank, k, token_budget)
-        response = await upstream.chat(body)
+        if bank is not None:  # embedding the query is CPU work: not on the event loop
+            body, shown = await asyncio.to_thread(
+                inject_demonstrations, body, parsed, bank, k, token_budget
+            )
+        response = await upstream.chat(body, parsed)
         response.headers["x-ste-demonstrations"] = str(shown)
         return response
 
     return app
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request's body, refused with a 413 as soon as it is known to be over `limit`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BadRequest(413, f"the request body is over {limit} bytes ({declared} sent)")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BadRequest(413, f"the request body is over {limit} bytes")
+    return bytes(body)

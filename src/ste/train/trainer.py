@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import SteError
-from ste.jsonl import append_jsonl, read_jsonl
+from ste.jsonl import append_jsonl, read_jsonl, write_json
 from ste.models.transformers_loading import load_tokenizer, load_transformers_model, resolve_base
 from ste.train.data import DEFAULT_MAX_LENGTH, build_dataset, load_chats, load_dataset_chats
 from ste.train.distractors import DEFAULT_DISTRACTORS, add_distractors
@@ -292,5 +292,5 @@ def train(
         "settings": {**asdict(settings), "learning_rate": settings.learning_rate},
         "outputs": written,
     }
-    (out / "train_summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(out / "train_summary.json", summary)
     return summary
