@@ -29,9 +29,10 @@ def demonstrated_unit(messages) -> str | None:
 class AllRounder(Explorer):
     """Explores like the Explorer; also answers test queries, judgments and paraphrases.
 
-    Asked a test query, it gets the unit right only when a demonstration shows it (the
-    explored calls use "km"); on its own it guesses "mi". So the baseline is wrong and the
-    in-context condition right only if distilled practice reached its prompt.
+    Asked a test query, it gets the unit right only when a demonstration or a tool note
+    shows it (the explored calls use "km"); on its own it guesses "mi". So the baseline is
+    wrong and the in-context and notes conditions right only if distilled practice reached
+    its prompt. Asked for tool notes, it writes one citing the first piece of evidence.
     """
 
     def stage(self, messages):
@@ -42,14 +43,22 @@ class AllRounder(Explorer):
             return "judge"
         if last.startswith("Paraphrase"):
             return "paraphrase"
+        if last.startswith("You are writing the documentation"):
+            return "notes"
         return super().stage(messages)
 
     async def chat(self, messages, **options):
         stage = self.stage(messages)
         if stage == "test":
             self.requests.append({"messages": messages})
-            unit = demonstrated_unit(messages) or "mi"
+            prompt = "\n".join(m["content"] for m in messages)
+            noted = "Notes from practice" in prompt and "give the unit km" in prompt
+            unit = demonstrated_unit(messages) or ("km" if noted else "mi")
             text = f'Action: convert\nAction Input: {{"value": 3, "unit": "{unit}"}}'
+            return ChatResponse(text=text, usage=Usage(10, 5, 1, 10))
+        if stage == "notes":
+            self.requests.append({"messages": messages})
+            text = "- A distance in kilometres must give the unit km [E1]"
             return ChatResponse(text=text, usage=Usage(10, 5, 1, 10))
         if stage in ("judge", "paraphrase"):
             self.requests.append({"messages": messages})
@@ -97,6 +106,8 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     assert list(results["conditions"]) == [
         "baseline",
         "STE in-context (k demonstrations)",
+        "STE tool notes (in the descriptions)",
+        "STE in-context + tool notes",
         "STE in-context, no ltm",
     ]
     assert set(results["stages"]) == {
@@ -104,6 +115,8 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
         "explore",
         "distill",
         "icl",
+        "notes",
+        "icl-notes",
         "explore-no-ltm",
         "distill-no-ltm",
         "icl-no-ltm",
@@ -118,8 +131,14 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     assert correct == {
         "baseline": 0.0,
         "STE in-context (k demonstrations)": 100.0,
+        "STE tool notes (in the descriptions)": 100.0,
+        "STE in-context + tool notes": 100.0,
         "STE in-context, no ltm": 100.0,
     }
+    notes = json.loads((tmp_path / "exp" / "dataset" / "notes.json").read_text())
+    assert [n["text"] for n in notes["tools"]["convert"]["notes"]] == [
+        "A distance in kilometres must give the unit km."
+    ]
     # the ICL condition saw demonstrations from the distilled dataset
     icl = json.loads((tmp_path / "exp" / "icl" / "items.jsonl").read_text().splitlines()[0])
     assert icl["demonstrations"]

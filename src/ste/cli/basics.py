@@ -63,6 +63,10 @@ def run(
         typer.Option(help="A `ste distill` dataset: show the model the most similar examples."),
     ] = None,
     k: Annotated[int, typer.Option(min=1, help="Demonstrations to show.")] = DEFAULT_K,
+    notes: Annotated[
+        Path | None,
+        typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
+    ] = None,
 ) -> None:
     """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
     from ste.agent import run_agent
@@ -73,6 +77,10 @@ def run(
     check_protocol(protocol)
     toolbox, query = split_toolbox(arguments, "QUERY")
     tools = load_tools(toolbox)
+    if notes is not None:
+        from ste.distill.notes import load_notes, with_notes
+
+        tools = with_notes(tools, load_notes(notes))
     preface = ""
     if demos is not None:
         from ste.icl.bank import DemoBank

@@ -59,6 +59,9 @@ def distill(
     dev_share: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Share of examples held out as a dev split.")
     ] = 0.0,
+    notes: Annotated[
+        bool, typer.Option(help="Write tool notes from practice, verified by re-execution.")
+    ] = True,
     seed: Annotated[int, typer.Option()] = 0,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Requests at once (default: 1 local, 8 endpoints).")
@@ -129,5 +132,12 @@ def print_dataset_summary(summary: dict[str, Any]) -> None:
         f"{summary.get('dedup')}",
         highlight=False,
     )
+    if "notes" in summary:
+        counts = ", ".join(f"{tool} {n}" for tool, n in summary["notes"].items())
+        dropped = sum(summary.get("notes_dropped", {}).values())
+        console.print(
+            f"tool notes (verified by re-execution): {counts}; {dropped} dropped",
+            highlight=False,
+        )
     for name, path in (summary.get("exports") or {}).items():
         console.print(f"  {name}: {path}", highlight=False)

@@ -83,6 +83,10 @@ def eval_command(
     demo_turns: Annotated[
         str, typer.Option(help="all, or successful: show recoveries by their successful call.")
     ] = "all",
+    notes: Annotated[
+        Path | None,
+        typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
+    ] = None,
 ) -> None:
     """Score a model's first tool call on a test set, with 95% confidence intervals.
 
@@ -125,7 +129,14 @@ def eval_command(
     concurrency = model_concurrency(chat_model, concurrency)
     demos_path = str(demos.resolve()) if demos else None
     timeout = EvalSettings.tool_timeout if tool_timeout is None else tool_timeout
-    settings = settings_from(EvalSettings, locals(), demos=demos_path, tool_timeout=timeout)
+    notes_path = str(notes.resolve()) if notes else None
+    if notes_path:
+        from ste.distill.notes import load_notes
+
+        load_notes(notes_path)  # unreadable notes: one line now, not after the model loads
+    settings = settings_from(
+        EvalSettings, locals(), demos=demos_path, tool_timeout=timeout, notes=notes_path
+    )
     if demo_turns not in ("all", "successful"):
         raise SteError(f"--demo-turns must be all or successful, got {demo_turns!r}")
     bank = _load_bank(demos, [item.query for item in items]) if demos else None

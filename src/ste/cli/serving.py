@@ -47,6 +47,12 @@ def serve(
     demo_tokens: Annotated[
         int, typer.Option(min=100, help="Their token budget.")
     ] = DEFAULT_TOKEN_BUDGET,
+    notes: Annotated[
+        Path | None,
+        typer.Option(
+            help="A `ste distill` dataset: its tool notes in the offered tools' descriptions."
+        ),
+    ] = None,
     max_body_mb: Annotated[
         float, typer.Option(min=0.01, max=1024, help="Larger request bodies get a 413.")
     ] = DEFAULT_MAX_BODY_BYTES / 2**20,
@@ -61,6 +67,11 @@ def serve(
     from ste.icl.serve import EndpointUpstream, ModelUpstream, create_app
 
     bank = DemoBank(demos) if demos else None
+    tool_notes = None
+    if notes is not None:
+        from ste.distill.notes import load_notes
+
+        tool_notes = load_notes(notes)
     if bank is not None:
         with console.status("indexing the demonstrations"):
             bank.warm()
@@ -83,6 +94,8 @@ def serve(
     examples = (
         f"{len(bank.examples)} demonstrations ({bank.method})" if bank else "no demonstrations"
     )
+    if tool_notes is not None:
+        examples += f", notes for {sum(bool(n) for n in tool_notes.values())} tool(s)"
     console.print(
         f"ste serve: http://{host}:{port}/v1 -> {where}, {examples}"
         + (", bearer token required" if token else ""),
@@ -90,6 +103,6 @@ def serve(
     )
     limits = Limits(max_body_bytes=int(max_body_mb * 2**20), max_tokens=max_tokens)
     application = create_app(
-        target, bank, token=token, k=k, token_budget=demo_tokens, limits=limits
+        target, bank, token=token, k=k, token_budget=demo_tokens, limits=limits, notes=tool_notes
     )
     uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -25,24 +25,28 @@ from ste.distill.dedup import (
 from ste.distill.example import Example, example_id, from_trial, split_of
 from ste.distill.export import export_all
 from ste.distill.judge import judge_example
+from ste.distill.notes import note_texts, refined_toolbox, write_notes
 from ste.distill.paraphrase import (
     check_paraphrase,
     paraphrase_once,
     paraphrases_per_example,
     required_values,
 )
+from ste.errors import SteError
 from ste.explore.rundir import RunDir
-from ste.explore.settings import trial_seed
-from ste.jsonl import append_jsonl, numbered_records, read_jsonl
+from ste.explore.settings import tool_fingerprint, trial_seed
+from ste.jsonl import append_jsonl, numbered_records, read_jsonl, write_json
 from ste.models.base import ChatModel, Message
 from ste.models.metered import MeteredModel
 from ste.models.retry import RequestFailed
 from ste.records import Judgment, Trial
+from ste.tools import load_tools
 from ste.tools.tool import Tool, described_tool
 
 JUDGMENTS = "judgments.jsonl"
 LEDGER = "usage.jsonl"
 PARAPHRASES = "paraphrases.jsonl"
+REFINED = "toolbox.refined.json"  # the tools' specs with their notes in the descriptions
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -57,6 +61,7 @@ class DistillSettings:
     max_paraphrases: int = 6
     dev_share: float = 0.0
     seed: int = 0
+    notes: bool = True  # write verified tool notes (notes.json, notes.md)
 
 
 class _Ledger:
@@ -189,11 +194,16 @@ async def distill(
     *,
     concurrency: int = 1,
     progress: Progress | None = None,
+    runnable: dict[str, Tool] | None = None,
 ) -> dict[str, Any]:
-    """Run every stage; write the examples, the exports and a summary; return the summary.
+    """Run every stage; write the examples, the exports, the tool notes and a summary;
+    return the summary.
 
-    Every judge and paraphraser request is written to the usage ledger `usage.jsonl`."""
+    The notes are written by the judge (else the paraphraser) and verified on `runnable`,
+    the real tools (default: loaded from the run's toolbox, those unchanged since it ran).
+    Every judge, paraphraser and notes request is written to the usage ledger `usage.jsonl`."""
     ledger = _Ledger(out / LEDGER)
+    writer = judge or paraphraser  # of the notes; metered below as a stage of its own
     if judge is not None:
         judge = MeteredModel(judge, ledger.append, stage="judge")
     if paraphraser is not None:
@@ -278,10 +288,35 @@ async def distill(
                 + "\n"
             )
     exports = export_all(examples, out, splits)
+    notes = None
+    if settings.notes and writer is not None:
+        if runnable is None:
+            runnable = runnable_tools(Path(workdir.read_manifest(out)["run"]))  # type: ignore[index]
+        written = 0
+
+        def on_tool(_name: str) -> None:
+            nonlocal written
+            written += 1
+            if progress:
+                progress("notes", written, len(tools))
+
+        notes = await write_notes(
+            MeteredModel(writer, ledger.append, stage="notes"),
+            trials,
+            tools,
+            runnable,
+            out,
+            on_tool=on_tool,
+        )
+        write_json(out / REFINED, refined_toolbox(list(tools.values()), note_texts(notes)))
     (out / "decisions.json").write_text(json.dumps(decisions, indent=1, ensure_ascii=False))
     summary = summarise(trials, decisions, examples, paraphrase_records, tools)
     summary.update(dedup=f"{method} >= {threshold}", exports=exports)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    if notes is not None:
+        summary["notes"] = {name: len(n.notes) for name, n in notes.items()}
+        summary["notes_dropped"] = {name: len(n.dropped) for name, n in notes.items()}
+        exports["refined toolbox"] = str(out / REFINED)
+    write_json(out / "summary.json", summary)
     return summary
 
 
@@ -363,3 +398,15 @@ def summarise(
         "acceptance_pct": round(100 * kept / explored, 1) if explored else None,
         "examples": len(examples),
     }
+
+
+def runnable_tools(run: Path) -> dict[str, Tool]:
+    """The run's tools loaded from its toolbox, those whose description and parameters are
+    still what the run explored ({} when the toolbox cannot be loaded here)."""
+    manifest = RunDir(run).read_manifest()
+    try:
+        loaded = load_tools(manifest.get("toolbox"))
+    except SteError:
+        return {}
+    explored = {spec["name"]: spec.get("sha256") for spec in manifest["tools"]}
+    return {t.name: t for t in loaded if explored.get(t.name) == tool_fingerprint(t)["sha256"]}

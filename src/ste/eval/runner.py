@@ -15,6 +15,7 @@ from typing import Any
 
 from ste import __version__, workdir
 from ste.agent import run_agent
+from ste.distill.notes import load_notes, with_notes
 from ste.eval.matching import lenient_match_any, match_any
 from ste.eval.summary import markdown, summarise_by_tool
 from ste.eval.testset import TestItem
@@ -46,9 +47,11 @@ class EvalSettings:
     demo_tokens: int = DEFAULT_TOKEN_BUDGET
     demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
     tool_timeout: float = DEFAULT_TIMEOUT_S  # seconds a tool call may take
+    notes: str | None = None  # a `ste distill` dataset: its tool notes in the descriptions
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
+            **({"notes": self.notes} if self.notes else {}),
             "demos": self.demos,
             "k": self.k if self.demos else None,
             "demo_tokens": self.demo_tokens if self.demos else None,
@@ -197,6 +200,8 @@ async def run_eval(
     An item whose model request failed after its retries (`RequestFailed`) is not scored:
     the endpoint's fault is not the model's error. Its reason goes to `failures.jsonl`, and
     running the same command again scores it."""
+    if settings.notes:  # the model reads each tool's notes in its description
+        tools = with_notes(tools, load_notes(settings.notes))
     done = {r.id: r for r in read_items(out)}
     todo = [item for item in items if item.id not in done]
     semaphore = asyncio.Semaphore(max(1, settings.concurrency))

@@ -125,13 +125,19 @@ class Experiment:
     # --- stages ------------------------------------------------------------------------------
 
     async def evaluate(
-        self, name: str, model: ChatModel, demos: Path | None = None, protocol: str | None = None
+        self,
+        name: str,
+        model: ChatModel,
+        demos: Path | None = None,
+        protocol: str | None = None,
+        notes: Path | None = None,
     ) -> dict[str, Any]:
         out = self.out / name
         settings = replace(
             self.settings.icl,
             protocol=protocol or self.settings.protocol,
             demos=str(demos) if demos else None,
+            notes=str(notes) if notes else None,
             concurrency=self._concurrency(),
         )
         done = prepare_out_dir(
@@ -204,6 +210,7 @@ class Experiment:
             self.judge,
             concurrency=self._concurrency(),
             progress=on_progress,
+            runnable={tool.name: tool for tool in self.tools},
         )
         return ledger_usage(self.out / name / "usage.jsonl")
 
@@ -218,6 +225,11 @@ class Experiment:
         await self._stage("distill", lambda: self.distill("explore", "dataset"))
         dataset = self.out / "dataset"
         await self._stage("icl", lambda: self.evaluate("icl", self.model, dataset))
+        if self.settings.notes:
+            await self._stage("notes", lambda: self.evaluate("notes", self.model, notes=dataset))
+            await self._stage(
+                "icl-notes", lambda: self.evaluate("icl-notes", self.model, dataset, notes=dataset)
+            )
         if self.settings.train is not None:
             if self.native_baseline_needed:
                 await self._stage("baseline-native", self.evaluate_base_natively)
@@ -283,7 +295,12 @@ class Experiment:
     def write_results(self) -> dict[str, Any]:
         conditions: dict[str, Any] = {}
         explored = self.settings.explore
-        names = {"baseline": "baseline", "icl": "STE in-context (k demonstrations)"}
+        names = {
+            "baseline": "baseline",
+            "icl": "STE in-context (k demonstrations)",
+            "notes": "STE tool notes (in the descriptions)",
+            "icl-notes": "STE in-context + tool notes",
+        }
         if self.settings.train is not None and self.native_baseline_needed:
             names["baseline-native"] = f"baseline, {self.train_base}, native protocol"
         names["finetuned"] = f"STE fine-tuned {self.train_base}, native protocol"

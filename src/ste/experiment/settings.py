@@ -40,6 +40,7 @@ class ExperimentSettings:
     train: TrainSettings | None = None  # None: no fine-tuning
     train_base: str | None = None  # the model to fine-tune; default: the model
     ablations: list[str] = field(default_factory=list)
+    notes: bool = True  # also the conditions tool notes, and notes + demonstrations
     concurrency: int | None = None  # default: what the model serves at once
 
     def __post_init__(self) -> None:
@@ -117,6 +118,7 @@ class ExperimentSettings:
             "train_epochs": self.train.epochs if self.train else 2.0,
             "train_steps": self.train.max_steps if self.train else None,
             "ablations": list(self.ablations),
+            "notes": self.notes,
             "concurrency": self.concurrency,
         }
 

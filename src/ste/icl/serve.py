@@ -27,6 +27,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from ste.distill.notes import annotated_description
 from ste.errors import SteError
 from ste.icl.bank import DemoBank
 from ste.icl.chat_request import BadRequest, ChatRequest, Limits, parse_request
@@ -62,6 +63,19 @@ def inject_demonstrations(
     else:
         messages.insert(0, {"role": "system", "content": addition})
     return {**body, "messages": messages}, shown
+
+
+def add_notes(body: dict[str, Any], notes: dict[str, list[str]]) -> dict[str, Any]:
+    """The request with each offered tool's notes from practice in its description."""
+    tools = []
+    for tool in body.get("tools") or []:
+        function = tool.get("function", {})
+        found = notes.get(function.get("name", ""))
+        if found:
+            described = annotated_description(function.get("description") or "", found)
+            tool = {**tool, "function": {**function, "description": described}}
+        tools.append(tool)
+    return {**body, "tools": tools} if "tools" in body else body
 
 
 class UpstreamError(Exception):
@@ -274,6 +288,7 @@ def create_app(
     k: int = DEFAULT_K,
     token_budget: int = DEFAULT_TOKEN_BUDGET,
     limits: Limits | None = None,
+    notes: dict[str, list[str]] | None = None,
 ) -> FastAPI:
     limits = limits or Limits()
     app = FastAPI(title="ste serve", docs_url=None, redoc_url=None)
@@ -306,6 +321,8 @@ def create_app(
     async def chat(request: Request) -> Response:
         body, parsed = parse_request(await read_body(request, limits.max_body_bytes), limits)
         shown = 0
+        if notes:
+            body = add_notes(body, notes)
         if bank is not None:  # embedding the query is CPU work: not on the event loop
             body, shown = await asyncio.to_thread(
                 inject_demonstrations, body, parsed, bank, k, token_budget

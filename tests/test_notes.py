@@ -1,0 +1,189 @@
+"""Tool notes: evidence from trials, notes written by a (scripted) model, each verified by
+re-executing the calls it cites; notes in tool descriptions for eval, run and serve."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import TOOLBOXES
+from scripted import ScriptedModel
+from ste.distill.notes import (
+    NOTES,
+    NOTES_MD,
+    PROGRESS,
+    gather_evidence,
+    load_notes,
+    parse_notes,
+    with_notes,
+    write_notes,
+)
+from ste.errors import SteError
+from ste.icl.serve import add_notes
+from ste.records import Trial
+from ste.tools import load_tools
+
+TOOL = "convert_temperature"
+REFUSED = "Error: ValueError: unknown unit 'celsius'; accepted: degC, degF, K"
+
+
+def _step(arguments, observation, ok, kind=None):
+    return {
+        "raw": "",
+        "call": {"name": TOOL, "arguments": arguments},
+        "observation": observation,
+        "tool_ok": ok,
+        "error_kind": kind,
+    }
+
+
+def _trial(number: int, steps: list[dict]) -> Trial:
+    return Trial.read(
+        {
+            "id": f"{TOOL}/e1/t{number}",
+            "tool": TOOL,
+            "episode": 0,
+            "trial": number - 1,
+            "seed": 0,
+            "query": "What is 20 C in F?",
+            "steps": steps,
+            "final_answer": "68 F",
+            "stop_reason": "final_answer",
+        }
+    )
+
+
+@pytest.fixture
+def tools():
+    return {t.name: t for t in load_tools(str(TOOLBOXES / "temperatures.py"))}
+
+
+@pytest.fixture
+def trials():
+    fixed = '{"result": 68.0, "unit": "degF"}'
+    return [
+        _trial(
+            1,
+            [
+                _step(
+                    {"value": 20, "from_unit": "celsius", "to_unit": "degF"},
+                    REFUSED,
+                    False,
+                    "tool_error",
+                ),
+                _step({"value": 20, "from_unit": "degC", "to_unit": "degF"}, fixed, True),
+            ],
+        ),
+        # a result that does not reproduce (the tool gives 212.0 for this call)
+        _trial(
+            2,
+            [_step({"value": 100, "from_unit": "degC", "to_unit": "degF"}, '{"result": 1}', True)],
+        ),
+        _trial(
+            3,
+            [
+                _step(
+                    {"value": 0, "from_unit": "K", "to_unit": "degC"},
+                    '{"result": -273.15, "unit": "degC"}',
+                    True,
+                )
+            ],
+        ),
+    ]
+
+
+def test_evidence_is_errors_with_their_fix_then_accepted_calls(trials):
+    evidence = gather_evidence(trials, TOOL)
+    assert [e.id for e in evidence] == ["E1", "E2", "E3"]
+    first = evidence[0]
+    assert first.failed is not None and first.failed.arguments["from_unit"] == "celsius"
+    assert first.fixed.arguments["from_unit"] == "degC" and first.trial == f"{TOOL}/e1/t1"
+    assert evidence[1].failed is None and "(worked)" in evidence[1].text()
+    assert "error, then fixed" in first.text() and "accepted: degC" in first.text()
+
+
+def test_notes_are_parsed_with_their_citations():
+    reply = (
+        "Here are the rules:\n"
+        "- Units must be codes: degC, degF or K, not 'celsius' [E1].\n"
+        "* Kelvin is written K [E3, e1]\n"
+        "1. Results are rounded to 2 decimals\n"
+        "not a bullet [E2]"
+    )
+    assert parse_notes(reply) == [
+        ("Units must be codes: degC, degF or K, not 'celsius'.", ["E1"]),
+        ("Kelvin is written K.", ["E3", "E1"]),
+        ("Results are rounded to 2 decimals.", []),
+    ]
+
+
+async def test_only_notes_whose_evidence_reproduces_are_kept(tools, trials, tmp_path):
+    writer = ScriptedModel(
+        [
+            "- Units are codes: degC, degF or K; 'celsius' is refused [E1]\n"
+            "- 100 degC is 1 degF [E2]\n"
+            "- Absolute zero is 0 K, -273.15 degC [E3]\n"
+            "- Always pass precision [E9]\n"
+            "- The tool is fast\n"
+        ]
+    )
+    notes = await write_notes(writer, trials, tools, tools, tmp_path)
+    kept = notes[TOOL].notes
+    assert [n.text for n in kept] == [
+        "Units are codes: degC, degF or K; 'celsius' is refused.",
+        "Absolute zero is 0 K, -273.15 degC.",
+    ]
+    assert kept[0].evidence == ["E1"] and kept[0].trials == [f"{TOOL}/e1/t1"]
+    reasons = {d["text"]: d["reason"] for d in notes[TOOL].dropped}
+    assert "another result" in reasons["100 degC is 1 degF."]
+    assert "unknown E9" in reasons["Always pass precision."]
+    assert reasons["The tool is fast."] == "cites no evidence"
+    prompt = writer.requests[0]["messages"][0]["content"]
+    assert "accepted: degC, degF, K" in prompt and "E3 (worked)" in prompt
+    saved = json.loads((tmp_path / NOTES).read_text())
+    assert saved["kind"] == "ste-notes" and len(saved["tools"][TOOL]["notes"]) == 2
+    assert "~~100 degC is 1 degF.~~" in (tmp_path / NOTES_MD).read_text()
+    assert load_notes(tmp_path) == {TOOL: [n.text for n in kept]}
+    # a rerun asks the model nothing: the tool's notes are read back
+    again = await write_notes(ScriptedModel([]), trials, tools, tools, tmp_path)
+    assert [n.text for n in again[TOOL].notes] == [n.text for n in kept]
+    assert len((tmp_path / PROGRESS).read_text().splitlines()) == 1
+
+
+async def test_a_note_whose_failed_call_now_succeeds_is_dropped(tools, trials, tmp_path):
+    lenient = {
+        TOOL: tools[TOOL].__class__(
+            TOOL, "", tools[TOOL].parameters, lambda **a: {"result": 68.0, "unit": "degF"}
+        )
+    }
+    writer = ScriptedModel(["- Units are codes [E1]"])
+    notes = await write_notes(writer, trials[:1], tools, lenient, tmp_path)
+    assert notes[TOOL].notes == []
+    assert "now succeeds" in notes[TOOL].dropped[0]["reason"]
+
+
+async def test_a_tool_without_evidence_costs_no_request(tools, tmp_path):
+    notes = await write_notes(ScriptedModel([]), [], tools, tools, tmp_path)
+    assert notes[TOOL].notes == [] and notes[TOOL].evidence == []
+
+
+def test_notes_reach_the_descriptions_a_model_reads(tools, tmp_path):
+    (tmp_path / NOTES).write_text(
+        json.dumps({"kind": "ste-notes", "tools": {TOOL: {"notes": [{"text": "Use degC."}]}}})
+    )
+    notes = load_notes(tmp_path)
+    described = with_notes(list(tools.values()), notes)[0]
+    assert described.description.endswith("Notes from practice with this tool:\n- Use degC.")
+    assert described.function is tools[TOOL].function
+    body = {"messages": [], "tools": [described.openai_spec() | {"function": {"name": TOOL}}]}
+    assert "- Use degC." in add_notes(body, notes)["tools"][0]["function"]["description"]
+    assert add_notes({"messages": []}, notes) == {"messages": []}
+
+
+def test_unreadable_notes_are_one_clear_error(tmp_path):
+    with pytest.raises(SteError, match="no tool notes here"):
+        load_notes(tmp_path)
+    (tmp_path / NOTES).write_text("[]")
+    with pytest.raises(SteError, match="not tool notes"):
+        load_notes(tmp_path)
