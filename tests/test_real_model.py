@@ -306,6 +306,8 @@ async def test_real_model_experiment_runs_every_condition(model, tmp_path):
     assert list(results["conditions"]) == [
         "baseline",
         "STE in-context (k demonstrations)",
+        "STE tool notes (in the descriptions)",
+        "STE in-context + tool notes",
         "STE in-context, no exec",
     ]
     for name, condition in results["conditions"].items():
@@ -316,3 +318,42 @@ async def test_real_model_experiment_runs_every_condition(model, tmp_path):
         assert correct["ci_low"] <= correct["rate"] <= correct["ci_high"] and correct["n"] == 2
     assert results["stages"]["explore"]["calls"] > 0  # the real model was asked to practise
     assert (out / "results.md").read_text().count("\n| ") >= 3
+
+
+@pytest.mark.real_model
+async def test_real_model_writes_tool_notes_that_survive_re_execution(model, tmp_path):
+    """The model reads an error and its fix from practice and writes rules citing them;
+    every note kept cites evidence that reproduced on the real tool."""
+    from conftest import TOOLBOXES
+    from ste.distill.notes import reproduces, write_notes
+    from test_notes import _step, _trial
+
+    tools = {t.name: t for t in load_tools(str(TOOLBOXES / "temperatures.py"))}
+    refused = "Error: ValueError: unknown unit 'celsius'; accepted: degC, degF, K"
+    trials = [
+        _trial(
+            1,
+            [
+                _step(
+                    {"value": 20, "from_unit": "celsius", "to_unit": "degF"},
+                    refused,
+                    False,
+                    "tool_error",
+                ),
+                _step(
+                    {"value": 20, "from_unit": "degC", "to_unit": "degF"},
+                    '{"result": 68.0, "unit": "degF"}',
+                    True,
+                ),
+            ],
+        )
+    ]
+    notes = (await write_notes(model, trials, tools, tools, tmp_path))["convert_temperature"]
+    assert notes.reply.strip(), "the model wrote nothing"
+    assert notes.notes or notes.dropped, notes.reply  # its bullets were read
+    evidence = {e.id: e for e in notes.evidence}
+    for note in notes.notes:
+        assert note.evidence and all(e in evidence for e in note.evidence)
+        for cited in note.evidence:
+            assert await reproduces(tools["convert_temperature"], evidence[cited], 30) is None
+    print(notes.reply)

@@ -124,8 +124,9 @@ def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
 
 
 def parse_notes(reply: str) -> list[tuple[str, list[str]]]:
-    """(rule, cited evidence ids) for each bullet line of the writer's reply."""
-    parsed = []
+    """(rule, cited evidence ids) for each bullet line of the writer's reply, each rule once."""
+    parsed: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
     for line in (reply or "").splitlines():
         bullet = _BULLET.match(line)
         if not bullet:
@@ -137,7 +138,8 @@ def parse_notes(reply: str) -> list[tuple[str, list[str]]]:
             for part in re.split(r"[,;]", match.group(1))
         ]
         text = _CITATION.sub("", text).strip().rstrip(".").strip() + "."
-        if len(text) > 1:
+        if len(text) > 1 and text not in seen:
+            seen.add(text)
             parsed.append((text[:MAX_NOTE_CHARS], list(dict.fromkeys(cited))))
     return parsed
 
