@@ -93,6 +93,9 @@ def test_a_good_trial_passes_every_rule(convert):
         (trial([step("convert", {"value": "ten", "unit": "km"}, "{}", True)]), "arguments_valid"),
         (trial([OK_STEP], solved=False), "reflection"),
         (trial([OK_STEP], solved=None), "reflection"),
+        (trial([OK_STEP], final="10 km is 32 mi"), "faithful"),  # 32: in no result
+        (trial([OK_STEP], query='{"value": 10, "unit": "km"}'), "natural_query"),
+        (trial([OK_STEP], query="convert"), "natural_query"),
     ],
 )
 def test_each_rule_rejects_with_its_reason(convert, record, failing):
@@ -354,3 +357,13 @@ def test_other_settings_are_refused_unless_forced(tools, tmp_path):
             run, out, DistillSettings(max_paraphrases=2), {"judge": "j", "paraphraser": "p"}, False
         )
     prepare(run, out, DistillSettings(max_paraphrases=2), {"judge": "j", "paraphraser": "p"}, True)
+
+
+async def test_a_call_that_gives_another_result_when_run_again_is_rejected(convert):
+    from ste.distill.checks import reproduced
+
+    real = step("convert", {"value": 10, "unit": "km"}, '{"result": 6.21, "unit": "mi"}', True)
+    assert (await reproduced(trial([real]), convert)).ok  # 10 km is 6.21 mi, again
+    stale = step("convert", {"value": 10, "unit": "km"}, '{"result": 7.0}', True)
+    check = await reproduced(trial([stale]), convert)
+    assert not check.ok and "another result" in check.reason

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ste.distill.checks import same_result
 from ste.errors import SteError
 from ste.jsonl import append_jsonl, numbered_records, write_json
 from ste.models.base import ChatModel, Generation
@@ -144,15 +145,6 @@ def parse_notes(reply: str) -> list[tuple[str, list[str]]]:
     return parsed
 
 
-def _same_result(before: str, after: str) -> bool:
-    if before == after:
-        return True
-    try:
-        return json.loads(before) == json.loads(after)
-    except (json.JSONDecodeError, ValueError, RecursionError):
-        return False
-
-
 async def reproduces(tool: Tool, evidence: Evidence, timeout: float) -> str | None:
     """None when the evidence holds again on the real tool, else why not."""
     if evidence.failed is not None:
@@ -162,7 +154,7 @@ async def reproduces(tool: Tool, evidence: Evidence, timeout: float) -> str | No
     again = await execute(tool, evidence.fixed.arguments, timeout=timeout)
     if not again.ok:
         return f"{evidence.id}: the call that worked now fails ({again.observation[:120]})"
-    if not _same_result(evidence.fixed.observation, again.observation):
+    if not same_result(evidence.fixed.observation, again.observation):
         return f"{evidence.id}: the call that worked gives another result now"
     return None
 

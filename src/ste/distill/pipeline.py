@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ste import __version__, workdir
-from ste.distill.checks import rule_checks
+from ste.distill.checks import reproduced, rule_checks
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
     choose_method,
@@ -208,10 +208,14 @@ async def distill(
         judge = MeteredModel(judge, ledger.append, stage="judge")
     if paraphraser is not None:
         paraphraser = MeteredModel(paraphraser, ledger.append, stage="paraphrase")
+    if runnable is None:
+        runnable = runnable_tools(Path(workdir.read_manifest(out)["run"]))  # type: ignore[index]
     decisions: dict[str, dict[str, Any]] = {}
     passed: list[Trial] = []
     for trial in trials:
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
+        if all(c.ok for c in checks) and trial.tool in runnable:
+            checks.append(await reproduced(trial, runnable[trial.tool]))
         failed = [c for c in checks if not c.ok]
         decisions[trial.id] = {
             "tool": trial.tool,
@@ -290,8 +294,6 @@ async def distill(
     exports = export_all(examples, out, splits)
     notes = None
     if settings.notes and writer is not None:
-        if runnable is None:
-            runnable = runnable_tools(Path(workdir.read_manifest(out)["run"]))  # type: ignore[index]
         written = 0
 
         def on_tool(_name: str) -> None:
