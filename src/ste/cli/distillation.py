@@ -132,6 +132,12 @@ def print_dataset_summary(summary: dict[str, Any]) -> None:
         f"{summary.get('dedup')}",
         highlight=False,
     )
+    if summary.get("no_examples"):
+        console.print(
+            f"[bold yellow]no kept example for {len(summary['no_examples'])} tool(s):[/bold "
+            f"yellow] {', '.join(summary['no_examples'])} (see their rejections above)",
+            highlight=False,
+        )
     if "notes" in summary:
         counts = ", ".join(f"{tool} {n}" for tool, n in summary["notes"].items())
         dropped = sum(summary.get("notes_dropped", {}).values())

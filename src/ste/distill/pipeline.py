@@ -399,6 +399,7 @@ def summarise(
         "kept": kept,
         "acceptance_pct": round(100 * kept / explored, 1) if explored else None,
         "examples": len(examples),
+        "no_examples": [name for name, row in rows.items() if not row["examples"]],
     }
 
 

@@ -78,9 +78,10 @@ def dataset_sections(data: dict[str, Any], name: str = "") -> list[str]:
             ui.figure(
                 plots.funnel(data["funnel"], data["rejections"]),
                 "distillation funnel and rejection reasons",
-                "Trials pass rule checks (finished, a call succeeded, valid arguments, the "
-                "model's own reflection), then the judge, then near-duplicate removal; kept "
-                "trials are paraphrased into more examples.",
+                "Trials pass rule checks (finished, a call succeeded, valid arguments, an "
+                "answer faithful to the results, a query in words, the model's own "
+                "reflection, calls that reproduce), then the judge, then near-duplicate "
+                "removal; kept trials are paraphrased into more examples.",
             ),
             anchor="funnel",
         ),
@@ -91,6 +92,12 @@ def dataset_sections(data: dict[str, Any], name: str = "") -> list[str]:
             ),
             ui.table(TOOL_HEADER, rows, text=[3]),
             anchor="dataset-tools",
+            note=(
+                f"No kept example: {ui.esc(', '.join(summary['no_examples']))}. Practice "
+                "taught the model nothing it could show about these tools."
+                if summary.get("no_examples")
+                else ""
+            ),
         ),
         ui.section(
             f"Rejected trials{where}",
