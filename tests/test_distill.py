@@ -45,7 +45,7 @@ def step(name, arguments, observation, ok, parse_error=None):
 def trial(steps, final="10 km is 6.21 mi", solved=True, query="How many miles is 10 km?", **extra):
     record = {
         "id": extra.pop("id", "convert/e1/t1"),
-        "tool": "convert",
+        "tool": extra.pop("tool", "convert"),
         "episode": 0,
         "trial": 0,
         "seed": 0,
@@ -96,6 +96,15 @@ def test_a_good_trial_passes_every_rule(convert):
         (trial([OK_STEP], final="10 km is 32 mi"), "faithful"),  # 32: in no result
         (trial([OK_STEP], query='{"value": 10, "unit": "km"}'), "natural_query"),
         (trial([OK_STEP], query="convert"), "natural_query"),
+        # 25 km: a distance the request never gave
+        (
+            trial(
+                [step("convert", {"value": 25, "unit": "km"}, '{"result": 15.53}', True)],
+                final="It is 15.53 mi",
+            ),
+            "grounded",
+        ),
+        (trial([OK_STEP], final="10 km is 6.21 mi (EU)"), "names_from_results"),
     ],
 )
 def test_each_rule_rejects_with_its_reason(convert, record, failing):
@@ -367,3 +376,39 @@ async def test_a_call_that_gives_another_result_when_run_again_is_rejected(conve
     stale = step("convert", {"value": 10, "unit": "km"}, '{"result": 7.0}', True)
     check = await reproduced(trial([stale]), convert)
     assert not check.ok and "another result" in check.reason
+
+
+def test_numbers_converted_from_the_request_are_grounded(convert):
+    from ste.distill.checks import grounded
+
+    years = step("convert", {"value": 120, "unit": "km"}, '{"result": 74.56}', True)
+    assert grounded(trial([years], query="How far is 10 km a month for a year?"), convert).ok
+    chained = [OK_STEP, step("convert", {"value": 6.21, "unit": "mi"}, '{"result": 10}', True)]
+    assert grounded(trial(chained), convert).ok  # 6.21 came from the first result
+
+
+def test_an_enum_choice_the_request_names_must_be_the_one_passed():
+    from ste.distill.checks import enums_as_asked
+    from ste.tools.tool import Tool
+
+    days = Tool(
+        "count_days",
+        "Count days.",
+        {
+            "type": "object",
+            "properties": {
+                "day_type": {
+                    "type": "string",
+                    "default": "calendar",
+                    "description": "Which days count: 'calendar' or 'business'.",
+                }
+            },
+        },
+        lambda **_: {},
+    )
+    calendar = step("count_days", {}, '{"days": 113}', True)
+    asked = trial([calendar], query="How many business days until May?", tool="count_days")
+    check = enums_as_asked(asked, days)
+    assert not check.ok and "'business'" in check.reason
+    business = step("count_days", {"day_type": "business"}, '{"days": 80}', True)
+    assert enums_as_asked(trial([business], query="Business days until May?"), days).ok

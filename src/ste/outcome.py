@@ -47,7 +47,7 @@ def numbers_in(text: str) -> set[float]:
     return found
 
 
-def _supported(value: float, evidence: set[float]) -> bool:
+def supported(value: float, evidence: set[float]) -> bool:
     """In the evidence, as written or rounded (6.2137 answered as 6.21)."""
     return any(
         abs(value - known) <= 1e-9 * max(1.0, abs(known))
@@ -68,12 +68,12 @@ def judge_outcome(
     stated = numbers_in(final_answer or "")
     from_results = {n for text in results for n in numbers_in(text)}
     evidence = numbers_in(query) | from_results | {n for a in arguments for n in numbers_in(a)}
-    unsupported = sorted(n for n in stated if not _supported(n, evidence))
+    unsupported = sorted(n for n in stated if not supported(n, evidence))
     if unsupported:
         shown = ", ".join(f"{n:g}" for n in unsupported[:3])
         return Outcome(False, f"the answer states {shown}, found in no tool result")
     codes = {c for text in results for c in _codes_in(text)}
-    draws_on_results = any(_supported(n, from_results) for n in stated) or bool(
+    draws_on_results = any(supported(n, from_results) for n in stated) or bool(
         _codes_in(final_answer or "") & codes
     )
     if stated and from_results and not draws_on_results:

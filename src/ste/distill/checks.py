@@ -2,8 +2,12 @@
 
 Beside the trial's own shape (a final answer, a call that ran, valid arguments, the
 reflection's Yes), a kept example must be right: its answer consistent with the tool's
-results (`ste.outcome`: no number the results do not hold), its query a request in natural
-language (not an argument object the model wrote instead), and its successful calls
+results (`ste.outcome`: no number the results do not hold; no code such as `UTC` or `EUR`
+that neither the request nor a result holds), its query a request in natural
+language (not an argument object the model wrote instead), every number its calls pass
+grounded (in the request or an earlier result, or a unit conversion of one: an example
+must not teach inventing a value the user never gave), an enum choice the request names
+passed as named, and its successful calls
 reproducible (`reproduced`: run again, they give the same result).
 """
 
@@ -13,11 +17,18 @@ import json
 import re
 from dataclasses import dataclass
 
+from ste.outcome import numbers_in, supported
 from ste.records import Trial
 from ste.tools.execute import execute, validation_errors
 from ste.tools.tool import Tool
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{2,})['\"`]")
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+_TOKEN = re.compile(r"\w+")
+_ANY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+# factors by which a caller converts a number the user gave (years -> months, % -> share, ...)
+_CONVERSIONS = (7, 12, 24, 52, 60, 100, 365, 1000)
 
 
 @dataclass
@@ -62,6 +73,9 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     outcome = trial.outcome
     checks.append(Check("faithful", outcome.solved, outcome.reason))
     checks.append(natural_query(trial.query))
+    checks.append(grounded(trial, tool))
+    checks.append(enums_as_asked(trial, tool))
+    checks.append(names_from_results(trial))
     if require_reflection:
         solved = trial.solved
         checks.append(
@@ -116,3 +130,86 @@ async def reproduced(trial: Trial, tool: Tool, timeout: float = 30.0) -> Check:
         if not same_result(step.observation, again.observation):
             return Check("reproduced", False, "run again, the call gives another result")
     return Check("reproduced", True, "its calls give the same results when run again")
+
+
+def _query_numbers(query: str) -> set[float]:
+    return {float(n) for n in _ANY_NUMBER.findall(query.replace(",", ""))}
+
+
+def _grounded(value: float, known: set[float]) -> bool:
+    if supported(value, known):
+        return True
+    return any(
+        supported(value, {n * f for n in known}) or supported(value, {n / f for n in known})
+        for f in _CONVERSIONS
+    )
+
+
+def grounded(trial: Trial, tool: Tool) -> Check:
+    """Every number a successful call passes (other than a parameter's default) comes from
+    the request or an earlier result, as written or converted."""
+    properties = tool.parameters.get("properties", {})
+    known = _query_numbers(trial.query)
+    invented = []
+    for step in trial.call_steps:
+        if step.call is not None and step.tool_ok is True:
+            for name, value in step.call.arguments.items():
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    continue
+                if properties.get(name, {}).get("default") == value:
+                    continue
+                if not _grounded(float(value), known):
+                    invented.append(f"{name}={value:g}")
+        known |= numbers_in(step.observation or "")
+    if invented:
+        shown = ", ".join(invented[:3])
+        return Check("grounded", False, f"{shown}: in neither the request nor a result")
+    return Check("grounded", True, "every number passed comes from the request or a result")
+
+
+def _mentions(query: str, value: str) -> bool:
+    words = value.replace("_", " ").replace("-", " ").casefold()
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", query.casefold()) is not None
+
+
+def enums_as_asked(trial: Trial, tool: Tool) -> Check:
+    """Where the request names exactly one value of an enum parameter ("business days"),
+    the last successful call passes that value (given, or as the default). A string
+    parameter without an enum takes the values its description quotes as its choices."""
+    calls = [s.call for s in trial.call_steps if s.call is not None and s.tool_ok is True]
+    if not calls:
+        return Check("enums_as_asked", True, "no successful call")
+    last = calls[-1].arguments
+    for name, schema in tool.parameters.get("properties", {}).items():
+        values = [v for v in schema.get("enum", []) if isinstance(v, str)]
+        if not values and schema.get("type") == "string":  # values the description quotes
+            values = _QUOTED.findall(schema.get("description", ""))
+        named = [v for v in values if _mentions(trial.query, v)]
+        if len(named) != 1:
+            continue
+        passed = last.get(name, schema.get("default"))
+        if isinstance(passed, str) and passed.casefold() != named[0].casefold():
+            return Check(
+                "enums_as_asked",
+                False,
+                f"the request says {named[0]!r}, the call {name}={passed!r}",
+            )
+    return Check("enums_as_asked", True, "enum values as the request names them")
+
+
+def names_from_results(trial: Trial) -> Check:
+    """Every code the answer names in capitals (a zone, a currency, a unit, a country) is
+    in the request, a call's arguments or a result: `22:00 UTC` for a CEST result is not."""
+    sources = [trial.query]
+    for step in trial.call_steps:
+        if step.call is not None:
+            sources.append(json.dumps(step.call.arguments, ensure_ascii=False))
+        if step.tool_ok:
+            sources.append(step.observation or "")
+    known = {token.casefold() for text in sources for token in _TOKEN.findall(text)}
+    named = dict.fromkeys(_ACRONYM.findall(trial.final_answer or ""))
+    unknown = [name for name in named if name.casefold() not in known]
+    if unknown:
+        shown = ", ".join(unknown[:3])
+        return Check("names_from_results", False, f"the answer names {shown}, found in no result")
+    return Check("names_from_results", True, "the answer's codes come from the request or results")
