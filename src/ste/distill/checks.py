@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cache
 
 from ste.outcome import numbers_in, supported
 from ste.records import Trial
@@ -105,7 +107,27 @@ def natural_query(query: str) -> Check:
     words = _WORD.findall(text)
     if len(words) < 3:
         return Check("natural_query", False, f"the query has {len(words)} word(s): {text[:60]!r}")
+    if _repeats_instruction(text):
+        return Check("natural_query", False, "the query repeats ste's own instruction")
     return Check("natural_query", True, "a request in natural language")
+
+
+@cache
+def _instruction_sentences() -> tuple[str, ...]:
+    """The sentences of the prompts that ask the model for a request."""
+    from ste.prompts import PROMPTS_DIR, template
+
+    texts = [template(path.stem) for path in sorted(PROMPTS_DIR.glob("explore_*.txt"))]
+    sentences = (s.strip().casefold() for t in texts for s in re.split(r"(?<=[.:!?])\s+", t))
+    return tuple(s for s in sentences if len(s) > 20 and "{" not in s)
+
+
+def _repeats_instruction(query: str) -> bool:
+    text = " ".join(query.casefold().split())
+    return any(
+        SequenceMatcher(None, text, sentence).ratio() > 0.8 or sentence in text
+        for sentence in _instruction_sentences()
+    )
 
 
 def same_result(before: str, after: str) -> bool:
