@@ -118,7 +118,7 @@ def _instruction_sentences() -> tuple[str, ...]:
     from ste.prompts import PROMPTS_DIR, template
 
     texts = [template(path.stem) for path in sorted(PROMPTS_DIR.glob("explore_*.txt"))]
-    sentences = (s.strip().casefold() for t in texts for s in re.split(r"(?<=[.:!?])\s+", t))
+    sentences = (s.strip().casefold() for t in texts for s in re.split(r"(?<=[.:!?])\s+|\n+", t))
     return tuple(s for s in sentences if len(s) > 20 and "{" not in s)
 
 
