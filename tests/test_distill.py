@@ -96,6 +96,7 @@ def test_a_good_trial_passes_every_rule(convert):
         (trial([OK_STEP], final="10 km is 32 mi"), "faithful"),  # 32: in no result
         (trial([OK_STEP], query='{"value": 10, "unit": "km"}'), "natural_query"),
         (trial([OK_STEP], query="convert"), "natural_query"),
+        (trial([OK_STEP], query="How many miles is 10 km? (fulfilled: no)"), "natural_query"),
         (
             trial([OK_STEP], query="Invent a request that uses the tool in a different way."),
             "natural_query",

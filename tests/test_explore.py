@@ -252,6 +252,7 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
     "reply, query",
     [
         ("User Query: What is 5 km in miles?", "What is 5 km in miles?"),
+        ("- How far is 8 km in miles? (fulfilled: no)", "How far is 8 km in miles?"),
         ('"Convert 3 miles to km, please."', "Convert 3 miles to km, please."),
         ("**Query:** How far is 10 km\nin miles?", "How far is 10 km in miles?"),
         ("Convert 7 km.\nThought: I should call convert\nAction: convert", "Convert 7 km."),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 
+from ste.explore.memory import MEMORY_MARK
 from ste.outcome import numbers_in, supported
 from ste.records import Trial
 from ste.tools.execute import execute, validation_errors
@@ -107,6 +108,8 @@ def natural_query(query: str) -> Check:
     words = _WORD.findall(text)
     if len(words) < 3:
         return Check("natural_query", False, f"the query has {len(words)} word(s): {text[:60]!r}")
+    if MEMORY_MARK.search(text):
+        return Check("natural_query", False, "the query carries a memory entry's verdict mark")
     if _repeats_instruction(text):
         return Check("natural_query", False, "the query repeats ste's own instruction")
     return Check("natural_query", True, "a request in natural language")

@@ -27,6 +27,8 @@ _SOLVING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
+# the verdict mark of a long-term-memory entry, which a model may copy into its new request
+MEMORY_MARK = re.compile(r"\s*\(fulfilled: (?:yes|no|not judged)\)", re.IGNORECASE)
 MAX_QUERY_CHARS = 600
 MIN_QUERY_WORDS = 3
 
@@ -57,6 +59,7 @@ def clean_query(text: str, prompt: str = "") -> str:
     text = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]  # what follows is commentary
     text = _LABEL.sub("", text.strip())
     text = " ".join(text.split()).strip().strip("*_`").strip()
+    text = MEMORY_MARK.sub("", text).removeprefix("- ").strip()  # copied from the memory
     if prompt and _echoes(text, prompt):
         text = _quoted(text)
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
