@@ -96,6 +96,10 @@ def test_a_good_trial_passes_every_rule(convert):
         (trial([OK_STEP], final="10 km is 32 mi"), "faithful"),  # 32: in no result
         (trial([OK_STEP], query='{"value": 10, "unit": "km"}'), "natural_query"),
         (trial([OK_STEP], query="convert"), "natural_query"),
+        (
+            trial([OK_STEP], query="Let's try the tool with 10 km to see how it works"),
+            "natural_query",
+        ),
         (trial([OK_STEP], query="How many miles is 10 km? (fulfilled: no)"), "natural_query"),
         (
             trial([OK_STEP], query="Invent a request that uses the tool in a different way."),
@@ -417,3 +421,20 @@ def test_an_enum_choice_the_request_names_must_be_the_one_passed():
     assert not check.ok and "'business'" in check.reason
     business = step("count_days", {"day_type": "business"}, '{"days": 80}', True)
     assert enums_as_asked(trial([business], query="Business days until May?"), days).ok
+
+
+def test_a_free_text_argument_must_share_a_word_with_the_request():
+    from ste.distill.checks import grounded
+    from ste.tools.tool import Tool
+
+    food = Tool(
+        "nutrition",
+        "Nutrition of a food.",
+        {"type": "object", "properties": {"food": {"type": "string"}}},
+        lambda **_: {},
+    )
+    substituted = step("nutrition", {"food": "chicken breast, roasted"}, '{"kcal": 165}', True)
+    check = grounded(trial([substituted], query="Calories in a steak?", tool="nutrition"), food)
+    assert not check.ok and "chicken breast" in check.reason
+    suggested = step("nutrition", {"food": "beef, ground, cooked"}, '{"kcal": 250}', True)
+    assert grounded(trial([suggested], query="Calories in beef?", tool="nutrition"), food).ok

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
+from typing import Any
 
 from ste.explore.memory import MEMORY_MARK
 from ste.outcome import numbers_in, supported
@@ -27,6 +28,10 @@ from ste.tools.tool import Tool
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{2,})['\"`]")
+_META = re.compile(
+    r"\b(?:the|this) tool\b|\bthe user\b|\blet'?s (?:pretend|try|use|start)\b|\bparameters?\b",
+    re.IGNORECASE,
+)
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _TOKEN = re.compile(r"\w+")
 _ANY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
@@ -75,7 +80,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     )
     outcome = trial.outcome
     checks.append(Check("faithful", outcome.solved, outcome.reason))
-    checks.append(natural_query(trial.query))
+    checks.append(natural_query(trial.query, tool))
     checks.append(grounded(trial, tool))
     checks.append(enums_as_asked(trial, tool))
     checks.append(names_from_results(trial))
@@ -95,8 +100,10 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     return checks
 
 
-def natural_query(query: str) -> Check:
-    """The query reads as a request a person would write, not JSON or a bare value."""
+def natural_query(query: str, tool: Tool | None = None) -> Check:
+    """The query reads as a request a person would write: not JSON or a bare value, not
+    ste's instruction or memory repeated, not talk about the tool, its parameters or "the
+    user" (what the imagination prompt asks the model not to write)."""
     text = query.strip()
     if text[:1] in "{[":
         try:
@@ -112,6 +119,14 @@ def natural_query(query: str) -> Check:
         return Check("natural_query", False, "the query carries a memory entry's verdict mark")
     if _repeats_instruction(text):
         return Check("natural_query", False, "the query repeats ste's own instruction")
+    meta = _META.search(text)
+    # the tool's name, and parameter names no one writes in prose ("from_unit", not "days")
+    properties = tool.parameters.get("properties", {}) if tool else {}
+    names = [tool.name, *(p for p in properties if "_" in p)] if tool else []
+    named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE)]
+    if meta or named:
+        said = meta.group(0) if meta else named[0]
+        return Check("natural_query", False, f"the query talks about the tool ({said!r})")
     return Check("natural_query", True, "a request in natural language")
 
 
@@ -170,9 +185,26 @@ def _grounded(value: float, known: set[float]) -> bool:
     )
 
 
+def _unrelated_text(arguments: dict[str, Any], properties: dict[str, Any], query: str) -> list[str]:
+    """Free-text values (several words, no enum) that share no word with the request: a
+    'chicken breast, roasted' passed for a request about steak."""
+    asked = {w.casefold() for w in _WORD.findall(query) if len(w) >= 3}
+    unrelated = []
+    for name, value in arguments.items():
+        if not isinstance(value, str) or len(value.split()) < 2:
+            continue  # a code, an id, one word: not comparable with the request's words
+        if properties.get(name, {}).get("enum") or value == properties.get(name, {}).get("default"):
+            continue
+        words = {w.casefold() for w in _WORD.findall(value) if len(w) >= 3}
+        if words and not words & asked:
+            unrelated.append(f"{name}={value!r}")
+    return unrelated
+
+
 def grounded(trial: Trial, tool: Tool) -> Check:
     """Every number a successful call passes (other than a parameter's default) comes from
-    the request or an earlier result, as written or converted."""
+    the request or an earlier result, as written or converted; a free-text value shares a
+    word with the request."""
     properties = tool.parameters.get("properties", {})
     known = _query_numbers(trial.query)
     invented = []
@@ -180,15 +212,16 @@ def grounded(trial: Trial, tool: Tool) -> Check:
         if step.call is not None and step.tool_ok is True:
             for name, value in step.call.arguments.items():
                 if isinstance(value, bool) or not isinstance(value, int | float):
-                    continue
+                    continue  # strings: below
                 if properties.get(name, {}).get("default") == value:
                     continue
                 if not _grounded(float(value), known):
                     invented.append(f"{name}={value:g}")
+            invented += _unrelated_text(step.call.arguments, properties, trial.query)
         known |= numbers_in(step.observation or "")
     if invented:
         shown = ", ".join(invented[:3])
-        return Check("grounded", False, f"{shown}: in neither the request nor a result")
+        return Check("grounded", False, f"{shown}: not from the request or a result")
     return Check("grounded", True, "every number passed comes from the request or a result")
 
 
