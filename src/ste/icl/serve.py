@@ -120,14 +120,8 @@ class EndpointUpstream:
         request = self.client.build_request(method, path, json=body)
         try:
             return await self.client.send(request, stream=True)
-        except httpx.TimeoutException:
-            raise UpstreamError(
-                504, f"the upstream did not answer within {self.timeout:g} s"
-            ) from None
         except httpx.HTTPError as error:
-            raise UpstreamError(
-                502, f"the upstream is unreachable ({type(error).__name__})"
-            ) from None
+            raise self._fault(error, answering=False) from None
 
     async def _read(self, upstream: httpx.Response) -> bytes:
         try:
@@ -137,16 +131,18 @@ class EndpointUpstream:
                 if len(content) > MAX_UPSTREAM_BYTES:
                     raise UpstreamError(502, f"its answer is over {MAX_UPSTREAM_BYTES} bytes")
             return bytes(content)
-        except httpx.TimeoutException:
-            raise UpstreamError(
-                504, f"the upstream did not finish within {self.timeout:g} s"
-            ) from None
         except httpx.HTTPError as error:
-            raise UpstreamError(
-                502, f"the upstream broke off its answer ({type(error).__name__})"
-            ) from None
+            raise self._fault(error, answering=True) from None
         finally:
             await upstream.aclose()
+
+    def _fault(self, error: httpx.HTTPError, *, answering: bool) -> UpstreamError:
+        """A transport error as the status a client gets: 504 timed out, else 502."""
+        if isinstance(error, httpx.TimeoutException):
+            verb = "finish" if answering else "answer"
+            return UpstreamError(504, f"the upstream did not {verb} within {self.timeout:g} s")
+        what = "broke off its answer" if answering else "is unreachable"
+        return UpstreamError(502, f"the upstream {what} ({type(error).__name__})")
 
     async def _whole(self, upstream: httpx.Response) -> Response:
         """The upstream's answer read whole (bounded), its faults mapped to statuses."""
