@@ -328,3 +328,32 @@ def test_a_forced_continuation_keeps_the_replaced_manifest_in_its_history(tools,
     written = run_dir.read_manifest()
     assert written["settings"]["episodes"] == 3
     assert [old["settings"]["episodes"] for old in written["history"]] == [2]
+
+
+def test_coverage_counts_parameters_passed_and_distinct_errors():
+    from ste.explore.report import coverage
+    from ste.records import Trial
+
+    def step(arguments, observation, ok):
+        return {
+            "raw": "",
+            "call": {"name": "t", "arguments": arguments},
+            "observation": observation,
+            "tool_ok": ok,
+        }
+
+    trial = Trial.read(
+        {
+            "id": "t/e1/t1",
+            "tool": "t",
+            "episode": 0,
+            "trial": 0,
+            "seed": 0,
+            "steps": [
+                step({"unit": "celsius"}, "Error: unknown unit 'celsius'", False),
+                step({"unit": "kelvins"}, "Error: unknown unit 'kelvins'", False),
+                step({"unit": "K", "precision": None}, '{"result": 1}', True),
+            ],
+        }
+    )
+    assert coverage([trial]) == {"parameters": ["unit"], "distinct_errors": 1}

@@ -3,6 +3,7 @@ episode?), tokens from the ledger, and one trial rendered readably."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -21,6 +22,26 @@ USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "evaluated_prompt
 
 def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
+
+
+def _error_kind(observation: str) -> str:
+    """An error message with its values masked: one per distinct thing the tool refused."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", observation.casefold())
+    return " ".join(text.split())[:120]
+
+
+def coverage(trials: list[Trial]) -> dict[str, Any]:
+    """What practice exercised: the parameters passed in successful calls, and the distinct
+    errors the tool answered with (values masked)."""
+    parameters: set[str] = set()
+    errors: set[str] = set()
+    for trial in trials:
+        for step in trial.call_steps:
+            if step.tool_ok and step.call is not None:
+                parameters.update(k for k, v in step.call.arguments.items() if v is not None)
+            elif step.tool_ok is False and step.observation:
+                errors.add(_error_kind(step.observation))
+    return {"parameters": sorted(parameters), "distinct_errors": len(errors)}
 
 
 def trial_stats(trials: list[Trial]) -> dict[str, Any]:
@@ -49,6 +70,7 @@ def trial_stats(trials: list[Trial]) -> dict[str, Any]:
         "tool_error_pct": _percent(tool_errors, calls),
         "format_errors": sum(t.format_errors for t in trials),
         "distinct_queries": len(queries),
+        "coverage": coverage(trials),
         "usage": usage.as_dict(),
         "seconds": round(sum(t.seconds for t in trials), 1),
     }
@@ -83,7 +105,8 @@ def _cell(value: float | None) -> str:
 
 def tools_table(summary: dict[str, Any]) -> Table:
     # solved: honestly (ste.outcome); agrees: the model's reflection said the same
-    columns = ["tool", "trials", "solved%", "agrees%", "errors%", "calls", "queries", "tokens"]
+    columns = ["tool", "trials", "solved%", "agrees%", "errors%", "calls", "queries"]
+    columns += ["params", "errors seen", "tokens"]
     rows = []
     for name, stats in [*summary["tools"].items(), ("overall", summary["overall"])]:
         usage = stats["usage"]
@@ -96,6 +119,8 @@ def tools_table(summary: dict[str, Any]) -> Table:
                 _cell(stats["tool_error_pct"]),
                 str(stats["calls"]),
                 str(stats["distinct_queries"]),
+                str(len(stats.get("coverage", {}).get("parameters", []))),
+                str(stats.get("coverage", {}).get("distinct_errors", 0)),
                 f"{usage['prompt_tokens'] + usage['completion_tokens']:,}",
             ]
         )
