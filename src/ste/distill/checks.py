@@ -27,6 +27,7 @@ from ste.tools.execute import execute, validation_errors
 from ste.tools.tool import Tool
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as|like)[^.;)]*", re.IGNORECASE)
 _QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{2,})['\"`]")
 _META = re.compile(
     r"\b(?:the|this) tool\b|\bthe user\b|\blet'?s (?:pretend|try|use|start)\b|\bparameters?\b",
@@ -240,8 +241,9 @@ def enums_as_asked(trial: Trial, tool: Tool) -> Check:
     last = calls[-1].arguments
     for name, schema in tool.parameters.get("properties", {}).items():
         values = [v for v in schema.get("enum", []) if isinstance(v, str)]
-        if not values and schema.get("type") == "string":  # values the description quotes
-            values = _QUOTED.findall(schema.get("description", ""))
+        if not values and schema.get("type") == "string":  # choices the description quotes
+            choices = _EXAMPLES.sub("", schema.get("description", ""))  # not its examples
+            values = _QUOTED.findall(choices)
         named = [v for v in values if _mentions(trial.query, v)]
         if len(named) != 1:
             continue
