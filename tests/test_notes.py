@@ -133,7 +133,11 @@ async def test_only_notes_whose_evidence_reproduces_are_kept(tools, trials, tmp_
     assert [n.text for n in kept] == [
         "Units are codes: degC, degF or K; 'celsius' is refused.",
         "Absolute zero is 0 K, -273.15 degC.",
+        # the error and its fix, in the tool's own words
+        'from_unit="celsius" was refused ("ValueError: unknown unit \'celsius\'; accepted: '
+        'degC, degF, K"); from_unit="degC" worked.',
     ]
+    assert [n.kind for n in kept] == ["rule", "rule", "fix"]
     assert kept[0].evidence == ["E1"] and kept[0].trials == [f"{TOOL}/e1/t1"]
     reasons = {d["text"]: d["reason"] for d in notes[TOOL].dropped}
     assert "another result" in reasons["100 degC is 1 degF."]
@@ -142,13 +146,32 @@ async def test_only_notes_whose_evidence_reproduces_are_kept(tools, trials, tmp_
     prompt = writer.requests[0]["messages"][0]["content"]
     assert "accepted: degC, degF, K" in prompt and "E3 (worked)" in prompt
     saved = json.loads((tmp_path / NOTES).read_text())
-    assert saved["kind"] == "ste-notes" and len(saved["tools"][TOOL]["notes"]) == 2
+    assert saved["kind"] == "ste-notes" and len(saved["tools"][TOOL]["notes"]) == 3
     assert "~~100 degC is 1 degF.~~" in (tmp_path / NOTES_MD).read_text()
     assert load_notes(tmp_path) == {TOOL: [n.text for n in kept]}
     # a rerun asks the model nothing: the tool's notes are read back
     again = await write_notes(ScriptedModel([]), trials, tools, tools, tmp_path)
     assert [n.text for n in again[TOOL].notes] == [n.text for n in kept]
     assert len((tmp_path / PROGRESS).read_text().splitlines()) == 1
+
+
+async def test_a_rule_citing_all_of_much_evidence_is_dropped(tools, trials, tmp_path):
+    many = trials + [
+        _trial(
+            4 + i,
+            [
+                _step(
+                    {"value": i, "from_unit": "K", "to_unit": "K"},
+                    json.dumps({"result": float(i), "unit": "K"}),
+                    True,
+                )
+            ],
+        )
+        for i in range(2)
+    ]
+    writer = ScriptedModel(["- Values must be valid [E1, E2, E3, E4, E5]"])
+    notes = await write_notes(writer, many, tools, tools, tmp_path)
+    assert "none in particular" in notes[TOOL].dropped[0]["reason"]
 
 
 async def test_a_note_whose_failed_call_now_succeeds_is_dropped(tools, trials, tmp_path):

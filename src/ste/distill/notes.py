@@ -8,7 +8,10 @@ similar example happens to be retrieved. Here it becomes documentation:
    trial, by a successful call of the tool (an error and its fix), and successful calls
    (the values the tool accepted). Each piece is numbered (E1, E2, ...).
 2. **The model writes the notes** from the evidence (prompt `notes_write`): a few short rules
-   a caller needs, each citing the evidence it rests on.
+   a caller needs, each citing the evidence it rests on (a rule that cites more than
+   `MAX_CITED` pieces, when there are more, is about nothing in particular: dropped). Each
+   error and its fix also becomes a note of its own, in the tool's words (prompt
+   `notes_fix`: the value refused, the tool's message, the value that worked).
 3. **Each note is verified by execution**: every piece of evidence it cites is called again
    on the real tool; the failed call must fail again and the successful one must succeed
    with the same result. A note that cites no evidence, or whose evidence does not
@@ -42,6 +45,8 @@ PROGRESS = "notes.jsonl"  # one line per finished tool: a rerun writes only the 
 MAX_FIXES = 8  # error -> fix pairs shown to the writer, per tool
 MAX_ACCEPTED = 6  # successful calls shown, per tool
 MAX_NOTES = 6
+MAX_CITED = 3  # a rule citing more of the evidence than this supports nothing in particular
+MAX_FIX_NOTES = 4  # notes of an error and its fix, per tool (one per parameter and message)
 MAX_NOTE_CHARS = 300
 OBSERVATION_CHARS = 300
 _CITATION = re.compile(r"\[\s*(E\d+(?:\s*[,;]\s*E\d+)*)\s*\]", re.IGNORECASE)
@@ -78,6 +83,7 @@ class Note:
     text: str
     evidence: list[str]  # the ids it cites
     trials: list[str] = field(default_factory=list)
+    kind: str = "rule"  # "rule": written by the model; "fix": an error and its fix
 
 
 @dataclass
@@ -182,10 +188,16 @@ async def write_tool_notes(
     result.reply = reply.text
     by_id = {e.id: e for e in evidence}
     checked: dict[str, str | None] = {}
-    for text, cited in parse_notes(reply.text)[:MAX_NOTES]:
+    proposed = [(text, cited, "rule") for text, cited in parse_notes(reply.text)[:MAX_NOTES]]
+    proposed += [(text, [e.id], "fix") for text, e in fix_notes(evidence)]
+    for text, cited, kind in proposed:
         known = [c for c in cited if c in by_id]
         if not known:
             reason = "cites no evidence" if not cited else f"cites unknown {', '.join(cited)}"
+            result.dropped.append({"text": text, "reason": reason})
+            continue
+        if len(known) > MAX_CITED and len(evidence) > MAX_CITED:
+            reason = f"cites {len(known)} of {len(evidence)} pieces of evidence: none in particular"
             result.dropped.append({"text": text, "reason": reason})
             continue
         for evidence_id in known:
@@ -196,8 +208,42 @@ async def write_tool_notes(
             result.dropped.append({"text": text, "reason": "; ".join(failures)})  # type: ignore[arg-type]
             continue
         trials_cited = list(dict.fromkeys(by_id[c].trial for c in known))
-        result.notes.append(Note(text, known, trials_cited))
+        result.notes.append(Note(text, known, trials_cited, kind))
     return result
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def fix_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
+    """An error and its fix, in the tool's words: one per parameter changed and message."""
+    notes: list[tuple[str, Evidence]] = []
+    seen: set[tuple[str, str]] = set()
+    for item in evidence:
+        if item.failed is None:
+            continue
+        before, after = item.failed.arguments, item.fixed.arguments
+        changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        if not changed or len(changed) > 2:
+            continue  # nothing, or too much, changed to say what fixed it
+        message = " ".join(item.failed.observation.split()).removeprefix("Error:").strip()
+        key = (",".join(changed), re.sub(r"'[^']*'|\d+", "_", message)[:60])
+        if key in seen:
+            continue
+        seen.add(key)
+        refused = ", ".join(f"{k}={_shown(before[k])}" for k in changed if k in before)
+        worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
+        text = render(
+            "notes_fix",
+            refused=refused or "leaving it out",
+            message=message[:200],
+            worked=worked or f"leaving out {', '.join(changed)}",
+        )
+        notes.append((text, item))
+        if len(notes) == MAX_FIX_NOTES:
+            break
+    return notes
 
 
 async def write_notes(
@@ -242,7 +288,7 @@ def _read_tool_notes(record: dict[str, Any]) -> ToolNotes:
 
     return ToolNotes(
         tool=record["tool"],
-        notes=[Note(**n) for n in record.get("notes", [])],
+        notes=[Note(**n) for n in record.get("notes", [])],  # kind: "rule" when absent
         dropped=record.get("dropped", []),
         evidence=[
             Evidence(e["id"], e["trial"], call(e["fixed"]), call(e.get("failed")))  # type: ignore[arg-type]
