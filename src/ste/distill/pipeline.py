@@ -405,8 +405,11 @@ def summarise(
 
 def runnable_tools(run: Path) -> dict[str, Tool]:
     """The run's tools loaded from its toolbox, those whose description and parameters are
-    still what the run explored ({} when the toolbox cannot be loaded here)."""
+    still what the run explored ({} when the toolbox cannot be loaded here, and for a
+    `--no-exec` run: tools its user did not let run are not run to check them either)."""
     manifest = RunDir(run).read_manifest()
+    if manifest.get("settings", {}).get("execute") is False:
+        return {}
     try:
         loaded = load_tools(manifest.get("toolbox"))
     except SteError:
