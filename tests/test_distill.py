@@ -438,3 +438,13 @@ def test_a_free_text_argument_must_share_a_word_with_the_request():
     assert not check.ok and "chicken breast" in check.reason
     suggested = step("nutrition", {"food": "beef, ground, cooked"}, '{"kcal": 250}', True)
     assert grounded(trial([suggested], query="Calories in beef?", tool="nutrition"), food).ok
+
+
+def test_the_tools_of_a_no_exec_run_are_never_run_to_check_them(tools, tmp_path, toolboxes):
+    from ste.distill.pipeline import runnable_tools
+
+    for execute, expected in ((True, {"convert"}), (False, set())):
+        run_dir = RunDir(tmp_path / f"run-{execute}")
+        record = manifest("m", tools[:1], ExploreSettings(execute=execute))
+        run_dir.write_manifest({**record, "toolbox": str(toolboxes / "sample.py")})
+        assert set(runnable_tools(run_dir.path)) == expected
