@@ -11,7 +11,8 @@ similar example happens to be retrieved. Here it becomes documentation:
    a caller needs, each citing the evidence it rests on (a rule that cites more than
    `MAX_CITED` pieces, when there are more, is about nothing in particular: dropped). Each
    error and its fix also becomes a note of its own, in the tool's words (prompt
-   `notes_fix`: the value refused, the tool's message, the value that worked).
+   `notes_fix`: the value that worked, and what the tool said of the one it refused, that
+   value masked: a small model reading a refused value tends to pass it).
 3. **Each note is verified by execution**: every piece of evidence it cites is called again
    on the real tool; the failed call must fail again and the successful one must succeed
    with the same result. A note that cites no evidence, or whose evidence does not
@@ -232,13 +233,15 @@ def fix_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
         if key in seen:
             continue
         seen.add(key)
-        refused = ", ".join(f"{k}={_shown(before[k])}" for k in changed if k in before)
+        for name in changed:  # a small model copies a value it reads, refused or not
+            refused = before.get(name)
+            if isinstance(refused, str) and refused:
+                message = message.replace(refused, "...")
         worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
         text = render(
             "notes_fix",
-            refused=refused or "leaving it out",
-            message=message[:200],
             worked=worked or f"leaving out {', '.join(changed)}",
+            message=message[:240],
         )
         notes.append((text, item))
         if len(notes) == MAX_FIX_NOTES:
