@@ -100,7 +100,7 @@ def make_experiment(tmp_path, toolboxes, model, **overrides):
 
 async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, toolboxes):
     model = AllRounder()
-    experiment = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"])
+    experiment = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"], notes=True)
     (tmp_path / "exp").mkdir()
     results = await experiment.run()
     assert list(results["conditions"]) == [
@@ -147,7 +147,7 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     assert manifest["settings"]["ltm"] is False
 
     asked = len(model.requests)
-    again = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"])
+    again = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"], notes=True)
     await again.run()
     assert len(model.requests) == asked  # every stage was done: nothing asked again
 

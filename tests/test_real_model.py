@@ -306,8 +306,6 @@ async def test_real_model_experiment_runs_every_condition(model, tmp_path):
     assert list(results["conditions"]) == [
         "baseline",
         "STE in-context (k demonstrations)",
-        "STE tool notes (in the descriptions)",
-        "STE in-context + tool notes",
         "STE in-context, no exec",
     ]
     for name, condition in results["conditions"].items():

@@ -61,7 +61,7 @@ def distill(
     ] = 0.0,
     notes: Annotated[
         bool, typer.Option(help="Write tool notes from practice, verified by re-execution.")
-    ] = True,
+    ] = False,
     seed: Annotated[int, typer.Option()] = 0,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Requests at once (default: 1 local, 8 endpoints).")

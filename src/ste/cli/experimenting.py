@@ -93,7 +93,7 @@ def experiment(
     ] = None,
     notes: Annotated[
         bool, typer.Option(help="Also measure tool notes, alone and with demonstrations.")
-    ] = True,
+    ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N test items.")] = None,
     seed: Annotated[int, typer.Option(help="Fixes every seed of every stage.")] = 0,
     force: Annotated[bool, typer.Option(help="Continue an experiment of other settings.")] = False,

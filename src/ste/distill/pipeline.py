@@ -61,7 +61,7 @@ class DistillSettings:
     max_paraphrases: int = 6
     dev_share: float = 0.0
     seed: int = 0
-    notes: bool = True  # write verified tool notes (notes.json, notes.md)
+    notes: bool = False  # write verified tool notes (notes.json, notes.md); opt-in, see README
 
 
 class _Ledger:
@@ -86,7 +86,8 @@ def prepare(
         "run": str(Path(run).resolve()),
         "explored_by": run_manifest.get("model"),
         **models,
-        "settings": asdict(settings),
+        # notes off is left out, so that a dataset of an earlier version continues
+        "settings": {k: v for k, v in asdict(settings).items() if k != "notes" or v},
     }
     _, changes = workdir.start(out, manifest, force=force, what="a dataset")
     if changes:  # forced: judgments and paraphrases of other settings start over

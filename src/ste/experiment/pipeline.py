@@ -191,7 +191,7 @@ class Experiment:
 
     async def distill(self, run: str, name: str) -> dict[str, Any]:
         s = self.settings
-        settings = s.distill
+        settings = replace(s.distill, notes=s.notes)
         models = {"judge": s.judge or s.model, "paraphraser": s.judge or s.model}
         trials, tools, _ = prepare(self.out / run, self.out / name, settings, models, force=False)
         tasks: dict[str, Any] = {}

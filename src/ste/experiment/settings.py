@@ -40,7 +40,7 @@ class ExperimentSettings:
     train: TrainSettings | None = None  # None: no fine-tuning
     train_base: str | None = None  # the model to fine-tune; default: the model
     ablations: list[str] = field(default_factory=list)
-    notes: bool = True  # also the conditions tool notes, and notes + demonstrations
+    notes: bool = False  # also the conditions tool notes, and notes + demonstrations
     concurrency: int | None = None  # default: what the model serves at once
 
     def __post_init__(self) -> None:
