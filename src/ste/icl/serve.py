@@ -125,12 +125,8 @@ class EndpointUpstream:
 
     async def _read(self, upstream: httpx.Response) -> bytes:
         try:
-            content = bytearray()
-            async for chunk in upstream.aiter_bytes():
-                content += chunk
-                if len(content) > MAX_UPSTREAM_BYTES:
-                    raise UpstreamError(502, f"its answer is over {MAX_UPSTREAM_BYTES} bytes")
-            return bytes(content)
+            too_big = UpstreamError(502, f"its answer is over {MAX_UPSTREAM_BYTES} bytes")
+            return await bounded(upstream.aiter_bytes(), MAX_UPSTREAM_BYTES, too_big)
         except httpx.HTTPError as error:
             raise self._fault(error, answering=True) from None
         finally:
@@ -335,9 +331,15 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise BadRequest(413, f"the request body is over {limit} bytes ({declared} sent)")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise BadRequest(413, f"the request body is over {limit} bytes")
-    return bytes(body)
+    too_big = BadRequest(413, f"the request body is over {limit} bytes")
+    return await bounded(request.stream(), limit, too_big)
+
+
+async def bounded(chunks: AsyncIterator[bytes], limit: int, too_big: Exception) -> bytes:
+    """The chunks joined, `too_big` raised as soon as they come to more than `limit` bytes."""
+    content = bytearray()
+    async for chunk in chunks:
+        content += chunk
+        if len(content) > limit:
+            raise too_big
+    return bytes(content)
