@@ -20,16 +20,19 @@ similar example happens to be retrieved. Here it becomes documentation:
 
 Notes come only from exploration (never from test data). `with_notes` appends a tool's
 notes to its description, so any model, and any client of `ste serve`, reads them without
-retrieval. `ste distill` writes `notes.json` (notes, evidence, dropped notes) and `notes.md`.
+retrieval. `ste distill --notes` writes `notes.json` (notes, evidence, dropped notes) and
+`notes.md`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, Field
 
 from ste.distill.checks import same_result
 from ste.errors import SteError
@@ -54,15 +57,13 @@ _CITATION = re.compile(r"\[\s*(E\d+(?:\s*[,;]\s*E\d+)*)\s*\]", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*)$")
 
 
-@dataclass
-class Call:
+class Call(BaseModel):
     arguments: dict[str, Any]
     observation: str
     ok: bool
 
 
-@dataclass
-class Evidence:
+class Evidence(BaseModel):
     id: str  # "E1"
     trial: str  # the trial it comes from
     fixed: Call  # the call that worked
@@ -79,24 +80,24 @@ class Evidence:
         return f"{self.id} (error, then fixed): {show(self.failed)}\n    fixed: {show(self.fixed)}"
 
 
-@dataclass
-class Note:
+class Note(BaseModel):
     text: str
     evidence: list[str]  # the ids it cites
-    trials: list[str] = field(default_factory=list)
+    trials: list[str] = Field(default_factory=list)
     kind: str = "rule"  # "rule": written by the model; "fix": an error and its fix
 
 
-@dataclass
-class ToolNotes:
+class ToolNotes(BaseModel):
+    """One tool's notes as `notes.jsonl` holds them (a line per tool, read back on resume)."""
+
     tool: str
-    notes: list[Note] = field(default_factory=list)
-    dropped: list[dict[str, Any]] = field(default_factory=list)  # {"text", "reason"}
-    evidence: list[Evidence] = field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    dropped: list[dict[str, Any]] = Field(default_factory=list)  # {"text", "reason"}
+    evidence: list[Evidence] = Field(default_factory=list)
     reply: str = ""  # the writer's raw reply
 
     def dump(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
 
 def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
@@ -112,7 +113,9 @@ def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
         for step in trial.call_steps:
             if step.call is None or step.call.name != tool or step.observation is None:
                 continue
-            call = Call(step.call.arguments, step.observation, step.tool_ok is True)
+            call = Call(
+                arguments=step.call.arguments, observation=step.observation, ok=step.tool_ok is True
+            )
             if step.tool_ok is False and step.error_kind in ("tool_error", "invalid_arguments"):
                 last_failure = call
             elif step.tool_ok is True:
@@ -125,9 +128,11 @@ def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
                 seen.add(key)
     evidence: list[Evidence] = []
     for trial_id, failed, fixed in fixes[:MAX_FIXES]:
-        evidence.append(Evidence(f"E{len(evidence) + 1}", trial_id, fixed, failed))
+        evidence.append(
+            Evidence(id=f"E{len(evidence) + 1}", trial=trial_id, fixed=fixed, failed=failed)
+        )
     for trial_id, call in accepted[:MAX_ACCEPTED]:
-        evidence.append(Evidence(f"E{len(evidence) + 1}", trial_id, call))
+        evidence.append(Evidence(id=f"E{len(evidence) + 1}", trial=trial_id, fixed=call))
     return evidence
 
 
@@ -171,7 +176,7 @@ async def write_tool_notes(
 ) -> ToolNotes:
     """The verified notes of one tool: `tool` as the model saw it, `runnable` to re-execute."""
     evidence = gather_evidence(trials, tool.name)
-    result = ToolNotes(tool.name, evidence=evidence)
+    result = ToolNotes(tool=tool.name, evidence=evidence)
     if not evidence:
         return result
     prompt = render(
@@ -209,7 +214,7 @@ async def write_tool_notes(
             result.dropped.append({"text": text, "reason": "; ".join(failures)})  # type: ignore[arg-type]
             continue
         trials_cited = list(dict.fromkeys(by_id[c].trial for c in known))
-        result.notes.append(Note(text, known, trials_cited, kind))
+        result.notes.append(Note(text=text, evidence=known, trials=trials_cited, kind=kind))
     return result
 
 
@@ -264,7 +269,7 @@ async def write_notes(
     done: dict[str, ToolNotes] = {}
     for _, record in numbered_records(out / PROGRESS):
         if record.get("tool") in tools:
-            done[record["tool"]] = _read_tool_notes(record)
+            done[record["tool"]] = ToolNotes.model_validate(record)
     for name, tool in tools.items():
         if name not in done and name in runnable:
             notes = await write_tool_notes(model, tool, trials, runnable[name], timeout=timeout)
@@ -283,22 +288,6 @@ async def write_notes(
     )
     (out / NOTES_MD).write_text(notes_markdown(ordered), encoding="utf-8")
     return ordered
-
-
-def _read_tool_notes(record: dict[str, Any]) -> ToolNotes:
-    def call(value: dict[str, Any] | None) -> Call | None:
-        return Call(**value) if value else None
-
-    return ToolNotes(
-        tool=record["tool"],
-        notes=[Note(**n) for n in record.get("notes", [])],  # kind: "rule" when absent
-        dropped=record.get("dropped", []),
-        evidence=[
-            Evidence(e["id"], e["trial"], call(e["fixed"]), call(e.get("failed")))  # type: ignore[arg-type]
-            for e in record.get("evidence", [])
-        ],
-        reply=record.get("reply", ""),
-    )
 
 
 def notes_markdown(notes: dict[str, ToolNotes]) -> str:
