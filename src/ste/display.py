@@ -68,14 +68,21 @@ def trajectory_view(trajectory: Trajectory) -> Group:
     return Group(query_line(trajectory.query), *panels, trajectory_footer(trajectory))
 
 
+def effect_label(tool: Tool) -> str:
+    """A tool's effect class, what told us, and whether it runs without being allowed."""
+    runs = "" if tool.runs_by_default else ", runs only if allowed"
+    return f"{tool.effect} ({tool.effect_from}{runs})"
+
+
 def tools_table(tools: list[Tool]) -> Table:
-    table = Table("tool", "parameters", "description", show_lines=True)
+    table = Table("tool", "parameters", "description", "source", "effect", show_lines=True)
+    for column in (table.columns[0], table.columns[1]):
+        column.overflow = "fold"  # names a user must type are never cut
     for tool in tools:
         required = set(tool.parameters.get("required", []))
-        params = ", ".join(
-            name + ("" if name in required else "?") for name in tool.parameters["properties"]
-        )
-        table.add_row(tool.name, params, tool.description)
+        properties = tool.parameters.get("properties", {})
+        params = ", ".join(name + ("" if name in required else "?") for name in properties)
+        table.add_row(tool.name, params, tool.description, tool.source, effect_label(tool))
     return table
 
 

@@ -7,13 +7,8 @@ from ste.tools.python_source import (
     load_python_tools,
     tool_from_function,
 )
+from ste.tools.sources import load_tools
 from ste.tools.tool import Tool
-
-
-def load_tools(source: str | None = None) -> list[Tool]:
-    """Tools from a source spec; today a .py file, a benchmark folder or a module name."""
-    return load_python_tools(source)
-
 
 __all__ = [
     "BUNDLED_TESTS",

@@ -21,13 +21,14 @@ from typing import Any, Literal
 import jsonschema
 
 from ste.prompts import render
+from ste.tools.effects import NotExecuted
 from ste.tools.tool import Tool
 from ste.tools.workers import WorkerFault
 
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MAX_CHARS = 2048  # the paper truncates observations at 2048 characters
 
-ErrorKind = Literal["invalid_arguments", "tool_error", "timeout", "unserialisable"]
+ErrorKind = Literal["invalid_arguments", "tool_error", "timeout", "unserialisable", "not_executed"]
 
 
 @dataclass
@@ -152,6 +153,9 @@ async def execute(
     except TimeoutError:
         message = render("observation_timeout", tool=tool.name, seconds=f"{timeout:g}")
         return result(message, ok=False, error_kind="timeout")
+    except NotExecuted:
+        message = render("observation_not_executed", tool=tool.name)
+        return result(message, ok=False, error_kind="not_executed")
     except WorkerFault as fault:
         return result(fault.observation, ok=False, error_kind=fault.kind)  # type: ignore[arg-type]
     except (Exception, SystemExit) as error:  # noqa: BLE001 - a tool never crashes the caller

@@ -24,6 +24,7 @@ from typing import Any
 import docstring_parser
 
 from ste.errors import ToolboxError
+from ste.tools.effects import python_effect
 from ste.tools.schema import UnsupportedType, type_to_schema
 from ste.tools.tool import Tool
 
@@ -106,7 +107,15 @@ def tool_from_function(function: Callable[..., Any], name: str | None = None) ->
     if required:
         parameters["required"] = required
     parameters["additionalProperties"] = False
-    return Tool(name=name, description=description, parameters=parameters, function=function)
+    effect, effect_from = python_effect(function)
+    return Tool(
+        name=name,
+        description=description,
+        parameters=parameters,
+        function=function,
+        effect=effect,
+        effect_from=effect_from,
+    )
 
 
 def _is_json(value: Any) -> bool:
