@@ -14,6 +14,7 @@ PIPELINE_ORDER = (
     "exploration",
     "distillation",
     "serving",
+    "mcp_serving",
     "training",
     "evaluate",
     "experimenting",

@@ -43,6 +43,20 @@ ToolTimeoutOption = Annotated[
     float | None,
     typer.Option(min=0.001, max=86400.0, help="Seconds a tool call may take [30]."),
 ]
+AllowSideEffectsOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Run tools that are not read-only: 'all' or names (comma-separated); the others "
+        "are validated and not run [none].",
+    ),
+]
+ResetOption = Annotated[
+    str | None,
+    typer.Option(
+        help="A command run before each episode / test item (e.g. restoring a fixture), so "
+        "allowed side effects touch nothing that matters.",
+    ),
+]
 BaseUrlOption = Annotated[
     str | None,
     typer.Option(help="Base URL of an OpenAI-compatible endpoint (default: $OPENAI_BASE_URL)."),

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ste.agent.loop import check_protocol
 from ste.cli.app import (
+    AllowSideEffectsOption,
     BaseUrlOption,
     GiveUpAfterOption,
     ModelOption,
@@ -25,7 +26,7 @@ from ste.cli.app import (
     errors,
     user_errors,
 )
-from ste.cli.common import endpoint_from, load_model_with_progress, split_toolbox
+from ste.cli.common import endpoint_from, load_model_with_progress, say_held_back, split_toolbox
 from ste.icl import DEFAULT_K
 from ste.models.registry import DEFAULT_MODEL
 
@@ -37,8 +38,8 @@ def run(
         list[str],
         typer.Argument(
             metavar="[TOOLS] QUERY",
-            help="Optional toolbox (a .py file, a folder with toolbox.py, or a module), "
-            "then the query.",
+            help="Optional tools (a .py file or module, an MCP config, an OpenAPI document, "
+            "or a folder holding one), then the query.",
             show_default=False,
         ),
     ],
@@ -67,16 +68,19 @@ def run(
         Path | None,
         typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
     ] = None,
+    allow_side_effects: AllowSideEffectsOption = None,
 ) -> None:
     """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
     from ste.agent import run_agent
     from ste.agent.trajectory import Step
     from ste.display import query_line, step_panel, trajectory_footer
     from ste.tools import load_tools
+    from ste.tools.effects import SideEffectPolicy, apply_policy
 
     check_protocol(protocol)
     toolbox, query = split_toolbox(arguments, "QUERY")
-    tools = load_tools(toolbox)
+    tools = apply_policy(load_tools(toolbox), SideEffectPolicy.parse(allow_side_effects))
+    say_held_back(tools, allow_side_effects)
     if notes is not None:
         from ste.distill.notes import load_notes, with_notes
 
@@ -132,7 +136,11 @@ def run(
 @user_errors
 def tools(
     toolbox: Annotated[
-        str | None, typer.Argument(help="A .py file, a folder with toolbox.py, or a module.")
+        str | None,
+        typer.Argument(
+            help="A .py file or module, an MCP config (.json), an OpenAPI document (.json, "
+            ".yaml, URL), or a folder holding one."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the OpenAI tool specs.")] = False,
 ) -> None:

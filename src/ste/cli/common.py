@@ -77,3 +77,16 @@ def item_progress(label: str) -> Progress:
         TimeRemainingColumn(),
         console=errors,
     )
+
+
+def say_held_back(tools: list[Any], allow: str | None) -> None:
+    """One line naming the tools whose calls are validated and not run."""
+    from ste.tools.effects import SideEffectPolicy, held_back
+
+    names = held_back(tools, SideEffectPolicy.parse(allow))
+    if names:
+        errors.print(
+            f"not run (they may change things; allow with --allow-side-effects): "
+            f"{', '.join(names)}",
+            highlight=False,
+        )

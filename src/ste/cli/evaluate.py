@@ -10,10 +10,12 @@ import typer
 
 from ste.agent.loop import check_protocol
 from ste.cli.app import (
+    AllowSideEffectsOption,
     BaseUrlOption,
     GiveUpAfterOption,
     ModelOption,
     RequestTimeoutOption,
+    ResetOption,
     RetriesOption,
     ToolTimeoutOption,
     app,
@@ -25,6 +27,7 @@ from ste.cli.common import (
     endpoint_from,
     item_progress,
     load_model_with_progress,
+    say_held_back,
     settings_from,
     split_toolbox,
 )
@@ -87,6 +90,8 @@ def eval_command(
         Path | None,
         typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
     ] = None,
+    allow_side_effects: AllowSideEffectsOption = None,
+    reset: ResetOption = None,
 ) -> None:
     """Score a model's first tool call on a test set, with 95% confidence intervals.
 
@@ -96,6 +101,9 @@ def eval_command(
     from ste.eval.testset import load_tests
     from ste.eval.toolbench_run import is_toolbench_dir
     from ste.tools import BUNDLED_TESTS, load_tools
+    from ste.tools.effects import SideEffectPolicy
+    from ste.tools.reset import check_reset
+    from ste.tools.sources import in_folder
 
     check_protocol(protocol)
     if arguments:
@@ -120,9 +128,13 @@ def eval_command(
             force,
         )
         return
-    if toolbox is None and (tests_path.parent / "toolbox.py").is_file():
-        toolbox = str(tests_path.parent / "toolbox.py")
+    if toolbox is None and in_folder(tests_path.parent) is not None:
+        toolbox = str(in_folder(tests_path.parent))
     tool_list = load_tools(toolbox)
+    SideEffectPolicy.parse(allow_side_effects).check_names(tool_list)
+    if reset:
+        check_reset(reset)
+    say_held_back(tool_list, allow_side_effects)
     items = load_tests(tests_path, [t.name for t in tool_list])[:limit]
     endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
     chat_model = load_model_with_progress(model, endpoint)
@@ -135,7 +147,13 @@ def eval_command(
 
         load_notes(notes_path)  # unreadable notes: one line now, not after the model loads
     settings = settings_from(
-        EvalSettings, locals(), demos=demos_path, tool_timeout=timeout, notes=notes_path
+        EvalSettings,
+        locals(),
+        demos=demos_path,
+        tool_timeout=timeout,
+        notes=notes_path,
+        allow_side_effects=allow_side_effects or "",
+        reset=reset or "",
     )
     if demo_turns not in ("all", "successful"):
         raise SteError(f"--demo-turns must be all or successful, got {demo_turns!r}")

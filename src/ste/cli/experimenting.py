@@ -9,16 +9,18 @@ from typing import Annotated
 import typer
 
 from ste.cli.app import (
+    AllowSideEffectsOption,
     BaseUrlOption,
     GiveUpAfterOption,
     RequestTimeoutOption,
+    ResetOption,
     RetriesOption,
     ToolTimeoutOption,
     app,
     console,
     user_errors,
 )
-from ste.cli.common import endpoint_from, item_progress, load_model_with_progress
+from ste.cli.common import endpoint_from, item_progress, load_model_with_progress, say_held_back
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.models.registry import DEFAULT_MODEL
@@ -31,12 +33,15 @@ def _bench_files(bench: Path | None) -> tuple[str, Path, str]:
 
         folder = Path(BUNDLED_TOOLBOX).parent
         return str(BUNDLED_TOOLBOX), folder / "tests.jsonl", "the bundled tools"
-    toolbox, tests = bench / "toolbox.py", bench / "tests.jsonl"
-    missing = [p.name for p in (toolbox, tests) if not p.is_file()]
-    if missing:
+    from ste.tools.sources import FOLDER_SOURCES, in_folder
+
+    toolbox, tests = in_folder(bench), bench / "tests.jsonl"
+    missing = [] if toolbox else [" or ".join(FOLDER_SOURCES)]
+    missing += [] if tests.is_file() else ["tests.jsonl"]
+    if missing or toolbox is None:
         raise SteError(
-            f"{bench}: a benchmark folder holds toolbox.py and tests.jsonl (missing "
-            f"{', '.join(missing)}; see the README's test format)"
+            f"{bench}: a benchmark folder holds its tools ({', '.join(FOLDER_SOURCES)}) and "
+            f"tests.jsonl (missing {', '.join(missing)}; see the README's test format)"
         )
     return str(toolbox.resolve()), tests, str(bench)
 
@@ -47,7 +52,8 @@ def experiment(
     bench: Annotated[
         Path | None,
         typer.Argument(
-            help="A folder with toolbox.py and tests.jsonl (default: the bundled demo)."
+            help="A folder with tests.jsonl and its tools: toolbox.py, mcp.json or "
+            "openapi.json|yaml (default: the bundled demo)."
         ),
     ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Experiment directory.")] = Path(
@@ -97,6 +103,8 @@ def experiment(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N test items.")] = None,
     seed: Annotated[int, typer.Option(help="Fixes every seed of every stage.")] = 0,
     force: Annotated[bool, typer.Option(help="Continue an experiment of other settings.")] = False,
+    allow_side_effects: AllowSideEffectsOption = None,
+    reset: ResetOption = None,
 ) -> None:
     """Measure STE's lift: baseline eval, explore, distill, in-context eval (and fine-tune).
 
@@ -107,6 +115,8 @@ def experiment(
     from ste.experiment.pipeline import Experiment, start_experiment
     from ste.experiment.settings import ExperimentSettings
     from ste.tools import load_tools
+    from ste.tools.effects import SideEffectPolicy
+    from ste.tools.reset import check_reset
 
     if train:  # before anything imports tqdm: the libraries' own bars stay off
         from ste.train.trainer import quiet_libraries
@@ -120,6 +130,10 @@ def experiment(
     except ValueError as error:
         raise SteError(str(error)) from None
     tools = load_tools(toolbox)
+    SideEffectPolicy.parse(allow_side_effects).check_names(tools)
+    if reset:
+        check_reset(reset)
+    say_held_back(tools, allow_side_effects)
     start_experiment(out, name, toolbox, tools, settings, force=force)
     tests = load_tests(tests_path, [t.name for t in tools])[:limit]
     endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)

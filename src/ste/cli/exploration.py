@@ -13,9 +13,11 @@ from rich.progress import Progress
 
 from ste import workdir
 from ste.cli.app import (
+    AllowSideEffectsOption,
     BaseUrlOption,
     GiveUpAfterOption,
     RequestTimeoutOption,
+    ResetOption,
     RetriesOption,
     TemperatureOption,
     ToolTimeoutOption,
@@ -23,7 +25,12 @@ from ste.cli.app import (
     console,
     user_errors,
 )
-from ste.cli.common import endpoint_from, item_progress, load_model_with_progress
+from ste.cli.common import (
+    endpoint_from,
+    item_progress,
+    load_model_with_progress,
+    say_held_back,
+)
 from ste.errors import SteError
 from ste.jsonl import write_json
 from ste.models.base import concurrency as model_concurrency
@@ -40,7 +47,8 @@ def explore(
     toolbox: Annotated[
         str | None,
         typer.Argument(
-            help="A .py file, a folder with toolbox.py, or a module (default: bundled)."
+            help="A .py file or module, an MCP config (.json), an OpenAPI document, or a "
+            "folder holding one (default: the bundled tools)."
         ),
     ] = None,
     out: Annotated[
@@ -91,6 +99,8 @@ def explore(
     cache: Annotated[
         Path | None, typer.Option(help="SQLite response cache: identical requests answered once.")
     ] = None,
+    allow_side_effects: AllowSideEffectsOption = None,
+    reset: ResetOption = None,
     force: Annotated[
         bool, typer.Option(help="Continue a run whose tools or settings changed.")
     ] = False,
@@ -122,6 +132,8 @@ def explore(
         reflection=reflection,
         execute=execute,
         seed=seed,
+        allow_side_effects=allow_side_effects,
+        reset=reset,
     )
     run_dir, settings, tools = plan.run_dir, plan.settings, plan.tools
     workdir.lock(run_dir.path)  # before the model loads: a busy folder is refused at once
@@ -143,6 +155,7 @@ def explore(
         f"{settings.trials} trials each, {len(done)}/{total} trials already done -> {run_dir.path}",
         highlight=False,
     )
+    say_held_back(tools, settings.allow_side_effects)
     with item_progress("explore") as progress:
         overall = progress.add_task("all tools", total=total, completed=len(done))
         bars = _tool_bars(progress, tools, done, per_tool_total)

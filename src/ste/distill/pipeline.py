@@ -42,6 +42,7 @@ from ste.models.metered import MeteredModel
 from ste.models.retry import RequestFailed
 from ste.records import Judgment, Trial
 from ste.tools import load_tools
+from ste.tools.effects import SideEffectPolicy, apply_policy
 from ste.tools.tool import Tool, described_tool
 
 JUDGMENTS = "judgments.jsonl"
@@ -372,7 +373,8 @@ def runnable_tools(run: Path) -> dict[str, Tool]:
     if manifest.get("settings", {}).get("execute") is False:
         return {}
     try:
-        loaded = load_tools(manifest.get("toolbox"))
+        allowed = manifest.get("settings", {}).get("allow_side_effects")
+        loaded = apply_policy(load_tools(manifest.get("toolbox")), SideEffectPolicy.parse(allowed))
     except SteError:
         return {}
     explored = {spec["name"]: spec.get("sha256") for spec in manifest["tools"]}

@@ -26,7 +26,9 @@ from ste.jsonl import JsonlAppender, numbered_records, read_jsonl, write_json
 from ste.models.base import ChatModel
 from ste.models.retry import RequestFailed
 from ste.records import EvalRecord
+from ste.tools.effects import SideEffectPolicy, apply_policy
 from ste.tools.execute import DEFAULT_TIMEOUT_S, execute
+from ste.tools.reset import run_reset
 from ste.tools.tool import Tool
 
 KIND = "ste-eval"
@@ -48,10 +50,14 @@ class EvalSettings:
     demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
     tool_timeout: float = DEFAULT_TIMEOUT_S  # seconds a tool call may take
     notes: str | None = None  # a `ste distill` dataset: its tool notes in the descriptions
+    allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
+    reset: str = ""  # a command run before each item (empty: none)
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
             **({"notes": self.notes} if self.notes else {}),
+            **({"allow_side_effects": self.allow_side_effects} if self.allow_side_effects else {}),
+            **({"reset": self.reset} if self.reset else {}),
             "demos": self.demos,
             "k": self.k if self.demos else None,
             "demo_tokens": self.demo_tokens if self.demos else None,
@@ -81,6 +87,8 @@ async def execution_equivalent(
 ) -> tuple[bool, str]:
     """Run the predicted call and the expected ones: equivalent when a result is identical."""
     predicted = await execute(tools[name], arguments, timeout=timeout)
+    if predicted.error_kind == "not_executed":
+        return False, "not run (side effects not allowed): judged by matching only"
     if not predicted.ok:
         return False, f"the predicted call failed: {predicted.observation[:200]}"
     for call in expected:
@@ -99,6 +107,8 @@ async def score_item(
     settings: EvalSettings,
     bank: DemoBank | None = None,
 ) -> EvalRecord:
+    if settings.reset:
+        await run_reset(settings.reset)
     by_name = {t.name: t for t in tools}
     offered = [by_name[n] for n in item.tools] if item.tools else tools
     schemas = {t.name: t.parameters for t in tools}
@@ -202,9 +212,11 @@ async def run_eval(
     running the same command again scores it."""
     if settings.notes:  # the model reads each tool's notes in its description
         tools = with_notes(tools, load_notes(settings.notes))
+    tools = apply_policy(tools, SideEffectPolicy.parse(settings.allow_side_effects))
     done = {r.id: r for r in read_items(out)}
     todo = [item for item in items if item.id not in done]
-    semaphore = asyncio.Semaphore(max(1, settings.concurrency))
+    # a reset restores one shared environment: items take turns on it
+    semaphore = asyncio.Semaphore(1 if settings.reset else max(1, settings.concurrency))
     with JsonlAppender(out / ITEMS) as sink:
 
         async def one(item: TestItem) -> None:

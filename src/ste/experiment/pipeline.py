@@ -35,6 +35,7 @@ from ste.icl.bank import DemoBank
 from ste.jsonl import write_json
 from ste.models.base import ChatModel
 from ste.models.base import concurrency as model_concurrency
+from ste.tools.effects import SideEffectPolicy, apply_policy
 from ste.tools.tool import Tool
 
 STAGES = "stages.json"
@@ -92,6 +93,9 @@ class Experiment:
         self.force = force
         self.bench = bench
         self.tools = tools
+        # what exploration and distillation's checks call: side effects only where allowed
+        policy = SideEffectPolicy.parse(settings.explore.allow_side_effects)
+        self.runnable = apply_policy(tools, policy)
         self.tests = tests
         self.tests_path = tests_path
         self.settings = settings
@@ -181,7 +185,7 @@ class Experiment:
             advance()
         await explore(
             self.model,
-            self.tools,
+            self.runnable,
             settings,
             run_dir,
             concurrency=self._concurrency(len(self.tools)),
@@ -210,7 +214,7 @@ class Experiment:
             self.judge,
             concurrency=self._concurrency(),
             progress=on_progress,
-            runnable={tool.name: tool for tool in self.tools},
+            runnable={tool.name: tool for tool in self.runnable},
         )
         return ledger_usage(self.out / name / "usage.jsonl")
 

@@ -68,6 +68,8 @@ class ExperimentSettings:
         train: bool = False,
         train_epochs: float = 2.0,
         train_steps: int | None = None,
+        allow_side_effects: str | None = None,
+        reset: str | None = None,
         **experiment: Any,
     ) -> ExperimentSettings:
         """From the flat names of the `ste experiment` options (and of `record()`)."""
@@ -79,11 +81,19 @@ class ExperimentSettings:
                 max_turns=max_turns,
                 temperature=temperature,
                 tool_timeout=timeout,
+                allow_side_effects=allow_side_effects or "",
+                reset=reset or "",
             ),
             distill=DistillSettings(
                 judge=judge_check, target_per_tool=target_per_tool, max_paraphrases=max_paraphrases
             ),
-            icl=EvalSettings(k=k, demo_tokens=demo_tokens, tool_timeout=timeout),
+            icl=EvalSettings(
+                k=k,
+                demo_tokens=demo_tokens,
+                tool_timeout=timeout,
+                allow_side_effects=allow_side_effects or "",
+                reset=reset or "",
+            ),
             train=TrainSettings(epochs=train_epochs, max_steps=train_steps) if train else None,
             **experiment,
         )
@@ -120,6 +130,8 @@ class ExperimentSettings:
             "ablations": list(self.ablations),
             "notes": self.notes,
             "concurrency": self.concurrency,
+            "allow_side_effects": self.explore.allow_side_effects,
+            "reset": self.explore.reset,
         }
 
     def explore_settings(self, ablation: str | None = None) -> ExploreSettings:

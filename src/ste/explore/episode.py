@@ -20,6 +20,7 @@ from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
 from ste.models.retry import RequestFailed
 from ste.prompts import render
 from ste.records import Trial
+from ste.tools.reset import run_reset
 from ste.tools.tool import Tool
 from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
@@ -203,6 +204,8 @@ async def run_episode(
     resumed episode continues exactly where it stopped. `memory` (the tool's long-term
     memory) gains an entry per trial.
     """
+    if settings.reset and len(done) < settings.trials:
+        await run_reset(settings.reset)
     system = system_message(protocol, tool)
     messages: list[Message] = [system]
     if settings.stm:

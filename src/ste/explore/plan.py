@@ -13,6 +13,8 @@ from ste.explore.rundir import RunDir
 from ste.explore.settings import ExploreSettings, manifest
 from ste.models.registry import DEFAULT_MODEL
 from ste.tools import load_tools
+from ste.tools.effects import SideEffectPolicy, apply_policy
+from ste.tools.reset import check_reset
 from ste.tools.tool import Tool
 
 
@@ -57,7 +59,9 @@ def plan_run(
     values.update(old.get("settings") or {})
     values.update({key: value for key, value in given.items() if value is not None})
     check_protocol(values["protocol"])
-    all_tools = load_tools(spec)
+    all_tools = apply_policy(load_tools(spec), SideEffectPolicy.parse(values["allow_side_effects"]))
+    if values["reset"]:
+        check_reset(values["reset"])
     names = [n.strip() for n in only.split(",") if n.strip()] if only is not None else None
     if only is not None and not names:
         raise SteError(f"--only: no tool names in {only!r}; give names separated by commas")

@@ -66,7 +66,8 @@ async def explore(
 ) -> None:
     """Run every trial not yet in `run_dir`; finished trials are appended as they finish."""
     done = _by_tool_and_episode(run_dir.read_trials())
-    semaphore = asyncio.Semaphore(max(1, concurrency))
+    # a reset restores one shared environment: tools take turns on it
+    semaphore = asyncio.Semaphore(1 if settings.reset else max(1, concurrency))
 
     async def one(tool: Tool) -> None:
         async with semaphore:

@@ -26,9 +26,15 @@ class ExploreSettings:
     execute: bool = True  # run the tool (False: the model is told the call was recorded)
     seed: int = 0
     tool_timeout: float = 30.0
+    allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
+    reset: str = ""  # a command run before each episode (empty: none)
 
     def manifest_settings(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        for key in ("allow_side_effects", "reset"):  # runs from before these existed match
+            if not values[key]:
+                del values[key]
+        return values
 
 
 def tool_fingerprint(tool: Tool) -> dict[str, Any]:

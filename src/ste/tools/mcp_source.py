@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from ste.errors import ToolboxError
+from ste.prompts import render
 from ste.tools.config import HttpServer, StdioServer, expand, expand_all, secrets_in
 from ste.tools.tool import Effect, Tool
+from ste.tools.workers import WorkerFault
 
 START_TIMEOUT_S = 60.0
 _log_dir: Path | None = None
@@ -198,10 +200,11 @@ class McpConnection:
         try:
             result = await asyncio.wrap_future(future)
         except ServerGone as gone:
-            raise RuntimeError(
+            message = (
                 f"the MCP server '{self.name}' stopped during the call ({gone})"
                 f"{self.log.last_words()}; it is started again for the next call"
-            ) from None
+            )
+            raise WorkerFault(render("observation_error", message=message)) from None
         return _value(result)
 
     def describe(self) -> str:
@@ -260,8 +263,12 @@ def _value(result: Any) -> Any:
             mime = getattr(block, "mime_type", None) or getattr(block, "uri", "") or kind
             parts.append(f"[{kind}: {mime}]")
     text = "\n".join(parts)
-    if result.is_error:
-        raise ValueError(text or "the tool reported an error without a message")
+    if result.is_error:  # the server's own words; "Error: ..." added where it says neither
+        text = text or "the tool reported an error without a message"
+        said = (
+            text if text.lower().startswith("error") else render("observation_error", message=text)
+        )
+        raise WorkerFault(said)
     if result.structured_content is not None:
         return result.structured_content
     return text

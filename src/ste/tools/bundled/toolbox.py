@@ -19,6 +19,8 @@ import re
 import urllib.parse
 from typing import Any, Literal
 
+from ste.tools.effects import read_only  # each tool here only computes: it always runs
+
 _MAX_TEXT = 100_000  # characters; keeps every call fast
 _MAX_SHORT = 256  # characters for one-token inputs (versions, colours, numbers)
 _MAX_URL = 8_192
@@ -77,6 +79,7 @@ def _utf8(name: str, text: str) -> bytes:
 _HASH_ALGORITHMS = ("md5", "sha1", "sha256", "sha512", "blake2b")
 
 
+@read_only
 def hash_text(
     text: str,
     algorithm: Literal["md5", "sha1", "sha256", "sha512", "blake2b"] = "sha256",
@@ -157,6 +160,7 @@ def _b64_decode(encoded: str, urlsafe: bool) -> bytes:
         raise ValueError(f"text is not valid Base64: {error}") from None
 
 
+@read_only
 def base64_convert(
     text: str,
     mode: Literal["encode", "decode"] = "encode",
@@ -220,6 +224,7 @@ def _usable_range(
     return size - 1, network.network_address + 1, network.broadcast_address
 
 
+@read_only
 def subnet_info(cidr: str) -> dict:
     """Describe an IPv4 or IPv6 network given in CIDR notation such as "192.168.1.0/24".
 
@@ -324,6 +329,7 @@ def _prerelease_key(prerelease: str | None) -> tuple:
     return (0, idents)
 
 
+@read_only
 def compare_versions(version_a: str, version_b: str) -> dict:
     """Compare two Semantic Versioning 2.0.0 versions ("MAJOR.MINOR.PATCH[-prerelease][+build]").
 
@@ -487,6 +493,7 @@ def _read_color(text: str) -> tuple[str, tuple[int, int, int], tuple[float, floa
     raise ValueError(f"color {text!r} is not recognised; use {_COLOR_FORMATS}")
 
 
+@read_only
 def convert_color(color: str, to_format: Literal["hex", "rgb", "hsl"]) -> dict:
     """Convert a CSS-style color between hex "#RRGGBB", "rgb(r, g, b)" and "hsl(h, s%, l%)".
 
@@ -559,6 +566,7 @@ def _roman_value(letters: str) -> int:
     return total
 
 
+@read_only
 def roman_numeral(value: str) -> dict:
     """Convert an integer written as a string ("1994") to a Roman numeral, or a Roman numeral
     ("MCMXCIV") to its integer; the direction is detected from the input.
@@ -614,6 +622,7 @@ def _url_scheme_hint(text: str) -> str:
     return f"; did you mean 'https://{text}'?"
 
 
+@read_only
 def parse_url(url: str) -> dict:
     """Split an absolute URL such as "https://example.com:8080/path?q=1#top" into its parts.
 
@@ -694,6 +703,7 @@ def _status_code(value: Any) -> int:
     return value
 
 
+@read_only
 def http_status(code: int) -> dict:
     """Look up an HTTP response status code (e.g. 404): its reason phrase, meaning and class.
 
@@ -796,6 +806,7 @@ def _parse_iso(text: str) -> datetime.datetime:
     return moment
 
 
+@read_only
 def unix_time(value: str, to: Literal["iso", "unix"]) -> dict:
     """Convert Unix epoch seconds (e.g. "1700000000") to an ISO 8601 UTC timestamp, or an
     ISO 8601 timestamp with a UTC offset (e.g. "2024-03-01T12:00:00+01:00") to epoch seconds.
@@ -860,6 +871,7 @@ def _isbn_digits(text: str) -> str:
     return digits
 
 
+@read_only
 def validate_isbn(isbn: str) -> dict:
     """Check an ISBN-10 or ISBN-13 book number's check digit, and give its ISBN-13 form.
 
