@@ -1,0 +1,361 @@
+"""MCP servers as tool sources, with real servers and the real protocol (no mocks).
+
+* `servers/mcp_notes_server.py`, written with the SDK: read-only, destructive, erroring,
+  hanging and crashing tools, over stdio as a subprocess and over streamable HTTP;
+* `mcp-server-time`, a third-party server from PyPI that works offline;
+* `ste mcp-serve` round trip: the bundled toolbox evaluated through MCP gives the same calls
+  and results as through the Python loader;
+* the side-effect policy, asserted on the server's own file, not on ste's log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ste.tools import BUNDLED_TESTS, execute, load_tools
+from ste.tools.mcp_source import close_all, set_log_dir
+
+SERVERS = Path(__file__).parent / "servers"
+NOTES_SERVER = SERVERS / "mcp_notes_server.py"
+STE = [sys.executable, "-c", "from ste.cli import app; app()"]
+
+
+@pytest.fixture(autouse=True)
+def _stop_servers() -> Iterator[None]:
+    yield
+    close_all()
+
+
+def write_config(path: Path, servers: dict[str, Any]) -> Path:
+    path.write_text(json.dumps({"mcpServers": servers}))
+    return path
+
+
+@pytest.fixture
+def notes_file(tmp_path: Path) -> Path:
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps({"alpha": "first note", "beta": "second note"}))
+    return path
+
+
+@pytest.fixture
+def notes_config(tmp_path: Path, notes_file: Path) -> Path:
+    server = {
+        "command": sys.executable,
+        "args": [str(NOTES_SERVER)],
+        "env": {"NOTES_FILE": str(notes_file)},
+    }
+    return write_config(tmp_path / "mcp.json", {"notes": server})
+
+
+async def test_a_stdio_server_is_one_session_for_every_call(notes_config, tmp_path):
+    set_log_dir(tmp_path / "logs")
+    tools = {t.name: t for t in load_tools(str(notes_config))}
+    assert list(tools) == ["read_note", "delete_note", "fail", "hang", "crash"]
+    assert tools["read_note"].parameters["required"] == ["key"]
+    assert (tools["read_note"].effect, tools["read_note"].effect_from) == (
+        "read_only",
+        "readOnlyHint",
+    )
+    assert tools["delete_note"].effect == "side_effecting"
+    assert tools["fail"].effect == "unknown" and not tools["fail"].runs_by_default
+    assert tools["read_note"].source == "mcp:notes"
+
+    ok = await execute(tools["read_note"], {"key": "alpha"})
+    assert ok.ok and ok.value == {"result": "first note"}
+    # concurrent calls share the session
+    many = await asyncio.gather(*(execute(tools["read_note"], {"key": "beta"}) for _ in range(6)))
+    assert all(r.ok and r.value == {"result": "second note"} for r in many)
+    # isError -> an error observation carrying the server's text
+    missing = await execute(tools["read_note"], {"key": "zeta"})
+    assert not missing.ok and missing.error_kind == "tool_error"
+    assert "no note under 'zeta'; the keys are: alpha, beta" in missing.observation
+    refused = await execute(tools["fail"], {"reason": "on purpose"})
+    assert not refused.ok and "refused: on purpose" in refused.observation
+    # schema validation before the call
+    invalid = await execute(tools["read_note"], {"key": 3})
+    assert invalid.error_kind == "invalid_arguments"
+
+
+async def test_a_hanging_call_times_out_and_the_session_goes_on(notes_config):
+    tools = {t.name: t for t in load_tools(str(notes_config))}
+    started = time.monotonic()
+    late = await execute(tools["hang"], {}, timeout=1.0)
+    assert late.error_kind == "timeout" and time.monotonic() - started < 5
+    after = await execute(tools["read_note"], {"key": "alpha"})
+    assert after.ok
+
+
+async def test_a_server_that_dies_is_named_and_started_again(notes_config, tmp_path):
+    set_log_dir(tmp_path / "logs")
+    tools = {t.name: t for t in load_tools(str(notes_config))}
+    died = await execute(tools["crash"], {})
+    assert not died.ok
+    assert "the MCP server 'notes' stopped during the call" in died.observation
+    assert "crashing on purpose" in died.observation  # its last stderr line
+    assert "started again for the next call" in died.observation
+    again = await execute(tools["read_note"], {"key": "beta"})
+    assert again.ok and again.value == {"result": "second note"}
+    log = (tmp_path / "logs" / "mcp-notes.log").read_text()
+    assert "crashing on purpose" in log and log.count("notes server ready") == 2
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def http_server(notes_file: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "NOTES_FILE": str(notes_file)}
+    process = subprocess.Popen(
+        [sys.executable, str(NOTES_SERVER), "--http", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the streamable-HTTP test server did not start")
+    yield f"http://127.0.0.1:{port}/mcp"
+    process.kill()
+    process.wait()
+
+
+async def test_a_streamable_http_server(http_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("NOTES_TOKEN", "secret-token-123")
+    config = write_config(
+        tmp_path / "http.json",
+        {"remote": {"url": http_server, "headers": {"Authorization": "Bearer ${NOTES_TOKEN}"}}},
+    )
+    tools = {t.name: t for t in load_tools(str(config))}
+    assert tools["read_note"].source == "mcp:remote"
+    result = await execute(tools["read_note"], {"key": "alpha"})
+    assert result.ok and result.value == {"result": "first note"}
+
+
+async def test_a_third_party_server_from_pypi(tmp_path):
+    server = {
+        "command": sys.executable,
+        "args": ["-m", "mcp_server_time", "--local-timezone", "UTC"],
+    }
+    config = write_config(tmp_path / "time.json", {"time": server})
+    tools = {t.name: t for t in load_tools(str(config))}
+    assert set(tools) == {"get_current_time", "convert_time"}
+    assert tools["convert_time"].effect == "read_only"
+    arguments = {
+        "source_timezone": "Europe/London",
+        "time": "14:30",
+        "target_timezone": "Asia/Tokyo",
+    }
+    converted = await execute(tools["convert_time"], arguments)
+    assert converted.ok and converted.value["target"]["datetime"].endswith("23:30:00+09:00")
+    bad = await execute(tools["convert_time"], {**arguments, "source_timezone": "Mars/Base"})
+    assert not bad.ok and "Mars/Base" in bad.observation
+
+
+async def test_two_servers_form_one_toolbox_prefixing_only_clashing_names(tmp_path, notes_file):
+    notes = {
+        "command": sys.executable,
+        "args": [str(NOTES_SERVER)],
+        "env": {"NOTES_FILE": str(notes_file)},
+    }
+    config = write_config(tmp_path / "two.json", {"a": notes, "b": notes})
+    names = [t.name for t in load_tools(str(config))]
+    assert names[:2] == ["a_read_note", "a_delete_note"] and "b_crash" in names
+    time_server = {"command": sys.executable, "args": ["-m", "mcp_server_time"]}
+    mixed = write_config(tmp_path / "mixed.json", {"notes": notes, "time": time_server})
+    assert "read_note" in [t.name for t in load_tools(str(mixed))]  # no clash, no prefix
+
+
+def _ste(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "OPENAI_API_KEY": "sk-local", "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run(
+        [*STE, *arguments],
+        env={**full_env, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"mcpServers": {"x": {"comand": "python"}}', "not valid JSON"),
+        ('{"mcpServers": {"x": {"comand": "python"}}}', "mcpServers.x"),
+        ('{"mcpServers": {"x": {"url": "ftp://host"}}}', "mcpServers.x"),
+        ('{"mcpServers": {}}', "names no MCP server"),
+        ('{"servers": {}}', "neither an MCP config"),
+        ('{"mcpServers": {"x": {"command": "no-such-command-ste"}}}', "command not found"),
+        (
+            json.dumps(
+                {
+                    "mcpServers": {
+                        "x": {
+                            "command": sys.executable,
+                            "args": [
+                                "-c",
+                                "import sys; print('bye', file=sys.stderr); sys.exit(1)",
+                            ],
+                        }
+                    }
+                }
+            ),
+            "did not start",
+        ),
+    ],
+)
+def test_a_bad_config_or_server_is_one_clear_line(tmp_path, content, message):
+    config = tmp_path / "mcp.json"
+    config.write_text(content)
+    result = _ste("tools", str(config))
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_server_that_exits_on_start_shows_its_last_words(tmp_path):
+    script = "import sys; print('missing API key', file=sys.stderr); sys.exit(1)"
+    config = write_config(
+        tmp_path / "mcp.json", {"x": {"command": sys.executable, "args": ["-c", script]}}
+    )
+    result = _ste("tools", str(config))
+    assert result.returncode == 2 and "missing API key" in result.stderr
+
+
+def _explore(
+    config: Path, out: Path, endpoint: Any, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    return _ste(
+        "explore",
+        str(config),
+        "--model",
+        "openai:scripted",
+        "--base-url",
+        endpoint.base_url,
+        "--out",
+        str(out),
+        "--episodes",
+        "1",
+        "--trials",
+        "1",
+        "--only",
+        "delete_note",
+        *extra,
+    )
+
+
+def test_a_destructive_tool_runs_in_exploration_only_when_allowed(
+    notes_config, notes_file, tmp_path
+):
+    from ste.testing.scripted_endpoint import ScriptedEndpoint
+
+    with ScriptedEndpoint(tool_arguments=lambda _name: {"key": "alpha"}) as endpoint:
+        held = _explore(notes_config, tmp_path / "held", endpoint)
+        assert held.returncode == 0, held.stderr
+        assert "not run" in held.stderr and "delete_note" in held.stderr
+        assert "alpha" in json.loads(notes_file.read_text())  # the server's own state
+        trial = json.loads((tmp_path / "held" / "trials.jsonl").read_text().splitlines()[0])
+        called = [s for s in trial["steps"] if s.get("call")]
+        assert called and called[0]["error_kind"] == "not_executed"
+        assert "was not run" in called[0]["observation"]
+
+        allowed = _explore(
+            notes_config, tmp_path / "ran", endpoint, "--allow-side-effects", "delete_note"
+        )
+        assert allowed.returncode == 0, allowed.stderr
+        assert "alpha" not in json.loads(notes_file.read_text())
+
+
+def test_a_reset_restores_the_fixture_before_each_episode(notes_config, notes_file, tmp_path):
+    from ste.testing.scripted_endpoint import ScriptedEndpoint
+
+    fixture = tmp_path / "fixture.json"
+    fixture.write_text(notes_file.read_text())
+    reset = f"{sys.executable} -c \"import shutil; shutil.copy('{fixture}', '{notes_file}')\""
+    with ScriptedEndpoint(tool_arguments=lambda _name: {"key": "alpha"}) as endpoint:
+        result = _explore(
+            notes_config,
+            tmp_path / "run",
+            endpoint,
+            "--allow-side-effects",
+            "all",
+            "--reset",
+            reset,
+            "--episodes",
+            "2",
+        )
+    assert result.returncode == 0, result.stderr
+    trials = [
+        json.loads(line) for line in (tmp_path / "run" / "trials.jsonl").read_text().splitlines()
+    ]
+    # each episode's delete found the note: the reset put it back in between
+    assert len(trials) == 2
+    for trial in trials:
+        assert any(s.get("observation", "").find("deleted alpha") >= 0 for s in trial["steps"])
+
+
+def test_a_failing_reset_stops_the_run_with_one_line(notes_config, tmp_path):
+    from ste.testing.scripted_endpoint import ScriptedEndpoint
+
+    with ScriptedEndpoint(tool_arguments=lambda _name: {"key": "alpha"}) as endpoint:
+        result = _explore(notes_config, tmp_path / "run", endpoint, "--reset", "false")
+    assert result.returncode == 2 and "--reset 'false' failed (exit code 1)" in result.stderr
+
+
+async def test_mcp_serve_round_trip_gives_the_same_calls_and_results(tmp_path):
+    """The bundled tools and test set through `ste mcp-serve` and through the Python loader:
+    every expected call of the test set gives the same observation both ways."""
+    config = write_config(
+        tmp_path / "self.json",
+        {
+            "ste": {
+                "command": sys.executable,
+                "args": ["-c", "from ste.cli import app; app()", "mcp-serve"],
+            }
+        },
+    )
+    direct = {t.name: t for t in load_tools(None)}
+    served = {t.name: t for t in load_tools(str(config))}
+    assert list(served) == list(direct)
+    for name, tool in served.items():
+        assert tool.parameters == direct[name].parameters
+        assert tool.description == direct[name].description
+        assert tool.effect == "read_only"  # @read_only in Python -> readOnlyHint -> read_only
+    items = [json.loads(line) for line in BUNDLED_TESTS.read_text().splitlines() if line.strip()]
+    compared = 0
+    for item in items:
+        for call in item["expected"]:
+            one = await execute(direct[call["name"]], call["arguments"])
+            two = await execute(served[call["name"]], call["arguments"])
+            assert (one.ok, one.observation) == (two.ok, two.observation), call
+            compared += 1
+    assert compared >= len(items)
+    # errors read the same way too
+    wrong = {"cidr": "10.0.0.300/8"}
+    one, two = (
+        await execute(direct["subnet_info"], wrong),
+        await execute(served["subnet_info"], wrong),
+    )
+    assert not one.ok and (one.observation, one.error_kind) == (two.observation, two.error_kind)
