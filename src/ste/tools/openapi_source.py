@@ -89,14 +89,19 @@ class Operation:
     places: dict[str, str]  # argument -> "path" | "query" | "header" | "cookie" | "field" | "body"
 
 
-def _schema_of(operation: dict[str, Any], inherited: list[dict[str, Any]]) -> tuple[dict, dict]:
-    """One JSON Schema for an operation's parameters and JSON body, and where each goes."""
+def _schema_of(
+    operation: dict[str, Any], inherited: list[dict[str, Any]], configured: set[str]
+) -> tuple[dict, dict]:
+    """One JSON Schema for an operation's parameters and JSON body, and where each goes;
+    headers the config sets (credentials) are not the model's to choose."""
     properties: dict[str, Any] = {}
     required: list[str] = []
     places: dict[str, str] = {}
     merged = {(p["name"], p["in"]): p for p in inherited}
     merged.update({(p["name"], p["in"]): p for p in operation.get("parameters", [])})
     for (name, where), parameter in merged.items():
+        if where == "header" and name.lower() in configured:
+            continue
         schema = dict(parameter.get("schema") or {})
         if parameter.get("description"):
             schema.setdefault("description", " ".join(parameter["description"].split()))
@@ -188,17 +193,16 @@ def _caller(
                 data += chunk
                 if len(data) > MAX_RESPONSE_BYTES:
                     raise ValueError(f"the answer is over {MAX_RESPONSE_BYTES >> 20} MB")
-        text = data.decode(response.encoding or "utf-8", errors="replace")
+        # a credential the service echoes back never reaches the model or the run files
+        text = _redact(data.decode(response.encoding or "utf-8", errors="replace"), secrets)
         if not 200 <= response.status_code < 300:
-            raise ValueError(
-                _redact(f"HTTP {response.status_code}: {text[:ERROR_BODY_CHARS]}", secrets)
-            )
+            raise ValueError(f"HTTP {response.status_code}: {text[:ERROR_BODY_CHARS]}")
         if "json" in response.headers.get("content-type", ""):
             try:
                 return json.loads(text)
             except json.JSONDecodeError:
                 pass
-        return _redact(text, secrets)
+        return text
 
     return call
 
@@ -214,7 +218,8 @@ def openapi_tools(name: str, service: OpenApiService, where: str) -> list[Tool]:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
-            parameters, places = _schema_of(operation, inherited)
+            configured = {header.lower() for header in service.headers}
+            parameters, places = _schema_of(operation, inherited, configured)
             summary = operation.get("description") or operation.get("summary") or ""
             description = " ".join(summary.split()) or f"{method.upper()} {path}"
             read_only = method in READ_ONLY_METHODS
