@@ -17,6 +17,8 @@ import collections
 import contextlib
 import os
 import shlex
+import shutil
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,7 +119,7 @@ class McpConnection:
         env = expand_all(self.server.env, f"{self.where}.env")
         self.log.secrets = secrets_in(self.server.env)
         parameters = StdioServerParameters(
-            command=expand(self.server.command, self.where),
+            command=resolve_command(expand(self.server.command, self.where)),
             args=[expand(a, self.where) for a in self.server.args],
             env=env or None,
             cwd=self.server.cwd,
@@ -229,6 +231,15 @@ class McpConnection:
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self in _connections:
             _connections.remove(self)
+
+
+def resolve_command(command: str) -> str:
+    """A command on PATH, else one installed beside this Python (ste's own environment, where
+    `pip install` put a server's script even when the environment is not activated)."""
+    if os.sep in command or shutil.which(command):
+        return command
+    beside = Path(sys.executable).parent / command
+    return str(beside) if beside.is_file() else command
 
 
 def _reason(error: BaseException) -> str:
