@@ -359,3 +359,51 @@ async def test_mcp_serve_round_trip_gives_the_same_calls_and_results(tmp_path):
         await execute(served["subnet_info"], wrong),
     )
     assert not one.ok and (one.observation, one.error_kind) == (two.observation, two.error_kind)
+
+
+MCP1_SERVER = ("mcp[cli]==1.27.0", "mcp-server-sqlite==2025.4.25")
+
+
+@pytest.fixture(scope="session")
+def mcp1_venv() -> Path:
+    """A server built on the SDK's previous major version, in an environment of its own (its
+    pins clash with ste's): kept between runs in the user's cache, built once from PyPI."""
+    import hashlib
+    import shutil
+
+    key = hashlib.sha256(" ".join(MCP1_SERVER).encode()).hexdigest()[:12]
+    root = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "ste-tests" / key
+    script = root / "bin" / "mcp-server-sqlite"
+    if not script.is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(root)], check=True, timeout=120)
+        subprocess.run(
+            [str(root / "bin" / "pip"), "install", "-q", *MCP1_SERVER], check=True, timeout=600
+        )
+    return script
+
+
+async def test_a_server_on_the_previous_sdk_major_version(mcp1_venv, tmp_path):
+    import sqlite3
+
+    from ste.tools.effects import SideEffectPolicy, apply_policy
+
+    db = tmp_path / "shop.db"
+    config = write_config(
+        tmp_path / "db.json", {"db": {"command": str(mcp1_venv), "args": ["--db-path", str(db)]}}
+    )
+    loaded = load_tools(str(config))
+    assert {"read_query", "write_query", "create_table"} <= {t.name for t in loaded}
+    assert all(t.effect == "unknown" for t in loaded)  # this server gives no annotations
+    held = {t.name: t for t in apply_policy(loaded, SideEffectPolicy())}
+    create = {"query": "CREATE TABLE t (a INTEGER)"}
+    not_run = await execute(held["create_table"], create)
+    assert not_run.error_kind == "not_executed"
+    tables = sqlite3.connect(db).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == []  # the database itself says nothing ran
+    allowed = {t.name: t for t in apply_policy(loaded, SideEffectPolicy.parse("all"))}
+    assert (await execute(allowed["create_table"], create)).ok
+    assert (await execute(allowed["write_query"], {"query": "INSERT INTO t VALUES (7)"})).ok
+    read = await execute(allowed["read_query"], {"query": "SELECT a FROM t"})
+    assert read.ok and "7" in read.observation
+    assert sqlite3.connect(db).execute("SELECT a FROM t").fetchall() == [(7,)]
