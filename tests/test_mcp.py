@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
+from conftest import assert_one_error_line, free_port, run_ste
 from ste.tools import BUNDLED_TESTS, execute, load_tools
 from ste.tools.mcp_source import close_all, set_log_dir
 
 SERVERS = Path(__file__).parent / "servers"
 NOTES_SERVER = SERVERS / "mcp_notes_server.py"
-STE = [sys.executable, "-c", "from ste.cli import app; app()"]
 
 
 @pytest.fixture(autouse=True)
@@ -111,15 +111,9 @@ async def test_a_server_that_dies_is_named_and_started_again(notes_config, tmp_p
     assert "crashing on purpose" in log and log.count("notes server ready") == 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def http_server(notes_file: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NOTES_FILE": str(notes_file)}
     process = subprocess.Popen(
         [sys.executable, str(NOTES_SERVER), "--http", str(port)],
@@ -187,17 +181,6 @@ async def test_two_servers_form_one_toolbox_prefixing_only_clashing_names(tmp_pa
     assert "read_note" in [t.name for t in load_tools(str(mixed))]  # no clash, no prefix
 
 
-def _ste(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "OPENAI_API_KEY": "sk-local", "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(
-        [*STE, *arguments],
-        env={**full_env, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -228,11 +211,7 @@ def _ste(*arguments: str, env: dict[str, str] | None = None) -> subprocess.Compl
 def test_a_bad_config_or_server_is_one_clear_line(tmp_path, content, message):
     config = tmp_path / "mcp.json"
     config.write_text(content)
-    result = _ste("tools", str(config))
-    assert result.returncode == 2, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and message in lines[0], result.stderr
-    assert "Traceback" not in result.stderr
+    assert_one_error_line(run_ste("tools", str(config)), message)
 
 
 def test_a_server_that_exits_on_start_shows_its_last_words(tmp_path):
@@ -240,14 +219,14 @@ def test_a_server_that_exits_on_start_shows_its_last_words(tmp_path):
     config = write_config(
         tmp_path / "mcp.json", {"x": {"command": sys.executable, "args": ["-c", script]}}
     )
-    result = _ste("tools", str(config))
+    result = run_ste("tools", str(config))
     assert result.returncode == 2 and "missing API key" in result.stderr
 
 
 def _explore(
     config: Path, out: Path, endpoint: Any, *extra: str
 ) -> subprocess.CompletedProcess[str]:
-    return _ste(
+    return run_ste(
         "explore",
         str(config),
         "--model",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,22 +20,16 @@ import httpx
 import pytest
 import yaml
 
+from conftest import assert_one_error_line, free_port, run_ste
 from ste.tools import execute, load_tools
 
 SHOP = Path(__file__).parent / "servers" / "openapi_shop.py"
-STE = [sys.executable, "-c", "from ste.cli import app; app()"]
 KEY = "shop-secret-4242"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def shop() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(SHOP), str(port)],
         env={**os.environ, "SHOP_KEY": KEY},
@@ -125,11 +118,6 @@ async def test_a_credential_never_reaches_an_observation(config):
     assert echoed.ok and KEY not in echoed.observation and "***" in echoed.observation
 
 
-def _ste(*arguments: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPENAI_API_KEY": "sk-local", "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([*STE, *arguments], env=env, capture_output=True, text=True, timeout=120)
-
-
 @pytest.mark.parametrize(
     ("document", "message"),
     [
@@ -146,10 +134,7 @@ def _ste(*arguments: str) -> subprocess.CompletedProcess[str]:
 def test_an_invalid_document_is_one_clear_line(tmp_path, document, message):
     path = tmp_path / "openapi.yaml"
     path.write_text(document)
-    result = _ste("tools", str(path))
-    assert result.returncode == 2, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert_one_error_line(run_ste("tools", str(path)), message)
 
 
 def test_side_effects_reach_the_service_only_when_allowed(config, shop, tmp_path):
@@ -159,7 +144,6 @@ def test_side_effects_reach_the_service_only_when_allowed(config, shop, tmp_path
         return httpx.get(f"{shop}/orders").json()["orders"]
 
     before = len(orders())
-    env_run = {"SHOP_KEY_FOR_STE": KEY}
     with ScriptedEndpoint(tool_arguments=lambda _n: {"item_id": 1, "quantity": 1}) as endpoint:
         common = [
             "explore",
@@ -175,22 +159,12 @@ def test_side_effects_reach_the_service_only_when_allowed(config, shop, tmp_path
             "--only",
             "create_order",
         ]
-        env = {**os.environ, "OPENAI_API_KEY": "sk-local", "NO_COLOR": "1", **env_run}
-        held = subprocess.run(
-            [*STE, *common, "--out", str(tmp_path / "held")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        env = {"SHOP_KEY_FOR_STE": KEY}
+        held = run_ste(*common, "--out", str(tmp_path / "held"), env=env)
         assert held.returncode == 0, held.stderr
         assert len(orders()) == before  # nothing was ordered
-        ran = subprocess.run(
-            [*STE, *common, "--out", str(tmp_path / "ran"), "--allow-side-effects", "all"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+        ran = run_ste(
+            *common, "--out", str(tmp_path / "ran"), "--allow-side-effects", "all", env=env
         )
         assert ran.returncode == 0, ran.stderr
     assert len(orders()) == before + 1
