@@ -49,6 +49,7 @@ class Trial(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     seconds: float = 0.0
     finished_at: float | None = None
+    start_state: Any = None  # a stateful toolbox's start state for the episode (None: none)
 
     @property
     def call_steps(self) -> list[Step]:

@@ -101,6 +101,13 @@ def explore(
     ] = None,
     allow_side_effects: AllowSideEffectsOption = None,
     reset: ResetOption = None,
+    start_states: Annotated[
+        Path | None,
+        typer.Option(
+            help="A JSON list of start states for a stateful toolbox: episodes practise from "
+            "them in turn."
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option(help="Continue a run whose tools or settings changed.")
     ] = False,
@@ -134,6 +141,7 @@ def explore(
         seed=seed,
         allow_side_effects=allow_side_effects,
         reset=reset,
+        start_states=str(start_states.resolve()) if start_states else None,
     )
     run_dir, settings, tools = plan.run_dir, plan.settings, plan.tools
     workdir.lock(run_dir.path)  # before the model loads: a busy folder is refused at once

@@ -24,6 +24,7 @@ from ste.explore.memory import MEMORY_MARK
 from ste.outcome import numbers_in, supported
 from ste.records import Trial
 from ste.tools.execute import execute, validation_errors
+from ste.tools.stateful import fresh_instance, replay, succeeded_calls
 from ste.tools.tool import Tool
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
@@ -158,19 +159,34 @@ def same_result(before: str, after: str) -> bool:
         return False
 
 
-async def reproduced(trial: Trial, tool: Tool, timeout: float = 30.0) -> Check:
-    """The trial's successful calls, run again on the real tool, give the same results."""
-    for step in trial.call_steps:
-        if step.tool_ok is not True or step.call is None or step.observation is None:
-            continue
-        again = await execute(tool, step.call.arguments, timeout=timeout)
-        if not again.ok:
-            return Check(
-                "reproduced", False, f"run again, the call fails: {again.observation[:120]}"
-            )
-        if not same_result(step.observation, again.observation):
-            return Check("reproduced", False, "run again, the call gives another result")
+async def reproduced(
+    trial: Trial, tool: Tool, timeout: float = 30.0, before: list[dict[str, Any]] | None = None
+) -> Check:
+    """The trial's successful calls, run again on the real tool, give the same results. A
+    stateful tool runs them on a fresh instance from the episode's start state, after the
+    episode's earlier successful calls (`before`) are replayed on it."""
+    async with fresh_instance([tool], trial.start_state):
+        if tool.stateful and before:
+            await replay(tool, before, timeout)
+        for step in trial.call_steps:
+            if step.tool_ok is not True or step.call is None or step.observation is None:
+                continue
+            again = await execute(tool, step.call.arguments, timeout=timeout)
+            if not again.ok:
+                said = again.observation[:120]
+                return Check("reproduced", False, f"run again, the call fails: {said}")
+            if not same_result(step.observation, again.observation):
+                return Check("reproduced", False, "run again, the call gives another result")
     return Check("reproduced", True, "its calls give the same results when run again")
+
+
+def earlier_calls(trials: list[Trial], trial: Trial) -> list[dict[str, Any]]:
+    """The successful calls of the trials before `trial` in its episode, in order."""
+    same_episode = sorted(
+        (t for t in trials if t.tool == trial.tool and t.episode == trial.episode),
+        key=lambda t: t.trial,
+    )
+    return [c for t in same_episode if t.trial < trial.trial for c in succeeded_calls(t.steps)]
 
 
 def _query_numbers(query: str) -> set[float]:

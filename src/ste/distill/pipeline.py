@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ste import __version__, workdir
-from ste.distill.checks import reproduced, rule_checks
+from ste.distill.checks import earlier_calls, reproduced, rule_checks
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
     choose_method,
@@ -218,7 +218,8 @@ async def distill(
     for trial in trials:
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
         if all(c.ok for c in checks) and trial.tool in runnable:
-            checks.append(await reproduced(trial, runnable[trial.tool]))
+            before = earlier_calls(trials, trial)  # a stateful tool is replayed to this point
+            checks.append(await reproduced(trial, runnable[trial.tool], before=before))
         failed = [c for c in checks if not c.ok]
         decisions[trial.id] = {
             "tool": trial.tool,

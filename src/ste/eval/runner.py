@@ -27,8 +27,9 @@ from ste.models.base import ChatModel
 from ste.models.retry import RequestFailed
 from ste.records import EvalRecord
 from ste.tools.effects import SideEffectPolicy, apply_policy
-from ste.tools.execute import DEFAULT_TIMEOUT_S, execute
+from ste.tools.execute import DEFAULT_TIMEOUT_S, ToolResult, execute
 from ste.tools.reset import run_reset
+from ste.tools.stateful import fresh_instance, snapshot_of
 from ste.tools.tool import Tool
 
 KIND = "ste-eval"
@@ -78,15 +79,28 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+async def _outcome(
+    tool: Tool, arguments: dict[str, Any], state: Any, timeout: float
+) -> tuple[ToolResult, str]:
+    """A call's result and (for a stateful tool) the instance's state after it, on a fresh
+    instance started from the item's `state`."""
+    async with fresh_instance([tool], state):
+        result = await execute(tool, arguments, timeout=timeout)
+        after = _canonical(await snapshot_of(tool)) if result.ok and tool.stateful else ""
+    return result, after
+
+
 async def execution_equivalent(
     tools: dict[str, Tool],
     name: str,
     arguments: dict[str, Any],
     expected: list[dict[str, Any]],
     timeout: float = DEFAULT_TIMEOUT_S,
+    state: Any = None,
 ) -> tuple[bool, str]:
-    """Run the predicted call and the expected ones: equivalent when a result is identical."""
-    predicted = await execute(tools[name], arguments, timeout=timeout)
+    """Run the predicted call and the expected ones: equivalent when a result is identical
+    (for a stateful tool, and the instance's state after it)."""
+    predicted, predicted_after = await _outcome(tools[name], arguments, state, timeout)
     if predicted.error_kind == "not_executed":
         return False, "not run (side effects not allowed): judged by matching only"
     if not predicted.ok:
@@ -94,9 +108,11 @@ async def execution_equivalent(
     for call in expected:
         if call["name"] not in tools:
             continue
-        reference = await execute(tools[call["name"]], call["arguments"], timeout=timeout)
+        reference, after = await _outcome(tools[call["name"]], call["arguments"], state, timeout)
         if reference.ok and _canonical(reference.value) == _canonical(predicted.value):
-            return True, "same result as an expected call"
+            if after == predicted_after:
+                return True, "same result as an expected call"
+            return False, "same result as an expected call, but the tool's state differs after"
     return False, "the result differs from every expected call's"
 
 
@@ -123,20 +139,21 @@ async def score_item(
             settings.demo_tokens,
             settings.demo_turns,
         )
-    trajectory = await run_agent(
-        model,
-        offered,
-        item.query,
-        protocol=settings.protocol,  # type: ignore[arg-type]
-        preface=preface,
-        max_turns=settings.max_turns if settings.full else 1,
-        stop_at_first_call=not settings.full,
-        require_call=False,
-        temperature=0.0,
-        max_tokens=settings.max_tokens,
-        seed=settings.seed,
-        tool_timeout=settings.tool_timeout,
-    )
+    async with fresh_instance(offered, item.state):  # a stateful toolbox: the item's own
+        trajectory = await run_agent(
+            model,
+            offered,
+            item.query,
+            protocol=settings.protocol,  # type: ignore[arg-type]
+            preface=preface,
+            max_turns=settings.max_turns if settings.full else 1,
+            stop_at_first_call=not settings.full,
+            require_call=False,
+            temperature=0.0,
+            max_tokens=settings.max_tokens,
+            seed=settings.seed,
+            tool_timeout=settings.tool_timeout,
+        )
     expected = [c.model_dump() for c in item.expected]
     first = trajectory.steps[0] if trajectory.steps else None
     call = first.call if first else None
@@ -166,7 +183,7 @@ async def score_item(
         strict = match_any(call.name, call.arguments, expected, schemas.get(call.name))
         lenient = lenient_match_any(call.name, call.arguments, expected)
         same, why = await execution_equivalent(
-            by_name, call.name, call.arguments, expected, settings.tool_timeout
+            by_name, call.name, call.arguments, expected, settings.tool_timeout, item.state
         )
         record.api_match = call.name in {c["name"] for c in expected}
         record.correct, record.correct_reason = strict.ok, strict.reason

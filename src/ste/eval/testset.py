@@ -24,6 +24,7 @@ class TestItem(BaseModel):
     expected: list[ExpectedCall] = Field(min_length=1)
     tools: list[str] | None = None
     answer: str | None = None
+    state: Any = None  # a stateful toolbox's start state for this item (its setup method's)
 
     @property
     def tool(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
@@ -21,6 +22,7 @@ from ste.models.retry import RequestFailed
 from ste.prompts import render
 from ste.records import Trial
 from ste.tools.reset import run_reset
+from ste.tools.stateful import fresh_instance, replay, succeeded_calls
 from ste.tools.tool import Tool
 from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
@@ -197,15 +199,37 @@ async def run_episode(
     memory: Memory,
     done: list[Trial],
     on_trial: Callable[[Trial], Awaitable[None] | None],
+    start_state: Any = None,
 ) -> None:
     """Run the trials of `episode` not in `done` (its finished trials, in order).
 
     With short-term memory the conversation is rebuilt from the finished trials, so a
-    resumed episode continues exactly where it stopped. `memory` (the tool's long-term
-    memory) gains an entry per trial.
+    resumed episode continues exactly where it stopped; a stateful tool gets a fresh
+    instance from `start_state`, and a resumed episode's successful calls are replayed on
+    it first. `memory` (the tool's long-term memory) gains an entry per trial.
     """
-    if settings.reset and len(done) < settings.trials:
+    if len(done) >= settings.trials:
+        return
+    if settings.reset:
         await run_reset(settings.reset)
+    async with fresh_instance([tool], start_state):
+        if done and tool.stateful:
+            calls = [c for record in done for c in succeeded_calls(record.steps)]
+            await replay(tool, calls, settings.tool_timeout)
+        await _trials(model, protocol, tool, settings, episode, memory, done, on_trial, start_state)
+
+
+async def _trials(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    settings: ExploreSettings,
+    episode: int,
+    memory: Memory,
+    done: list[Trial],
+    on_trial: Callable[[Trial], Awaitable[None] | None],
+    start_state: Any,
+) -> None:
     system = system_message(protocol, tool)
     messages: list[Message] = [system]
     if settings.stm:
@@ -227,6 +251,7 @@ async def run_episode(
                 raise
             record = _failed_trial(tool, settings, episode, trial, str(error))
             messages = [system]  # the conversation is full: go on in a fresh one
+        record.start_state = start_state
         memory.append((record.query, record.solved))
         result = on_trial(record)
         if result is not None:

@@ -15,6 +15,7 @@ from ste.models.registry import DEFAULT_MODEL
 from ste.tools import load_tools
 from ste.tools.effects import SideEffectPolicy, apply_policy
 from ste.tools.reset import check_reset
+from ste.tools.stateful import load_start_states
 from ste.tools.tool import Tool
 
 
@@ -62,6 +63,8 @@ def plan_run(
     all_tools = apply_policy(load_tools(spec), SideEffectPolicy.parse(values["allow_side_effects"]))
     if values["reset"]:
         check_reset(values["reset"])
+    if values["start_states"]:
+        load_start_states(values["start_states"])  # a bad file: one line before the model loads
     names = [n.strip() for n in only.split(",") if n.strip()] if only is not None else None
     if only is not None and not names:
         raise SteError(f"--only: no tool names in {only!r}; give names separated by commas")

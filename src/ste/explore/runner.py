@@ -13,6 +13,7 @@ from ste.explore.settings import ExploreSettings
 from ste.models.base import ChatModel
 from ste.models.metered import MeteredModel
 from ste.records import Trial
+from ste.tools.stateful import load_start_states
 from ste.tools.tool import Tool
 
 OnTrial = Callable[[Trial], None]
@@ -45,13 +46,15 @@ async def explore_tool(
         if on_trial:
             on_trial(record)
 
+    states = load_start_states(settings.start_states) if settings.start_states else [None]
     for episode in range(settings.episodes):
         finished_trials = done.get(episode, [])
         if len(finished_trials) >= settings.trials:
             continue
         metered = MeteredModel(model, run_dir.append_usage, tool=tool.name, episode=episode)
+        state = states[episode % len(states)]  # the scenarios in turn
         await run_episode(
-            metered, protocol, tool, settings, episode, memory, finished_trials, finished
+            metered, protocol, tool, settings, episode, memory, finished_trials, finished, state
         )
 
 

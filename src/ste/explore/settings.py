@@ -28,10 +28,12 @@ class ExploreSettings:
     tool_timeout: float = 30.0
     allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
     reset: str = ""  # a command run before each episode (empty: none)
+    start_states: str = ""  # a JSON list of a stateful toolbox's start states (episodes in turn)
 
     def manifest_settings(self) -> dict[str, Any]:
         values = asdict(self)
-        for key in ("allow_side_effects", "reset"):  # runs from before these existed match
+        # runs from before these existed still match
+        for key in ("allow_side_effects", "reset", "start_states"):
             if not values[key]:
                 del values[key]
         return values

@@ -26,6 +26,7 @@ import docstring_parser
 from ste.errors import ToolboxError
 from ste.tools.effects import python_effect
 from ste.tools.schema import UnsupportedType, type_to_schema
+from ste.tools.stateful import Holder, class_tools, stateful_class
 from ste.tools.tool import Tool
 
 BUNDLED_TOOLBOX = Path(__file__).parent / "bundled" / "toolbox.py"
@@ -187,9 +188,14 @@ def _module_of(source: str | Path) -> tuple[ModuleType, str]:
 
 
 def python_functions(source: str | Path) -> dict[str, Callable[..., Any]]:
-    """The toolbox's tools as plain functions by name (what a worker process calls)."""
+    """The toolbox's tools as plain functions by name (what a worker process calls); a
+    stateful class's methods go to one instance, renewed by the `NEW` call."""
     module, _ = _module_of(source)
-    return {tool.name: tool.function for tool in tools_from_module(module)}
+    functions = {tool.name: tool.function for tool in tools_from_module(module)}
+    cls = stateful_class(module)
+    if cls is not None:
+        functions.update(Holder(cls).functions())
+    return functions
 
 
 def load_python_tools(source: str | Path | None = None, *, isolated: bool = True) -> list[Tool]:
@@ -203,14 +209,18 @@ def load_python_tools(source: str | Path | None = None, *, isolated: bool = True
         source = BUNDLED_TOOLBOX
     module, label = _module_of(source)
     tools = tools_from_module(module)
-    if not tools:
+    cls = stateful_class(module)
+    if not tools and cls is None:
         raise ToolboxError(
             f"{label}: defines no public functions; every top-level function whose name does "
-            "not start with '_' becomes a tool"
+            "not start with '_' becomes a tool (or the methods of a @stateful class)"
         )
+    if cls is not None and not isolated:
+        raise ToolboxError(f"{label}: a stateful toolbox runs in worker processes only")
     if not isolated:
         return tools
     from ste.tools.workers import WorkerPool
 
     pool = WorkerPool(label)
-    return [replace(tool, function=pool.bound(tool.name)) for tool in tools]
+    functions = [replace(tool, function=pool.bound(tool.name)) for tool in tools]
+    return functions + (class_tools(cls, label) if cls is not None else [])

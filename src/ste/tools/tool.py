@@ -18,7 +18,8 @@ class Tool:
     `function` is called with the validated arguments as keyword arguments; it may be a plain
     function or a coroutine function. `source` names where the tool comes from ("python",
     "mcp:NAME", "openapi:NAME"); `effect` is its effect class and `effect_from` what told us
-    ("unmarked", "@side_effecting", "readOnlyHint", "HTTP GET", ...).
+    ("unmarked", "@side_effecting", "readOnlyHint", "HTTP GET", ...). A method of a stateful
+    toolbox (`ste.tools.stateful`) names its source in `stateful`.
     """
 
     name: str
@@ -28,6 +29,7 @@ class Tool:
     source: str = "python"
     effect: Effect = "unknown"
     effect_from: str = "unmarked"
+    stateful: str | None = None  # a stateful toolbox's source: calls go to its current instance
 
     @property
     def runs_by_default(self) -> bool:

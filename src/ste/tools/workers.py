@@ -240,6 +240,45 @@ class WorkerPool:
         return json.loads(text)
 
 
+class SessionPool(WorkerPool):
+    """One worker holding one instance of a stateful toolbox, started from `state`.
+
+    Calls go one at a time (the caller's lock), so the pool has one worker. A worker that
+    dies (or is killed by a timeout) takes the instance's state with it: the next call gets
+    a fresh instance from `state` again. Idle session workers are not stopped to make room.
+    """
+
+    def __init__(self, source: str, state: Any = None) -> None:
+        super().__init__(source)
+        self.state = state
+
+    def _start(self) -> _Worker:
+        from ste.tools.stateful import NEW
+
+        worker = super()._start()
+        worker.connection.send((NEW, {"state": self.state}))
+        if not worker.connection.poll(START_TIMEOUT_S):
+            worker.kill()
+            raise WorkerFault(f"Error: {self.source}: setting up the instance took too long")
+        reply = worker.connection.recv()
+        if reply[0] == "error":
+            worker.kill()
+            raise WorkerFault(reply[1], reply[2])
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.process.poll() is not None:
+            self._discard(worker)
+            return
+        with self._lock:
+            self._idle.append(worker)
+
+    def close(self) -> None:
+        super().close()
+        with self._lock, contextlib.suppress(ValueError):
+            _POOLS.remove(self)
+
+
 _POOLS: list[WorkerPool] = []
 _IDLE_ORDER: list[tuple[WorkerPool, _Worker]] = []
 _LOCK = threading.RLock()
