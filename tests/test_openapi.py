@@ -172,3 +172,32 @@ def test_side_effects_reach_the_service_only_when_allowed(config, shop, tmp_path
         for path in (tmp_path / run).rglob("*"):
             if path.is_file():
                 assert KEY not in path.read_text(errors="replace"), path
+
+
+def test_eval_on_a_benchmark_folder_holding_an_openapi_document(shop, tmp_path):
+    from ste.testing.scripted_endpoint import ScriptedEndpoint
+
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    document = httpx.get(f"{shop}/openapi.json").json()
+    document["servers"] = [{"url": shop}]  # a bare document names its server
+    (bench / "openapi.json").write_text(json.dumps(document))
+    items = [
+        {"id": "p1", "query": "Price of item 2 in dollars?", "tools": ["get_item"],
+         "expected": [{"name": "get_item", "arguments": {"item_id": 2, "currency": "USD"}}]},
+        {"id": "p2", "query": "Price of item 3 in pounds?", "tools": ["get_item"],
+         "expected": [{"name": "get_item", "arguments": {"item_id": 3, "currency": "GBP"}}]},
+    ]  # fmt: skip
+    (bench / "tests.jsonl").write_text("".join(json.dumps(i) + "\n" for i in items))
+    with ScriptedEndpoint(tool_arguments=lambda _n: {"item_id": 2, "currency": "USD"}) as endpoint:
+        result = run_ste(
+            "eval", str(bench / "tests.jsonl"), "--model", "openai:scripted", "--base-url",
+            endpoint.base_url, "--out", str(tmp_path / "results"),
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    records = {
+        r["id"]: r
+        for r in map(json.loads, (tmp_path / "results" / "items.jsonl").read_text().splitlines())
+    }
+    assert records["p1"]["correct"] and records["p1"]["exec_equivalent"]  # a real GET, twice
+    assert records["p2"]["api_match"] and not records["p2"]["correct"]

@@ -54,7 +54,7 @@ def load_tests(path: str | Path, tool_names: list[str] | None = None) -> list[Te
             field = ".".join(str(p) for p in first["loc"]) or "item"
             raise SteError(
                 f"{where}: {field}: {first['msg']}; an item needs id, query and expected "
-                '[{"name": ..., "arguments": {...}}] (tools and answer optional)'
+                '[{"name": ..., "arguments": {...}}] (tools, answer and state optional)'
             ) from None
         except (RecursionError, ValueError) as error:  # nested too deeply, a huge integer
             raise SteError(f"{where}: not JSON ste reads ({error})") from None
