@@ -35,6 +35,7 @@ NOTES_SERVER = SERVERS / "mcp_notes_server.py"
 def _stop_servers() -> Iterator[None]:
     yield
     close_all()
+    set_log_dir(None)
 
 
 def write_config(path: Path, servers: dict[str, Any]) -> Path:
@@ -254,6 +255,8 @@ def test_a_destructive_tool_runs_in_exploration_only_when_allowed(
         held = _explore(notes_config, tmp_path / "held", endpoint)
         assert held.returncode == 0, held.stderr
         assert "not run" in held.stderr and "delete_note" in held.stderr
+        # the server's stderr, from its start-up on, is in the run directory
+        assert "notes server ready" in (tmp_path / "held" / "mcp-notes.log").read_text()
         assert "alpha" in json.loads(notes_file.read_text())  # the server's own state
         trial = json.loads((tmp_path / "held" / "trials.jsonl").read_text().splitlines()[0])
         called = [s for s in trial["steps"] if s.get("call")]

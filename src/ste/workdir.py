@@ -170,4 +170,7 @@ def start(
         history = [*previous.get("history", []), {**previous, "history": None}]
         manifest = {**manifest, "history": history}
     write_manifest(path, manifest, name)
+    from ste.tools.mcp_source import set_log_dir
+
+    set_log_dir(path)  # MCP servers' stderr from now on: mcp-NAME.log in this folder
     return previous, changes

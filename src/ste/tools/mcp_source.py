@@ -36,10 +36,13 @@ _log_dir: Path | None = None
 _connections: list[McpConnection] = []
 
 
-def set_log_dir(directory: Path) -> None:
-    """Send the stderr of every MCP server (running or started later) to this folder."""
+def set_log_dir(directory: Path | None) -> None:
+    """Send the stderr of every MCP server (running or started later) to this folder (None:
+    ste's log folder)."""
     global _log_dir
-    _log_dir = Path(directory)
+    _log_dir = Path(directory) if directory is not None else None
+    for connection in list(_connections):
+        connection.log.flush_early()
 
 
 def log_dir() -> Path:
@@ -61,6 +64,9 @@ class _StderrLog:
     name: str
     tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=5))
     secrets: list[str] = field(default_factory=list)
+    # what a server said before any run directory was set (its start-up), for the first one
+    early: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=500))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def open_pipe(self) -> int:
         """A pipe whose write end the server gets as its stderr; returns that end."""
@@ -77,11 +83,24 @@ class _StderrLog:
                 for secret in self.secrets:
                     line = line.replace(secret, "***")
                 self.tail.append(line.rstrip())
-                with contextlib.suppress(OSError):
-                    target = self.path()
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with target.open("a", encoding="utf-8") as out:
-                        out.write(line)
+                with self._lock:
+                    if _log_dir is None:
+                        self.early.append(line)
+                    self._write([line])
+
+    def _write(self, lines: list[str]) -> None:
+        with contextlib.suppress(OSError):
+            target = self.path()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("a", encoding="utf-8") as out:
+                out.writelines(lines)
+
+    def flush_early(self) -> None:
+        """Into a run directory just set: what the server said before it existed."""
+        with self._lock:
+            if _log_dir is not None and self.early:
+                self._write(list(self.early))
+                self.early.clear()
 
     def last_words(self) -> str:
         lines = [line for line in self.tail if line.strip()]
