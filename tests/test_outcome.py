@@ -40,3 +40,17 @@ def test_a_code_from_the_results_supports_the_answer():
     assert not judge_outcome(
         "hash 12345678", wrong, ['{"digest": "f5", "size": 64}'], [], True
     ).solved
+
+
+@pytest.mark.parametrize(
+    ("answer", "solved"),
+    [
+        ("It is 11:40 PM in Tokyo.", True),  # 23:40 on a 12-hour clock
+        ("It is 23:40 in Tokyo.", True),
+        ("It is 10:40 PM in Tokyo.", False),  # an hour off
+    ],
+)
+def test_a_clock_time_may_be_answered_on_a_12_hour_clock(answer, solved):
+    result = '{"datetime": "2026-12-02T23:40:00+09:00"}'
+    outcome = judge_outcome("What time is it in Tokyo?", answer, [result], [], True)
+    assert outcome.solved is solved, outcome.reason

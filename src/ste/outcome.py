@@ -23,6 +23,25 @@ _NUMBER = re.compile(r"(?<![\w.-])-?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _CODE = re.compile(r"[\w./:+=-]{6,}")
 
 
+# a clock time as results write it: 17:11, 17:11:54, the T17:11 of an ISO datetime
+_CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
+
+
+def clock_numbers(texts: list[str]) -> set[float]:
+    """The hours and minutes of the clock times in `texts`, on 24- and 12-hour clocks: an
+    ISO datetime's T23:40 answered as "23:40" or "11:40 PM" states numbers that follow."""
+    found: set[float] = set()
+    for match in (m for text in texts for m in _CLOCK.finditer(text or "")):
+        hour, minutes = int(match.group(1)), int(match.group(2))
+        found |= {float(hour), float(hour % 12 or 12), float(minutes)}
+    return found
+
+
+def has_clock_time(texts: list[str]) -> bool:
+    """Whether a time of day appears (then an answer's AM/PM follows from it)."""
+    return any(_CLOCK.search(text or "") for text in texts)
+
+
 def _codes_in(text: str) -> set[str]:
     return {c.strip(".:").casefold() for c in _CODE.findall(text) if any(ch.isdigit() for ch in c)}
 
@@ -68,6 +87,7 @@ def judge_outcome(
     stated = numbers_in(final_answer or "")
     from_results = {n for text in results for n in numbers_in(text)}
     evidence = numbers_in(query) | from_results | {n for a in arguments for n in numbers_in(a)}
+    evidence |= clock_numbers([query, *results, *arguments])
     unsupported = sorted(n for n in stated if not supported(n, evidence))
     if unsupported:
         shown = ", ".join(f"{n:g}" for n in unsupported[:3])

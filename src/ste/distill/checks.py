@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any
 
 from ste.explore.memory import MEMORY_MARK
-from ste.outcome import numbers_in, supported
+from ste.outcome import has_clock_time, numbers_in, supported
 from ste.records import Trial
 from ste.tools.execute import execute, validation_errors
 from ste.tools.stateful import fresh_instance, replay, succeeded_calls
@@ -283,6 +283,8 @@ def names_from_results(trial: Trial) -> Check:
         if step.tool_ok:
             sources.append(step.observation or "")
     known = {token.casefold() for text in sources for token in _TOKEN.findall(text)}
+    if has_clock_time(sources):  # "5:11 PM" for a result's 17:11
+        known |= {"am", "pm"}
     named = dict.fromkeys(_ACRONYM.findall(trial.final_answer or ""))
     unknown = [name for name in named if name.casefold() not in known]
     if unknown:
