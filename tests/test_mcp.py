@@ -29,6 +29,7 @@ from ste.tools.mcp_source import close_all, set_log_dir
 
 SERVERS = Path(__file__).parent / "servers"
 NOTES_SERVER = SERVERS / "mcp_notes_server.py"
+STE_CLI = [sys.executable, "-c", "from ste.cli import app; app()"]
 
 
 @pytest.fixture(autouse=True)
@@ -389,3 +390,29 @@ async def test_a_server_on_the_previous_sdk_major_version(mcp1_venv, tmp_path):
     read = await execute(allowed["read_query"], {"query": "SELECT a FROM t"})
     assert read.ok and "7" in read.observation
     assert sqlite3.connect(db).execute("SELECT a FROM t").fetchall() == [(7,)]
+
+
+async def test_mcp_serve_over_streamable_http_on_127_0_0_1(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [*STE_CLI, "mcp-serve", "--http", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        config = write_config(
+            tmp_path / "http.json", {"ste": {"url": f"http://127.0.0.1:{port}/mcp"}}
+        )
+        served = {t.name: t for t in load_tools(str(config))}
+        digest = await execute(served["hash_text"], {"text": "abc", "algorithm": "md5"})
+        assert digest.ok and "900150983cd24fb0d6963f7d28e17f72" in digest.observation
+    finally:
+        process.kill()
+        process.wait()
