@@ -355,3 +355,36 @@ async def test_real_model_writes_tool_notes_that_survive_re_execution(model, tmp
         for cited in note.evidence:
             assert await reproduces(tools["convert_temperature"], evidence[cited], 30) is None
     print(notes.reply)
+
+
+@pytest.mark.real_model
+async def test_real_model_explores_a_third_party_mcp_server(model, tmp_path):
+    """The real model practises mcp-server-time (from PyPI) through ste's MCP client: its
+    calls reach the server and come back as observations in the server's words."""
+    import sys
+
+    from ste.explore import ExploreSettings, RunDir, explore
+    from ste.explore.settings import manifest
+    from ste.tools.mcp_source import close_all
+
+    config = tmp_path / "mcp.json"
+    server = {
+        "command": sys.executable,
+        "args": ["-m", "mcp_server_time", "--local-timezone", "UTC"],
+    }
+    config.write_text(json.dumps({"mcpServers": {"time": server}}))
+    try:
+        tools = [t for t in load_tools(str(config)) if t.name == "convert_time"]
+        settings = ExploreSettings(episodes=1, trials=2, max_turns=3, max_tokens=256)
+        run_dir = RunDir(tmp_path / "run")
+        run_dir.write_manifest(manifest(model.name, tools, settings))
+        await explore(model, tools, settings, run_dir)
+    finally:
+        close_all()
+    steps = [s for t in run_dir.read_trials() for s in t.steps if s.call is not None]
+    assert steps, [t.imagination for t in run_dir.read_trials()]
+    assert all(s.call.name == "convert_time" for s in steps)
+    executed = [s for s in steps if s.error_kind != "invalid_arguments"]
+    assert executed, [s.observation for s in steps]  # at least one call reached the server
+    for step in executed:  # a converted time, or the server's own error
+        assert '"target"' in step.observation or "Error" in step.observation, step.observation
