@@ -416,3 +416,38 @@ async def test_mcp_serve_over_streamable_http_on_127_0_0_1(tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+MCP1_CLIENT = """
+import asyncio, json, sys
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+async def main():
+    server = StdioServerParameters(command=sys.argv[1], args=sys.argv[2:])
+    async with stdio_client(server) as (read, write), ClientSession(read, write) as session:
+        await session.initialize()
+        listed = await session.list_tools()
+        hints = {t.name: t.annotations.readOnlyHint for t in listed.tools}
+        result = await session.call_tool("hash_text", {"text": "abc", "algorithm": "md5"})
+        print(json.dumps({"hints": hints, "text": result.content[0].text}))
+
+asyncio.run(main())
+"""
+
+
+def test_a_client_on_the_previous_sdk_major_version_uses_mcp_serve(mcp1_venv, tmp_path):
+    """The other way round: `ste mcp-serve` (SDK 2.x) answers an SDK 1.x client."""
+    client = tmp_path / "client.py"
+    client.write_text(MCP1_CLIENT)
+    python = mcp1_venv.parent / "python"
+    result = subprocess.run(
+        [str(python), str(client), *STE_CLI, "mcp-serve"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["hints"]["hash_text"] is True  # @read_only -> readOnlyHint
+    assert "900150983cd24fb0d6963f7d28e17f72" in answer["text"]
