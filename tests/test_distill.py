@@ -387,6 +387,21 @@ async def test_a_call_that_gives_another_result_when_run_again_is_rejected(conve
     assert not check.ok and "another result" in check.reason
 
 
+async def test_a_tool_that_reads_the_clock_is_not_held_to_an_old_result(tmp_path):
+    from ste.distill.checks import reproduced
+    from ste.tools import load_tools
+
+    toolbox = tmp_path / "clock.py"
+    toolbox.write_text(
+        'import time\n\n\ndef now(zone: str) -> dict:\n    """The time now."""\n'
+        '    return {"zone": zone, "at": time.time()}\n'
+    )
+    clock = load_tools(str(toolbox))[0]
+    old = step("now", {"zone": "UTC"}, '{"zone": "UTC", "at": 1.0}', True)
+    check = await reproduced(trial([old], tool="now"), clock)
+    assert check.ok, check.reason  # it answers differently a second later: it is live
+
+
 def test_numbers_converted_from_the_request_are_grounded(convert):
     from ste.distill.checks import grounded
 

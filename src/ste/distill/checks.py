@@ -13,6 +13,7 @@ reproducible (`reproduced`: run again, they give the same result).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -150,6 +151,9 @@ def _repeats_instruction(query: str) -> bool:
     )
 
 
+VARIES_AFTER_S = 1.1  # past a clock's second: a live tool answers differently
+
+
 def same_result(before: str, after: str) -> bool:
     if before == after:
         return True
@@ -176,8 +180,18 @@ async def reproduced(
                 said = again.observation[:120]
                 return Check("reproduced", False, f"run again, the call fails: {said}")
             if not same_result(step.observation, again.observation):
+                if not tool.stateful and await _varies(tool, step.call.arguments, again, timeout):
+                    continue  # a clock, a live feed: held to succeeding, not to an old result
                 return Check("reproduced", False, "run again, the call gives another result")
     return Check("reproduced", True, "its calls give the same results when run again")
+
+
+async def _varies(tool: Tool, arguments: dict[str, Any], again: Any, timeout: float) -> bool:
+    """Whether the tool answers the same call differently a moment later (it reads a clock
+    or a live source): then an old result cannot be reproduced, and is not asked to be."""
+    await asyncio.sleep(VARIES_AFTER_S)
+    third = await execute(tool, arguments, timeout=timeout)
+    return third.ok and not same_result(again.observation, third.observation)
 
 
 def earlier_calls(trials: list[Trial], trial: Trial) -> list[dict[str, Any]]:
