@@ -59,3 +59,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process=None, seconds: float = 60) -> None:
+    """Until something listens on 127.0.0.1:PORT (a server a test started)."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if process is not None and process.poll() is not None:
+            break
+        time.sleep(0.1)
+    if process is not None:
+        process.kill()
+    pytest.fail(f"nothing listens on 127.0.0.1:{port}")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from conftest import assert_one_error_line, free_port, run_ste
+from conftest import assert_one_error_line, free_port, run_ste, wait_for_port
 from ste.tools import BUNDLED_TESTS, execute, load_tools
 from ste.tools.mcp_source import close_all, set_log_dir
 
@@ -123,15 +122,7 @@ def http_server(notes_file: Path) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the streamable-HTTP test server did not start")
+    wait_for_port(port, process)
     yield f"http://127.0.0.1:{port}/mcp"
     process.kill()
     process.wait()
@@ -397,16 +388,10 @@ async def test_mcp_serve_over_streamable_http_on_127_0_0_1(tmp_path):
     process = subprocess.Popen(
         [*STE_CLI, "mcp-serve", "--http", "--port", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
+        wait_for_port(port, process)
         config = write_config(
             tmp_path / "http.json", {"ste": {"url": f"http://127.0.0.1:{port}/mcp"}}
         )

@@ -8,7 +8,8 @@ and whether it was fulfilled) goes into the first imagination prompt of each con
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
@@ -201,35 +202,13 @@ async def run_episode(
     on_trial: Callable[[Trial], Awaitable[None] | None],
     start_state: Any = None,
 ) -> None:
-    """Run the trials of `episode` not in `done` (its finished trials, in order).
+    """Run the trials of `episode` not in `done` (its finished trials, in order), inside
+    `episode_world` (its reset, its stateful instance).
 
     With short-term memory the conversation is rebuilt from the finished trials, so a
-    resumed episode continues exactly where it stopped; a stateful tool gets a fresh
-    instance from `start_state`, and a resumed episode's successful calls are replayed on
-    it first. `memory` (the tool's long-term memory) gains an entry per trial.
+    resumed episode continues exactly where it stopped. `memory` (the tool's long-term
+    memory) gains an entry per trial; each trial records the episode's `start_state`.
     """
-    if len(done) >= settings.trials:
-        return
-    if settings.reset:
-        await run_reset(settings.reset)
-    async with fresh_instance([tool], start_state):
-        if done and tool.stateful:
-            calls = [c for record in done for c in succeeded_calls(record.steps)]
-            await replay(tool, calls, settings.tool_timeout)
-        await _trials(model, protocol, tool, settings, episode, memory, done, on_trial, start_state)
-
-
-async def _trials(
-    model: ChatModel,
-    protocol: AgentProtocol,
-    tool: Tool,
-    settings: ExploreSettings,
-    episode: int,
-    memory: Memory,
-    done: list[Trial],
-    on_trial: Callable[[Trial], Awaitable[None] | None],
-    start_state: Any,
-) -> None:
     system = system_message(protocol, tool)
     messages: list[Message] = [system]
     if settings.stm:
@@ -256,6 +235,21 @@ async def _trials(
         result = on_trial(record)
         if result is not None:
             await result
+
+
+@asynccontextmanager
+async def episode_world(
+    tool: Tool, settings: ExploreSettings, done: list[Trial], start_state: Any
+) -> AsyncIterator[None]:
+    """What an episode runs in: the user's reset first, then (for a stateful tool) a fresh
+    instance from `start_state`, on which a resumed episode's successful calls are replayed."""
+    if settings.reset:
+        await run_reset(settings.reset)
+    async with fresh_instance([tool], start_state):
+        if done and tool.stateful:
+            calls = [c for record in done for c in succeeded_calls(record.steps)]
+            await replay(tool, calls, settings.tool_timeout)
+        yield
 
 
 def _failed_trial(

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 
 from ste.agent.loop import get_protocol
-from ste.explore.episode import run_episode
+from ste.explore.episode import episode_world, run_episode
 from ste.explore.rundir import RunDir
 from ste.explore.settings import ExploreSettings
 from ste.models.base import ChatModel
@@ -53,9 +53,10 @@ async def explore_tool(
             continue
         metered = MeteredModel(model, run_dir.append_usage, tool=tool.name, episode=episode)
         state = states[episode % len(states)]  # the scenarios in turn
-        await run_episode(
-            metered, protocol, tool, settings, episode, memory, finished_trials, finished, state
-        )
+        async with episode_world(tool, settings, finished_trials, state):
+            await run_episode(
+                metered, protocol, tool, settings, episode, memory, finished_trials, finished, state
+            )
 
 
 async def explore(

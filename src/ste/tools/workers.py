@@ -162,6 +162,10 @@ class WorkerPool:
         if worker.process.poll() is not None:
             self._discard(worker)
             return
+        self._park(worker)
+
+    def _park(self, worker: _Worker) -> None:
+        """Keep an idle worker for the next call; the oldest beyond MAX_IDLE are stopped."""
         with self._lock:
             self._idle.append(worker)
             _IDLE_ORDER.append((self, worker))
@@ -266,11 +270,8 @@ class SessionPool(WorkerPool):
             raise WorkerFault(reply[1], reply[2])
         return worker
 
-    def _release(self, worker: _Worker) -> None:
-        if worker.process.poll() is not None:
-            self._discard(worker)
-            return
-        with self._lock:
+    def _park(self, worker: _Worker) -> None:
+        with self._lock:  # never stopped to make room: it holds the instance's state
             self._idle.append(worker)
 
     def close(self) -> None:
