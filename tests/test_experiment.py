@@ -124,6 +124,10 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     assert results["stages"]["explore"]["calls"] > 0
     table = (tmp_path / "exp" / "results.md").read_text()
     assert "| baseline | 1 | 100.0 [21–100] | 100.0 [21–100] | 0.0 [0–79]" in table, table
+    # each condition against the baseline on the same items: 0 right only before, 1 after
+    icl = results["conditions"]["STE in-context (k demonstrations)"]["vs_baseline"]
+    assert (icl["n"], icl["only_baseline"], icl["only_condition"]) == (1, 0, 1)
+    assert "| 0 vs 1, p = 1 |" in table, table
     correct = {
         name: condition["overall"]["correct"]["rate"]
         for name, condition in results["conditions"].items()

@@ -25,6 +25,7 @@ from rich.progress import Progress
 from ste import workdir
 from ste.distill.pipeline import distill, prepare
 from ste.eval.runner import evaluate_into, prepare_out_dir, read_items
+from ste.eval.stats import paired_correct
 from ste.eval.testset import TestItem
 from ste.experiment.results import ledger_usage, results_markdown
 from ste.experiment.settings import ExperimentSettings
@@ -296,6 +297,21 @@ class Experiment:
         # the model was trained on native tool-call chats: ask it the way it was taught
         return await self.evaluate("finetuned", model, protocol="native")
 
+    def _vs_baseline(self, folder: str) -> dict[str, Any]:
+        """McNemar's exact test on correctness against the baseline, on the shared items."""
+        if folder == "baseline" or not (self.out / "baseline" / "items.jsonl").exists():
+            return {}
+        base = {r.id: r.correct for r in read_items(self.out / "baseline")}
+        paired = paired_correct(base, {r.id: r.correct for r in read_items(self.out / folder)})
+        return {
+            "vs_baseline": {
+                "n": paired.n,
+                "only_baseline": paired.only_a,
+                "only_condition": paired.only_b,
+                "p_value": paired.p_value,
+            }
+        }
+
     def write_results(self) -> dict[str, Any]:
         conditions: dict[str, Any] = {}
         explored = self.settings.explore
@@ -314,7 +330,7 @@ class Experiment:
             path = self.out / folder / "summary.json"
             if path.exists():
                 summary = json.loads(path.read_text())
-                conditions[label] = {"folder": folder, **summary}
+                conditions[label] = {"folder": folder, **summary, **self._vs_baseline(folder)}
         results = {
             "bench": self.bench,
             "model": self.settings.model,

@@ -17,23 +17,33 @@ def _cell(stats: dict[str, Any] | None) -> str:
     return f"{stats['rate']:.1f} [{stats['ci_low']:.0f}–{stats['ci_high']:.0f}]"
 
 
+def _versus(paired: dict[str, Any] | None) -> str:
+    if not paired:
+        return "–"
+    p = paired["p_value"]
+    mark = " (significant)" if p < 0.05 else ""
+    return f"{paired['only_baseline']} vs {paired['only_condition']}, p = {p:.3g}{mark}"
+
+
 def results_markdown(results: dict[str, Any]) -> str:
     lines = [
         f"# STE on {results['bench']} with {results['model']}",
         "",
-        "| condition | n | " + " | ".join(METRICS) + " |",
-        "|---|---:|" + "---:|" * len(METRICS),
+        "| condition | n | " + " | ".join(METRICS) + " | vs baseline (McNemar) |",
+        "|---|---:|" + "---:|" * len(METRICS) + "---|",
     ]
     for name, condition in results["conditions"].items():
         overall = condition["overall"]
         lines.append(
             f"| {name} | {overall['n']} | "
             + " | ".join(_cell(overall.get(m)) for m in METRICS)
-            + " |"
+            + f" | {_versus(condition.get('vs_baseline'))} |"
         )
     lines += [
         "",
-        "First-call scores, % with 95% Wilson intervals (API match: share of well-formed).",
+        "First-call scores, % with 95% Wilson intervals (API match: share of well-formed). "
+        "vs baseline: items right only without / only with the condition, and McNemar's "
+        "exact p on correct.",
         "",
         "| stage | seconds | model requests | prompt tokens | completion tokens |",
         "|---|---:|---:|---:|---:|",
