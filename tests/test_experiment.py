@@ -286,3 +286,27 @@ def test_an_edited_toolbox_is_refused_by_experiment_as_by_explore(tmp_path, tool
     # forced, the experiment continues with the edited tools (its record is rewritten)
     start_experiment(out, str(bench), toolbox, edited, settings, force=True)
     start_experiment(out, str(bench), toolbox, edited, settings, force=False)
+
+
+def test_quick_sets_the_budget_of_options_left_at_their_defaults():
+    import inspect
+
+    from ste.cli.experimenting import _with_quick, experiment
+
+    defaults = {k: p.default for k, p in inspect.signature(experiment).parameters.items()}
+    quick = _with_quick({**defaults, "k": 5})  # --quick --k 5
+    assert (quick["episodes"], quick["trials"], quick["items_per_tool"]) == (1, 2, 3)
+    assert quick["k"] == 5 and not quick["judge_check"] and str(quick["out"]) == "ste-quick"
+
+
+def test_items_per_tool_takes_the_first_of_each_tool():
+    from ste.eval.testset import load_tests
+    from ste.experiment.settings import chosen_items
+    from ste.tools import BUNDLED_TESTS
+
+    items = load_tests(BUNDLED_TESTS)
+    chosen = chosen_items(items, None, 3)
+    tools = {item.tool for item in items}
+    assert len(chosen) == 3 * len(tools)
+    assert all(sum(c.tool == tool for c in chosen) == 3 for tool in tools)
+    assert chosen_items(items, 4, 3) == chosen[:4]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,6 +18,7 @@ from ste.cli.app import (
     ToolTimeoutOption,
     app,
     console,
+    errors,
     user_errors,
 )
 from ste.cli.common import endpoint_from, item_progress, load_model_with_progress, say_held_back
@@ -44,6 +45,44 @@ def _bench_files(bench: Path | None) -> tuple[str, Path, str]:
             f"tests.jsonl (missing {', '.join(missing)}; see the README's test format)"
         )
     return str(toolbox.resolve()), tests, str(bench)
+
+
+def lift_lines(results: dict[str, Any]) -> list[str]:
+    """One sentence per condition: its change in correct first calls, and whether McNemar's
+    test calls it significant (said plainly when it does not)."""
+    conditions = results["conditions"]
+    base = conditions.get("baseline")
+    lines = []
+    for name, condition in conditions.items():
+        paired = condition.get("vs_baseline")
+        if base is None or not paired:
+            continue
+        before = base["overall"]["correct"]["rate"]
+        after = condition["overall"]["correct"]["rate"]
+        verdict = (
+            "a significant lift"
+            if paired["p_value"] < 0.05 and after > before
+            else "not significant at this budget: more test items or practice would tell"
+        )
+        lines.append(
+            f"{name}: correct first calls {before:.1f}% -> {after:.1f}% ({after - before:+.1f}), "
+            f"{paired['only_baseline']} items right only before, {paired['only_condition']} "
+            f"only after, McNemar p = {paired['p_value']:.3g}: {verdict}"
+        )
+    return lines
+
+
+def _with_quick(options: dict[str, Any]) -> dict[str, Any]:
+    """The --quick budget for every option left at its default."""
+    import inspect
+
+    from ste.experiment.settings import QUICK
+
+    defaults = {k: p.default for k, p in inspect.signature(experiment).parameters.items()}
+    for key, value in QUICK.items():
+        if options[key] == defaults[key]:
+            options[key] = Path(value) if key == "out" else value
+    return options
 
 
 @app.command()
@@ -101,6 +140,17 @@ def experiment(
         bool, typer.Option(help="Also measure tool notes, alone and with demonstrations.")
     ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N test items.")] = None,
+    items_per_tool: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N test items of each tool.")
+    ] = None,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            help="A first look in about 15 minutes on 2 cores: 1 x 2 trials per tool, no "
+            "judge or paraphrases, 3 demonstrations, 3 test items per tool (options given "
+            "win)."
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option(help="Fixes every seed of every stage.")] = 0,
     force: Annotated[bool, typer.Option(help="Continue an experiment of other settings.")] = False,
     allow_side_effects: AllowSideEffectsOption = None,
@@ -113,7 +163,7 @@ def experiment(
     """
     from ste.eval.testset import load_tests
     from ste.experiment.pipeline import Experiment, start_experiment
-    from ste.experiment.settings import ExperimentSettings
+    from ste.experiment.settings import ExperimentSettings, chosen_items
     from ste.tools import load_tools
     from ste.tools.effects import SideEffectPolicy
     from ste.tools.reset import check_reset
@@ -122,9 +172,11 @@ def experiment(
         from ste.train.trainer import quiet_libraries
 
         quiet_libraries()
+    options = _with_quick(dict(locals())) if quick else dict(locals())
+    out = Path(options["out"])
     toolbox, tests_path, name = _bench_files(bench)
     chosen = [a.strip() for a in ablations.split(",") if a.strip()] if ablations else []
-    settings = ExperimentSettings.from_options(locals(), ablations=chosen)
+    settings = ExperimentSettings.from_options(options, ablations=chosen)
     try:
         settings.check()
     except ValueError as error:
@@ -135,7 +187,8 @@ def experiment(
         check_reset(reset)
     say_held_back(tools, allow_side_effects)
     start_experiment(out, name, toolbox, tools, settings, force=force)
-    tests = load_tests(tests_path, [t.name for t in tools])[:limit]
+    every = load_tests(tests_path, [t.name for t in tools])
+    tests = chosen_items(every, settings.limit, settings.items_per_tool)
     endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
     chat_model = load_model_with_progress(model, endpoint)
     judge_model = (
@@ -162,6 +215,15 @@ def experiment(
         )
         results = asyncio.run(runner.run())
     console.print((out / "results.md").read_text(), markup=False, highlight=False, soft_wrap=True)
+    for line in lift_lines(results):
+        console.print(line, highlight=False)
     console.print(
         f"{len(results['conditions'])} conditions -> {out / 'results.md'}", highlight=False
     )
+    try:
+        from ste.report import write_report
+
+        _, page = write_report(out)
+        console.print(f"report: {page}", highlight=False)
+    except SteError as error:  # matplotlib not installed: the table is still there
+        errors.print(f"no HTML report: {error}", highlight=False)
