@@ -122,3 +122,16 @@ def test_options_out_of_range_or_not_finite_are_one_clear_error(tmp_path, argume
     assert "Traceback" not in result.stderr
     assert said in result.stderr
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("command", ["explore", "eval", "experiment", "run", "mcp-serve"])
+def test_help_shows_flags_without_a_type_hint(command):
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0
+    assert "<bool>" not in result.output
+    assert "<str>" in result.output or "<path>" in result.output  # values keep theirs
+
+
+def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source():
+    result = runner.invoke(app, ["experiment", "--help"], env={"COLUMNS": "200"})
+    assert "has confidence intervals and each stage's cost." in result.output

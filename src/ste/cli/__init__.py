@@ -23,4 +23,18 @@ PIPELINE_ORDER = (
 for _module in PIPELINE_ORDER:
     import_module(f"ste.cli.{_module}")
 
+
+def _paragraphs_on_one_line(doc: str) -> str:
+    """A docstring as help: each paragraph one line (the terminal wraps it), so no line
+    breaks in mid-sentence at widths other than the source's."""
+    import inspect
+
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
+
+
+for _command in app.registered_commands:
+    if _command.help is None and _command.callback is not None and _command.callback.__doc__:
+        _command.help = _paragraphs_on_one_line(_command.callback.__doc__)
+
 __all__ = ["app"]

@@ -9,10 +9,19 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperOption
 
 from ste import __version__
 from ste.errors import SteError
 from ste.models.retry import RequestFailed
+
+def _flag_without_type(self: Any, ctx: Any) -> str | None:
+    """Help shows `--json` and `--ltm/--no-ltm` without a `<bool>` hint: a flag takes no value."""
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+_display_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_without_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="ste",
