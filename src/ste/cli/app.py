@@ -15,6 +15,7 @@ from ste import __version__
 from ste.errors import SteError
 from ste.models.retry import RequestFailed
 
+
 def _flag_without_type(self: Any, ctx: Any) -> str | None:
     """Help shows `--json` and `--ltm/--no-ltm` without a `<bool>` hint: a flag takes no value."""
     return None if self.is_flag else _display_type(self, ctx)
