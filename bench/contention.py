@@ -1,9 +1,10 @@
 """How much slower the embedded model answers when another busy process shares the CPU,
 per llama.cpp thread count.
 
-    .venv/bin/python bench/contention.py [--model qwen2.5-coder-1.5b] [--items 4] [--threads 2,1]
+    .venv/bin/python bench/contention.py [--model qwen2.5-coder-1.5b] [--items 4] [--threads auto,2,1]
 
-For each thread count it loads the model, asks the first N bundled test queries as
+For each thread count ("auto": ste's default, chosen per request from what else keeps the
+machine busy, `ste.models.threads`) it loads the model, asks the first N bundled test queries as
 `ste eval` does (ReAct, every bundled tool offered, first reply, greedy), once with the
 machine otherwise idle and once beside a competing process that keeps one core busy (a
 Python loop), alternating the two per query after one warm-up request. It prints the median
@@ -43,7 +44,7 @@ async def _ask(model: LocalModel, messages: list, stop: list[str]) -> tuple[floa
     return time.perf_counter() - started, response.text
 
 
-async def measure(spec: str, threads: int, items: int) -> dict[str, object]:
+async def measure(spec: str, threads: int | None, items: int) -> dict[str, object]:
     tools = load_tools()
     queries = [item.query for item in load_tests(BUNDLED_TESTS)][:: max(1, 60 // items)][:items]
     protocol = get_protocol("react")
@@ -71,7 +72,7 @@ async def measure(spec: str, threads: int, items: int) -> dict[str, object]:
     alone = statistics.median(seconds["alone"])
     loaded = statistics.median(seconds["under load"])
     return {
-        "threads": threads,
+        "threads": threads or "auto",
         "alone": alone,
         "loaded": loaded,
         "slowdown": loaded / alone,
@@ -85,22 +86,22 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=4)
     parser.add_argument("--target", type=float, default=2.5)
     parser.add_argument(
-        "--threads", default=f"{os.cpu_count()},{max(1, (os.cpu_count() or 2) - 1)}"
+        "--threads", default=f"auto,{os.cpu_count()},{max(1, (os.cpu_count() or 2) - 1)}"
     )
     args = parser.parse_args()
-    counts = [int(t) for t in args.threads.split(",")]
+    counts = [None if t == "auto" else int(t) for t in args.threads.split(",")]
     print(
         f"{args.model}: {args.items} bundled queries, one competing busy process, "
         f"{os.cpu_count()} CPUs, load average before {os.getloadavg()[0]:.2f}"
     )
     print(f"{'threads':>8} {'alone s':>9} {'loaded s':>9} {'slowdown':>9}  replies")
-    default = LocalModel(model_path(args.model), name=args.model).threads
+    default = LocalModel(model_path(args.model), name=args.model).threads  # None: auto
     failed = False
     for threads in counts:
         row = asyncio.run(measure(args.model, threads, args.items))
         mark = " (the default)" if threads == default else ""
         print(
-            f"{threads:>8} {row['alone']:9.2f} {row['loaded']:9.2f} {row['slowdown']:8.2f}x  "
+            f"{row['threads']!s:>8} {row['alone']:9.2f} {row['loaded']:9.2f} {row['slowdown']:8.2f}x  "
             f"{row['same']} of {args.items} the same{mark}"
         )
         if threads == default and row["slowdown"] > args.target:

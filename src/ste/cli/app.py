@@ -124,5 +124,18 @@ def main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="llama.cpp threads for embedded models (default: one per core, one fewer "
+            "while other processes keep the machine busy); also $STE_THREADS.",
+        ),
+    ] = None,
 ) -> None:
     """Make language models use tools accurately by Simulated Trial and Error."""
+    if threads is not None:  # one setting for every model this command loads
+        import os
+
+        os.environ["STE_THREADS"] = str(threads)

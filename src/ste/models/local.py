@@ -14,6 +14,7 @@ from typing import Any
 
 from ste.errors import ModelError
 from ste.models.base import GREEDY, ChatResponse, Generation, Message, Tools, Usage
+from ste.models.threads import threads_from_environment, threads_now
 from ste.models.tool_text import tool_calls_from_text, tool_turns_as_text
 
 DEFAULT_CONTEXT = 8192
@@ -26,16 +27,6 @@ def _prompt_tokens_evaluated(llm: Any) -> int:
     return int(llama_cpp.llama_perf_context(llm._ctx.ctx).n_p_eval)
 
 
-def threads_from_environment() -> int | None:
-    """`STE_THREADS`: how many threads llama.cpp uses (default: one per core)."""
-    value = os.environ.get("STE_THREADS", "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or int(value) < 1:
-        raise ModelError(f"STE_THREADS must be a whole number of threads >= 1, got {value!r}")
-    return int(value)
-
-
 class LocalModel:
     def __init__(
         self,
@@ -46,7 +37,10 @@ class LocalModel:
         threads: int | None = None,
     ) -> None:
         self.path = Path(path)
-        self.threads = threads or threads_from_environment() or os.cpu_count() or 2
+        # a fixed count, or None: chosen per request (`ste.models.threads`)
+        self.threads = threads or threads_from_environment()
+        self.cores = os.cpu_count() or 2
+        self._threads_set = 0
         self.name = name or self.path.stem
         self.max_concurrency = 1  # one llama.cpp context: one request at a time
         self.n_ctx = n_ctx
@@ -65,7 +59,8 @@ class LocalModel:
                 self._llm = Llama(
                     model_path=str(self.path),
                     n_ctx=self.n_ctx,
-                    n_threads=self.threads,
+                    n_threads=self.threads or self.cores,
+                    n_threads_batch=self.threads or self.cores,
                     verbose=False,
                 )
             except ValueError as error:
@@ -76,6 +71,10 @@ class LocalModel:
         """The completion and how many prompt tokens llama.cpp evaluated (not reused)."""
         with self._lock:
             llm = self._load()
+            threads = self.threads or threads_now(self.cores)
+            if threads != self._threads_set:
+                llm._ctx.set_n_threads(threads, threads)
+                self._threads_set = threads
             try:
                 before = _prompt_tokens_evaluated(llm)
                 completion = llm.create_chat_completion(**request)
