@@ -1,7 +1,7 @@
 """How much slower the embedded model answers when another busy process shares the CPU,
 per llama.cpp thread count.
 
-    .venv/bin/python bench/contention.py [--model qwen2.5-coder-1.5b] [--items 4] [--threads auto,2,1]
+    .venv/bin/python bench/contention.py [--model M] [--items 4] [--threads auto,2,1]
 
 For each thread count ("auto": ste's default, chosen per request from what else keeps the
 machine busy, `ste.models.threads`) it loads the model, asks the first N bundled test queries as
@@ -101,8 +101,8 @@ def main() -> None:
         row = asyncio.run(measure(args.model, threads, args.items))
         mark = " (the default)" if threads == default else ""
         print(
-            f"{row['threads']!s:>8} {row['alone']:9.2f} {row['loaded']:9.2f} {row['slowdown']:8.2f}x  "
-            f"{row['same']} of {args.items} the same{mark}"
+            f"{row['threads']!s:>8} {row['alone']:9.2f} {row['loaded']:9.2f} "
+            f"{row['slowdown']:8.2f}x  {row['same']} of {args.items} the same{mark}"
         )
         if threads == default and row["slowdown"] > args.target:
             print(f"FAIL: the default's slowdown {row['slowdown']:.2f}x is over {args.target}x")
