@@ -388,3 +388,33 @@ async def test_real_model_explores_a_third_party_mcp_server(model, tmp_path):
     assert executed, [s.observation for s in steps]  # at least one call reached the server
     for step in executed:  # a converted time, or the server's own error
         assert '"target"' in step.observation or "Error" in step.observation, step.observation
+
+
+@pytest.mark.real_model
+@pytest.mark.parametrize("protocol", ["react", "native"])
+async def test_real_model_with_a_grammar_writes_calls_that_fit_the_schema(model, protocol):
+    from ste.tools.execute import validation_errors
+
+    tools = {t.name: t for t in load_tools()}
+    queries = [
+        "Convert the color #ff8800 to RGB.",
+        "What is 1994 in Roman numerals?",
+        "Compare versions 1.2.10 and 1.2.9.",
+    ]
+    for query in queries:
+        trajectory = await run_agent(
+            model,
+            list(tools.values()),
+            query,
+            protocol=protocol,
+            max_turns=1,
+            stop_at_first_call=True,
+            require_call=False,
+            grammar=True,
+        )
+        step = trajectory.steps[0]
+        if step.call is not None:  # the grammar allows a call that fits, or an answer
+            assert step.call.name in tools
+            assert validation_errors(tools[step.call.name], step.call.arguments) == [], step.raw
+        else:
+            assert step.final_answer is not None, step.raw

@@ -28,6 +28,7 @@ class AgentProtocol(Protocol):
     def tools_param(self, tools: list[Tool]) -> list[dict[str, Any]] | None: ...
     def first_messages(self, tools: list[Tool], query: str) -> list[Message]: ...
     def query_message(self, query: str) -> Message: ...
+    def grammar(self, tools: list[Tool]) -> str | None: ...
     async def ask(
         self, model: ChatModel, messages: list[Message], tools: list[Tool], generation: Generation
     ) -> tuple[ChatResponse, list[Parsed]]: ...
@@ -63,6 +64,7 @@ class TurnSettings:
     stop_at_first_call: bool = False
     execute_tools: bool = True
     require_call: bool = True
+    grammar: bool = False  # replies constrained to a call that fits a schema, or an answer
 
     @classmethod
     def of(cls, **options: Any) -> TurnSettings:
@@ -96,7 +98,10 @@ async def run_turns(
     by_name = {t.name: t for t in tools}
     trajectory = Trajectory(query=query, model=model.name, protocol=protocol.name)
     for _turn in range(settings.max_turns):
-        response, parsed = await protocol.ask(model, messages, tools, settings.generation)
+        generation = settings.generation
+        if settings.grammar:
+            generation = generation.but(grammar=protocol.grammar(tools))
+        response, parsed = await protocol.ask(model, messages, tools, generation)
         trajectory.usage.add(response.usage)
         messages.append(protocol.reply_message(response, parsed))
 

@@ -7,6 +7,7 @@ import json
 import uuid
 from typing import Any
 
+from ste.agent.grammar import native_grammar
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.models import bounded_json
 from ste.models.base import ChatModel, ChatResponse, Generation, Message, ToolCall
@@ -51,6 +52,9 @@ class NativeProtocol:
 
     def query_message(self, query: str) -> Message:
         return {"role": "user", "content": query}
+
+    def grammar(self, tools: list[Tool]) -> str | None:
+        return native_grammar(tools)
 
     async def ask(
         self, model: ChatModel, messages: list[Message], tools: list[Tool], generation: Generation

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from ste.agent.grammar import react_grammar
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.models import bounded_json
 from ste.models.base import ChatModel, ChatResponse, Generation, Message
@@ -164,6 +165,9 @@ class ReactProtocol:
 
     def tools_param(self, tools: list[Tool]) -> list[dict[str, Any]] | None:
         return None
+
+    def grammar(self, tools: list[Tool]) -> str | None:
+        return react_grammar(tools)
 
     def query_message(self, query: str) -> Message:
         return {"role": "user", "content": render("react_query", query=query)}

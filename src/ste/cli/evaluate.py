@@ -92,6 +92,13 @@ def eval_command(
     ] = None,
     allow_side_effects: AllowSideEffectsOption = None,
     reset: ResetOption = None,
+    grammar: Annotated[
+        bool,
+        typer.Option(
+            help="Embedded models: constrain the reply to a call whose arguments fit the "
+            "tool's schema, or an answer."
+        ),
+    ] = False,
 ) -> None:
     """Score a model's first tool call on a test set, with 95% confidence intervals.
 

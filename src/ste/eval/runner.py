@@ -53,12 +53,14 @@ class EvalSettings:
     notes: str | None = None  # a `ste distill` dataset: its tool notes in the descriptions
     allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
     reset: str = ""  # a command run before each item (empty: none)
+    grammar: bool = False  # llama.cpp: the first reply constrained to a valid call or answer
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
             **({"notes": self.notes} if self.notes else {}),
             **({"allow_side_effects": self.allow_side_effects} if self.allow_side_effects else {}),
             **({"reset": self.reset} if self.reset else {}),
+            **({"grammar": True} if self.grammar else {}),
             "demos": self.demos,
             "k": self.k if self.demos else None,
             "demo_tokens": self.demo_tokens if self.demos else None,
@@ -153,6 +155,7 @@ async def score_item(
             max_tokens=settings.max_tokens,
             seed=settings.seed,
             tool_timeout=settings.tool_timeout,
+            grammar=settings.grammar,
         )
     expected = [c.model_dump() for c in item.expected]
     first = trajectory.steps[0] if trajectory.steps else None

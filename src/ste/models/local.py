@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,13 @@ def _prompt_tokens_evaluated(llm: Any) -> int:
     import llama_cpp
 
     return int(llama_cpp.llama_perf_context(llm._ctx.ctx).n_p_eval)
+
+
+@lru_cache(maxsize=32)
+def _grammar(text: str) -> Any:
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
 
 
 class LocalModel:
@@ -100,6 +108,8 @@ class LocalModel:
             request["tools"] = tools
         if generation.seed is not None:
             request["seed"] = generation.seed
+        if generation.grammar:
+            request["grammar"] = _grammar(generation.grammar)
         completion, evaluated = await asyncio.to_thread(self._complete, request)
         choice = completion["choices"][0]
         text = choice["message"].get("content") or ""

@@ -1,0 +1,31 @@
+"""Grammar-constrained calls: the tools' JSON Schemas as a GBNF grammar for llama.cpp."""
+
+import pytest
+
+from conftest import require_module
+from ste.agent.grammar import native_grammar, react_grammar
+from ste.tools import load_tools
+
+require_module("llama_cpp")
+
+
+@pytest.mark.parametrize("build", [react_grammar, native_grammar])
+def test_every_bundled_tool_schema_becomes_one_grammar_llama_cpp_reads(build):
+    from llama_cpp.llama_grammar import LlamaGrammar
+
+    tools = load_tools()
+    grammar = build(tools)
+    assert grammar is not None
+    for tool in tools:
+        assert f'"{tool.name}' in grammar
+    LlamaGrammar.from_string(grammar, verbose=False)  # raises on a malformed grammar
+
+
+def test_the_react_grammar_lists_each_tool_with_its_own_arguments_rule():
+    tools = load_tools()[:2]
+    grammar = react_grammar(tools)
+    first = grammar.splitlines()[0]
+    assert first.startswith('root ::= "Thought: "')
+    assert '"hash_text\\nAction Input: " tool0-args' in first
+    assert '"base64_convert\\nAction Input: " tool1-args' in first
+    assert '"Final Answer: "' in first
