@@ -69,6 +69,13 @@ def run(
         typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
     ] = None,
     allow_side_effects: AllowSideEffectsOption = None,
+    grammar: Annotated[
+        bool,
+        typer.Option(
+            help="Embedded models: each reply a call whose arguments fit the tool's schema, "
+            "or an answer."
+        ),
+    ] = False,
 ) -> None:
     """Solve one QUERY with the tools (default: the bundled tools) and show the trajectory."""
     from ste.agent import run_agent
@@ -123,6 +130,7 @@ def run(
                 tool_timeout=tool_timeout,
                 max_observation_chars=max_observation_chars,
                 require_call=not allow_direct_answer,
+                grammar=grammar,
                 on_step=print_step,
             )
         )
