@@ -2,7 +2,7 @@
 arguments fit the tool's JSON Schema (names, types, enums, required fields), or an answer.
 
 The grammar (GBNF) is built from the tools' schemas with llama-cpp-python's own JSON Schema
-converter, one set of rules per tool, and goes with the request in `Generation.grammar`;
+converter, one set of rules per tool, and goes with the request in `Generation.gbnf`;
 backends that cannot apply one (endpoints) ignore it.
 """
 

@@ -100,7 +100,7 @@ async def run_turns(
     for _turn in range(settings.max_turns):
         generation = settings.generation
         if settings.grammar:
-            generation = generation.but(grammar=protocol.grammar(tools))
+            generation = generation.but(gbnf=protocol.grammar(tools))
         response, parsed = await protocol.ask(model, messages, tools, generation)
         trajectory.usage.add(response.usage)
         messages.append(protocol.reply_message(response, parsed))

@@ -52,7 +52,7 @@ class Generation:
     max_tokens: int = 512
     stop: tuple[str, ...] = ()
     seed: int | None = None
-    grammar: str | None = None  # GBNF the reply must follow (llama.cpp models; others ignore it)
+    gbnf: str | None = None  # a grammar the reply must follow (llama.cpp models; others ignore it)
 
     def but(self, **changes: Any) -> Generation:
         """A copy with some fields changed (`stop` may be given as a list)."""

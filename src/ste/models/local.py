@@ -108,8 +108,8 @@ class LocalModel:
             request["tools"] = tools
         if generation.seed is not None:
             request["seed"] = generation.seed
-        if generation.grammar:
-            request["grammar"] = _grammar(generation.grammar)
+        if generation.gbnf:
+            request["grammar"] = _grammar(generation.gbnf)
         completion, evaluated = await asyncio.to_thread(self._complete, request)
         choice = completion["choices"][0]
         text = choice["message"].get("content") or ""
