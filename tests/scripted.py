@@ -38,7 +38,8 @@ class ScriptedModel:
 
 def recorded(generation: Generation) -> dict[str, Any]:
     """A request's sampling settings as a test reads them (`stop` as a list)."""
-    return {**asdict(generation), "stop": list(generation.stop) or None}
+    fields = {k: v for k, v in asdict(generation).items() if k != "gbnf" or v is not None}
+    return {**fields, "stop": list(generation.stop) or None}
 
 
 def call(name: str, arguments: dict[str, Any] | str, call_id: str = "") -> ChatResponse:

@@ -134,7 +134,7 @@ def test_the_llama_cpp_thread_count_comes_from_the_argument_then_ste_threads(mon
     with pytest.raises(ModelError, match="STE_THREADS must be a whole number"):
         LocalModel(path)
     monkeypatch.delenv("STE_THREADS")
-    assert LocalModel(path).threads >= 1
+    assert LocalModel(path).threads is None  # chosen per request (ste.models.threads)
 
 
 def test_a_second_environment_reuses_the_verified_file_and_a_changed_one_is_checked_again(
