@@ -29,3 +29,11 @@ def test_the_react_grammar_lists_each_tool_with_its_own_arguments_rule():
     assert '"hash_text\\nAction Input: " tool0-args' in first
     assert '"base64_convert\\nAction Input: " tool1-args' in first
     assert '"Final Answer: "' in first
+
+
+def test_arguments_keep_the_schemas_property_order():
+    tool = next(t for t in load_tools() if t.name == "hash_text")
+    grammar = react_grammar([tool])
+    rule = next(line for line in grammar.splitlines() if line.startswith("tool0-args ::="))
+    positions = [rule.index(f"tool0-args-{name}-kv") for name in tool.parameters["properties"]]
+    assert positions == sorted(positions), rule

@@ -36,7 +36,8 @@ def _arguments_rules(schemas: tuple[str, ...]) -> tuple[list[str], str] | None:
 
 
 def _per_tool(tools: list[Tool]) -> tuple[list[tuple[str, str]], str] | None:
-    schemas = tuple(json.dumps(t.parameters, sort_keys=True) for t in tools)
+    # the properties in the schema's own order: the order the model reads them in
+    schemas = tuple(json.dumps(t.parameters) for t in tools)
     built = _arguments_rules(schemas)
     if built is None:
         return None
