@@ -35,48 +35,31 @@ def _arguments_rules(schemas: tuple[str, ...]) -> tuple[list[str], str] | None:
     return roots, converter.format_grammar()
 
 
-def _per_tool(tools: list[Tool]) -> tuple[list[tuple[str, str]], str] | None:
-    # the properties in the schema's own order: the order the model reads them in
-    schemas = tuple(json.dumps(t.parameters) for t in tools)
+def _grammar(tools: list[Tool], before_arguments: str, root: str) -> str | None:
+    """A grammar whose `root` (with `{calls}` in it) chooses a tool by the text
+    `before_arguments` (with `{name}` in it), then that tool's arguments rule."""
+    schemas = tuple(json.dumps(t.parameters) for t in tools)  # in the schema's own key order
     built = _arguments_rules(schemas)
     if built is None:
         return None
     roots, rules = built
-    return [(tool.name, root) for tool, root in zip(tools, roots, strict=True)], rules
+    calls = " | ".join(
+        _literal(before_arguments.replace("{name}", tool.name)) + " " + rule
+        for tool, rule in zip(tools, roots, strict=True)
+    )
+    return "root ::= " + root.replace("{calls}", calls) + "\n" + rules
 
 
 def react_grammar(tools: list[Tool]) -> str | None:
     """`Thought: ...` then `Action: NAME` + `Action Input: {arguments}`, or `Final Answer: ...`."""
-    built = _per_tool(tools)
-    if built is None:
-        return None
-    calls, rules = built
-    actions = " | ".join(
-        f"{_literal(name + chr(10) + 'Action Input: ')} {root}" for name, root in calls
+    root = (
+        '"Thought: " [^\\n]* "\\n" ( "Action: " ( {calls} ) | "Final Answer: " ' + _ANY_TEXT + " )"
     )
-    return "\n".join(
-        [
-            f'root ::= "Thought: " [^\\n]* "\\n" ( "Action: " ( {actions} ) | '
-            f'"Final Answer: " {_ANY_TEXT} )',
-            rules,
-        ]
-    )
+    return _grammar(tools, "{name}\nAction Input: ", root)
 
 
 def native_grammar(tools: list[Tool]) -> str | None:
     """`<tool_call>{"name": NAME, "arguments": {...}}</tool_call>` (Qwen's form), or text."""
-    built = _per_tool(tools)
-    if built is None:
-        return None
-    calls, rules = built
-    options = " | ".join(
-        f"{_literal(name + chr(34) + ', ' + chr(34) + 'arguments' + chr(34) + ': ')} {root}"
-        for name, root in calls
-    )
     opening = _literal('<tool_call>\n{"name": "')
-    return "\n".join(
-        [
-            f'root ::= {opening} ( {options} ) "}}\\n</tool_call>" | [^<{{\\n] {_ANY_TEXT}',
-            rules,
-        ]
-    )
+    root = opening + ' ( {calls} ) "}\\n</tool_call>" | [^<{\\n] ' + _ANY_TEXT
+    return _grammar(tools, '{name}", "arguments": ', root)
