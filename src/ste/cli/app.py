@@ -53,6 +53,14 @@ ToolTimeoutOption = Annotated[
     float | None,
     typer.Option(min=0.001, max=86400.0, help="Seconds a tool call may take [30]."),
 ]
+ToolsArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help="A .py file or module, an MCP config (.json), an OpenAPI document (.json, .yaml, "
+        "URL), or a folder holding one (default: the bundled tools).",
+        show_default=False,
+    ),
+]
 AllowSideEffectsOption = Annotated[
     str | None,
     typer.Option(

@@ -20,6 +20,7 @@ from ste.cli.app import (
     RequestTimeoutOption,
     RetriesOption,
     TemperatureOption,
+    ToolsArgument,
     ToolTimeoutOption,
     app,
     console,
@@ -143,13 +144,7 @@ def run(
 @app.command()
 @user_errors
 def tools(
-    toolbox: Annotated[
-        str | None,
-        typer.Argument(
-            help="A .py file or module, an MCP config (.json), an OpenAPI document (.json, "
-            ".yaml, URL), or a folder holding one."
-        ),
-    ] = None,
+    toolbox: ToolsArgument = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the OpenAI tool specs.")] = False,
 ) -> None:
     """List the tools of a toolbox (default: the bundled tools) with their parameters."""

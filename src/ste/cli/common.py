@@ -79,6 +79,18 @@ def item_progress(label: str) -> Progress:
     )
 
 
+def check_side_effects(tools: list[Any], allow: str | None, reset: str | None = None) -> None:
+    """`--allow-side-effects` and `--reset` checked before a model loads (one line each for a
+    tool name the toolbox lacks or a command that cannot be read), then `say_held_back`."""
+    from ste.tools.effects import SideEffectPolicy
+    from ste.tools.reset import check_reset
+
+    SideEffectPolicy.parse(allow).check_names(tools)
+    if reset:
+        check_reset(reset)
+    say_held_back(tools, allow)
+
+
 def say_held_back(tools: list[Any], allow: str | None) -> None:
     """One line naming the tools whose calls are validated and not run."""
     from ste.tools.effects import SideEffectPolicy, held_back

@@ -24,10 +24,10 @@ from ste.cli.app import (
     user_errors,
 )
 from ste.cli.common import (
+    check_side_effects,
     endpoint_from,
     item_progress,
     load_model_with_progress,
-    say_held_back,
     settings_from,
     split_toolbox,
 )
@@ -108,8 +108,6 @@ def eval_command(
     from ste.eval.testset import load_tests
     from ste.eval.toolbench_run import is_toolbench_dir
     from ste.tools import BUNDLED_TESTS, load_tools
-    from ste.tools.effects import SideEffectPolicy
-    from ste.tools.reset import check_reset
     from ste.tools.sources import in_folder
 
     check_protocol(protocol)
@@ -138,10 +136,7 @@ def eval_command(
     if toolbox is None and in_folder(tests_path.parent) is not None:
         toolbox = str(in_folder(tests_path.parent))
     tool_list = load_tools(toolbox)
-    SideEffectPolicy.parse(allow_side_effects).check_names(tool_list)
-    if reset:
-        check_reset(reset)
-    say_held_back(tool_list, allow_side_effects)
+    check_side_effects(tool_list, allow_side_effects, reset)
     items = load_tests(tests_path, [t.name for t in tool_list])[:limit]
     endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
     chat_model = load_model_with_progress(model, endpoint)

@@ -21,7 +21,12 @@ from ste.cli.app import (
     errors,
     user_errors,
 )
-from ste.cli.common import endpoint_from, item_progress, load_model_with_progress, say_held_back
+from ste.cli.common import (
+    check_side_effects,
+    endpoint_from,
+    item_progress,
+    load_model_with_progress,
+)
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.models.registry import DEFAULT_MODEL
@@ -165,8 +170,6 @@ def experiment(
     from ste.experiment.pipeline import Experiment, start_experiment
     from ste.experiment.settings import ExperimentSettings, chosen_items
     from ste.tools import load_tools
-    from ste.tools.effects import SideEffectPolicy
-    from ste.tools.reset import check_reset
 
     if train:  # before anything imports tqdm: the libraries' own bars stay off
         from ste.train.trainer import quiet_libraries
@@ -182,10 +185,7 @@ def experiment(
     except ValueError as error:
         raise SteError(str(error)) from None
     tools = load_tools(toolbox)
-    SideEffectPolicy.parse(allow_side_effects).check_names(tools)
-    if reset:
-        check_reset(reset)
-    say_held_back(tools, allow_side_effects)
+    check_side_effects(tools, allow_side_effects, reset)
     start_experiment(out, name, toolbox, tools, settings, force=force)
     every = load_tests(tests_path, [t.name for t in tools])
     tests = chosen_items(every, settings.limit, settings.items_per_tool)

@@ -20,6 +20,7 @@ from ste.cli.app import (
     ResetOption,
     RetriesOption,
     TemperatureOption,
+    ToolsArgument,
     ToolTimeoutOption,
     app,
     console,
@@ -44,13 +45,7 @@ MAX_TOOL_BARS = 12
 @app.command()
 @user_errors
 def explore(
-    toolbox: Annotated[
-        str | None,
-        typer.Argument(
-            help="A .py file or module, an MCP config (.json), an OpenAPI document, or a "
-            "folder holding one (default: the bundled tools)."
-        ),
-    ] = None,
+    toolbox: ToolsArgument = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Run directory (created, or continued).")
     ] = None,

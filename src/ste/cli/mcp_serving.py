@@ -8,20 +8,14 @@ from typing import Annotated
 
 import typer
 
-from ste.cli.app import ToolTimeoutOption, app, errors, user_errors
+from ste.cli.app import ToolsArgument, ToolTimeoutOption, app, errors, user_errors
 from ste.errors import SteError
 
 
 @app.command("mcp-serve")
 @user_errors
 def mcp_serve(
-    toolbox: Annotated[
-        str | None,
-        typer.Argument(
-            help="A .py file or module, an MCP config, an OpenAPI document, or a folder "
-            "holding one (default: the bundled tools)."
-        ),
-    ] = None,
+    toolbox: ToolsArgument = None,
     http: Annotated[
         bool, typer.Option(help="Serve streamable HTTP at http://HOST:PORT/mcp, not stdio.")
     ] = False,

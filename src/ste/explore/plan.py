@@ -15,6 +15,7 @@ from ste.models.registry import DEFAULT_MODEL
 from ste.tools import load_tools
 from ste.tools.effects import SideEffectPolicy, apply_policy
 from ste.tools.reset import check_reset
+from ste.tools.sources import spec_of
 from ste.tools.stateful import load_start_states
 from ste.tools.tool import Tool
 
@@ -52,10 +53,7 @@ def plan_run(
     run_dir = RunDir(run)
     previous = run_dir.read_manifest() if (resume or run_dir.exists) else None
     old = previous or {}
-    if toolbox is not None:
-        spec = str(Path(toolbox).resolve()) if Path(toolbox).exists() else toolbox
-    else:
-        spec = old.get("toolbox")
+    spec = spec_of(toolbox) if toolbox is not None else old.get("toolbox")
     values = asdict(ExploreSettings())
     values.update(old.get("settings") or {})
     values.update({key: value for key, value in given.items() if value is not None})
