@@ -65,6 +65,9 @@ class TurnSettings:
     execute_tools: bool = True
     require_call: bool = True
     grammar: bool = False  # replies constrained to a call that fits a schema, or an answer
+    # up to this many turns more, one for each tool error that `run_turns`'s `is_new_error`
+    # calls new: practice persists while the tool's messages still teach something
+    extra_turns: int = 0
 
     @classmethod
     def of(cls, **options: Any) -> TurnSettings:
@@ -85,6 +88,7 @@ async def run_turns(
     query: str,
     settings: TurnSettings = TurnSettings(),
     on_step: Callable[[Step], None] | None = None,
+    is_new_error: Callable[[str], bool] | None = None,
 ) -> Trajectory:
     """Work on `query` whose turn is already the last of `messages`; append every turn to it.
 
@@ -93,11 +97,15 @@ async def run_turns(
     model is told it was recorded (the paper's no-execution ablation). With `require_call`,
     a final answer given before any tool call is answered with feedback asking for the call:
     small models otherwise answer from memory, and a tool agent must ground its answer.
+    Each tool error that `is_new_error` calls new (then remembered) earns one more turn, up
+    to `extra_turns`.
     """
     started = time.perf_counter()
     by_name = {t.name: t for t in tools}
     trajectory = Trajectory(query=query, model=model.name, protocol=protocol.name)
-    for _turn in range(settings.max_turns):
+    turns, limit = 0, settings.max_turns
+    while turns < limit:
+        turns += 1
         generation = settings.generation
         if settings.grammar:
             generation = generation.but(gbnf=protocol.grammar(tools))
@@ -143,6 +151,13 @@ async def run_turns(
                     step.observation = result.observation
                     step.tool_ok = result.ok
                     step.error_kind = result.error_kind
+                    if (
+                        not result.ok
+                        and is_new_error is not None
+                        and is_new_error(result.observation)
+                        and limit < settings.max_turns + settings.extra_turns
+                    ):
+                        limit += 1  # a new error: one more turn to act on it
                 else:
                     step.observation = render("no_exec_observation")
                 observations.append(step.observation)

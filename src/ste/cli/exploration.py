@@ -66,6 +66,18 @@ def explore(
     max_turns: Annotated[
         int | None, typer.Option(min=1, help="Replies per trial [default: 4].")
     ] = None,
+    extra_turns: Annotated[
+        int | None,
+        typer.Option(min=0, help="More replies, one per error the tool had not given [2]."),
+    ] = None,
+    rebalance: Annotated[
+        bool | None,
+        typer.Option(
+            "--rebalance/--no-rebalance",
+            help="Stop a tool whose episode taught nothing new once it has 3 solved trials; "
+            "its unused episodes repair the tools with fewer [default: on].",
+        ),
+    ] = None,
     temperature: TemperatureOption = None,
     tool_timeout: ToolTimeoutOption = None,
     protocol: Annotated[str | None, typer.Option(help="react or native [default: react].")] = None,
@@ -126,6 +138,8 @@ def explore(
         episodes=episodes,
         trials=trials,
         max_turns=max_turns,
+        extra_turns=extra_turns,
+        rebalance=rebalance,
         temperature=temperature,
         tool_timeout=tool_timeout,
         protocol=protocol,

@@ -15,7 +15,8 @@ from typing import Any
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
 from ste.errors import ModelError
-from ste.explore.memory import clean_query, memory_prompt
+from ste.explore.coverage import error_kind
+from ste.explore.memory import ToolMemory, clean_query
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
 from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
@@ -26,8 +27,6 @@ from ste.tools.reset import run_reset
 from ste.tools.stateful import fresh_instance, replay, succeeded_calls
 from ste.tools.tool import Tool
 from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
-
-Memory = list[tuple[str, bool | None]]
 
 
 def system_message(protocol: AgentProtocol, tool: Tool) -> Message:
@@ -122,7 +121,7 @@ async def run_trial(
     settings: ExploreSettings,
     episode: int,
     trial: int,
-    memory: Memory,
+    memory: ToolMemory,
 ) -> Trial:
     """Imagine a query, try it, reflect; append all of it to `messages`; return the trial."""
     started = time.perf_counter()
@@ -134,8 +133,8 @@ async def run_trial(
     remembered = ""
     if first_in_conversation:
         prompt = render("explore_imagine_first", tool_name=tool.name)
-        if settings.ltm and memory:
-            remembered = memory_prompt(memory)
+        if settings.ltm:
+            remembered = memory.prompt(repair=episode >= settings.episodes)
     else:
         prompt = render("explore_imagine_next")
     query, imagined = await imagine(
@@ -153,8 +152,19 @@ async def run_trial(
             tool_timeout=settings.tool_timeout,
             execute_tools=settings.execute,
             require_call=True,
+            extra_turns=settings.extra_turns,
         )
-        trajectory = await run_turns(model, protocol, [tool], messages, query, turns)
+        seen = set(memory.coverage.errors)
+
+        def is_new_error(observation: str) -> bool:
+            kind = error_kind(observation)
+            new = kind not in seen
+            seen.add(kind)
+            return new
+
+        trajectory = await run_turns(
+            model, protocol, [tool], messages, query, turns, is_new_error=is_new_error
+        )
         usage.add(trajectory.usage)
         steps = trajectory.steps
         final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason
@@ -197,18 +207,20 @@ async def run_episode(
     tool: Tool,
     settings: ExploreSettings,
     episode: int,
-    memory: Memory,
+    memory: ToolMemory,
     done: list[Trial],
     on_trial: Callable[[Trial], Awaitable[None] | None],
     start_state: Any = None,
-) -> None:
+) -> bool:
     """Run the trials of `episode` not in `done` (its finished trials, in order), inside
     `episode_world` (its reset, its stateful instance).
 
     With short-term memory the conversation is rebuilt from the finished trials, so a
     resumed episode continues exactly where it stopped. `memory` (the tool's long-term
-    memory) gains an entry per trial; each trial records the episode's `start_state`.
+    memory) takes in every new trial; each trial records the episode's `start_state`.
+    Returns whether the new trials covered anything the memory had not (`Coverage`).
     """
+    gained = False
     system = system_message(protocol, tool)
     messages: list[Message] = [system]
     if settings.stm:
@@ -231,10 +243,11 @@ async def run_episode(
             record = _failed_trial(tool, settings, episode, trial, str(error))
             messages = [system]  # the conversation is full: go on in a fresh one
         record.start_state = start_state
-        memory.append((record.query, record.solved))
+        gained = memory.add(record) or gained
         result = on_trial(record)
         if result is not None:
             await result
+    return gained
 
 
 @asynccontextmanager

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
+from ste.explore.coverage import Coverage
 from ste.prompts import render
+from ste.records import Trial
+from ste.tools.tool import Tool
 
 _LABEL = re.compile(
     r"^[\s>*_#`\"]*(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question)\s*"
@@ -30,6 +34,7 @@ _QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
 # the verdict mark of a long-term-memory entry, which a model may copy into its new request
 MEMORY_MARK = re.compile(r"\s*\(fulfilled: (?:yes|no|not judged)\)", re.IGNORECASE)
 MAX_QUERY_CHARS = 600
+MAX_ERRORS = 6  # the latest distinct errors a repair episode starts from
 MIN_QUERY_WORDS = 3
 
 
@@ -92,9 +97,45 @@ def verdict_word(solved: bool | None) -> str:
     return {True: "yes", False: "no", None: "not judged"}[solved]
 
 
-def memory_prompt(memory: list[tuple[str, bool | None]]) -> str:
-    """The long-term memory: every earlier query of this tool and whether it was fulfilled."""
-    entries = "\n".join(
-        f"- {query} (fulfilled: {verdict_word(ok)})" for query, ok in memory if query
-    )
-    return render("explore_memory", entries=entries)
+@dataclass
+class ToolMemory:
+    """The long-term memory of one tool: every earlier query and whether the model said it
+    was fulfilled, and what practice has covered of the tool so far."""
+
+    coverage: Coverage
+    entries: list[tuple[str, bool | None]] = field(default_factory=list)
+    solved: int = 0  # trials honestly solved (`Trial.outcome`), not as the model said
+
+    @classmethod
+    def of(cls, tool: Tool, trials: list[Trial]) -> ToolMemory:
+        memory = cls(Coverage(tool))
+        for trial in trials:
+            memory.add(trial)
+        return memory
+
+    def add(self, trial: Trial) -> bool:
+        """Remember a trial; whether it covered anything new."""
+        self.entries.append((trial.query, trial.solved))
+        self.solved += trial.outcome.solved
+        return self.coverage.add(trial)
+
+    def prompt(self, *, repair: bool = False) -> str:
+        """The long-term memory block of a conversation's first imagination ("" before any
+        query).
+
+        It names what no successful call has used yet; a repair episode's also lists the
+        errors the tool gave so far and asks for a request whose call avoids them."""
+        entries = "\n".join(
+            f"- {query} (fulfilled: {verdict_word(ok)})" for query, ok in self.entries if query
+        )
+        if not entries:  # the tool's first episode: nothing to go beyond yet
+            return ""
+        blocks = [render("explore_memory", entries=entries)]
+        uncovered = self.coverage.uncovered()
+        if uncovered:
+            listed = "\n".join(f"- {part}" for part in uncovered)
+            blocks.append(render("explore_memory_uncovered", uncovered=listed))
+        if repair and self.coverage.error_examples:
+            errors = "\n".join(f"- {e}" for e in self.coverage.error_examples[-MAX_ERRORS:])
+            blocks.append(render("explore_repair", errors=errors))
+        return "\n\n".join(blocks)

@@ -3,7 +3,6 @@ episode?), tokens from the ledger, and one trial rendered readably."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -13,6 +12,7 @@ from rich.text import Text
 
 from ste.agent.trajectory import Trajectory
 from ste.display import table, trajectory_view
+from ste.explore.coverage import Coverage
 from ste.models.base import Usage
 from ste.records import Trial
 
@@ -24,24 +24,10 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def _error_kind(observation: str) -> str:
-    """An error message with its values masked: one per distinct thing the tool refused."""
-    text = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", observation.casefold())
-    return " ".join(text.split())[:120]
-
-
 def coverage(trials: list[Trial]) -> dict[str, Any]:
     """What practice exercised: the parameters passed in successful calls, and the distinct
     errors the tool answered with (values masked)."""
-    parameters: set[str] = set()
-    errors: set[str] = set()
-    for trial in trials:
-        for step in trial.call_steps:
-            if step.tool_ok and step.call is not None:
-                parameters.update(k for k, v in step.call.arguments.items() if v is not None)
-            elif step.tool_ok is False and step.observation:
-                errors.add(_error_kind(step.observation))
-    return {"parameters": sorted(parameters), "distinct_errors": len(errors)}
+    return Coverage.of(trials).as_dict()
 
 
 def trial_stats(trials: list[Trial]) -> dict[str, Any]:

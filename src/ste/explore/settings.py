@@ -16,6 +16,12 @@ class ExploreSettings:
     episodes: int = 15  # per tool; each one conversation (the short-term memory)
     trials: int = 4  # per episode
     max_turns: int = 4  # model replies per trial while it tries the query
+    extra_turns: int = 2  # more replies, one per error the tool had not given before
+    # a tool whose episode covered nothing new (no parameter, enum value or error) and that
+    # has `enough_solved` honestly solved trials stops; its unused episodes go to the tools
+    # with fewer, as repair episodes that start from the errors seen so far
+    rebalance: bool = True
+    enough_solved: int = 3
     temperature: float = 1.0
     imagine_max_tokens: int = 360
     max_tokens: int = 512

@@ -1,0 +1,107 @@
+"""What practice has exercised of a tool: the parameters and enum values passed in calls
+that succeeded, and the distinct errors the tool answered with.
+
+Exploration reads it three ways: the long-term memory names what is not covered yet (so
+later episodes go where the model has not been), a trial earns extra turns while the tool's
+errors are new, and a tool's exploration stops when an episode adds nothing (`stale`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ste.records import Trial
+from ste.tools.tool import Tool
+
+MAX_ENUM_VALUES = 12  # an enum longer than this is not listed value by value
+
+
+def error_kind(observation: str) -> str:
+    """An error message with its values masked: one per distinct thing the tool refused."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"|\d+", "_", observation.casefold())
+    return " ".join(text.split())[:120]
+
+
+def _enum_text(value: Any) -> str:
+    return str(value).casefold()
+
+
+def _enums(tool: Tool | None) -> dict[str, list[Any]]:
+    properties = (tool.parameters.get("properties", {}) or {}) if tool else {}
+    return {
+        name: list(schema["enum"])
+        for name, schema in properties.items()
+        if isinstance(schema, dict) and isinstance(schema.get("enum"), list)
+    }
+
+
+@dataclass
+class Coverage:
+    """One tool's coverage; `tool` gives the enums whose values count (none without it)."""
+
+    tool: Tool | None = None
+    parameters: set[str] = field(default_factory=set)
+    enum_values: dict[str, set[str]] = field(default_factory=dict)
+    errors: set[str] = field(default_factory=set)
+    error_examples: list[str] = field(default_factory=list)  # one message per error kind
+
+    @classmethod
+    def of(cls, trials: list[Trial], tool: Tool | None = None) -> Coverage:
+        coverage = cls(tool)
+        for trial in trials:
+            coverage.add(trial)
+        return coverage
+
+    def add(self, trial: Trial) -> bool:
+        """Take in a trial's calls; whether it exercised anything new."""
+        enums = _enums(self.tool)
+        new = False
+        for step in trial.call_steps:
+            if step.tool_ok and step.call is not None:
+                for name, value in step.call.arguments.items():
+                    if value is None:
+                        continue
+                    if name not in self.parameters:
+                        self.parameters.add(name)
+                        new = True
+                    seen = self.enum_values.setdefault(name, set())
+                    if name in enums and _enum_text(value) not in seen:
+                        seen.add(_enum_text(value))
+                        new = True
+            elif step.tool_ok is False and step.observation:
+                new = self.add_error(step.observation) or new
+        return new
+
+    def add_error(self, observation: str) -> bool:
+        kind = error_kind(observation)
+        if kind in self.errors:
+            return False
+        self.errors.add(kind)
+        self.error_examples.append(" ".join(observation.split())[:300])
+        return True
+
+    def is_new_error(self, observation: str) -> bool:
+        return error_kind(observation) not in self.errors
+
+    def uncovered(self) -> list[str]:
+        """What of the tool's schema no successful call has used yet, in words."""
+        properties = (self.tool.parameters.get("properties", {}) or {}) if self.tool else {}
+        enums = _enums(self.tool)
+        missing: list[str] = []
+        for name in properties:
+            if name not in self.parameters:
+                missing.append(f"the parameter `{name}`")
+                continue
+            values = enums.get(name, [])
+            if 1 < len(values) <= MAX_ENUM_VALUES:
+                seen = self.enum_values.get(name, set())
+                unseen = [str(v) for v in values if _enum_text(v) not in seen]
+                if unseen:
+                    quoted = ", ".join(f"'{v}'" for v in unseen)
+                    missing.append(f"the values {quoted} of `{name}`")
+        return missing
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"parameters": sorted(self.parameters), "distinct_errors": len(self.errors)}

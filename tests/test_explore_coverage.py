@@ -1,0 +1,131 @@
+"""Coverage-guided exploration with a scripted explorer: the memory names what is not
+covered, a new tool error earns a turn, a tool that teaches nothing new stops and its
+episodes repair a tool that has too few solved trials (also when the run is resumed)."""
+
+import json
+
+import pytest
+
+from ste.explore import ExploreSettings, RunDir, explore
+from ste.explore.coverage import Coverage
+from ste.models.base import ChatResponse, Usage
+from ste.records import Trial
+from ste.tools import load_tools
+from test_explore import Explorer, imagination_prompts, run, trials_of
+
+
+@pytest.fixture
+def tools(toolboxes):
+    return load_tools(str(toolboxes / "sample.py"))
+
+
+def _trial(*steps: tuple[dict, str, bool]) -> Trial:
+    return Trial.read(
+        {
+            "id": "convert/e1/t1",
+            "tool": "convert",
+            "episode": 0,
+            "trial": 0,
+            "seed": 0,
+            "steps": [
+                {
+                    "raw": "",
+                    "call": {"name": "convert", "arguments": a},
+                    "observation": o,
+                    "tool_ok": ok,
+                }
+                for a, o, ok in steps
+            ],
+        }
+    )
+
+
+def test_coverage_names_parameters_and_enum_values_no_successful_call_used(tools):
+    convert = tools[0]
+    coverage = Coverage(convert)
+    assert coverage.add(_trial(({"value": 1, "unit": "km"}, '{"result": 0.62}', True)))
+    assert coverage.uncovered() == ["the values 'mi' of `unit`", "the parameter `precision`"]
+    # the same parameters and values again: nothing new
+    assert not coverage.add(_trial(({"value": 7, "unit": "KM"}, '{"result": 4.3}', True)))
+    assert coverage.add(_trial(({"value": -1, "unit": "km"}, "Error: value must be >= 0", False)))
+    assert not coverage.add(
+        _trial(({"value": -2, "unit": "km"}, "Error: value must be >= 0", False))
+    )
+    assert coverage.add(_trial(({"value": 1, "unit": "mi", "precision": 1}, "{}", True)))
+    assert coverage.uncovered() == []
+    assert coverage.as_dict() == {
+        "parameters": ["precision", "unit", "value"],
+        "distinct_errors": 1,
+    }
+
+
+async def test_later_episodes_are_told_what_is_not_covered_yet(tools, tmp_path):
+    model = Explorer()
+    await run(model, tools[:1], tmp_path, rebalance=False)
+    first_episode, second_episode = imagination_prompts(model)
+    assert "no successful call has used" not in first_episode[-1]["content"]
+    memory = second_episode[-1]["content"]
+    assert "Parts of the tool no successful call has used yet:" in memory
+    assert "- the values 'mi' of `unit`" in memory and "- the parameter `precision`" in memory
+
+
+async def test_a_new_tool_error_earns_one_more_turn(tools, tmp_path):
+    again = 'Action: convert\nAction Input: {"value": -5, "unit": "km"}'
+    model = Explorer(value=-5, observation=[again] * 3)  # each call refused, the same error
+    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=2, max_turns=1)
+    first, second = trials_of(run_dir)
+    assert first["calls"] == 2  # the error was new: one more turn, the same error: no more
+    assert second["calls"] == 1  # the tool had given that error already
+    fixed = await run(
+        Explorer(value=-5),
+        tools[:1],
+        tmp_path / "b",
+        episodes=1,
+        trials=1,
+        max_turns=1,
+        extra_turns=0,
+    )
+    assert [t["calls"] for t in trials_of(fixed)] == [1]
+
+
+class HalfExplorer(Explorer):
+    """Solves `convert`; on `tag` it calls the tool with a value the tool refuses."""
+
+    async def chat(self, messages, **options):
+        response = await super().chat(messages, **options)
+        if "API_name: tag" in messages[0]["content"] and self.stage(messages) == "try":
+            return ChatResponse(text='Action: tag\nAction Input: {"items": "5"}', usage=Usage())
+        return response
+
+
+async def test_a_tool_that_teaches_nothing_new_gives_its_episodes_to_one_with_too_few(
+    tools, tmp_path
+):
+    by_name = {t.name: t for t in tools}
+    chosen = [by_name["convert"], by_name["tag"]]
+    model = HalfExplorer()
+    run_dir = await run(model, chosen, tmp_path, episodes=3, trials=2, extra_turns=0)
+    episodes = {(t["tool"], t["episode"]) for t in trials_of(run_dir)}
+    # convert: 2 solved after episode 1, 4 after episode 2 which covered nothing new: stop
+    assert sorted(e for tool, e in episodes if tool == "convert") == [0, 1]
+    # tag solved nothing: its 3 episodes and the one convert did not use
+    assert sorted(e for tool, e in episodes if tool == "tag") == [0, 1, 2, 3]
+    assert len(trials_of(run_dir)) == 2 * 3 * 2  # the budget, moved, not grown
+    repair = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if model.stage(r["messages"]) == "imagine_first"
+        and "API_name: tag" in r["messages"][0]["content"]
+    ][-1]
+    assert "Earlier calls of this tool failed with these errors:" in repair
+
+    # resumed from a run cut after tag's third episode: the same decisions, nothing twice
+    kept = [t for t in trials_of(run_dir) if not (t["tool"] == "tag" and t["episode"] >= 2)]
+    cut = RunDir(tmp_path / "cut")
+    cut.path.mkdir()
+    (cut.path / "manifest.json").write_bytes((run_dir.path / "manifest.json").read_bytes())
+    (cut.path / "trials.jsonl").write_text("".join(json.dumps(t) + "\n" for t in kept))
+    settings = ExploreSettings(episodes=3, trials=2, extra_turns=0)
+    await explore(HalfExplorer(), chosen, settings, cut)
+    resumed = sorted((t["tool"], t["episode"], t["trial"]) for t in trials_of(cut))
+    assert resumed == sorted((t["tool"], t["episode"], t["trial"]) for t in trials_of(run_dir))
