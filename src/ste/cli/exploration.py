@@ -169,7 +169,8 @@ def explore(
     per_tool_total = settings.episodes * settings.trials
     console.print(
         f"exploring {len(tools)} tool(s) with {chat_model.name}: {settings.episodes} episodes x "
-        f"{settings.trials} trials each, {len(done)}/{total} trials already done -> {run_dir.path}",
+        f"{settings.trials} trials each (at most {total}), {len(done)} already done "
+        f"-> {run_dir.path}",
         highlight=False,
     )
     say_held_back(tools, settings.allow_side_effects)
