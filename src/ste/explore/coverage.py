@@ -2,8 +2,8 @@
 that succeeded, and the distinct errors the tool answered with.
 
 Exploration reads it three ways: the long-term memory names what is not covered yet (so
-later episodes go where the model has not been), a trial earns extra turns while the tool's
-errors are new, and a tool's exploration stops when an episode adds nothing (`stale`).
+later episodes go where the model has not been), a repair episode starts from the errors
+seen, and a tool's exploration stops when an episode adds nothing (`add` returns False).
 """
 
 from __future__ import annotations
@@ -66,10 +66,11 @@ class Coverage:
                     if name not in self.parameters:
                         self.parameters.add(name)
                         new = True
-                    seen = self.enum_values.setdefault(name, set())
-                    if name in enums and _enum_text(value) not in seen:
-                        seen.add(_enum_text(value))
-                        new = True
+                    if name in enums:
+                        seen = self.enum_values.setdefault(name, set())
+                        if _enum_text(value) not in seen:
+                            seen.add(_enum_text(value))
+                            new = True
             elif step.tool_ok is False and step.observation:
                 new = self.add_error(step.observation) or new
         return new
@@ -81,9 +82,6 @@ class Coverage:
         self.errors.add(kind)
         self.error_examples.append(" ".join(observation.split())[:300])
         return True
-
-    def is_new_error(self, observation: str) -> bool:
-        return error_kind(observation) not in self.errors
 
     def uncovered(self) -> list[str]:
         """What of the tool's schema no successful call has used yet, in words."""
