@@ -3,12 +3,10 @@
 Beside the trial's own shape (a final answer, a call that ran, valid arguments, the
 reflection's Yes), a kept example must be right: its answer consistent with the tool's
 results (`ste.outcome`: no number the results do not hold; no code such as `UTC` or `EUR`
-that neither the request nor a result holds), its query a request in natural
-language (not an argument object the model wrote instead), every number its calls pass
-grounded (in the request or an earlier result, or a unit conversion of one: an example
-must not teach inventing a value the user never gave), an enum choice the request names
-passed as named, and its successful calls
-reproducible (`reproduced`: run again, they give the same result).
+that neither the request nor a result holds), its query a request in natural language
+(not an argument object, a refusal or talk about the tool), its arguments those of the
+request (`ste.distill.arguments`), and its successful calls reproducible (`reproduced`: run
+again, they give the same result).
 """
 
 from __future__ import annotations
@@ -16,37 +14,34 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache
 from typing import Any
 
+from ste.distill.arguments import enums_as_asked, every_choice_asked, grounded, kept_to_the_request
+from ste.distill.verdict import Check
 from ste.explore.memory import MEMORY_MARK
-from ste.outcome import has_clock_time, numbers_in, supported
+from ste.outcome import has_clock_time
 from ste.records import Trial
 from ste.tools.execute import execute, validation_errors
 from ste.tools.stateful import fresh_instance, replay, succeeded_calls
 from ste.tools.tool import Tool
 
+__all__ = ["Check", "earlier_calls", "natural_query", "reproduced", "rule_checks"]
+
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as|like)[^.;)]*", re.IGNORECASE)
-_QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{2,})['\"`]")
 _META = re.compile(
-    r"\b(?:the|this) tool\b|\bthe user\b|\blet'?s (?:pretend|try|use|start)\b|\bparameters?\b",
+    r"\b(?:the|this) tool\b|\b(?:the|a) user\b|\blet'?s (?:pretend|try|use|start)\b"
+    r"|\bparameters?\b",
+    re.IGNORECASE,
+)
+# a reply that declines to write a request, written where the request should be
+_REFUSAL = re.compile(
+    r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I (?:cannot|can'?t|am unable)|as an AI)",
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _TOKEN = re.compile(r"\w+")
-_ANY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
-# factors by which a caller converts a number the user gave (years -> months, % -> share, ...)
-_CONVERSIONS = (7, 12, 24, 52, 60, 100, 365, 1000)
-
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    reason: str
 
 
 def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Check]:
@@ -86,6 +81,8 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(natural_query(trial.query, tool))
     checks.append(grounded(trial, tool))
     checks.append(enums_as_asked(trial, tool))
+    checks.append(every_choice_asked(trial, tool))
+    checks.append(kept_to_the_request(trial, tool))
     checks.append(names_from_results(trial))
     if require_reflection:
         solved = trial.solved
@@ -118,6 +115,8 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
     words = _WORD.findall(text)
     if len(words) < 3:
         return Check("natural_query", False, f"the query has {len(words)} word(s): {text[:60]!r}")
+    if _REFUSAL.search(text):
+        return Check("natural_query", False, f"the query is a refusal: {text[:60]!r}")
     if MEMORY_MARK.search(text):
         return Check("natural_query", False, "the query carries a memory entry's verdict mark")
     if _repeats_instruction(text):
@@ -201,90 +200,6 @@ def earlier_calls(trials: list[Trial], trial: Trial) -> list[dict[str, Any]]:
         key=lambda t: t.trial,
     )
     return [c for t in same_episode if t.trial < trial.trial for c in succeeded_calls(t.steps)]
-
-
-def _query_numbers(query: str) -> set[float]:
-    return {float(n) for n in _ANY_NUMBER.findall(query.replace(",", ""))}
-
-
-def _grounded(value: float, known: set[float]) -> bool:
-    if supported(value, known):
-        return True
-    return any(
-        supported(value, {n * f for n in known}) or supported(value, {n / f for n in known})
-        for f in _CONVERSIONS
-    )
-
-
-def _unrelated_text(arguments: dict[str, Any], properties: dict[str, Any], query: str) -> list[str]:
-    """Free-text values (several words, no enum) that share no word with the request: a
-    'chicken breast, roasted' passed for a request about steak."""
-    asked = {w.casefold() for w in _WORD.findall(query) if len(w) >= 3}
-    unrelated = []
-    for name, value in arguments.items():
-        if not isinstance(value, str) or len(value.split()) < 2:
-            continue  # a code, an id, one word: not comparable with the request's words
-        if properties.get(name, {}).get("enum") or value == properties.get(name, {}).get("default"):
-            continue
-        words = {w.casefold() for w in _WORD.findall(value) if len(w) >= 3}
-        if words and not words & asked:
-            unrelated.append(f"{name}={value!r}")
-    return unrelated
-
-
-def grounded(trial: Trial, tool: Tool) -> Check:
-    """Every number a successful call passes (other than a parameter's default) comes from
-    the request or an earlier result, as written or converted; a free-text value shares a
-    word with the request."""
-    properties = tool.parameters.get("properties", {})
-    known = _query_numbers(trial.query)
-    invented = []
-    for step in trial.call_steps:
-        if step.call is not None and step.tool_ok is True:
-            for name, value in step.call.arguments.items():
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    continue  # strings: below
-                if properties.get(name, {}).get("default") == value:
-                    continue
-                if not _grounded(float(value), known):
-                    invented.append(f"{name}={value:g}")
-            invented += _unrelated_text(step.call.arguments, properties, trial.query)
-        known |= numbers_in(step.observation or "")
-    if invented:
-        shown = ", ".join(invented[:3])
-        return Check("grounded", False, f"{shown}: not from the request or a result")
-    return Check("grounded", True, "every number passed comes from the request or a result")
-
-
-def _mentions(query: str, value: str) -> bool:
-    words = value.replace("_", " ").replace("-", " ").casefold()
-    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", query.casefold()) is not None
-
-
-def enums_as_asked(trial: Trial, tool: Tool) -> Check:
-    """Where the request names exactly one value of an enum parameter ("business days"),
-    the last successful call passes that value (given, or as the default). A string
-    parameter without an enum takes the values its description quotes as its choices."""
-    calls = [s.call for s in trial.call_steps if s.call is not None and s.tool_ok is True]
-    if not calls:
-        return Check("enums_as_asked", True, "no successful call")
-    last = calls[-1].arguments
-    for name, schema in tool.parameters.get("properties", {}).items():
-        values = [v for v in schema.get("enum", []) if isinstance(v, str)]
-        if not values and schema.get("type") == "string":  # choices the description quotes
-            choices = _EXAMPLES.sub("", schema.get("description", ""))  # not its examples
-            values = _QUOTED.findall(choices)
-        named = [v for v in values if _mentions(trial.query, v)]
-        if len(named) != 1:
-            continue
-        passed = last.get(name, schema.get("default"))
-        if isinstance(passed, str) and passed.casefold() != named[0].casefold():
-            return Check(
-                "enums_as_asked",
-                False,
-                f"the request says {named[0]!r}, the call {name}={passed!r}",
-            )
-    return Check("enums_as_asked", True, "enum values as the request names them")
 
 
 def names_from_results(trial: Trial) -> Check:

@@ -1,18 +1,28 @@
-"""The LLM judge of a trial on the method's three criteria, each Yes/No with a reason."""
+"""The LLM judge of a trial on the method's three criteria, each Yes/No with a reason, and on
+the doubts rule checks could not settle (`Check.question`), one Yes/No question each."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
 
-from ste.distill.example import Turn
+from ste.distill.example import Turn, from_trial
+from ste.distill.verdict import Check
+from ste.jsonl import append_jsonl, numbered_records
 from ste.models.base import ChatModel, Generation, Message
+from ste.models.retry import RequestFailed
 from ste.prompts import render
-from ste.records import Judgment
+from ste.records import Judgment, Trial
 from ste.tools.tool import Tool
 from ste.verdicts import ATTEMPTS, ask_until_read, parse_yes_no, reason_after_verdict
 
 CRITERIA = ("informative", "faithful", "appropriate")
+JUDGMENTS = "judgments.jsonl"  # in a dataset directory: one judgment per line, as made
 _CRITERION_LINE = re.compile(
     r"^[\s>*_#`\-\d.)]*(informative|faithful|appropriate)[\s*_`]*[:\-]\s*(.*)$",
     re.IGNORECASE | re.MULTILINE,
@@ -40,17 +50,74 @@ def _calls_text(turns: list[Turn]) -> str:
     )
 
 
+DOUBT = "doubt:"  # the prefix of a doubt's name among a judgment's criteria
+
+
 async def judge_example(
-    model: ChatModel, tool: Tool, query: str, turns: list[Turn], final_answer: str
+    model: ChatModel,
+    tool: Tool,
+    query: str,
+    turns: list[Turn],
+    final_answer: str,
+    doubts: dict[str, str] | None = None,
 ) -> Judgment:
-    prompt = render(
-        "distill_judge",
-        tool_description=f"{tool.name}: {tool.description}\nParameters: "
+    """The three criteria, then each doubt (check name -> question) as criterion
+    `doubt:<name>`; the judgment is ok when every one of them is."""
+    fields = {
+        "tool_description": f"{tool.name}: {tool.description}\nParameters: "
         + json.dumps(tool.parameters, ensure_ascii=False),
-        query=query,
-        calls=_calls_text(turns),
-        final_answer=final_answer,
-    )
+        "query": query,
+        "calls": _calls_text(turns),
+        "final_answer": final_answer,
+    }
+    judgment = await _judge_criteria(model, fields)
+    for name, question in (doubts or {}).items():
+        verdict, replies = await _settle_doubt(model, fields, question)
+        judgment.replies += replies
+        judgment.criteria[DOUBT + name] = (
+            {"ok": verdict[0], "reason": verdict[1]}
+            if verdict is not None
+            else {"ok": False, "reason": f"unparsable reply: {replies[-1][:120]!r}"}
+        )
+    failed = [(n, c) for n, c in judgment.criteria.items() if not c["ok"]]
+    if doubts and judgment.criteria.keys() >= set(CRITERIA):
+        judgment.ok = not failed
+        judgment.reason = (
+            "; ".join(f"not {n}: {c['reason']}" for n, c in failed)
+            if failed
+            else "all criteria met"
+        )
+    return judgment
+
+
+async def _settle_doubt(
+    model: ChatModel, fields: dict[str, str], question: str
+) -> tuple[tuple[bool, str] | None, list[str]]:
+    messages: list[Message] = [
+        {"role": "user", "content": render("distill_doubt", question=question, **fields)}
+    ]
+
+    async def ask(attempt: int) -> str:
+        generation = Generation(max_tokens=120, seed=attempt)
+        return (await model.chat(messages, generation=generation)).text
+
+    def read(reply: str) -> tuple[bool, str] | None:
+        verdict = parse_yes_no(reply)
+        return None if verdict is None else (verdict, reason_after_verdict(reply))
+
+    def remind(reply: str) -> None:
+        messages.extend(
+            [
+                {"role": "assistant", "content": reply},
+                {"role": "user", "content": render("distill_doubt_reminder")},
+            ]
+        )
+
+    return await ask_until_read(ask, read, remind)
+
+
+async def _judge_criteria(model: ChatModel, fields: dict[str, str]) -> Judgment:
+    prompt = render("distill_judge", **fields)
     messages: list[Message] = [{"role": "user", "content": prompt}]
 
     async def ask(attempt: int) -> str:
@@ -77,3 +144,80 @@ async def judge_example(
     shown = " ".join(replies[-1].split())[:120]
     reason = f"unparsable judgment after {ATTEMPTS} attempts: {shown!r}"
     return Judgment(ok=False, reason=reason, replies=replies)
+
+
+async def judge_pending(
+    judge: ChatModel,
+    trials: list[Trial],
+    tools: dict[str, Tool],
+    last_call_only: bool,
+    out: Path,
+    concurrency: int,
+    progress: Callable[[str, int, int], None] | None,
+    doubts: dict[str, dict[str, str]],
+) -> tuple[dict[str, Judgment], dict[str, str]]:
+    """The judgments of `trials` (earlier ones read back, unless they lack a doubt the
+    trial now has), with its `doubts` asked too; and the reasons of those whose judge
+    requests failed after the retries."""
+    path = out / JUDGMENTS
+    judgments = {
+        j.trial: j
+        for j in (Judgment.read(record, where) for where, record in numbered_records(path))
+    }
+    pending = [
+        t
+        for t in trials
+        if t.id not in judgments
+        or not {DOUBT + n for n in doubts.get(t.id, {})} <= judgments[t.id].criteria.keys()
+    ]
+    unjudged: dict[str, str] = {}
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    done = len(trials) - len(pending)
+
+    async def one(trial: Trial) -> None:
+        nonlocal done
+        example = from_trial(trial, [], last_call_only)
+        async with semaphore:
+            try:
+                judgment = await judge_example(
+                    judge,
+                    tools[trial.tool],
+                    trial.query,
+                    example.turns,
+                    example.final_answer,
+                    doubts.get(trial.id),
+                )
+            except RequestFailed as failure:  # not judged: a rerun of distill judges it
+                unjudged[trial.id] = failure.reason
+                return
+        record = judgment.model_copy(update={"trial": trial.id})
+        append_jsonl(out / JUDGMENTS, record.model_dump(mode="json"))
+        judgments[trial.id] = record
+        done += 1
+        if progress:
+            progress("judge", done, len(trials))
+
+    await asyncio.gather(*(one(t) for t in pending))
+    return judgments, unjudged
+
+
+def decision(trial: Trial, checks: list[Check]) -> dict[str, Any]:
+    failed = [c for c in checks if not c.ok]
+    return {
+        "tool": trial.tool,
+        "checks": [asdict(c) for c in checks],
+        "kept": not failed,
+        "rejected_by": failed[0].name if failed else None,
+        "reason": failed[0].reason if failed else "",
+    }
+
+
+def settled(decision: dict[str, Any], judgment: Judgment) -> list[Check]:
+    """The decision's checks, those the judge's Yes settled passing, with its reason."""
+    checks = [Check(**c) for c in decision["checks"]]
+    for check in checks:
+        verdict = judgment.criteria.get(DOUBT + check.name)
+        if not check.ok and verdict and verdict["ok"]:
+            check.ok = True
+            check.reason = f"{check.reason}; the judge: {verdict['reason']}"
+    return checks

@@ -24,7 +24,7 @@ from ste.distill.dedup import (
 )
 from ste.distill.example import Example, example_id, from_trial, split_of
 from ste.distill.export import export_all
-from ste.distill.judge import judge_example
+from ste.distill.judge import JUDGMENTS, decision, judge_pending, settled
 from ste.distill.notes import note_texts, refined_toolbox, write_notes
 from ste.distill.paraphrase import (
     check_paraphrase,
@@ -36,16 +36,15 @@ from ste.distill.summary import summarise
 from ste.errors import SteError
 from ste.explore.rundir import RunDir
 from ste.explore.settings import tool_fingerprint, trial_seed
-from ste.jsonl import append_jsonl, numbered_records, read_jsonl, write_json
+from ste.jsonl import append_jsonl, read_jsonl, write_json
 from ste.models.base import ChatModel, Message
 from ste.models.metered import MeteredModel
 from ste.models.retry import RequestFailed
-from ste.records import Judgment, Trial
+from ste.records import Trial
 from ste.tools import load_tools
 from ste.tools.effects import SideEffectPolicy, apply_policy
 from ste.tools.tool import Tool, described_tool
 
-JUDGMENTS = "judgments.jsonl"
 LEDGER = "usage.jsonl"
 PARAPHRASES = "paraphrases.jsonl"
 REFINED = "toolbox.refined.json"  # the tools' specs with their notes in the descriptions
@@ -96,49 +95,6 @@ def prepare(
         for name in (JUDGMENTS, PARAPHRASES):
             (out / name).unlink(missing_ok=True)
     return trials, tools, manifest
-
-
-async def _judge_pending(
-    judge: ChatModel,
-    trials: list[Trial],
-    tools: dict[str, Tool],
-    settings: DistillSettings,
-    out: Path,
-    concurrency: int,
-    progress: Progress | None,
-) -> tuple[dict[str, Judgment], dict[str, str]]:
-    """The judgments of `trials` (earlier ones read back), and the reasons of those whose
-    judge requests failed after the retries."""
-    path = out / JUDGMENTS
-    judgments = {
-        j.trial: j
-        for j in (Judgment.read(record, where) for where, record in numbered_records(path))
-    }
-    pending = [t for t in trials if t.id not in judgments]
-    unjudged: dict[str, str] = {}
-    semaphore = asyncio.Semaphore(max(1, concurrency))
-    done = len(trials) - len(pending)
-
-    async def one(trial: Trial) -> None:
-        nonlocal done
-        example = from_trial(trial, [], settings.last_call_only)
-        async with semaphore:
-            try:
-                judgment = await judge_example(
-                    judge, tools[trial.tool], trial.query, example.turns, example.final_answer
-                )
-            except RequestFailed as failure:  # not judged: a rerun of distill judges it
-                unjudged[trial.id] = failure.reason
-                return
-        record = judgment.model_copy(update={"trial": trial.id})
-        append_jsonl(out / JUDGMENTS, record.model_dump(mode="json"))
-        judgments[trial.id] = record
-        done += 1
-        if progress:
-            progress("judge", done, len(trials))
-
-    await asyncio.gather(*(one(t) for t in pending))
-    return judgments, unjudged
 
 
 async def _paraphrase_example(
@@ -215,25 +171,24 @@ async def distill(
         runnable = runnable_tools(Path(workdir.read_manifest(out)["run"]))  # type: ignore[index]
     decisions: dict[str, dict[str, Any]] = {}
     passed: list[Trial] = []
+    doubts: dict[str, dict[str, str]] = {}  # trial -> {check: question} for the judge
     for trial in trials:
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
-        if all(c.ok for c in checks) and trial.tool in runnable:
+        failed = [c for c in checks if not c.ok]
+        doubtful = bool(failed) and all(c.question for c in failed) and settings.judge
+        if (doubtful or not failed) and trial.tool in runnable:
             before = earlier_calls(trials, trial)  # a stateful tool is replayed to this point
             checks.append(await reproduced(trial, runnable[trial.tool], before=before))
         failed = [c for c in checks if not c.ok]
-        decisions[trial.id] = {
-            "tool": trial.tool,
-            "checks": [asdict(c) for c in checks],
-            "kept": not failed,
-            "rejected_by": failed[0].name if failed else None,
-            "reason": failed[0].reason if failed else "",
-        }
-        if not failed:
+        if failed and all(c.question for c in failed) and settings.judge and judge is not None:
+            doubts[trial.id] = {c.name: c.question for c in failed}
+        decisions[trial.id] = decision(trial, checks)
+        if not failed or trial.id in doubts:
             passed.append(trial)
 
     if settings.judge and judge is not None:
-        judgments, unjudged = await _judge_pending(
-            judge, passed, tools, settings, out, concurrency, progress
+        judgments, unjudged = await judge_pending(
+            judge, passed, tools, settings.last_call_only, out, concurrency, progress, doubts
         )
         for trial in list(passed):
             if trial.id in unjudged:
@@ -246,6 +201,9 @@ async def distill(
             if not judgment.ok:
                 decisions[trial.id].update(kept=False, rejected_by="judge", reason=judgment.reason)
                 passed.remove(trial)
+            elif trial.id in doubts:  # the judge settled the doubts: the checks pass
+                decisions[trial.id] = decision(trial, settled(decisions[trial.id], judgment))
+                decisions[trial.id]["judge"] = judgment.criteria
 
     method = choose_method(settings.dedup)
     threshold = settings.dedup_threshold or DEFAULT_THRESHOLDS[method]

@@ -1,0 +1,254 @@
+"""Rule checks on the arguments of a trial's calls: an example must not teach a caller to
+invent what the user never said, to pass another choice than the one asked for, to answer
+a part of a request, or to swap the value the user named for another one the tool accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ste.distill.verdict import Check
+from ste.outcome import numbers_in, supported
+from ste.records import Step, Trial
+from ste.tools.tool import Tool
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as|like)[^.;)]*", re.IGNORECASE)
+_QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]")
+_GLOSSED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]\s*\(([^()]{3,40})\)")
+_DEFAULT = re.compile(r"[,;]?\s*\bthe default\b|[,;]?\s*\bdefault\b", re.IGNORECASE)
+_ANY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+# factors by which a caller converts a number the user gave (years -> months, % -> share, ...)
+_CONVERSIONS = (7, 12, 24, 52, 60, 100, 365, 1000)
+# words too common to tie a value to a request
+_COMMON = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "these",
+        "those",
+        "what",
+        "which",
+        "who",
+        "how",
+        "are",
+        "was",
+        "were",
+        "has",
+        "have",
+        "had",
+        "its",
+        "into",
+        "onto",
+        "than",
+        "then",
+        "there",
+        "their",
+        "about",
+        "over",
+        "under",
+        "into",
+        "your",
+        "you",
+        "our",
+        "can",
+        "could",
+        "would",
+        "should",
+        "please",
+        "like",
+        "some",
+        "any",
+        "all",
+        "each",
+    ]
+)
+CONTENT_WORDS = 6  # a value this long is content the user gives (a text to analyse)
+
+
+def successful_calls(trial: Trial) -> list[Step]:
+    return [s for s in trial.call_steps if s.call is not None and s.tool_ok is True]
+
+
+def _query_numbers(query: str) -> set[float]:
+    return {float(n) for n in _ANY_NUMBER.findall(query.replace(",", ""))}
+
+
+def _grounded(value: float, known: set[float]) -> bool:
+    if supported(value, known):
+        return True
+    return any(
+        supported(value, {n * f for n in known}) or supported(value, {n / f for n in known})
+        for f in _CONVERSIONS
+    )
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text) if len(w) >= 3} - _COMMON
+
+
+def _unrelated_text(arguments: dict[str, Any], properties: dict[str, Any], query: str) -> list[str]:
+    """Free-text values (several words, no enum) that share no word with the request (a
+    'chicken breast, roasted' passed for a request about steak), and long ones, content the
+    user would give, whose words are mostly not the request's (a text to analyse that the
+    request never gave)."""
+    asked = _words(query)
+    unrelated = []
+    for name, value in arguments.items():
+        if not isinstance(value, str) or len(value.split()) < 2:
+            continue  # a code, an id, one word: not comparable with the request's words
+        if properties.get(name, {}).get("enum") or value == properties.get(name, {}).get("default"):
+            continue
+        words = _words(value)
+        shared = words & asked
+        long_and_new = len(value.split()) >= CONTENT_WORDS and len(shared) * 2 < len(words)
+        if words and (not shared or long_and_new):
+            unrelated.append(f"{name}={value[:60]!r}")
+    return unrelated
+
+
+def grounded(trial: Trial, tool: Tool) -> Check:
+    """Every number a successful call passes (other than a parameter's default) comes from
+    the request or an earlier result, as written or converted; a free-text value shares
+    words with the request."""
+    properties = tool.parameters.get("properties", {})
+    known = _query_numbers(trial.query)
+    invented = []
+    for step in trial.call_steps:
+        if step.call is not None and step.tool_ok is True:
+            for name, value in step.call.arguments.items():
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    continue  # strings: below
+                if properties.get(name, {}).get("default") == value:
+                    continue
+                if not _grounded(float(value), known):
+                    invented.append(f"{name}={value:g}")
+            invented += _unrelated_text(step.call.arguments, properties, trial.query)
+        known |= numbers_in(step.observation or "")
+    if invented:
+        shown = ", ".join(invented[:3])
+        return Check("grounded", False, f"{shown}: not from the request or a result")
+    return Check("grounded", True, "every number passed comes from the request or a result")
+
+
+def mentions(query: str, value: str) -> bool:
+    """Whether the request names `value` as a word or words (plurals too: 'weekends')."""
+    words = value.replace("_", " ").replace("-", " ").casefold()
+    return re.search(rf"(?<!\w){re.escape(words)}(?:s|es)?(?!\w)", query.casefold()) is not None
+
+
+def choices(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """A choice parameter's values, each with the names a request may call it by: the value
+    and the gloss its description gives it ("'mi' (statute miles)"). A string parameter
+    without an enum takes the values its description quotes as its choices (not those it
+    quotes as examples)."""
+    description = schema.get("description", "")
+    glosses: dict[str, list[str]] = {}
+    for value, gloss in _GLOSSED.findall(description):
+        gloss = _DEFAULT.sub("", gloss).strip(" ,;")  # "(every day, default)": not a name
+        if gloss:
+            glosses.setdefault(value, []).append(gloss)
+    values = [v for v in schema.get("enum", []) if isinstance(v, str)]
+    if not values and schema.get("type") == "string":
+        values = _QUOTED.findall(_EXAMPLES.sub("", description))
+    return {v: [v, *glosses.get(v, [])] for v in dict.fromkeys(values)}
+
+
+def _named(query: str, schema: dict[str, Any]) -> list[str]:
+    return [v for v, names in choices(schema).items() if any(mentions(query, n) for n in names)]
+
+
+def enums_as_asked(trial: Trial, tool: Tool) -> Check:
+    """Where the request names exactly one value of a choice parameter ("business days"),
+    the last successful call passes that value (given, or as the default)."""
+    calls = successful_calls(trial)
+    if not calls:
+        return Check("enums_as_asked", True, "no successful call")
+    last = calls[-1].call.arguments  # type: ignore[union-attr]
+    for name, schema in tool.parameters.get("properties", {}).items():
+        named = _named(trial.query, schema)
+        if len(named) != 1:
+            continue
+        passed = last.get(name, schema.get("default"))
+        if isinstance(passed, str) and passed.casefold() != named[0].casefold():
+            return Check(
+                "enums_as_asked",
+                False,
+                f"the request says {named[0]!r}, the call {name}={passed!r}",
+            )
+    return Check("enums_as_asked", True, "enum values as the request names them")
+
+
+def every_choice_asked(trial: Trial, tool: Tool) -> Check:
+    """Where the request names several values of one choice parameter ("in miles and in
+    km"), the successful calls pass each of them: an answer for one leaves the rest unsaid."""
+    calls = successful_calls(trial)
+    properties = tool.parameters.get("properties", {})
+    passed = {
+        str(call.call.arguments.get(name, schema.get("default"))).casefold()  # type: ignore[union-attr]
+        for call in calls
+        for name, schema in properties.items()
+    }
+    for name, schema in properties.items():
+        named = _named(trial.query, schema)
+        missing = [v for v in named if v.casefold() not in passed]
+        if calls and len(named) >= 2 and missing:
+            return Check(
+                "every_choice_asked",
+                False,
+                f"the request names {' and '.join(map(repr, named))} for {name}; "
+                f"no successful call passed {' or '.join(map(repr, missing))}",
+            )
+    return Check("every_choice_asked", True, "each choice the request names was passed")
+
+
+def _in_request(value: Any, query: str) -> bool:
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return supported(float(value), _query_numbers(query))
+    return isinstance(value, str) and mentions(query, value)
+
+
+def kept_to_the_request(trial: Trial, tool: Tool) -> Check:
+    """A value the request names that the tool refused is not swapped, unasked, for another
+    the tool accepts: olive oil for coconut oil, 2024's holidays for 2023's. Where a failed
+    call passed a value the request names and the next successful call passes, in its
+    place, one the request does not name (and not the same value qualified: 'London' ->
+    'London, GB'), a rule cannot tell a translation ('IST' -> 'Asia/Kolkata') from a swap:
+    the judge is asked."""
+    properties = tool.parameters.get("properties", {})
+    steps = trial.call_steps
+    for index, failed in enumerate(steps):
+        if failed.tool_ok is not False or failed.call is None:
+            continue
+        after = next((s for s in steps[index + 1 :] if s.tool_ok is True and s.call), None)
+        if after is None or after.call is None:
+            break
+        for name, old in failed.call.arguments.items():
+            new = after.call.arguments.get(name, properties.get(name, {}).get("default"))
+            if new == old or not _in_request(old, trial.query) or _in_request(new, trial.query):
+                continue
+            if isinstance(old, str) and isinstance(new, str) and old.casefold() in new.casefold():
+                continue
+            refused = " ".join((failed.observation or "").split())[:200]
+            shown_old, shown_new = json.dumps(old), json.dumps(new, ensure_ascii=False)
+            return Check(
+                "kept_to_the_request",
+                False,
+                f"{name}={shown_old} from the request was refused and replaced by {shown_new}",
+                question=(
+                    f"The tool refused {name}={shown_old} and answered: {refused}\n"
+                    f"The call that gave the answer passed {name}={shown_new} instead. "
+                    f"Does {shown_new} still mean what the user asked for, so that the answer "
+                    f"answers the user's request?"
+                ),
+            )
+    return Check("kept_to_the_request", True, "no value the request names was swapped")

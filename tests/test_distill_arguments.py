@@ -1,0 +1,175 @@
+"""Rule checks on a trial's arguments, and the doubts the judge settles: unit tests with
+scripted judges (the labelled sample, `test_filter_labels.py`, measures them on real trials)."""
+
+import json
+
+import pytest
+
+from scripted import ScriptedModel
+from ste.distill.arguments import (
+    choices,
+    enums_as_asked,
+    every_choice_asked,
+    grounded,
+    kept_to_the_request,
+)
+from ste.distill.checks import natural_query, rule_checks
+from ste.distill.pipeline import DistillSettings, distill
+from ste.tools import load_tools
+from ste.tools.tool import Tool
+from test_distill import GOOD, step, trial
+
+DISTANCE = Tool(
+    "distance",
+    "Distance between two cities.",
+    {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "description": "City name, e.g. 'Paris'."},
+            "unit": {
+                "type": "string",
+                "default": "km",
+                "description": "Unit: 'km' (default), 'mi' (statute miles) or 'nmi' "
+                "(nautical miles).",
+            },
+        },
+    },
+    lambda **_: {},
+)
+FOOD = Tool(
+    "nutrition",
+    "Nutrition of a food.",
+    {"type": "object", "properties": {"food": {"type": "string"}, "grams": {"type": "number"}}},
+    lambda **_: {},
+)
+
+
+def test_choices_come_with_the_glosses_the_description_gives_them():
+    assert choices(DISTANCE.parameters["properties"]["unit"]) == {
+        "km": ["km"],
+        "mi": ["mi", "statute miles"],
+        "nmi": ["nmi", "nautical miles"],
+    }
+    assert choices(DISTANCE.parameters["properties"]["city"]) == {}  # an example, not a choice
+
+
+def test_a_choice_named_by_its_gloss_must_be_the_one_passed():
+    miles = step("distance", {"city": "Rome", "unit": "mi"}, '{"distance": 700}', True)
+    asked = trial([miles], query="How far is Rome in nautical miles?", tool="distance")
+    check = enums_as_asked(asked, DISTANCE)
+    assert not check.ok and "'nmi'" in check.reason
+    right = trial([miles], query="How far is Rome in statute miles?", tool="distance")
+    assert enums_as_asked(right, DISTANCE).ok
+
+
+def test_every_choice_the_request_names_must_be_passed():
+    miles = step("distance", {"city": "Rome", "unit": "mi"}, '{"distance": 700}', True)
+    km = step("distance", {"city": "Rome"}, '{"distance": 1127}', True)  # km: the default
+    query = "How far is Rome, in statute miles and in km?"
+    check = every_choice_asked(trial([miles], query=query, tool="distance"), DISTANCE)
+    assert not check.ok and "'km'" in check.reason and "'mi'" in check.reason
+    assert every_choice_asked(trial([miles, km], query=query, tool="distance"), DISTANCE).ok
+
+
+def test_a_value_the_request_names_swapped_after_an_error_is_a_doubt_for_the_judge():
+    refused = step("nutrition", {"food": "coconut oil"}, "Error: Did you mean 'oil, olive'?", False)
+    olive = step("nutrition", {"food": "oil, olive"}, '{"fat_g": 100}', True)
+    swapped = trial([refused, olive], query="How much fat is in coconut oil?", tool="nutrition")
+    check = kept_to_the_request(swapped, FOOD)
+    assert not check.ok and check.question
+    assert '"oil, olive"' in check.question and "Did you mean" in check.question
+    year = [
+        step("nutrition", {"food": "rice", "grams": 150}, "Error: grams must be <= 100", False),
+        step("nutrition", {"food": "rice", "grams": 100}, '{"kcal": 130}', True),
+    ]
+    assert not kept_to_the_request(trial(year, query="Calories in 150 g of rice?"), FOOD).ok
+    # the same value qualified is not a swap
+    london = [
+        step("distance", {"city": "London"}, "Error: 'London' is ambiguous", False),
+        step("distance", {"city": "London, GB"}, '{"distance": 344}', True),
+    ]
+    assert kept_to_the_request(trial(london, query="How far is London?"), DISTANCE).ok
+
+
+def test_long_content_the_request_never_gave_is_not_grounded():
+    text = Tool(
+        "stats",
+        "Statistics of a text.",
+        {"type": "object", "properties": {"text": {"type": "string"}}},
+        lambda **_: {},
+    )
+    fox = step("stats", {"text": "The quick brown fox jumps over the lazy dog."}, "{}", True)
+    invented = trial([fox], query="How many words are in the text I wrote today?", tool="stats")
+    assert not grounded(invented, text).ok
+    given = trial([fox], query="Count the words of: the quick brown fox jumps over the lazy dog")
+    assert grounded(given, text).ok
+
+
+@pytest.mark.parametrize(
+    "query", ["I'm sorry, but I need a specific request first.", "To help a user, give a text."]
+)
+def test_a_refusal_or_talk_about_a_user_is_not_a_request(query):
+    assert not natural_query(query).ok
+
+
+@pytest.fixture
+def convert(toolboxes):
+    return load_tools(str(toolboxes / "sample.py"))[0]
+
+
+def swapped_unit():
+    return trial(
+        [
+            step(
+                "convert", {"value": 10, "unit": "kilometres"}, "Error: unit: not km or mi", False
+            ),
+            step("convert", {"value": 10, "unit": "km"}, '{"result": 6.21, "unit": "mi"}', True),
+        ],
+        query="How many miles is 10 kilometres?",
+        final="10 kilometres is 6.21 mi",
+    )
+
+
+@pytest.mark.parametrize(
+    "answer, kept", [("Yes - km is how the tool writes kilometres", True), ("No - other", False)]
+)
+async def test_the_judge_settles_a_doubt(convert, tmp_path, answer, kept):
+    record = swapped_unit()
+    [doubt] = [c for c in rule_checks(record, convert, True) if not c.ok]
+    assert doubt.name == "kept_to_the_request"
+    judge = ScriptedModel([GOOD, answer])
+    settings = DistillSettings(dedup="lexical", target_per_tool=0)
+    await distill(
+        [record],
+        {"convert": convert},
+        tmp_path,
+        settings,
+        judge,
+        None,
+        runnable={"convert": convert},
+    )
+    decision = json.loads((tmp_path / "decisions.json").read_text())[record.id]
+    assert decision["kept"] is kept
+    assert "doubt:kept_to_the_request" in decision["judge"]
+    if kept:
+        settled = [c for c in decision["checks"] if c["name"] == "kept_to_the_request"]
+        assert settled[0]["ok"] and "the judge: km is how" in settled[0]["reason"]
+    else:
+        assert decision["rejected_by"] == "judge" and "not doubt:" in decision["reason"]
+    # the question was asked with the whole example in view
+    assert "kilometres" in judge.requests[-1]["messages"][0]["content"]
+
+
+async def test_without_a_judge_a_doubt_rejects(convert, tmp_path):
+    settings = DistillSettings(judge=False, dedup="lexical", target_per_tool=0)
+    await distill(
+        [swapped_unit()],
+        {"convert": convert},
+        tmp_path,
+        settings,
+        None,
+        None,
+        runnable={"convert": convert},
+    )
+    decision = json.loads((tmp_path / "decisions.json").read_text())["convert/e1/t1"]
+    assert decision["rejected_by"] == "kept_to_the_request"
