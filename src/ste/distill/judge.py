@@ -7,7 +7,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,16 @@ def _calls_text(turns: list[Turn]) -> str:
 DOUBT = "doubt:"  # the prefix of a doubt's name among a judgment's criteria
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """What the judge is shown of one example."""
+
+    tool_description: str
+    query: str
+    calls: str
+    final_answer: str
+
+
 async def judge_example(
     model: ChatModel,
     tool: Tool,
@@ -63,16 +73,16 @@ async def judge_example(
 ) -> Judgment:
     """The three criteria, then each doubt (check name -> question) as criterion
     `doubt:<name>`; the judgment is ok when every one of them is."""
-    fields = {
-        "tool_description": f"{tool.name}: {tool.description}\nParameters: "
+    shown = _Shown(
+        tool_description=f"{tool.name}: {tool.description}\nParameters: "
         + json.dumps(tool.parameters, ensure_ascii=False),
-        "query": query,
-        "calls": _calls_text(turns),
-        "final_answer": final_answer,
-    }
-    judgment = await _judge_criteria(model, fields)
+        query=query,
+        calls=_calls_text(turns),
+        final_answer=final_answer,
+    )
+    judgment = await _judge_criteria(model, shown)
     for name, question in (doubts or {}).items():
-        verdict, replies = await _settle_doubt(model, fields, question)
+        verdict, replies = await _settle_doubt(model, shown, question)
         judgment.replies += replies
         judgment.criteria[DOUBT + name] = (
             {"ok": verdict[0], "reason": verdict[1]}
@@ -91,11 +101,17 @@ async def judge_example(
 
 
 async def _settle_doubt(
-    model: ChatModel, fields: dict[str, str], question: str
+    model: ChatModel, shown: _Shown, question: str
 ) -> tuple[tuple[bool, str] | None, list[str]]:
-    messages: list[Message] = [
-        {"role": "user", "content": render("distill_doubt", question=question, **fields)}
-    ]
+    prompt = render(
+        "distill_doubt",
+        question=question,
+        tool_description=shown.tool_description,
+        query=shown.query,
+        calls=shown.calls,
+        final_answer=shown.final_answer,
+    )
+    messages: list[Message] = [{"role": "user", "content": prompt}]
 
     async def ask(attempt: int) -> str:
         generation = Generation(max_tokens=120, seed=attempt)
@@ -116,8 +132,14 @@ async def _settle_doubt(
     return await ask_until_read(ask, read, remind)
 
 
-async def _judge_criteria(model: ChatModel, fields: dict[str, str]) -> Judgment:
-    prompt = render("distill_judge", **fields)
+async def _judge_criteria(model: ChatModel, shown: _Shown) -> Judgment:
+    prompt = render(
+        "distill_judge",
+        tool_description=shown.tool_description,
+        query=shown.query,
+        calls=shown.calls,
+        final_answer=shown.final_answer,
+    )
     messages: list[Message] = [{"role": "user", "content": prompt}]
 
     async def ask(attempt: int) -> str:

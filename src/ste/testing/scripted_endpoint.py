@@ -36,6 +36,7 @@ import itertools
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -264,6 +265,13 @@ class _Server(ThreadingHTTPServer):
     # socketserver's default backlog is 5: a client opening 20 connections at once would see
     # some of them dropped and retried after a second, which is not the client's overhead.
     request_queue_size = 1024
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gives up (a retry timeout, a stopped run) resets its connection; that
+        # is the client's choice, not a server fault worth a traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler_for(endpoint: ScriptedEndpoint) -> type[BaseHTTPRequestHandler]:
