@@ -104,6 +104,13 @@ def main() -> int:
         if whole(decision) != record["right"]:
             said = "kept, wrong" if whole(decision) else f"rejected ({decision['rejected_by']})"
             print(f"  {said}: {trial.id}: {record['reason']}")
+    kept: dict[str, list[int]] = {name: [0, 0] for name in tools}
+    for trial in trials:
+        kept[trial.tool][0] += labels[trial.id]
+        kept[trial.tool][1] += whole(decisions[trial.id])
+    print("per tool (labelled right / kept by the whole filter):")
+    for name, (right, count) in sorted(kept.items()):
+        print(f"  {name:24} {right:3} {count:3}")
     print(f"judgments in {out}")
     return 0
 

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from scripted import ScriptedModel
-from ste.distill.checks import rule_checks
+from ste.checks.rules import rule_checks
 from ste.distill.dedup import lexical_similarity, near_duplicates
 from ste.distill.example import from_trial, split_of
 from ste.distill.judge import parse_judgment
@@ -403,7 +403,7 @@ async def test_a_tool_that_reads_the_clock_is_not_held_to_an_old_result(tmp_path
 
 
 def test_numbers_converted_from_the_request_are_grounded(convert):
-    from ste.distill.checks import grounded
+    from ste.checks.arguments import grounded
 
     years = step("convert", {"value": 120, "unit": "km"}, '{"result": 74.56}', True)
     assert grounded(trial([years], query="How far is 10 km a month for a year?"), convert).ok
@@ -412,7 +412,7 @@ def test_numbers_converted_from_the_request_are_grounded(convert):
 
 
 def test_an_enum_choice_the_request_names_must_be_the_one_passed():
-    from ste.distill.checks import enums_as_asked
+    from ste.checks.arguments import enums_as_asked
     from ste.tools.tool import Tool
 
     days = Tool(
@@ -439,7 +439,7 @@ def test_an_enum_choice_the_request_names_must_be_the_one_passed():
 
 
 def test_a_free_text_argument_must_share_a_word_with_the_request():
-    from ste.distill.checks import grounded
+    from ste.checks.arguments import grounded
     from ste.tools.tool import Tool
 
     food = Tool(

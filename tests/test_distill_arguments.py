@@ -6,14 +6,14 @@ import json
 import pytest
 
 from scripted import ScriptedModel
-from ste.distill.arguments import (
+from ste.checks.arguments import (
     choices,
     enums_as_asked,
     every_choice_asked,
     grounded,
     kept_to_the_request,
 )
-from ste.distill.checks import natural_query, rule_checks
+from ste.checks.rules import natural_query, rule_checks
 from ste.distill.pipeline import DistillSettings, distill
 from ste.tools import load_tools
 from ste.tools.tool import Tool

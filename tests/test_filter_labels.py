@@ -3,7 +3,7 @@
 `data/labelled_trials.jsonl` holds trials of a real exploration (Qwen2.5-Coder-1.5B on a
 12-tool development toolbox, 3 episodes x 3 trials), each labelled by hand as a right or
 wrong example to learn from, with the reason; `data/labelled_tools.json` the tools as the
-model saw them. The rule checks (`ste.distill.checks.rule_checks`, no judge, no
+model saw them. The rule checks (`ste.checks.rules.rule_checks`, no judge, no
 re-execution: both need a model or the tools' code) are scored here as a classifier of
 "kept": precision (kept examples that are right) and recall (right examples kept). The
 first 65 trials were read while the rules were written; the rest were labelled after, with
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ste.distill.checks import rule_checks
+from ste.checks.rules import rule_checks
 from ste.records import Trial
 from ste.tools.tool import described_tool
 
@@ -76,7 +76,7 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # false rejection seen in the held-out part was fixed (a description's quoted examples,
 # "e.g. 'Paris'", taken for enum choices): all 0.56 (22/39) recall 1.00, held out 0.23
 # (3/13) recall 1.00 (no longer a clean held-out figure).
-# 2026-12-03, with the argument checks of `ste.distill.arguments` (choices named by their
+# 2026-12-03, with the argument checks of `ste.checks.arguments` (choices named by their
 # glosses, every choice asked for passed, a value the request names not swapped after an
 # error, long content from the request) and refusals as queries: all 0.81 (22/27) recall
 # 1.00, held out 0.75 (3/4) recall 1.00. The 5 still kept wrongly need world knowledge

@@ -1,154 +1,21 @@
-"""Rule checks on a finished trial: each gives a verdict and the reason for it.
+"""Checks of a trial that run its tool again: its successful calls reproduce their results.
 
-Beside the trial's own shape (a final answer, a call that ran, valid arguments, the
-reflection's Yes), a kept example must be right: its answer consistent with the tool's
-results (`ste.outcome`: no number the results do not hold; no code such as `UTC` or `EUR`
-that neither the request nor a result holds), its query a request in natural language
-(not an argument object, a refusal or talk about the tool), its arguments those of the
-request (`ste.distill.arguments`), and its successful calls reproducible (`reproduced`: run
-again, they give the same result).
+The rule checks that need no tool run are `ste.checks.rules`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import re
-from difflib import SequenceMatcher
-from functools import cache
 from typing import Any
 
-from ste.distill.arguments import enums_as_asked, every_choice_asked, grounded, kept_to_the_request
-from ste.distill.verdict import Check
-from ste.explore.memory import MEMORY_MARK
-from ste.outcome import has_clock_time
+from ste.checks.verdict import Check
 from ste.records import Trial
-from ste.tools.execute import execute, validation_errors
+from ste.tools.execute import execute
 from ste.tools.stateful import fresh_instance, replay, succeeded_calls
 from ste.tools.tool import Tool
 
-__all__ = ["Check", "earlier_calls", "natural_query", "reproduced", "rule_checks"]
-
-_WORD = re.compile(r"[^\W\d_]{2,}")
-_META = re.compile(
-    r"\b(?:the|this) tool\b|\b(?:the|a) user\b|\blet'?s (?:pretend|try|use|start)\b"
-    r"|\bparameters?\b",
-    re.IGNORECASE,
-)
-# a reply that declines to write a request, written where the request should be
-_REFUSAL = re.compile(
-    r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I (?:cannot|can'?t|am unable)|as an AI)",
-    re.IGNORECASE,
-)
-_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_TOKEN = re.compile(r"\w+")
-
-
-def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Check]:
-    calls = trial.call_steps
-    # tool_ok is None for calls of a --no-exec run: recorded, never run, so they cannot fail
-    succeeded = [s for s in calls if s.tool_ok is not False]
-    checks = [
-        Check(
-            "finished",
-            trial.final_answer is not None and bool(trial.final_answer.strip()),
-            "gave a final answer"
-            if trial.final_answer
-            else f"no final answer (stopped: {trial.stop_reason})",
-        ),
-        Check(
-            "call_succeeded",
-            bool(succeeded),
-            f"{len(succeeded)} of {len(calls)} call(s) ran without error"
-            if calls
-            else "no tool call",
-        ),
-    ]
-    invalid = [
-        f"{s.call.name}: {'; '.join(errors)}"
-        for s in succeeded
-        if s.call is not None and (errors := validation_errors(tool, s.call.arguments))
-    ]
-    checks.append(
-        Check(
-            "arguments_valid",
-            bool(succeeded) and not invalid,
-            "; ".join(invalid) if invalid else "arguments match the schema",
-        )
-    )
-    outcome = trial.outcome
-    checks.append(Check("faithful", outcome.solved, outcome.reason))
-    checks.append(natural_query(trial.query, tool))
-    checks.append(grounded(trial, tool))
-    checks.append(enums_as_asked(trial, tool))
-    checks.append(every_choice_asked(trial, tool))
-    checks.append(kept_to_the_request(trial, tool))
-    checks.append(names_from_results(trial))
-    if require_reflection:
-        solved = trial.solved
-        checks.append(
-            Check(
-                "reflection",
-                solved is True,
-                {
-                    True: "the model said it fulfilled the query",
-                    False: "the model said it did not",
-                    None: "no reflection verdict",
-                }[solved],
-            )
-        )
-    return checks
-
-
-def natural_query(query: str, tool: Tool | None = None) -> Check:
-    """The query reads as a request a person would write: not JSON or a bare value, not
-    ste's instruction or memory repeated, not talk about the tool, its parameters or "the
-    user" (what the imagination prompt asks the model not to write)."""
-    text = query.strip()
-    if text[:1] in "{[":
-        try:
-            json.loads(text)
-        except (json.JSONDecodeError, ValueError, RecursionError):
-            pass
-        else:
-            return Check("natural_query", False, "the query is JSON, not a request in words")
-    words = _WORD.findall(text)
-    if len(words) < 3:
-        return Check("natural_query", False, f"the query has {len(words)} word(s): {text[:60]!r}")
-    if _REFUSAL.search(text):
-        return Check("natural_query", False, f"the query is a refusal: {text[:60]!r}")
-    if MEMORY_MARK.search(text):
-        return Check("natural_query", False, "the query carries a memory entry's verdict mark")
-    if _repeats_instruction(text):
-        return Check("natural_query", False, "the query repeats ste's own instruction")
-    meta = _META.search(text)
-    # the tool's name, and parameter names no one writes in prose ("from_unit", not "days")
-    properties = tool.parameters.get("properties", {}) if tool else {}
-    names = [tool.name, *(p for p in properties if "_" in p)] if tool else []
-    named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE)]
-    if meta or named:
-        said = meta.group(0) if meta else named[0]
-        return Check("natural_query", False, f"the query talks about the tool ({said!r})")
-    return Check("natural_query", True, "a request in natural language")
-
-
-@cache
-def _instruction_sentences() -> tuple[str, ...]:
-    """The sentences of the prompts that ask the model for a request."""
-    from ste.prompts import PROMPTS_DIR, template
-
-    texts = [template(path.stem) for path in sorted(PROMPTS_DIR.glob("explore_*.txt"))]
-    sentences = (s.strip().casefold() for t in texts for s in re.split(r"(?<=[.:!?])\s+|\n+", t))
-    return tuple(s for s in sentences if len(s) > 20 and "{" not in s)
-
-
-def _repeats_instruction(query: str) -> bool:
-    text = " ".join(query.casefold().split())
-    return any(
-        SequenceMatcher(None, text, sentence).ratio() > 0.8 or sentence in text
-        for sentence in _instruction_sentences()
-    )
-
+__all__ = ["earlier_calls", "reproduced", "same_result"]
 
 VARIES_AFTER_S = 1.1  # past a clock's second: a live tool answers differently
 
@@ -200,23 +67,3 @@ def earlier_calls(trials: list[Trial], trial: Trial) -> list[dict[str, Any]]:
         key=lambda t: t.trial,
     )
     return [c for t in same_episode if t.trial < trial.trial for c in succeeded_calls(t.steps)]
-
-
-def names_from_results(trial: Trial) -> Check:
-    """Every code the answer names in capitals (a zone, a currency, a unit, a country) is
-    in the request, a call's arguments or a result: `22:00 UTC` for a CEST result is not."""
-    sources = [trial.query]
-    for step in trial.call_steps:
-        if step.call is not None:
-            sources.append(json.dumps(step.call.arguments, ensure_ascii=False))
-        if step.tool_ok:
-            sources.append(step.observation or "")
-    known = {token.casefold() for text in sources for token in _TOKEN.findall(text)}
-    if has_clock_time(sources):  # "5:11 PM" for a result's 17:11
-        known |= {"am", "pm"}
-    named = dict.fromkeys(_ACRONYM.findall(trial.final_answer or ""))
-    unknown = [name for name in named if name.casefold() not in known]
-    if unknown:
-        shown = ", ".join(unknown[:3])
-        return Check("names_from_results", False, f"the answer names {shown}, found in no result")
-    return Check("names_from_results", True, "the answer's codes come from the request or results")

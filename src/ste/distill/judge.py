@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ste.checks.verdict import Check
 from ste.distill.example import Turn, from_trial
-from ste.distill.verdict import Check
 from ste.jsonl import append_jsonl, numbered_records
 from ste.models.base import ChatModel, Generation, Message
 from ste.models.retry import RequestFailed

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from ste import __version__, workdir
-from ste.distill.checks import earlier_calls, reproduced, rule_checks
+from ste.checks.rules import rule_checks
+from ste.distill.checks import earlier_calls, reproduced
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
     choose_method,

@@ -14,6 +14,7 @@ from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
+from ste.checks.rules import natural_query
 from ste.errors import ModelError
 from ste.explore.coverage import error_kind
 from ste.explore.memory import ToolMemory, clean_query
@@ -65,7 +66,9 @@ async def imagine(
     usage: Usage,
     memory: str = "",
 ) -> tuple[str, list[str]]:
-    """Ask for a query; a reply without one is asked once more. (query or "", raw replies)
+    """Ask for a query; a reply without one, or whose request is not one a person would
+    write (`natural_query`: talk about the tool, a refusal, JSON), is asked once more, told
+    what is wrong. (query or "", raw replies)
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -75,10 +78,26 @@ async def imagine(
     async def ask(attempt: int) -> str:
         return await _ask(model, protocol, tool, messages, usage, sampling)
 
-    def remind(reply: str) -> None:
-        messages.append(_user(render("explore_query_retry")))
+    found: list[str] = []  # requests read that are not natural: the last is kept at worst
 
-    query, replies = await ask_until_read(ask, lambda raw: clean_query(raw, prompt) or None, remind)
+    def read(raw: str) -> str | None:
+        query = clean_query(raw, prompt)
+        if query and not natural_query(query, tool).ok:
+            found.append(query)
+            return None
+        return query or None
+
+    def remind(reply: str) -> None:
+        query = clean_query(reply, prompt)
+        check = natural_query(query, tool) if query else None
+        if check is not None and not check.ok:
+            messages.append(_user(render("explore_query_unnatural", problem=check.reason)))
+        else:
+            messages.append(_user(render("explore_query_retry")))
+
+    query, replies = await ask_until_read(ask, read, remind)
+    if query is None and found:
+        query = found[-1]  # it still teaches the tool, though it cannot become an example
     if query is None:
         return "", replies
     messages[-1] = {"role": "assistant", "content": query}  # the query alone, not its wrapping

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ste.checks.rules import MEMORY_MARK, usable
 from ste.explore.coverage import Coverage
 from ste.prompts import render
 from ste.records import Trial
@@ -31,8 +32,8 @@ _SOLVING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
-# the verdict mark of a long-term-memory entry, which a model may copy into its new request
-MEMORY_MARK = re.compile(r"\s*\(fulfilled: (?:yes|no|not judged)\)", re.IGNORECASE)
+
+
 MAX_QUERY_CHARS = 600
 MAX_ERRORS = 6  # the latest distinct errors a repair episode starts from
 MIN_QUERY_WORDS = 3
@@ -104,7 +105,9 @@ class ToolMemory:
 
     coverage: Coverage
     entries: list[tuple[str, bool | None]] = field(default_factory=list)
-    solved: int = 0  # trials honestly solved (`Trial.outcome`), not as the model said
+    # trials that could become examples: honestly solved (`Trial.outcome`, not as the model
+    # said) and passing every rule check of distillation (`ste.checks.rules.usable`)
+    usable: int = 0
 
     @classmethod
     def of(cls, tool: Tool, trials: list[Trial]) -> ToolMemory:
@@ -116,7 +119,8 @@ class ToolMemory:
     def add(self, trial: Trial) -> bool:
         """Remember a trial; whether it covered anything new."""
         self.entries.append((trial.query, trial.solved))
-        self.solved += trial.outcome.solved
+        tool = self.coverage.tool
+        self.usable += usable(trial, tool) if tool is not None else trial.outcome.solved
         return self.coverage.add(trial)
 
     def prompt(self, *, repair: bool = False) -> str:

@@ -1,10 +1,12 @@
 """Explore every tool: tools run concurrently, each tool's episodes one after another
 (each episode's long-term memory needs the earlier ones).
 
-A tool stops early when an episode taught nothing new and it has enough honestly solved
-trials; the episodes it did not use go, as repair episodes, to the tools that still have
-too few (see `ExploreSettings.rebalance`). Every decision is a function of the trials, so a
-resumed run makes the same ones.
+A tool stops early when an episode taught nothing new and it has enough usable trials
+(honestly solved, and passing the rule checks a kept example must pass); the episodes it did
+not use go, as repair episodes, to the tools that still have too few (see
+`ExploreSettings.rebalance`): a tool whose trials are all rejected, for a request that
+invents its values say, is the one that needs more practice. Every decision is a function
+of the trials, so a resumed run makes the same ones.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ class ToolExploration:
     repairs: int = 0  # repair episodes it was given
 
     def needs_help(self, settings: ExploreSettings) -> bool:
-        return self.memory.solved < settings.enough_solved and self.repairs < settings.episodes
+        return self.memory.usable < settings.enough_solved and self.repairs < settings.episodes
 
 
 class Explorer:
@@ -96,7 +98,7 @@ class Explorer:
         settings = self.settings
         for episode in range(settings.episodes):
             gained = await self.episode(work, episode)
-            if settings.rebalance and not gained and work.memory.solved >= settings.enough_solved:
+            if settings.rebalance and not gained and work.memory.usable >= settings.enough_solved:
                 work.spare = settings.episodes - episode - 1
                 return
 

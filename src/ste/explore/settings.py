@@ -18,8 +18,9 @@ class ExploreSettings:
     max_turns: int = 4  # model replies per trial while it tries the query
     extra_turns: int = 2  # more replies, one per error the tool had not given before
     # a tool whose episode covered nothing new (no parameter, enum value or error) and that
-    # has `enough_solved` honestly solved trials stops; its unused episodes go to the tools
-    # with fewer, as repair episodes that start from the errors seen so far
+    # has `enough_solved` usable trials (honestly solved and passing distillation's rule
+    # checks: `ste.checks.rules.usable`) stops; its unused episodes go to the tools with
+    # fewer, as repair episodes that start from the errors seen so far
     rebalance: bool = True
     enough_solved: int = 3
     temperature: float = 1.0

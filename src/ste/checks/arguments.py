@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from ste.distill.verdict import Check
+from ste.checks.verdict import Check
 from ste.outcome import numbers_in, supported
 from ste.records import Step, Trial
 from ste.tools.tool import Tool
