@@ -33,7 +33,9 @@ class Explorer:
             return "imagine_first"
         if last.startswith("You now know more"):
             return "imagine_next"
-        if last.startswith("Write only the user's request"):
+        if last.startswith("Write only the user's request") or last.startswith(
+            "That is not a request"
+        ):
             return "imagine_retry"
         if last.startswith("Now fulfil"):
             return "try"

@@ -1,0 +1,50 @@
+"""Exploration aims at trials that can become examples: a request that is not one a person
+would write is asked again, told what is wrong, and the stop rule counts usable trials
+(honestly solved and passing distillation's rule checks), not merely solved ones."""
+
+import pytest
+
+from ste.tools import load_tools
+from test_explore import Explorer, run, trials_of
+
+
+@pytest.fixture
+def convert(toolboxes):
+    return [t for t in load_tools(str(toolboxes / "sample.py")) if t.name == "convert"]
+
+
+async def test_a_request_about_the_tool_is_asked_again_saying_what_is_wrong(convert, tmp_path):
+    model = Explorer(imagine_first=["Let's try the tool with 5 km to see what it does."])
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    assert trials_of(run_dir)[0]["query"] == "How many miles is 1 km?"
+    told = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if r["messages"][-1]["content"].startswith("That is not a request")
+    ]
+    assert len(told) == 1 and "talks about the tool" in told[0]
+
+
+async def test_when_every_reply_talks_about_the_tool_the_last_request_is_still_tried(
+    convert, tmp_path
+):
+    model = Explorer(
+        imagine_first=["Let's try the tool with 5 km."],
+        imagine_retry=["Let's try the tool with 7 km instead."],
+        value=7,
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    trial = trials_of(run_dir)[0]
+    assert trial["query"] == "Let's try the tool with 7 km instead."
+    assert trial["calls"] == 1  # it still teaches the tool, though it is no example
+
+
+async def test_solved_trials_whose_values_the_request_never_gave_do_not_stop_a_tool(
+    convert, tmp_path
+):
+    # every call converts 999 km, a value no request names: solved, but no example
+    invented = await run(Explorer(value=999), convert, tmp_path / "a", episodes=3, trials=2)
+    assert {t["episode"] for t in trials_of(invented)} == {0, 1, 2}
+    # the same tool with calls of the request's own values stops once it has enough
+    grounded = await run(Explorer(), convert, tmp_path / "b", episodes=3, trials=2)
+    assert {t["episode"] for t in trials_of(grounded)} == {0, 1}
