@@ -16,7 +16,7 @@ from ste.checks.arguments import (
 from ste.checks.rules import natural_query, rule_checks
 from ste.distill.pipeline import DistillSettings, distill
 from ste.tools import load_tools
-from ste.tools.tool import Tool
+from ste.tools.tool import Tool, described_tool
 from test_distill import GOOD, step, trial
 
 DISTANCE = Tool(
@@ -110,6 +110,28 @@ def test_long_content_the_request_never_gave_is_not_grounded():
 )
 def test_a_refusal_or_talk_about_a_user_is_not_a_request(query):
     assert not natural_query(query).ok
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "I'd be happy to help you write a realistic request!",
+        "I'm ready to help! What's your next request?",
+        "Work out the square root of 144 with the calculate tool.",
+        "Use convert_units to turn 5 km into miles.",
+    ],
+)
+def test_an_offer_to_help_or_a_tool_named_is_not_a_request(query):
+    units = described_tool({"name": "convert_units", "description": "Convert.", "parameters": {}})
+    assert not natural_query(query, units).ok
+
+
+def test_a_tool_named_by_a_plain_verb_may_be_the_users_own_word():
+    calculate = described_tool(
+        {"name": "calculate", "description": "Evaluate arithmetic.", "parameters": {}}
+    )
+    asked = natural_query("I'd like to calculate the factorial of 5, divided by 3.", calculate)
+    assert asked.ok
 
 
 @pytest.fixture

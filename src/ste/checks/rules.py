@@ -32,13 +32,19 @@ MEMORY_MARK = re.compile(r"\s*\(fulfilled: (?:yes|no|not judged)\)", re.IGNORECA
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _META = re.compile(
-    r"\b(?:the|this) tool\b|\b(?:the|a) user\b|\blet'?s (?:pretend|try|use|start)\b"
+    r"\b(?:the|this) (?:\w+ )?tool\b|\b(?:the|a) user\b|\blet'?s (?:pretend|try|use|start)\b"
     r"|\bparameters?\b",
     re.IGNORECASE,
 )
 # a reply that declines to write a request, written where the request should be
 _REFUSAL = re.compile(
     r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I (?:cannot|can'?t|am unable)|as an AI)",
+    re.IGNORECASE,
+)
+# a reply that talks to ste about writing a request instead of writing one
+_OFFER = re.compile(
+    r"\b(?:happy|glad|ready|here) to help\b|\b(?:realistic|next|another) (?:user )?request\b"
+    r"|\bcome up with\b",
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
@@ -124,6 +130,8 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
         return Check("natural_query", False, f"the query has {len(words)} word(s): {text[:60]!r}")
     if _REFUSAL.search(text):
         return Check("natural_query", False, f"the query is a refusal: {text[:60]!r}")
+    if _OFFER.search(text):
+        return Check("natural_query", False, f"the query offers to help: {text[:60]!r}")
     if MEMORY_MARK.search(text):
         return Check("natural_query", False, "the query carries a memory entry's verdict mark")
     if _repeats_instruction(text):
@@ -131,7 +139,9 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
     meta = _META.search(text)
     # the tool's name, and parameter names no one writes in prose ("from_unit", not "days")
     properties = tool.parameters.get("properties", {}) if tool else {}
-    names = [tool.name, *(p for p in properties if "_" in p)] if tool else []
+    # a tool named by a plain word ("calculate", "search") is the user's own verb: only a
+    # name no one writes in prose ("convert_units", "getWeather") says the query knows it
+    names = [n for n in [tool.name, *properties] if not n.isalpha()] if tool else []
     named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE)]
     if meta or named:
         said = meta.group(0) if meta else named[0]
