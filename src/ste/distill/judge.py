@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ste.checks.verdict import Check
 from ste.distill.example import Turn, from_trial
@@ -20,6 +20,8 @@ from ste.prompts import render
 from ste.records import Judgment, Trial
 from ste.tools.tool import Tool
 from ste.verdicts import ATTEMPTS, ask_until_read, parse_yes_no, reason_after_verdict
+
+T = TypeVar("T")
 
 CRITERIA = ("informative", "faithful", "appropriate")
 JUDGMENTS = "judgments.jsonl"  # in a dataset directory: one judgment per line, as made
@@ -111,22 +113,27 @@ async def _settle_doubt(
         calls=shown.calls,
         final_answer=shown.final_answer,
     )
-    messages: list[Message] = [{"role": "user", "content": prompt}]
-
-    async def ask(attempt: int) -> str:
-        generation = Generation(max_tokens=120, seed=attempt)
-        return (await model.chat(messages, generation=generation)).text
 
     def read(reply: str) -> tuple[bool, str] | None:
         verdict = parse_yes_no(reply)
         return None if verdict is None else (verdict, reason_after_verdict(reply))
 
+    return await _ask_judge(model, prompt, render("distill_doubt_reminder"), 120, read)
+
+
+async def _ask_judge(
+    model: ChatModel, prompt: str, reminder: str, max_tokens: int, read: Callable[[str], T | None]
+) -> tuple[T | None, list[str]]:
+    """Ask the judge `prompt`; a reply `read` cannot read is answered with `reminder`."""
+    messages: list[Message] = [{"role": "user", "content": prompt}]
+
+    async def ask(attempt: int) -> str:
+        generation = Generation(max_tokens=max_tokens, seed=attempt)
+        return (await model.chat(messages, generation=generation)).text
+
     def remind(reply: str) -> None:
         messages.extend(
-            [
-                {"role": "assistant", "content": reply},
-                {"role": "user", "content": render("distill_doubt_reminder")},
-            ]
+            [{"role": "assistant", "content": reply}, {"role": "user", "content": reminder}]
         )
 
     return await ask_until_read(ask, read, remind)
@@ -140,21 +147,8 @@ async def _judge_criteria(model: ChatModel, shown: _Shown) -> Judgment:
         calls=shown.calls,
         final_answer=shown.final_answer,
     )
-    messages: list[Message] = [{"role": "user", "content": prompt}]
-
-    async def ask(attempt: int) -> str:
-        generation = Generation(max_tokens=200, seed=attempt)
-        return (await model.chat(messages, generation=generation)).text
-
-    def remind(reply: str) -> None:
-        messages.extend(
-            [
-                {"role": "assistant", "content": reply},
-                {"role": "user", "content": render("distill_judge_reminder")},
-            ]
-        )
-
-    criteria, replies = await ask_until_read(ask, parse_judgment, remind)
+    reminder = render("distill_judge_reminder")
+    criteria, replies = await _ask_judge(model, prompt, reminder, 200, parse_judgment)
     if criteria is not None:
         failed = [name for name in CRITERIA if not criteria[name]["ok"]]
         reason = (
