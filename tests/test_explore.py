@@ -292,6 +292,11 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "**Realistic Request:** Convert 3 cups of flour to grams.",
             "Convert 3 cups of flour to grams.",
         ),
+        (
+            "Sure, I'd be happy to help you write a realistic request!\n\nHow many miles is "
+            "a 42 km run?\n\nThis tests a long distance.",
+            "How many miles is a 42 km run?",
+        ),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

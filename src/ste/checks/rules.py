@@ -24,7 +24,7 @@ from ste.records import Trial
 from ste.tools.execute import validation_errors
 from ste.tools.tool import Tool
 
-__all__ = ["MEMORY_MARK", "Check", "natural_query", "rule_checks", "usable"]
+__all__ = ["MEMORY_MARK", "Check", "natural_query", "offers_help", "rule_checks", "usable"]
 
 # the verdict mark of an exploration memory entry ("- a request (fulfilled: yes)"), which a
 # model may copy into its new request
@@ -113,6 +113,12 @@ def usable(trial: Trial, tool: Tool) -> bool:
     return all(check.ok for check in rule_checks(trial, tool, require_reflection=False))
 
 
+def offers_help(text: str) -> bool:
+    """Whether `text` talks to ste about writing a request ("I'd be happy to help you write
+    a realistic request!") instead of being one."""
+    return bool(_OFFER.search(text))
+
+
 def natural_query(query: str, tool: Tool | None = None) -> Check:
     """The query reads as a request a person would write: not JSON or a bare value, not
     ste's instruction or memory repeated, not talk about the tool, its parameters or "the
@@ -130,7 +136,7 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
         return Check("natural_query", False, f"the query has {len(words)} word(s): {text[:60]!r}")
     if _REFUSAL.search(text):
         return Check("natural_query", False, f"the query is a refusal: {text[:60]!r}")
-    if _OFFER.search(text):
+    if offers_help(text):
         return Check("natural_query", False, f"the query offers to help: {text[:60]!r}")
     if MEMORY_MARK.search(text):
         return Check("natural_query", False, "the query carries a memory entry's verdict mark")

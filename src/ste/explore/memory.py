@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ste.checks.rules import MEMORY_MARK, usable
+from ste.checks.rules import MEMORY_MARK, offers_help, usable
 from ste.explore.coverage import Coverage
 from ste.prompts import render
 from ste.records import Trial
@@ -62,7 +62,11 @@ def clean_query(text: str, prompt: str = "") -> str:
             text = text.split(":", 1)[1]
         else:
             text = _INTERJECTION.sub("", text)
-    text = re.split(r"\n\s*\n", text.strip(), maxsplit=1)[0]  # what follows is commentary
+    # a paragraph offering to help comes before the request; what follows it is commentary
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] or [""]
+    while len(paragraphs) > 1 and offers_help(paragraphs[0]):
+        paragraphs.pop(0)
+    text = paragraphs[0]
     text = _LABEL.sub("", text.strip())
     text = " ".join(text.split()).strip().strip("*_`").strip()
     text = MEMORY_MARK.sub("", text).removeprefix("- ").strip()  # copied from the memory
