@@ -2,6 +2,7 @@
 on the real tools, the LLM judge and the doubts it settles) against trials labelled by hand.
 
     .venv/bin/python bench/filter_quality.py [--model qwen2.5-coder-1.5b] [--out DIR]
+        [--settle-doubts]
 
 The labelled sample is `tests/data/labelled_trials.jsonl` (108 trials of a real exploration
 of the 12 development tools, each labelled right or wrong with a reason; its regression test,
@@ -50,6 +51,9 @@ def main() -> int:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--toolbox", type=Path, default=DEV_TOOLBOX)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--settle-doubts", action="store_true", help="let the judge settle doubts (off: reject)"
+    )
     args = parser.parse_args()
 
     specs = json.loads((DATA / "labelled_tools.json").read_text())
@@ -78,7 +82,9 @@ def main() -> int:
     out = args.out or Path(tempfile.mkdtemp(prefix="filter-quality-"))
     out.mkdir(parents=True, exist_ok=True)
     judge = load_model(args.model)
-    settings = DistillSettings(dedup="lexical", dedup_threshold=1.01, target_per_tool=0)
+    settings = DistillSettings(
+        dedup="lexical", dedup_threshold=1.01, target_per_tool=0, settle_doubts=args.settle_doubts
+    )
     asyncio.run(distill(trials, tools, out, settings, judge, None, runnable=runnable))
     decisions = json.loads((out / "decisions.json").read_text())
 

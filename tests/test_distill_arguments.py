@@ -160,7 +160,7 @@ async def test_the_judge_settles_a_doubt(convert, tmp_path, answer, kept):
     [doubt] = [c for c in rule_checks(record, convert, True) if not c.ok]
     assert doubt.name == "kept_to_the_request"
     judge = ScriptedModel([GOOD, answer])
-    settings = DistillSettings(dedup="lexical", target_per_tool=0)
+    settings = DistillSettings(dedup="lexical", target_per_tool=0, settle_doubts=True)
     await distill(
         [record],
         {"convert": convert},
@@ -182,16 +182,19 @@ async def test_the_judge_settles_a_doubt(convert, tmp_path, answer, kept):
     assert "kilometres" in judge.requests[-1]["messages"][0]["content"]
 
 
-async def test_without_a_judge_a_doubt_rejects(convert, tmp_path):
-    settings = DistillSettings(judge=False, dedup="lexical", target_per_tool=0)
+@pytest.mark.parametrize("judged", [False, True])
+async def test_without_a_judge_or_by_default_a_doubt_rejects(convert, tmp_path, judged):
+    settings = DistillSettings(judge=judged, dedup="lexical", target_per_tool=0)
+    judge = ScriptedModel([GOOD, "Yes - km is how the tool writes kilometres"])
     await distill(
         [swapped_unit()],
         {"convert": convert},
         tmp_path,
         settings,
-        None,
+        judge if judged else None,
         None,
         runnable={"convert": convert},
     )
     decision = json.loads((tmp_path / "decisions.json").read_text())["convert/e1/t1"]
     assert decision["rejected_by"] == "kept_to_the_request"
+    assert not judge.requests  # nothing asked of a judge about an example already rejected

@@ -41,6 +41,13 @@ def distill(
     use_judge: Annotated[
         bool, typer.Option("--judge-check/--no-judge-check", help="Run the LLM judge.")
     ] = True,
+    settle_doubts: Annotated[
+        bool,
+        typer.Option(
+            help="Ask the judge about a check's doubt (a value the request names swapped "
+            "after an error) and keep the example on its Yes; off: a doubt rejects."
+        ),
+    ] = False,
     require_reflection: Annotated[
         bool, typer.Option(help="Keep only trials whose reflection said Yes.")
     ] = True,

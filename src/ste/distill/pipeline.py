@@ -56,6 +56,10 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 class DistillSettings:
     require_reflection: bool = True
     judge: bool = True
+    # a doubt (a check that failed with a question) is asked of the judge, whose Yes keeps
+    # the example; off, a doubt rejects. Off by default: on the labelled sample the 1.5B
+    # judge said Yes to all 3 doubts, each a wrong example (bench/filter_quality.py)
+    settle_doubts: bool = False
     last_call_only: bool = False
     dedup: str = "auto"  # auto, embedding or lexical
     dedup_threshold: float | None = None
@@ -176,12 +180,13 @@ async def distill(
     for trial in trials:
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
         failed = [c for c in checks if not c.ok]
-        doubtful = bool(failed) and all(c.question for c in failed) and settings.judge
+        settle = settings.judge and settings.settle_doubts
+        doubtful = bool(failed) and all(c.question for c in failed) and settle
         if (doubtful or not failed) and trial.tool in runnable:
             before = earlier_calls(trials, trial)  # a stateful tool is replayed to this point
             checks.append(await reproduced(trial, runnable[trial.tool], before=before))
         failed = [c for c in checks if not c.ok]
-        if failed and all(c.question for c in failed) and settings.judge and judge is not None:
+        if failed and all(c.question for c in failed) and settle and judge is not None:
             doubts[trial.id] = {c.name: c.question for c in failed}
         decisions[trial.id] = decision(trial, checks)
         if not failed or trial.id in doubts:
