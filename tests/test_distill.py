@@ -378,7 +378,7 @@ def test_other_settings_are_refused_unless_forced(tools, tmp_path):
 
 
 async def test_a_call_that_gives_another_result_when_run_again_is_rejected(convert):
-    from ste.distill.checks import reproduced
+    from ste.distill.reproduction import reproduced
 
     real = step("convert", {"value": 10, "unit": "km"}, '{"result": 6.21, "unit": "mi"}', True)
     assert (await reproduced(trial([real]), convert)).ok  # 10 km is 6.21 mi, again
@@ -388,7 +388,7 @@ async def test_a_call_that_gives_another_result_when_run_again_is_rejected(conve
 
 
 async def test_a_tool_that_reads_the_clock_is_not_held_to_an_old_result(tmp_path):
-    from ste.distill.checks import reproduced
+    from ste.distill.reproduction import reproduced
     from ste.tools import load_tools
 
     toolbox = tmp_path / "clock.py"

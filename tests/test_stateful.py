@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import TOOLBOXES, run_ste
 from scripted import ScriptedModel
-from ste.distill.checks import earlier_calls, reproduced
+from ste.distill.reproduction import earlier_calls, reproduced
 from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
 from ste.eval.testset import load_tests
 from ste.records import Trial

@@ -6,7 +6,7 @@ results (`ste.outcome`: no number the results do not hold; no code such as `UTC`
 that neither the request nor a result holds), its query a request in natural language
 (not an argument object, a refusal or talk about the tool), its arguments those of the
 request (`ste.checks.arguments`). Distillation keeps a trial only when all of them pass
-(and its calls reproduce: `ste.distill.checks`); exploration counts the trials that pass
+(and its calls reproduce: `ste.distill.reproduction`); exploration counts the trials that pass
 them (`usable`) to know which tools still yield no example.
 """
 

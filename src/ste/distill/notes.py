@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ste.distill.checks import same_result
+from ste.distill.reproduction import same_result
 from ste.errors import SteError
 from ste.jsonl import append_jsonl, numbered_records, write_json
 from ste.models.base import ChatModel, Generation

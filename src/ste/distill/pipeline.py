@@ -16,7 +16,6 @@ from typing import Any
 
 from ste import __version__, workdir
 from ste.checks.rules import rule_checks
-from ste.distill.checks import earlier_calls, reproduced
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
     choose_method,
@@ -33,6 +32,7 @@ from ste.distill.paraphrase import (
     paraphrases_per_example,
     required_values,
 )
+from ste.distill.reproduction import earlier_calls, reproduced
 from ste.distill.summary import summarise
 from ste.errors import SteError
 from ste.explore.rundir import RunDir
@@ -177,10 +177,10 @@ async def distill(
     decisions: dict[str, dict[str, Any]] = {}
     passed: list[Trial] = []
     doubts: dict[str, dict[str, str]] = {}  # trial -> {check: question} for the judge
+    settle = settings.judge and settings.settle_doubts  # doubts go to the judge
     for trial in trials:
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
         failed = [c for c in checks if not c.ok]
-        settle = settings.judge and settings.settle_doubts
         doubtful = bool(failed) and all(c.question for c in failed) and settle
         if (doubtful or not failed) and trial.tool in runnable:
             before = earlier_calls(trials, trial)  # a stateful tool is replayed to this point

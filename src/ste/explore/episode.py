@@ -78,26 +78,28 @@ async def imagine(
     async def ask(attempt: int) -> str:
         return await _ask(model, protocol, tool, messages, usage, sampling)
 
-    found: list[str] = []  # requests read that are not natural: the last is kept at worst
+    unnatural: list[str] = []  # the last request read that is not natural: kept at worst
+    problem: list[str] = []  # why the latest reply's request is not natural, if it is not
 
     def read(raw: str) -> str | None:
+        problem.clear()
         query = clean_query(raw, prompt)
-        if query and not natural_query(query, tool).ok:
-            found.append(query)
+        check = natural_query(query, tool) if query else None
+        if check is not None and not check.ok:
+            unnatural[:] = [query]
+            problem.append(check.reason)
             return None
         return query or None
 
     def remind(reply: str) -> None:
-        query = clean_query(reply, prompt)
-        check = natural_query(query, tool) if query else None
-        if check is not None and not check.ok:
-            messages.append(_user(render("explore_query_unnatural", problem=check.reason)))
+        if problem:
+            messages.append(_user(render("explore_query_unnatural", problem=problem[0])))
         else:
             messages.append(_user(render("explore_query_retry")))
 
     query, replies = await ask_until_read(ask, read, remind)
-    if query is None and found:
-        query = found[-1]  # it still teaches the tool, though it cannot become an example
+    if query is None and unnatural:
+        query = unnatural[0]  # it still teaches the tool, though it cannot become an example
     if query is None:
         return "", replies
     messages[-1] = {"role": "assistant", "content": query}  # the query alone, not its wrapping

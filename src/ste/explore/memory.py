@@ -32,8 +32,6 @@ _SOLVING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
-
-
 MAX_QUERY_CHARS = 600
 MAX_ERRORS = 6  # the latest distinct errors a repair episode starts from
 MIN_QUERY_WORDS = 3
