@@ -9,6 +9,7 @@ from rich.progress import Progress
 
 from ste.eval.testset import load_tests
 from ste.experiment.pipeline import Experiment
+from ste.experiment.results import results_markdown
 from ste.experiment.settings import ExperimentSettings
 from ste.models.base import ChatResponse, ToolCall, Usage
 from ste.tools import load_tools
@@ -128,6 +129,15 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     icl = results["conditions"]["STE in-context (k demonstrations)"]["vs_baseline"]
     assert (icl["n"], icl["only_baseline"], icl["only_condition"]) == (1, 0, 1)
     assert "| 0 vs 1, p = 1 |" in table, table
+    # per tool: what practice gave (2 trials explored) beside each condition's correct calls
+    practice = results["practice"]["convert"]
+    assert practice["trials"] == 2 and practice["kept"] >= 1
+    assert practice["examples"] >= practice["kept"]
+    row = next(line for line in table.splitlines() if line.startswith("| convert |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "2" and cells[3] == str(practice["kept"])
+    assert cells[5:] == ["0/1", "1/1", "1/1", "1/1", "1/1"], row
+    assert "No kept example" not in table
     correct = {
         name: condition["overall"]["correct"]["rate"]
         for name, condition in results["conditions"].items()
@@ -310,3 +320,26 @@ def test_items_per_tool_takes_the_first_of_each_tool():
     assert len(chosen) == 3 * len(tools)
     assert all(sum(c.tool == tool for c in chosen) == 3 for tool in tools)
     assert chosen_items(items, 4, 3) == chosen[:4]
+
+
+def test_a_tool_practice_kept_nothing_for_is_named_in_the_table():
+    stats = {"successes": 0, "n": 2, "rate": 0.0, "ci_low": 0.0, "ci_high": 80.0}
+    condition = {
+        "folder": "icl",
+        "overall": {"n": 2, "correct": stats},
+        "per_tool": {"convert": {"correct": stats}},
+    }
+    results = {
+        "bench": "b",
+        "model": "m",
+        "conditions": {"STE in-context": condition},
+        "stages": {},
+        "practice": {
+            "convert": {"trials": 3, "solved": 0, "kept": 0, "examples": 0},
+            "tag": {"trials": 3, "solved": 3, "kept": 2, "examples": 4},
+        },
+    }
+    table = results_markdown(results)
+    assert "| convert | 3 | 0 | 0 | 0 | 0/2 |" in table, table
+    assert "| tag | 3 | 3 | 2 | 4 | – |" in table, table
+    assert "**No kept example: convert.**" in table

@@ -30,6 +30,7 @@ from ste.eval.testset import TestItem
 from ste.experiment.results import ledger_usage, results_markdown
 from ste.experiment.settings import ExperimentSettings
 from ste.explore import ExploreSettings, RunDir, explore
+from ste.explore.report import summarise as summarise_exploration
 from ste.explore.settings import manifest as explore_manifest
 from ste.explore.settings import tool_fingerprint
 from ste.icl.bank import DemoBank
@@ -312,6 +313,24 @@ class Experiment:
             }
         }
 
+    def practice(self, run: str, dataset: str) -> dict[str, dict[str, int]]:
+        """Per tool, what practice gave: trials, honestly solved, trials kept by distillation,
+        examples (paraphrases included). Empty until both stages have finished."""
+        summary = self.out / dataset / "summary.json"
+        if not (self.out / run).is_dir() or not summary.is_file():
+            return {}
+        explored = summarise_exploration(RunDir(self.out / run).read_trials(), [])["tools"]
+        distilled = json.loads(summary.read_text())["tools"]
+        return {
+            tool.name: {
+                "trials": explored.get(tool.name, {}).get("trials", 0),
+                "solved": explored.get(tool.name, {}).get("solved", 0),
+                "kept": distilled.get(tool.name, {}).get("kept", 0),
+                "examples": distilled.get(tool.name, {}).get("examples", 0),
+            }
+            for tool in self.tools
+        }
+
     def write_results(self) -> dict[str, Any]:
         conditions: dict[str, Any] = {}
         explored = self.settings.explore
@@ -337,6 +356,7 @@ class Experiment:
             "settings": self.settings.record(),
             "stage_settings": self.settings.stages(),
             "conditions": conditions,
+            "practice": self.practice("explore", "dataset"),
             "stages": {k: v for k, v in self.stages.items() if v.get("done")},
             "budget": {
                 "episodes x trials per tool": f"{explored.episodes} x {explored.trials}",

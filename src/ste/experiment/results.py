@@ -53,9 +53,51 @@ def results_markdown(results: dict[str, Any]) -> str:
             f"| {name} | {cost['seconds']:.0f} | {cost.get('calls', 0):,} | "
             f"{cost.get('prompt_tokens', 0):,} | {cost.get('completion_tokens', 0):,} |"
         )
+    lines += _per_tool(results)
     if results.get("budget"):
         lines += ["", "Budget: " + ", ".join(f"{k} {v}" for k, v in results["budget"].items())]
     return "\n".join(lines) + "\n"
+
+
+def _per_tool(results: dict[str, Any]) -> list[str]:
+    """Per tool: what practice gave (trials, honestly solved, kept, examples) beside each
+    condition's correct first calls, so a tool practice taught nothing about stands out."""
+    practice = results.get("practice") or {}
+    conditions = results["conditions"]
+    tools = list(practice) or sorted(
+        {t for c in conditions.values() for t in c.get("per_tool", {})}
+    )
+    if not tools:
+        return []
+    labels = [c["folder"] for c in conditions.values()]
+    lines = [
+        "",
+        "| tool | trials | solved | kept | examples | "
+        + " | ".join(f"correct: {label}" for label in labels)
+        + " |",
+        "|---|---:|---:|---:|---:|" + "---:|" * len(labels),
+    ]
+    for tool in tools:
+        row = practice.get(tool, {})
+        cells = [str(row[k]) if k in row else "–" for k in ("trials", "solved", "kept", "examples")]
+        for condition in conditions.values():
+            stats = condition.get("per_tool", {}).get(tool, {}).get("correct")
+            cells.append(f"{stats['successes']}/{stats['n']}" if stats else "–")
+        lines.append(f"| {tool} | " + " | ".join(cells) + " |")
+    starved = [tool for tool in tools if practice.get(tool, {}).get("kept", 1) == 0]
+    lines += [
+        "",
+        "Per tool: trials explored, honestly solved (a call succeeded and the answer follows "
+        "from the results), kept by distillation, examples after paraphrase; then correct "
+        "first calls per condition (folder).",
+    ]
+    if starved:
+        lines += [
+            "",
+            f"**No kept example: {', '.join(starved)}.** Practice taught nothing usable "
+            "about these tools; their in-context items saw demonstrations of other tools only.",
+        ]
+    return lines
 
 
 def ledger_usage(path: Path) -> dict[str, int]:
