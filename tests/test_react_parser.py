@@ -25,6 +25,10 @@ def parse(text: str):
         "Observation: 6.2 miles\nThought: I now know the final answer\nFinal Answer: 6.2",
         'Thought: x\nAction: "convert_units"\nAction Input: {"value": 10, "from_unit": "km"} ',
         'Action: [convert_units]\nAction Input: {"value": 10, "from_unit": "km"}',
+        # the one tool named among a few words: the model's intent is not in doubt
+        'Thought: x\nAction: Call convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
+        'Action: use the `convert_units` tool\nAction Input: {"value": 10, "from_unit": "km"}',
+        'Action: functions.convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
     ],
 )
 def test_well_formed_actions(text):
@@ -76,6 +80,13 @@ def test_final_answer():
             "The Action must be exactly one of: convert_units, date_calc, get_time",
         ),
         ("Action: \nAction Input: {}", "'(empty)' is not a valid tool"),
+        # two tools named, or a sentence that mentions one: no guess
+        ("Action: convert_units or date_calc\nAction Input: {}", "is not a valid tool"),
+        (
+            "Action: I think I should first call convert_units\nAction Input: {}",
+            "is not a valid tool",
+        ),
+        ("Action: call convert_units_v2\nAction Input: {}", "is not a valid tool"),
         ("Action: convert_units\nAction Input: value=10, unit=km", "must be one JSON object"),
         ("Action: convert_units\nAction Input: {'value': 10}", "not valid JSON"),
         ("Action: convert_units\nAction Input: {'value': 10}", "double quotes"),

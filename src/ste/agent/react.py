@@ -29,6 +29,7 @@ _ACTION_INPUT = re.compile(_LABEL.format(r"Action[ \t_]*Input"), re.IGNORECASE |
 _FINAL = re.compile(_LABEL.format(r"Final[ \t_]*Answer"), re.IGNORECASE | re.MULTILINE)
 _OBSERVATION = re.compile(_LABEL.format("Observation"), re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"```[a-zA-Z]*")
+_MAX_ACTION_WORDS = 4  # "use the convert_units tool"; longer is a sentence, not a name
 
 
 def _reminded(name: str) -> str:
@@ -60,6 +61,20 @@ def _clean_name(raw: str) -> str:
     name = raw.strip().splitlines()[0] if raw.strip() else ""
     name = name.strip().strip("`'\"*[]<>").strip()
     return name.removesuffix("()").strip()
+
+
+def _named_tool(line: str, tool_names: list[str]) -> str | None:
+    """The one tool an Action line names among a few other words ("Call convert_units",
+    "use the `date_calc` tool", "functions.get_time"), else None: a line naming two tools,
+    or a sentence that merely mentions one, stays an unknown tool."""
+    if len(line.split()) > _MAX_ACTION_WORDS:
+        return None
+    named = {
+        tool
+        for tool in tool_names
+        if re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", line)
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
@@ -135,6 +150,8 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
     if action_input.start() < action.start():
         return ParseError(_reminded("react_input_before_action"), thought)
     name = _clean_name(text[action.end() : action_input.start()])
+    if name not in tool_names:
+        name = _named_tool(name, tool_names) or name
     if name not in tool_names:
         close = difflib.get_close_matches(name, tool_names, n=1)
         suggestion = " " + render("react_did_you_mean", name=close[0]) if close else ""
