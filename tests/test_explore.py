@@ -297,6 +297,15 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "a 42 km run?\n\nThis tests a long distance.",
             "How many miles is a 42 km run?",
         ),
+        (
+            "I'll think of a request that a user might ask for help, based on your guidelines. "
+            "Let's go with this: \"Please convert 12:00 from New York to London time.\"",
+            "Please convert 12:00 from New York to London time.",
+        ),
+        (  # a request quoting the text it is about is kept whole
+            'How many words are in this question: "What is the meaning of life?"',
+            'How many words are in this question: "What is the meaning of life?"',
+        ),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

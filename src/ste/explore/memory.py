@@ -31,6 +31,15 @@ _SOLVING = re.compile(
     r"^\s*[>*_#`]*\s*(?:thought|action|action input|observation|final answer)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
+# "I'll think of a request ... Let's go with this: "..."": talk about writing a request, then
+# the request quoted after a colon (a request that quotes a text to analyse is not talk)
+_META_PREAMBLE = re.compile(
+    r"^[^\"\u201c]{0,300}?\b(?:request|query|question|example)s?\b[^\"\u201c]{0,120}?:\s*(?=[\"\u201c])",
+    re.IGNORECASE,
+)
+_META_TALK = re.compile(
+    r"\b(?:i'll|i will|i'd|let's|let me|here's|here is|how about|based on|go with)\b", re.IGNORECASE
+)
 _QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
 MAX_QUERY_CHARS = 600
 MAX_ERRORS = 6  # the latest distinct errors a repair episode starts from
@@ -60,6 +69,8 @@ def clean_query(text: str, prompt: str = "") -> str:
             text = text.split(":", 1)[1]
         else:
             text = _INTERJECTION.sub("", text)
+    elif (preamble := _META_PREAMBLE.match(text)) and _META_TALK.search(preamble.group()):
+        text = _quoted(text[preamble.end() :]) or text
     # a paragraph offering to help comes before the request; what follows it is commentary
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] or [""]
     while len(paragraphs) > 1 and offers_help(paragraphs[0]):
