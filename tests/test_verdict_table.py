@@ -182,3 +182,23 @@ def test_execution_equivalence_verdicts(case, expected, predicted, same, toolbox
     calls = [{"name": n, "arguments": a} for n, a in expected]
     verdict, _ = asyncio.run(execution_equivalent(tools, predicted[0], predicted[1], calls))
     assert verdict is same
+
+
+def test_a_wide_table_on_a_narrow_terminal_keeps_names_and_figures_whole():
+    from rich.console import Console
+
+    from ste.display import table
+
+    columns = ["tool", "trials", "solved%", "agrees%", "errors%", "calls", "queries", "params"]
+    columns += ["errors seen", "tokens"]
+    rows = [
+        ["convert_currency", "9", "66.7", "100.0", "40.0", "15", "9", "4", "2", "72,951"],
+        ["convert_time", "12", "100.0", "88.9", "0.0", "9", "8", "4", "0", "98,951"],
+    ]
+    console = Console(width=80, record=True, color_system=None)
+    console.print(table("per tool", columns, rows))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    for row in rows:
+        line = next(line for line in text.splitlines() if line.strip().startswith(row[0] + " "))
+        assert line.split() == row, line

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -14,8 +15,15 @@ from ste.tools.tool import Tool
 
 
 def table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
-    """A titled table of text cells: the shape of every per-tool summary ste prints."""
-    rendered = Table(*columns, title=title)
+    """A titled table of text cells: the shape of every per-tool summary ste prints.
+
+    On a narrow terminal the cells keep their width (a tool's name: `convert_units` and
+    `convert_time` must stay apart; a figure must stay whole) and the headers are cut
+    instead: `ste show`'s ten columns fit 80."""
+    rendered = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for index, column in enumerate(columns):
+        widest = max((Text.from_markup(row[index]).cell_len for row in rows), default=0)
+        rendered.add_column(column, no_wrap=index == 0, min_width=widest)
     for row in rows:
         rendered.add_row(*row)
     return rendered
