@@ -51,6 +51,20 @@ async def test_malformed_reply_gets_feedback_and_the_model_recovers(tools):
     assert trajectory.final_answer == "1.86"
 
 
+async def test_a_failed_call_made_again_is_answered_with_a_reminder(tools):
+    bad = 'Action: convert\nAction Input: {"value": -3, "unit": "km"}'
+    model = ScriptedModel([bad, bad, 'Action: convert\nAction Input: {"value": 3, "unit": "km"}'])
+    trajectory = await run_agent(model, tools, "3 km?", max_turns=3)
+    first, again, good = trajectory.steps
+    told = [r["messages"][-1]["content"] for r in model.requests[1:]]
+    assert "same call before" not in told[0]  # a first failure is the tool's words alone
+    assert told[1].startswith("Observation: Error: value must be")
+    assert "You made this same call before and it failed the same way" in told[1]
+    # the steps (what examples are made of) keep the tool's own words
+    assert again.observation == first.observation and "same call" not in again.observation
+    assert good.tool_ok
+
+
 async def test_max_turns_stops_the_loop(tools):
     model = ScriptedModel(["no format"] * 5)
     trajectory = await run_agent(model, tools, "q", max_turns=3)

@@ -80,6 +80,13 @@ class TurnSettings:
 _GENERATION_FIELDS = {f.name for f in fields(Generation)}
 
 
+def _failed_before(trajectory: Trajectory, call: CallRecord) -> bool:
+    """Did this very call (same tool, same arguments) already fail in this trajectory?"""
+    return any(
+        step.call == call and step.tool_ok is False for step in trajectory.steps if step.call
+    )
+
+
 async def run_turns(
     model: ChatModel,
     protocol: AgentProtocol,
@@ -124,6 +131,7 @@ async def run_turns(
             ]
         for meaning in parsed:
             step = Step(raw=response.text, thought=meaning.thought)
+            shown = ""  # what the model is told, when it is more than the step's observation
             if isinstance(meaning, FinalAnswer):
                 step.final_answer = meaning.answer
                 final = meaning
@@ -151,6 +159,9 @@ async def run_turns(
                     step.observation = result.observation
                     step.tool_ok = result.ok
                     step.error_kind = result.error_kind
+                    if not result.ok and _failed_before(trajectory, step.call):
+                        # stuck: the model is told so; the step keeps the tool's own words
+                        shown = f"{step.observation}\n{render('observation_repeated_call')}"
                     if (
                         not result.ok
                         and is_new_error is not None
@@ -160,7 +171,7 @@ async def run_turns(
                         limit += 1  # a new error: one more turn to act on it
                 else:
                     step.observation = render("no_exec_observation")
-                observations.append(step.observation)
+                observations.append(shown or step.observation)
             trajectory.steps.append(step)
             if on_step:  # as it happens: `ste run` prints each turn when it is done
                 on_step(step)
