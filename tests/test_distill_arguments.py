@@ -106,6 +106,25 @@ def test_long_content_the_request_never_gave_is_not_grounded():
 
 
 @pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("What are the top 10 most frequent words in the given text?", False),
+        ("Summarize the attached document for me, please.", False),
+        ("Find the 5 most frequent words in the sample text provided.", False),
+        ('Count the words in the following text: "I came, I saw, I conquered."', True),
+        ("Count the words in the following text: the quick brown fox jumps", True),
+        ("How many sentences are in 'I came. I saw. I conquered.'?", True),
+        ("How many words does a typical text message hold?", True),
+    ],
+)
+def test_a_request_about_content_it_does_not_hold_is_not_one(query, ok):
+    check = natural_query(query)
+    assert check.ok is ok, check
+    if not ok:
+        assert "does not hold it" in check.reason
+
+
+@pytest.mark.parametrize(
     "query", ["I'm sorry, but I need a specific request first.", "To help a user, give a text."]
 )
 def test_a_refusal_or_talk_about_a_user_is_not_a_request(query):

@@ -36,6 +36,16 @@ _META = re.compile(
     r"|\bparameters?\b",
     re.IGNORECASE,
 )
+# a request about content it does not hold ("the given text", "the attached file"): no call
+# can fulfil it, and one that invents the content answers another request
+_ABSENT_CONTENT = re.compile(
+    r"\b(?:the|this|a|my|some)\s+(?:given|provided|following|attached|above|below|sample)\s+"
+    r"(?:text|paragraph|passage|document|sentence|string|article|file|list|data(?:set)?|table)s?\b",
+    re.IGNORECASE,
+)
+_CONTENT = re.compile(  # three words or more, quoted or after a colon
+    r"[\"\u201c'][^\"\u201d']*?\w+\W+\w+\W+\w+[^\"\u201d']*[\"\u201d']|:\s*\S+\s+\S+\s+\S+"
+)
 # a reply that declines to write a request, written where the request should be
 _REFUSAL = re.compile(
     r"^\W*(?:I'?m sorry|I am sorry|sorry\b|I apologi[sz]e|I (?:cannot|can'?t|am unable)|as an AI)",
@@ -142,6 +152,10 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
         return Check("natural_query", False, "the query carries a memory entry's verdict mark")
     if _repeats_instruction(text):
         return Check("natural_query", False, "the query repeats ste's own instruction")
+    absent = _ABSENT_CONTENT.search(text)
+    if absent and not _CONTENT.search(text):
+        said = absent.group(0)
+        return Check("natural_query", False, f"the query is about {said!r} but does not hold it")
     meta = _META.search(text)
     # the tool's name, and parameter names no one writes in prose ("from_unit", not "days")
     properties = tool.parameters.get("properties", {}) if tool else {}
