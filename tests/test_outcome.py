@@ -54,3 +54,21 @@ def test_a_clock_time_may_be_answered_on_a_12_hour_clock(answer, solved):
     result = '{"datetime": "2026-12-02T23:40:00+09:00"}'
     outcome = judge_outcome("What time is it in Tokyo?", answer, [result], [], True)
     assert outcome.solved is solved, outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("answer", "solved"),
+    [
+        ("Under 30 minutes: Caprese Salad and Penne Arrabbiata.", True),  # names from the results
+        ("Under 30 minutes you could make a risotto.", False),  # repeats the request's 30 only
+        ("Italian dishes under 30 minutes exist.", False),  # 'italian' was the request's word
+    ],
+)
+def test_an_answer_naming_what_the_results_found_draws_on_them(answer, solved):
+    results = [
+        '{"total": 2, "recipes": [{"name": "Caprese Salad", "cuisine": "italian", "minutes": 10},'
+        ' {"name": "Penne Arrabbiata", "cuisine": "italian", "minutes": 25}]}'
+    ]
+    query = "Italian dishes under 30 minutes?"
+    outcome = judge_outcome(query, answer, results, ['{"cuisine": "italian"}'], True)
+    assert outcome.solved is solved, outcome.reason

@@ -4,13 +4,15 @@ said about it.
 A trial is solved when at least one call of the tool succeeded, the model gave a final
 answer, every number in that answer is found in a tool result, the request or the call's
 arguments, and, when the results hold numbers, at least one of the answer's numbers (or a
-code such as a digest) is theirs: a `{"result": 89.6}` answered as "32" is not solved,
+code such as a digest, or a name only the results held, such as a search's "Caprese Salad")
+is theirs: a `{"result": 89.6}` answered as "32" is not solved,
 whatever the model's reflection says. The reflection is kept beside this verdict, and how
 often the two agree is reported with it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -44,6 +46,33 @@ def has_clock_time(texts: list[str]) -> bool:
 
 def _codes_in(text: str) -> set[str]:
     return {c.strip(".:").casefold() for c in _CODE.findall(text) if any(ch.isdigit() for ch in c)}
+
+
+def _strings_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings_in(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings_in(v)]
+    return []
+
+
+def names_a_result(answer: str, results: list[str], query: str) -> bool:
+    """Whether the answer names something only the results held: a search's "Caprese Salad",
+    a capital's "Canberra" (a text value of a JSON result, of two words or of 5+ letters, that
+    the request did not already say)."""
+    said, told = query.casefold(), answer.casefold()
+    for text in results:
+        try:
+            value = json.loads(text)
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            continue
+        for name in _strings_in(value):
+            name = name.strip().casefold()
+            if (len(name) >= 5 or " " in name) and name not in said and name in told:
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -93,8 +122,10 @@ def judge_outcome(
         shown = ", ".join(f"{n:g}" for n in unsupported[:3])
         return Outcome(False, f"the answer states {shown}, found in no tool result")
     codes = {c for text in results for c in _codes_in(text)}
-    draws_on_results = any(supported(n, from_results) for n in stated) or bool(
-        _codes_in(final_answer or "") & codes
+    draws_on_results = (
+        any(supported(n, from_results) for n in stated)
+        or bool(_codes_in(final_answer or "") & codes)
+        or names_a_result(final_answer or "", results, query)
     )
     if stated and from_results and not draws_on_results:
         return Outcome(False, "the answer's numbers repeat the request, none of the results")
