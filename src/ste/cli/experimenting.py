@@ -151,7 +151,7 @@ def experiment(
     quick: Annotated[
         bool,
         typer.Option(
-            help="A first look in about 15 minutes on 2 cores: 1 x 2 trials per tool, no "
+            help="A first look in about 25 minutes on 2 cores: 1 x 2 trials per tool, no "
             "judge or paraphrases, 3 demonstrations, 3 test items per tool (options given "
             "win)."
         ),

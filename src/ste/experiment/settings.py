@@ -25,7 +25,7 @@ ABLATION_SWITCHES = {"ltm": "ltm", "stm": "stm", "reflection": "reflection", "ex
 # the experiment's budget defaults, smaller than each stage's own (an experiment runs them all)
 EXPLORE_DEFAULTS = {"episodes": 3, "trials": 3}
 DISTILL_DEFAULTS = {"target_per_tool": 20, "max_paraphrases": 3}
-# `ste experiment --quick`: a first look at the lift on the bundled tools in about 15 minutes
+# `ste experiment --quick`: a first look at the lift on the bundled tools in about 25 minutes
 # on 2 CPU cores with the embedded 1.5B model (measured: see the README's first command).
 # Options given on the command line win over these.
 QUICK = {
