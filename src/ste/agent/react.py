@@ -63,18 +63,19 @@ def _clean_name(raw: str) -> str:
     return name.removesuffix("()").strip()
 
 
-def _named_tool(line: str, tool_names: list[str]) -> str | None:
-    """The one tool an Action line names among a few other words ("Call convert_units",
-    "use the `date_calc` tool", "functions.get_time"), else None: a line naming two tools,
-    or a sentence that merely mentions one, stays an unknown tool."""
-    if len(line.split()) > _MAX_ACTION_WORDS:
-        return None
+def _named_tool(line: str, tool_names: list[str]) -> str:
+    """The tool an Action line names: the line itself, or the one tool it names among a few
+    other words ("Call convert_units", "use the `date_calc` tool", "functions.get_time").
+    A line naming two tools, or a sentence that merely mentions one, is returned as it is
+    (an unknown tool)."""
+    if line in tool_names or len(line.split()) > _MAX_ACTION_WORDS:
+        return line
     named = {
         tool
         for tool in tool_names
         if re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", line)
     }
-    return named.pop() if len(named) == 1 else None
+    return named.pop() if len(named) == 1 else line
 
 
 def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
@@ -149,9 +150,7 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
     action, action_input = actions[0], inputs[0]
     if action_input.start() < action.start():
         return ParseError(_reminded("react_input_before_action"), thought)
-    name = _clean_name(text[action.end() : action_input.start()])
-    if name not in tool_names:
-        name = _named_tool(name, tool_names) or name
+    name = _named_tool(_clean_name(text[action.end() : action_input.start()]), tool_names)
     if name not in tool_names:
         close = difflib.get_close_matches(name, tool_names, n=1)
         suggestion = " " + render("react_did_you_mean", name=close[0]) if close else ""

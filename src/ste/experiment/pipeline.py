@@ -321,15 +321,16 @@ class Experiment:
             return {}
         explored = summarise_exploration(RunDir(self.out / run).read_trials(), [])["tools"]
         distilled = json.loads(summary.read_text())["tools"]
-        return {
-            tool.name: {
-                "trials": explored.get(tool.name, {}).get("trials", 0),
-                "solved": explored.get(tool.name, {}).get("solved", 0),
-                "kept": distilled.get(tool.name, {}).get("kept", 0),
-                "examples": distilled.get(tool.name, {}).get("examples", 0),
+        practice = {}
+        for tool in self.tools:
+            tried, kept = explored.get(tool.name, {}), distilled.get(tool.name, {})
+            practice[tool.name] = {
+                "trials": tried.get("trials", 0),
+                "solved": tried.get("solved", 0),
+                "kept": kept.get("kept", 0),
+                "examples": kept.get("examples", 0),
             }
-            for tool in self.tools
-        }
+        return practice
 
     def write_results(self) -> dict[str, Any]:
         conditions: dict[str, Any] = {}
