@@ -12,6 +12,8 @@ from ste.checks.arguments import (
     every_choice_asked,
     grounded,
     kept_to_the_request,
+    scaled_as_described,
+    takes,
 )
 from ste.checks.rules import natural_query, rule_checks
 from ste.distill.pipeline import DistillSettings, distill
@@ -42,6 +44,48 @@ FOOD = Tool(
     {"type": "object", "properties": {"food": {"type": "string"}, "grams": {"type": "number"}}},
     lambda **_: {},
 )
+
+LOAN = Tool(
+    "loan",
+    "Monthly payment of a loan.",
+    {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number"},
+            "annual_rate": {
+                "type": "number",
+                "description": "Nominal annual interest rate in percent, e.g. 6.5 for 6.5 %.",
+            },
+            "tax": {"type": "number", "description": "Tax as a fraction, 0.2 for 20 %."},
+            "down_payment": {"type": "number", "default": 0},
+        },
+    },
+    lambda **_: {},
+)
+
+
+def test_the_scale_a_description_states():
+    properties = LOAN.parameters["properties"]
+    assert takes(properties["annual_rate"]) == "percent"
+    assert takes(properties["tax"]) == "fraction"
+    assert takes(properties["amount"]) is None
+    assert takes({"description": "Share of the price, between 0 and 1."}) == "fraction"
+
+
+def test_a_percentage_passed_on_the_other_scale_is_not_kept():
+    def loan(arguments: dict, query: str):
+        call = step("loan", arguments, '{"monthly_payment": 559.32}', True)
+        return scaled_as_described(trial([call], query=query, tool="loan"), LOAN)
+
+    query = "Monthly payment on $200,000 at 4.5% over 30 years, with 0 down?"
+    wrong = loan({"amount": 200000, "annual_rate": 0.045, "down_payment": 0}, query)
+    assert not wrong.ok and "annual_rate=0.045" in wrong.reason and "percent" in wrong.reason
+    assert loan({"amount": 200000, "annual_rate": 4.5, "down_payment": 0}, query).ok
+    taxed = "Monthly payment on $200,000 at 4.5 percent with 20% tax?"
+    assert not loan({"amount": 200000, "annual_rate": 4.5, "tax": 20}, taxed).ok
+    assert loan({"amount": 200000, "annual_rate": 4.5, "tax": 0.2}, taxed).ok
+    # no percentage in the request: nothing to compare with
+    assert loan({"amount": 200000, "annual_rate": 0.045}, "A loan of $200,000 at 0.045?").ok
 
 
 def test_choices_come_with_the_glosses_the_description_gives_them():

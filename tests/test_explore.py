@@ -299,7 +299,7 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
         ),
         (
             "I'll think of a request that a user might ask for help, based on your guidelines. "
-            "Let's go with this: \"Please convert 12:00 from New York to London time.\"",
+            'Let\'s go with this: "Please convert 12:00 from New York to London time."',
             "Please convert 12:00 from New York to London time.",
         ),
         (  # a request quoting the text it is about is kept whole

@@ -71,9 +71,7 @@ def _named_tool(line: str, tool_names: list[str]) -> str:
     if line in tool_names or len(line.split()) > _MAX_ACTION_WORDS:
         return line
     named = {
-        tool
-        for tool in tool_names
-        if re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", line)
+        tool for tool in tool_names if re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", line)
     }
     return named.pop() if len(named) == 1 else line
 

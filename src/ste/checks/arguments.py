@@ -138,6 +138,54 @@ def grounded(trial: Trial, tool: Tool) -> Check:
     return Check("grounded", True, "every number passed comes from the request or a result")
 
 
+_PERCENT_OF = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
+# a parameter that takes a share of one: "as a fraction", "0.065 for 6.5 %", "between 0 and 1"
+_TAKES_FRACTION = re.compile(
+    r"\b(?:fraction|proportion|ratio)\b|\bdecimal (?:form|fraction|share)\b|\bbetween 0 and 1\b"
+    r"|\b0\.\d+\s+(?:for|=|means)\s+\d+(?:\.\d+)?\s*(?:%|per\s?cent)",
+    re.IGNORECASE,
+)
+_TAKES_PERCENT = re.compile(r"\bper\s?cent(?:age)?\b|%", re.IGNORECASE)
+
+
+def takes(schema: dict[str, Any]) -> str | None:
+    """The scale a number parameter's description states: "fraction", "percent" or None."""
+    description = schema.get("description", "")
+    if _TAKES_FRACTION.search(description):
+        return "fraction"
+    if _TAKES_PERCENT.search(description):
+        return "percent"
+    return None
+
+
+def scaled_as_described(trial: Trial, tool: Tool) -> Check:
+    """A percentage the request gives ("at 4.5%") is passed on the scale the parameter's
+    description states: 4.5 to a parameter "in percent", 0.045 to one that takes a
+    fraction. Passed on the other scale, the tool still answers (a 200,000 loan at 0.045 %
+    costs 1,357 in interest), so neither an error nor the answer's numbers show the mistake."""
+    percents = {float(n) for n in _PERCENT_OF.findall(trial.query.replace(",", ""))}
+    if not percents:
+        return Check("scaled_as_described", True, "the request gives no percentage")
+    properties = tool.parameters.get("properties", {})
+    for step in successful_calls(trial):
+        for name, value in step.call.arguments.items():  # type: ignore[union-attr]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            scale = takes(properties.get(name, {}))
+            wrong = {
+                "percent": {p / 100 for p in percents} - percents,
+                "fraction": {p for p in percents if p > 1},
+            }.get(scale or "", set())
+            if any(abs(value - w) <= 1e-9 * max(1.0, abs(w)) for w in wrong):
+                return Check(
+                    "scaled_as_described",
+                    False,
+                    f"{name}={value:g}: the request gives a percentage and {name} takes a "
+                    f"{'percent' if scale == 'percent' else 'fraction'}",
+                )
+    return Check("scaled_as_described", True, "percentages on the scale the parameters state")
+
+
 def mentions(query: str, value: str) -> bool:
     """Whether the request names `value` as a word or words (plurals too: 'weekends')."""
     words = value.replace("_", " ").replace("-", " ").casefold()

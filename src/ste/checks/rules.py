@@ -17,7 +17,13 @@ import re
 from difflib import SequenceMatcher
 from functools import cache
 
-from ste.checks.arguments import enums_as_asked, every_choice_asked, grounded, kept_to_the_request
+from ste.checks.arguments import (
+    enums_as_asked,
+    every_choice_asked,
+    grounded,
+    kept_to_the_request,
+    scaled_as_described,
+)
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time
 from ste.records import Trial
@@ -97,6 +103,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(Check("faithful", outcome.solved, outcome.reason))
     checks.append(natural_query(trial.query, tool))
     checks.append(grounded(trial, tool))
+    checks.append(scaled_as_described(trial, tool))
     checks.append(enums_as_asked(trial, tool))
     checks.append(every_choice_asked(trial, tool))
     checks.append(kept_to_the_request(trial, tool))
