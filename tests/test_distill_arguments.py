@@ -189,6 +189,23 @@ def test_an_offer_to_help_or_a_tool_named_is_not_a_request(query):
     assert not natural_query(query, units).ok
 
 
+@pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("Please provide the text that you would like me to analyze.", False),
+        ("Which file would you like me to convert for you?", False),
+        # an indirect request with its values is one (labelled right in the sample)
+        ("I would like to know if there is a way to calculate the calories of 500g apple.", True),
+        ("Please give me the distance between Paris and Rome.", True),
+        ("Would you tell me the holidays of France in 2025?", True),
+        ("Find the fastest way to get from Paris to Rome by train.", True),
+    ],
+)
+def test_the_helpers_voice_is_not_a_request(query, ok):
+    check = natural_query(query)
+    assert check.ok is ok, check
+
+
 def test_a_tool_named_by_a_plain_verb_may_be_the_users_own_word():
     calculate = described_tool(
         {"name": "calculate", "description": "Evaluate arithmetic.", "parameters": {}}

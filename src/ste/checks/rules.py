@@ -63,6 +63,12 @@ _OFFER = re.compile(
     r"|\bcome up with\b",
     re.IGNORECASE,
 )
+# the helper's voice: a reply that asks the user for what the request should hold ("Please
+# provide the text that you would like me to analyze")
+_HELPERS_VOICE = re.compile(
+    r"\b(?:you(?:'d|\s+would)\s+like\s+me\s+to|(?:would|do)\s+you\s+(?:like|want)\s+me\s+to)\b",
+    re.IGNORECASE,
+)
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _TOKEN = re.compile(r"\w+")
 
@@ -159,6 +165,13 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
         return Check("natural_query", False, "the query carries a memory entry's verdict mark")
     if _repeats_instruction(text):
         return Check("natural_query", False, "the query repeats ste's own instruction")
+    if voice := _HELPERS_VOICE.search(text):
+        return Check(
+            "natural_query",
+            False,
+            f"the query is the helper asking the user ({voice.group(0)!r}), not the user's "
+            "request with what it needs written out",
+        )
     absent = _ABSENT_CONTENT.search(text)
     if absent and not _CONTENT.search(text):
         said = absent.group(0)
