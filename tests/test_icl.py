@@ -150,3 +150,66 @@ def test_recoveries_can_be_shown_by_their_successful_call_only():
     assert shown == 1 and '"4km"' not in text and 'Action Input: {"value": 4}' in text
     plain = example(1, "convert", "How many miles is 10 km?", 10)
     assert successful_only(plain) is plain  # examples without a failed call are unchanged
+
+
+UNITS = {
+    "type": "function",
+    "function": {
+        "name": "units",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "value": {"type": "number"},
+                "to": {"type": "string"},
+                "precision": {"type": "integer", "default": 4},
+            },
+            "required": ["value", "to"],
+        },
+    },
+}
+
+
+def units_example(i, query, arguments):
+    return Example(
+        id=f"units/e1/t{i}",
+        tool="units",
+        query=query,
+        turns=[Turn(name="units", arguments=arguments, observation='{"r": 1}', ok=True)],
+        final_answer="It is 1.",
+        source_trial=f"units/e1/t{i}",
+        tools=[UNITS],
+    )
+
+
+def test_an_example_knows_the_optional_arguments_a_request_does_not_ask_for():
+    rounded = units_example(
+        1, "Convert 3 km to m, rounded to 2 places", {"value": 3, "to": "m", "precision": 2}
+    )
+    assert rounded.unasked_options("How many miles is 42.195 km?") == ["precision"]
+    assert rounded.unasked_options("5 km in miles, to 2 decimal places?") == []
+    default = units_example(2, "Convert 3 km to m", {"value": 3, "to": "m", "precision": 4})
+    assert default.unasked_options("How many miles is 42.195 km?") == []  # the default
+
+
+def test_examples_passing_unasked_options_give_way_to_plain_ones_of_their_tool(tmp_path):
+    rounded = [
+        units_example(
+            i,
+            f"Convert {i} km to miles, rounded to 2 places",
+            {"value": i, "to": "mi", "precision": 2},
+        )
+        for i in (1, 2, 3)
+    ]
+    plain = units_example(4, "How far is 9 kilometres in m", {"value": 9, "to": "m"})
+    other = example(5, "weather", "Convert 7 km to miles for the weather", 7)  # no tool schema
+    examples = [(e, "train") for e in [*rounded, plain, other]]
+    bank = DemoBank(write_dataset(tmp_path / "data", examples), "lexical")
+    query = "Convert 7 km to miles"
+    assert bank.retrieve(query, None, k=5)[-1].example.id == "units/e1/t4"  # the least similar
+    three = bank.retrieve(query, None, k=3)
+    ids = [r.example.id for r in three]
+    assert "units/e1/t4" in ids  # one rounded example gave way to the plain call
+    assert "weather/e1/t5" in ids  # another tool's example keeps its place
+    assert [r.score for r in three] == sorted((r.score for r in three), reverse=True)
+    asked = bank.retrieve("Convert 7 km to miles, to 2 decimal places", ["units"], k=2)
+    assert "units/e1/t4" not in [r.example.id for r in asked]

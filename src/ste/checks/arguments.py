@@ -257,7 +257,8 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
     return Check("every_choice_asked", True, "each choice the request names was passed")
 
 
-def _in_request(value: Any, query: str) -> bool:
+def in_request(value: Any, query: str) -> bool:
+    """Whether the request names `value`: a number as written or rounded, a word or words."""
     if isinstance(value, bool) or value is None:
         return False
     if isinstance(value, int | float):
@@ -282,7 +283,7 @@ def kept_to_the_request(trial: Trial, tool: Tool) -> Check:
             break
         for name, old in failed.call.arguments.items():
             new = after.call.arguments.get(name, properties.get(name, {}).get("default"))
-            if new == old or not _in_request(old, trial.query) or _in_request(new, trial.query):
+            if new == old or not in_request(old, trial.query) or in_request(new, trial.query):
                 continue
             if isinstance(old, str) and isinstance(new, str) and old.casefold() in new.casefold():
                 continue

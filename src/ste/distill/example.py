@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ste.checks.arguments import in_request, mentions
 from ste.records import Trial
 
 
@@ -31,6 +32,33 @@ class Example(BaseModel):
         default=False, description="a call failed and a later one succeeded (error recovery)"
     )
     tools: list[dict[str, Any]] = Field(description="the tools offered, OpenAI layout")
+
+    def unasked_options(self, request: str) -> list[str]:
+        """The optional arguments its successful calls pass, other than their defaults, that
+        `request` does not name (a `precision` of 2 for a request that asks for no rounding):
+        shown as a demonstration for that request, a small model copies them."""
+        schemas = {
+            spec.get("function", {}).get("name"): spec.get("function", {}).get("parameters") or {}
+            for spec in self.tools
+        }
+        unasked = []
+        for turn in self.turns:
+            schema = schemas.get(turn.name) or {}
+            required = set(schema.get("required", []))
+            properties = schema.get("properties", {})
+            for name, value in turn.arguments.items():
+                if not turn.ok or name in required or name not in properties:
+                    continue
+                if value == properties[name].get("default"):
+                    continue
+                asked = (
+                    mentions(request, name)
+                    if isinstance(value, bool)
+                    else in_request(value, request)
+                )
+                if not asked and name not in unasked:
+                    unasked.append(name)
+        return unasked
 
     @property
     def group(self) -> str:
