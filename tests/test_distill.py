@@ -136,6 +136,12 @@ def test_a_recovery_keeps_the_whole_trajectory_and_is_marked(convert):
     assert [t.arguments["value"] for t in last_only.turns] == [10]
 
 
+def test_a_call_repeated_with_the_same_answer_is_shown_once(convert):
+    record = trial([FAILED_STEP, FAILED_STEP, OK_STEP, OK_STEP])
+    example = from_trial(record, [convert.openai_spec()], last_call_only=False)
+    assert [t.ok for t in example.turns] == [False, True] and example.recovered
+
+
 # --- the judge's reply -----------------------------------------------------------------------
 
 

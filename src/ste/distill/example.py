@@ -72,17 +72,23 @@ def example_id(source_trial: str, paraphrase: int | None = None) -> str:
 
 
 def turns_of(trial: Trial, last_call_only: bool) -> list[Turn]:
-    """The executed calls of a trial (malformed replies dropped), or its last successful one."""
-    turns = [
-        Turn(
+    """The executed calls of a trial (malformed replies dropped), or its last successful one.
+
+    A call that repeats an earlier one and got the same answer is left out: an example
+    teaches the call that fulfils the request, not a call sent twice (4 of 108 trials of a
+    dev exploration sent a successful call again)."""
+    turns: list[Turn] = []
+    for step in trial.steps:
+        if step.call is None:
+            continue
+        turn = Turn(
             name=step.call.name,
             arguments=step.call.arguments,
             observation=step.observation or "",
             ok=step.tool_ok is not False,
         )
-        for step in trial.steps
-        if step.call is not None
-    ]
+        if turn not in turns:
+            turns.append(turn)
     if last_call_only:
         successful = [t for t in turns if t.ok]
         return successful[-1:]
