@@ -114,14 +114,20 @@ async def test_an_episode_keeps_its_trials_in_one_conversation(tools, tmp_path):
     assert "practising" in system
 
 
-async def test_long_term_memory_lists_earlier_queries_with_their_verdicts(tools, tmp_path):
-    model = Explorer(reflection="No, the answer was wrong.")
+async def test_long_term_memory_lists_earlier_queries_with_their_honest_outcomes(tools, tmp_path):
+    # trial 1's only call fails (a negative distance), though the model says it worked;
+    # trial 2's call succeeds, though the model says it did not
+    failing = 'Thought: convert\nAction: convert\nAction Input: {"value": -1, "unit": "km"}'
+    model = Explorer(reflection="Yes. It worked.", try_=[failing])
+    model.overrides["try"] = model.overrides.pop("try_")
+    model.overrides["observation"] = ["Final Answer: 1 km is -0.62 mi"]
+    model.overrides["reflect"] = ["Yes. It worked.", "No, the answer was wrong."]
     await run(model, tools[:1], tmp_path)
     first_episode, second_episode = imagination_prompts(model)
     assert "already explored" not in first_episode[-1]["content"]
     memory = second_episode[-1]["content"]
     assert "- How many miles is 1 km? (fulfilled: no)" in memory
-    assert "- How many miles is 2 km? (fulfilled: no)" in memory
+    assert "- How many miles is 2 km? (fulfilled: yes)" in memory
     assert len(second_episode) == 2  # a new episode is a new conversation
 
 
@@ -146,7 +152,8 @@ async def test_no_reflection_asks_nothing_and_judges_nothing(tools, tmp_path):
     run_dir = await run(model, tools[:1], tmp_path, reflection=False)
     assert not [r for r in model.requests if model.stage(r["messages"]) == "reflect"]
     assert all(t["solved"] is None for t in trials_of(run_dir))
-    assert "(fulfilled: not judged)" in imagination_prompts(model)[1][-1]["content"]
+    # the memory still tells which requests were fulfilled: the honest outcome needs no model
+    assert "(fulfilled: yes)" in imagination_prompts(model)[1][-1]["content"]
 
 
 async def test_no_exec_records_the_call_without_running_it(tools, tmp_path):

@@ -111,10 +111,20 @@ def verdict_word(solved: bool | None) -> str:
     return {True: "yes", False: "no", None: "not judged"}[solved]
 
 
+def fulfilled(trial: Trial) -> bool | None:
+    """Whether the trial really fulfilled its request, as the memory tells it: the honest
+    outcome (`Trial.outcome`), not the model's reflection, which said "yes" for requests no
+    call fulfilled and so sent later episodes back to them. Only the calls of a --no-exec run,
+    never run, leave the model's own verdict."""
+    if any(step.tool_ok is None for step in trial.call_steps):
+        return trial.solved
+    return trial.outcome.solved
+
+
 @dataclass
 class ToolMemory:
-    """The long-term memory of one tool: every earlier query and whether the model said it
-    was fulfilled, and what practice has covered of the tool so far."""
+    """The long-term memory of one tool: every earlier query and whether it was really
+    fulfilled (`fulfilled`), and what practice has covered of the tool so far."""
 
     coverage: Coverage
     entries: list[tuple[str, bool | None]] = field(default_factory=list)
@@ -131,7 +141,7 @@ class ToolMemory:
 
     def add(self, trial: Trial) -> bool:
         """Remember a trial; whether it covered anything new."""
-        self.entries.append((trial.query, trial.solved))
+        self.entries.append((trial.query, fulfilled(trial)))
         tool = self.coverage.tool
         self.usable += usable(trial, tool) if tool is not None else trial.outcome.solved
         return self.coverage.add(trial)
