@@ -7,6 +7,8 @@ import pytest
 
 from scripted import ScriptedModel
 from ste.checks.arguments import (
+    bound,
+    bounds_as_asked,
     choices,
     enums_as_asked,
     every_choice_asked,
@@ -278,3 +280,43 @@ async def test_without_a_judge_or_by_default_a_doubt_rejects(convert, tmp_path, 
     decision = json.loads((tmp_path / "decisions.json").read_text())["convert/e1/t1"]
     assert decision["rejected_by"] == "kept_to_the_request"
     assert not judge.requests  # nothing asked of a judge about an example already rejected
+
+
+RECIPES = Tool(
+    "recipes",
+    "Search recipes.",
+    {
+        "type": "object",
+        "properties": {
+            "max_minutes": {"type": ["integer", "null"], "default": None},
+            "sort_by": {
+                "type": "string",
+                "default": "rating",
+                "description": "Order: 'rating' (best first, default), 'minutes' (quickest "
+                "first) or 'name'.",
+            },
+        },
+    },
+    lambda **_: {},
+)
+
+
+def test_a_quantity_another_parameter_takes_by_its_name_is_not_a_choice():
+    call = step("recipes", {"max_minutes": 30}, '{"recipes": []}', True)
+    popular = trial([call], query="The most popular dishes under 30 minutes?", tool="recipes")
+    assert enums_as_asked(popular, RECIPES).ok  # 30 minutes is max_minutes, not sort_by
+    quickest = trial(
+        [call], query="The 3 dishes quickest in minutes, under 30 minutes?", tool="recipes"
+    )
+    check = enums_as_asked(quickest, RECIPES)
+    assert not check.ok and "'minutes'" in check.reason  # "in minutes" still names the order
+
+
+def test_a_lower_bound_is_not_passed_as_an_upper_one():
+    call = step("recipes", {"max_minutes": 30}, '{"recipes": []}', True)
+    over = trial([call], query="Dishes that take over 30 minutes?", tool="recipes")
+    check = bounds_as_asked(over, RECIPES)
+    assert not check.ok and "over 30" in check.reason and "max_minutes=30" in check.reason
+    under = trial([call], query="Dishes ready in less than 30 minutes?", tool="recipes")
+    assert bounds_as_asked(under, RECIPES).ok
+    assert bound("min_rating", {}) == "min" and bound("minutes", {}) is None

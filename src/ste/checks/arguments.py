@@ -186,6 +186,55 @@ def scaled_as_described(trial: Trial, tool: Tool) -> Check:
     return Check("scaled_as_described", True, "percentages on the scale the parameters state")
 
 
+_AT_LEAST = re.compile(
+    r"\b(?:over|more than|at least|above|longer than|greater than|exceeding|no less than"
+    r"|minimum of|min\.?)\s*$",
+    re.IGNORECASE,
+)
+_AT_MOST = re.compile(
+    r"\b(?:under|less than|at most|below|within|shorter than|up to|no more than|maximum of"
+    r"|max\.?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def bound(name: str, schema: dict[str, Any]) -> str | None:
+    """ "max" for a parameter that is an upper bound (`max_minutes`, "Maximum total time"),
+    "min" for a lower bound, else None."""
+    parts = set(name.casefold().replace("-", "_").split("_"))
+    description = schema.get("description", "").casefold()
+    if "max" in parts or "maximum" in parts or description.startswith("maximum"):
+        return "max"
+    if "min" in parts or "minimum" in parts or description.startswith("minimum"):
+        return "min"
+    return None
+
+
+def bounds_as_asked(trial: Trial, tool: Tool) -> Check:
+    """A number the request gives as a lower bound ("over 30 minutes") is not passed as an
+    upper one (`max_minutes=30`), nor the other way round: the tool answers either way."""
+    calls = successful_calls(trial)
+    if not calls:
+        return Check("bounds_as_asked", True, "no successful call")
+    properties = tool.parameters.get("properties", {})
+    for name, value in calls[-1].call.arguments.items():  # type: ignore[union-attr]
+        kind = bound(name, properties.get(name, {}))
+        if kind is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        wrong = _AT_LEAST if kind == "max" else _AT_MOST
+        for match in _ANY_NUMBER.finditer(trial.query):
+            before = wrong.search(trial.query[: match.start()])
+            if before and float(match.group()) == float(value):
+                said = f"{before.group(0).strip()} {match.group()}"
+                limit = "maximum" if kind == "max" else "minimum"
+                return Check(
+                    "bounds_as_asked",
+                    False,
+                    f"the request says {said!r}, the call {name}={value:g} (a {limit})",
+                )
+    return Check("bounds_as_asked", True, "bounds as the request gives them")
+
+
 def mentions(query: str, value: str) -> bool:
     """Whether the request names `value` as a word or words (plurals too: 'weekends')."""
     words = value.replace("_", " ").replace("-", " ").casefold()
@@ -209,7 +258,35 @@ def choices(schema: dict[str, Any]) -> dict[str, list[str]]:
     return {v: [v, *glosses.get(v, [])] for v in dict.fromkeys(values)}
 
 
-def _named(query: str, schema: dict[str, Any]) -> list[str]:
+def _numeric(schema: dict[str, Any]) -> bool:
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    kinds += [option.get("type") for option in schema.get("anyOf", []) if isinstance(option, dict)]
+    return bool({"number", "integer"} & set(kinds))
+
+
+def _quantities(query: str, properties: dict[str, Any]) -> str:
+    """The request without the quantities another parameter takes by its name: "under 30
+    minutes" is `max_minutes`, not the choice 'minutes' of a `sort_by`."""
+    numeric = [
+        name.casefold().replace("-", "_").split("_")
+        for name, schema in properties.items()
+        if _numeric(schema)
+    ]
+    units = {word for parts in numeric if len(parts) > 1 for word in parts if len(word) > 2}
+
+    def unit(match: re.Match[str]) -> str:
+        word = match.group(2).casefold()
+        singular = word[:-1] if word.endswith("s") else word
+        return " " if word in units or singular in units or f"{word}s" in units else match.group(0)
+
+    return re.sub(r"(\d[\d.,]*\s*)([^\W\d_]+)", unit, query)
+
+
+def _named(
+    query: str, schema: dict[str, Any], properties: dict[str, Any] | None = None
+) -> list[str]:
+    query = _quantities(query, properties or {})
     return [v for v, names in choices(schema).items() if any(mentions(query, n) for n in names)]
 
 
@@ -221,7 +298,7 @@ def enums_as_asked(trial: Trial, tool: Tool) -> Check:
         return Check("enums_as_asked", True, "no successful call")
     last = calls[-1].call.arguments  # type: ignore[union-attr]
     for name, schema in tool.parameters.get("properties", {}).items():
-        named = _named(trial.query, schema)
+        named = _named(trial.query, schema, tool.parameters.get("properties", {}))
         if len(named) != 1:
             continue
         passed = last.get(name, schema.get("default"))
@@ -245,7 +322,7 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
         for name, schema in properties.items()
     }
     for name, schema in properties.items():
-        named = _named(trial.query, schema)
+        named = _named(trial.query, schema, tool.parameters.get("properties", {}))
         missing = [v for v in named if v.casefold() not in passed]
         if calls and len(named) >= 2 and missing:
             return Check(

@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from functools import cache
 
 from ste.checks.arguments import (
+    bounds_as_asked,
     enums_as_asked,
     every_choice_asked,
     grounded,
@@ -110,6 +111,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(natural_query(trial.query, tool))
     checks.append(grounded(trial, tool))
     checks.append(scaled_as_described(trial, tool))
+    checks.append(bounds_as_asked(trial, tool))
     checks.append(enums_as_asked(trial, tool))
     checks.append(every_choice_asked(trial, tool))
     checks.append(kept_to_the_request(trial, tool))
