@@ -33,8 +33,10 @@ class Explorer:
             return "imagine_first"
         if last.startswith("You now know more"):
             return "imagine_next"
-        if last.startswith("Write only the user's request") or last.startswith(
-            "That is not a request"
+        if (
+            last.startswith("Write only the user's request")
+            or last.startswith("That is not a request")
+            or last.startswith("That request is nearly")
         ):
             return "imagine_retry"
         if last.startswith("Now fulfil"):
@@ -380,3 +382,29 @@ def test_coverage_counts_parameters_passed_and_distinct_errors():
         }
     )
     assert coverage([trial]) == {"parameters": ["unit"], "distinct_errors": 1}
+
+
+async def test_a_request_nearly_repeating_an_earlier_one_is_asked_again(tools, tmp_path):
+    model = Explorer()
+    first = "User Query: How many miles is 10 km, for my run today?"
+    # episode 2 first writes episode 1's request again, nearly word for word
+    repeat = "User Query: How many miles is 10 km, for my run today please?"
+    model.overrides["imagine_first"] = [first, repeat]
+    model.overrides["imagine_retry"] = ["User Query: Convert 3 miles to kilometres."]
+    run_dir = await run(model, tools[:1], tmp_path, trials=1)
+    queries = [t["query"] for t in trials_of(run_dir)]
+    assert queries == [
+        "How many miles is 10 km, for my run today?",
+        "Convert 3 miles to kilometres.",
+    ]
+    retry = next(r for r in model.requests if model.stage(r["messages"]) == "imagine_retry")
+    assert retry["messages"][-1]["content"].startswith("That request is nearly the same")
+    assert "How many miles is 10 km, for my run today?" in retry["messages"][-1]["content"]
+
+
+async def test_without_long_term_memory_no_request_is_compared_with_earlier_ones(tools, tmp_path):
+    model = Explorer()
+    same = "User Query: How many miles is 10 km, for my run today?"
+    model.overrides["imagine_first"] = [same, same]
+    run_dir = await run(model, tools[:1], tmp_path, trials=1, ltm=False)
+    assert [t["query"] for t in trials_of(run_dir)] == [same[12:], same[12:]]

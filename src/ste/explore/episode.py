@@ -8,13 +8,14 @@ and whether it was fulfilled) goes into the first imagination prompt of each con
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
 from ste.checks.rules import natural_query
+from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.errors import ModelError
 from ste.explore.coverage import error_kind
 from ste.explore.memory import ToolMemory, clean_query
@@ -65,10 +66,12 @@ async def imagine(
     seed: int,
     usage: Usage,
     memory: str = "",
+    earlier: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
-    """Ask for a query; a reply without one, or whose request is not one a person would
-    write (`natural_query`: talk about the tool, a refusal, JSON), is asked once more, told
-    what is wrong. (query or "", raw replies)
+    """Ask for a query; a reply without one, whose request is not one a person would write
+    (`natural_query`: talk about the tool, a refusal, JSON), or that nearly repeats one of
+    the `earlier` requests of the tool (which distillation would drop as a duplicate), is
+    asked once more, told what is wrong. (query or "", raw replies)
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -89,11 +92,19 @@ async def imagine(
             unnatural[:] = [query]
             problem.append(check.reason)
             return None
+        if query and (same := nearly_repeats(query, earlier)):
+            unnatural[:] = [query]
+            repeated[:] = [same]
+            return None
         return query or None
+
+    repeated: list[str] = []  # the earlier request the latest reply nearly repeats
 
     def remind(reply: str) -> None:
         if problem:
             messages.append(_user(render("explore_query_unnatural", problem=problem[0])))
+        elif repeated:
+            messages.append(_user(render("explore_query_repeated", earlier=repeated.pop())))
         else:
             messages.append(_user(render("explore_query_retry")))
 
@@ -104,6 +115,16 @@ async def imagine(
         return "", replies
     messages[-1] = {"role": "assistant", "content": query}  # the query alone, not its wrapping
     return query, replies
+
+
+def nearly_repeats(query: str, earlier: Sequence[str]) -> str | None:
+    """The earlier request `query` nearly repeats (lexical similarity at distillation's
+    dedup threshold), if any: such a trial could never become another example."""
+    if not earlier:
+        return None
+    similarity = lexical_similarity([query, *earlier])[0][1:]
+    best = max(range(len(earlier)), key=similarity.__getitem__)
+    return earlier[best] if similarity[best] >= DEFAULT_THRESHOLDS["lexical"] else None
 
 
 async def reflect(
@@ -158,8 +179,9 @@ async def run_trial(
             remembered = memory.prompt(repair=episode >= settings.episodes)
     else:
         prompt = render("explore_imagine_next")
+    earlier = [query for query, _ in memory.entries if query] if settings.ltm else []
     query, imagined = await imagine(
-        model, protocol, tool, messages, prompt, settings, seed, usage, remembered
+        model, protocol, tool, messages, prompt, settings, seed, usage, remembered, earlier
     )
     steps: list[Step] = []
     final_answer = None
