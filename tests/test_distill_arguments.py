@@ -12,6 +12,7 @@ from ste.checks.arguments import (
     choices,
     enums_as_asked,
     every_choice_asked,
+    every_value_passed,
     grounded,
     kept_to_the_request,
     scaled_as_described,
@@ -320,3 +321,22 @@ def test_a_lower_bound_is_not_passed_as_an_upper_one():
     under = trial([call], query="Dishes ready in less than 30 minutes?", tool="recipes")
     assert bounds_as_asked(under, RECIPES).ok
     assert bound("min_rating", {}) == "min" and bound("minutes", {}) is None
+
+
+def test_two_things_named_and_one_passed_is_not_kept():
+    call = step("nutrition", {"food": "olive oil"}, '{"fat_g": 100}', True)
+    both = trial([call], query="Recipes with garlic and olive oil?", tool="nutrition")
+    check = every_value_passed(both, FOOD)
+    assert not check.ok and "'garlic'" in check.reason
+    passed = trial(
+        [call, step("nutrition", {"food": "garlic"}, '{"fat_g": 1}', True)],
+        query="Recipes with garlic and olive oil?",
+        tool="nutrition",
+    )
+    assert every_value_passed(passed, FOOD).ok
+    assert (
+        every_value_passed(trial([call], query="Salt and olive oil?", tool="nutrition"), FOOD).ok
+        is False
+    )
+    alone = trial([call], query="How much fat is in olive oil and why?", tool="nutrition")
+    assert every_value_passed(alone, FOOD).ok  # nothing named beside it

@@ -1,7 +1,8 @@
 """The distillation filter against trials labelled by hand: a regression test of its quality.
 
 `data/labelled_trials.jsonl` holds trials of a real exploration (Qwen2.5-Coder-1.5B on a
-12-tool development toolbox, 3 episodes x 3 trials), each labelled by hand as a right or
+12-tool development toolbox, 3 episodes x 3 trials; the last 4, marked with their `source`,
+from a later one, added with the rules they exposed), each labelled by hand as a right or
 wrong example to learn from, with the reason; `data/labelled_tools.json` the tools as the
 model saw them. The rule checks (`ste.checks.rules.rule_checks`, no judge, no
 re-execution: both need a model or the tools' code) are scored here as a classifier of

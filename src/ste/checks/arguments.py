@@ -334,6 +334,34 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
     return Check("every_choice_asked", True, "each choice the request names was passed")
 
 
+def every_value_passed(trial: Trial, tool: Tool) -> Check:
+    """Where the request names two things of one kind ("with garlic and olive oil") and the
+    call passed one of them to a free-text parameter ("olive oil"), the other is passed too,
+    by some call: a tool that takes one ingredient answers another request, and the answer
+    that claims both ("Caprese Salad ... includes garlic") is not what the results say."""
+    calls = successful_calls(trial)
+    properties = tool.parameters.get("properties", {})
+    passed = " ".join(
+        json.dumps(call.call.arguments, ensure_ascii=False).casefold()  # type: ignore[union-attr]
+        for call in calls
+    )
+    for call in calls:
+        for name, value in call.call.arguments.items():  # type: ignore[union-attr]
+            schema = properties.get(name, {})
+            if not isinstance(value, str) or schema.get("enum") or not mentions(trial.query, value):
+                continue
+            pattern = rf"(?<![\w-])([^\W\d_]{{3,}}),?\s+(?:and|&)\s+{re.escape(value)}(?!\w)"
+            for other in re.findall(pattern, trial.query, re.IGNORECASE):
+                if other.casefold() in _COMMON or other.casefold() in passed:
+                    continue
+                return Check(
+                    "every_value_passed",
+                    False,
+                    f"the request names {other!r} beside {value!r}; no call passed {other!r}",
+                )
+    return Check("every_value_passed", True, "each value the request names was passed")
+
+
 def in_request(value: Any, query: str) -> bool:
     """Whether the request names `value`: a number as written or rounded, a word or words."""
     if isinstance(value, bool) or value is None:

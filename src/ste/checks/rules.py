@@ -21,6 +21,7 @@ from ste.checks.arguments import (
     bounds_as_asked,
     enums_as_asked,
     every_choice_asked,
+    every_value_passed,
     grounded,
     kept_to_the_request,
     scaled_as_described,
@@ -114,6 +115,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(bounds_as_asked(trial, tool))
     checks.append(enums_as_asked(trial, tool))
     checks.append(every_choice_asked(trial, tool))
+    checks.append(every_value_passed(trial, tool))
     checks.append(kept_to_the_request(trial, tool))
     checks.append(names_from_results(trial))
     if require_reflection:
