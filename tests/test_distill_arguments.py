@@ -7,18 +7,15 @@ import pytest
 
 from scripted import ScriptedModel
 from ste.checks.arguments import (
-    bound,
-    bounds_as_asked,
     choices,
     enums_as_asked,
     every_choice_asked,
     every_value_passed,
     grounded,
     kept_to_the_request,
-    scaled_as_described,
-    takes,
 )
 from ste.checks.rules import natural_query, rule_checks
+from ste.checks.scales import bound, bounds_as_asked, scaled_as_described, takes
 from ste.distill.pipeline import DistillSettings, distill
 from ste.tools import load_tools
 from ste.tools.tool import Tool, described_tool

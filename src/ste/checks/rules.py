@@ -18,14 +18,13 @@ from difflib import SequenceMatcher
 from functools import cache
 
 from ste.checks.arguments import (
-    bounds_as_asked,
     enums_as_asked,
     every_choice_asked,
     every_value_passed,
     grounded,
     kept_to_the_request,
-    scaled_as_described,
 )
+from ste.checks.scales import bounds_as_asked, scaled_as_described
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time
 from ste.records import Trial

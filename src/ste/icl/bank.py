@@ -144,21 +144,15 @@ class DemoBank:
             reverse=True,
         )
         chosen, spare = ranked[:k], ranked[k:]
-        for index, retrieved in enumerate(chosen):
-            if not retrieved.example.unasked_options(query):
-                continue
-            plain = next(
-                (
-                    r
-                    for r in spare
-                    if r.example.tool == retrieved.example.tool
-                    and not r.example.unasked_options(query)
-                ),
-                None,
-            )
-            if plain is not None:
-                spare.remove(plain)
-                chosen[index] = plain
+        unasked = [i for i, r in enumerate(chosen) if r.example.unasked_options(query)]
+        # the spare examples are judged once, and only when some chosen one must give way
+        plain = [r for r in spare if not r.example.unasked_options(query)] if unasked else []
+        for index in unasked:
+            retrieved = chosen[index]
+            same_tool = next((r for r in plain if r.example.tool == retrieved.example.tool), None)
+            if same_tool is not None:
+                plain.remove(same_tool)
+                chosen[index] = same_tool
         return sorted(chosen, key=lambda r: r.score, reverse=True)
 
     def near_verbatim(self, queries: list[str], threshold: float = 0.9) -> list[tuple[str, str]]:

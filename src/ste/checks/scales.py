@@ -1,0 +1,111 @@
+"""Rule checks on numbers a parameter takes on a stated scale or as a bound: a percentage
+passed as a fraction to a rate "in percent", a lower bound ("over 30 minutes") passed as an
+upper one (`max_minutes`). The tool answers either way, so neither an error nor the
+answer's numbers show the mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ste.checks.arguments import ANY_NUMBER, successful_calls
+from ste.checks.verdict import Check
+from ste.records import Trial
+from ste.tools.tool import Tool
+
+_PERCENT_OF = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
+# a parameter that takes a share of one: "as a fraction", "0.065 for 6.5 %", "between 0 and 1"
+_TAKES_FRACTION = re.compile(
+    r"\b(?:fraction|proportion|ratio)\b|\bdecimal (?:form|fraction|share)\b|\bbetween 0 and 1\b"
+    r"|\b0\.\d+\s+(?:for|=|means)\s+\d+(?:\.\d+)?\s*(?:%|per\s?cent)",
+    re.IGNORECASE,
+)
+_TAKES_PERCENT = re.compile(r"\bper\s?cent(?:age)?\b|%", re.IGNORECASE)
+
+
+def takes(schema: dict[str, Any]) -> str | None:
+    """The scale a number parameter's description states: "fraction", "percent" or None."""
+    description = schema.get("description", "")
+    if _TAKES_FRACTION.search(description):
+        return "fraction"
+    if _TAKES_PERCENT.search(description):
+        return "percent"
+    return None
+
+
+def scaled_as_described(trial: Trial, tool: Tool) -> Check:
+    """A percentage the request gives ("at 4.5%") is passed on the scale the parameter's
+    description states: 4.5 to a parameter "in percent", 0.045 to one that takes a
+    fraction. Passed on the other scale, the tool still answers (a 200,000 loan at 0.045 %
+    costs 1,357 in interest), so neither an error nor the answer's numbers show the mistake."""
+    percents = {float(n) for n in _PERCENT_OF.findall(trial.query.replace(",", ""))}
+    if not percents:
+        return Check("scaled_as_described", True, "the request gives no percentage")
+    properties = tool.parameters.get("properties", {})
+    for step in successful_calls(trial):
+        for name, value in step.call.arguments.items():  # type: ignore[union-attr]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            scale = takes(properties.get(name, {}))
+            wrong = {
+                "percent": {p / 100 for p in percents} - percents,
+                "fraction": {p for p in percents if p > 1},
+            }.get(scale or "", set())
+            if any(abs(value - w) <= 1e-9 * max(1.0, abs(w)) for w in wrong):
+                return Check(
+                    "scaled_as_described",
+                    False,
+                    f"{name}={value:g}: the request gives a percentage and {name} takes a "
+                    f"{'percent' if scale == 'percent' else 'fraction'}",
+                )
+    return Check("scaled_as_described", True, "percentages on the scale the parameters state")
+
+
+_AT_LEAST = re.compile(
+    r"\b(?:over|more than|at least|above|longer than|greater than|exceeding|no less than"
+    r"|minimum of|min\.?)\s*$",
+    re.IGNORECASE,
+)
+_AT_MOST = re.compile(
+    r"\b(?:under|less than|at most|below|within|shorter than|up to|no more than|maximum of"
+    r"|max\.?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def bound(name: str, schema: dict[str, Any]) -> str | None:
+    """ "max" for a parameter that is an upper bound (`max_minutes`, "Maximum total time"),
+    "min" for a lower bound, else None."""
+    parts = set(name.casefold().replace("-", "_").split("_"))
+    description = schema.get("description", "").casefold()
+    if "max" in parts or "maximum" in parts or description.startswith("maximum"):
+        return "max"
+    if "min" in parts or "minimum" in parts or description.startswith("minimum"):
+        return "min"
+    return None
+
+
+def bounds_as_asked(trial: Trial, tool: Tool) -> Check:
+    """A number the request gives as a lower bound ("over 30 minutes") is not passed as an
+    upper one (`max_minutes=30`), nor the other way round: the tool answers either way."""
+    calls = successful_calls(trial)
+    if not calls:
+        return Check("bounds_as_asked", True, "no successful call")
+    properties = tool.parameters.get("properties", {})
+    for name, value in calls[-1].call.arguments.items():  # type: ignore[union-attr]
+        kind = bound(name, properties.get(name, {}))
+        if kind is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        wrong = _AT_LEAST if kind == "max" else _AT_MOST
+        for match in ANY_NUMBER.finditer(trial.query):
+            before = wrong.search(trial.query[: match.start()])
+            if before and float(match.group()) == float(value):
+                said = f"{before.group(0).strip()} {match.group()}"
+                limit = "maximum" if kind == "max" else "minimum"
+                return Check(
+                    "bounds_as_asked",
+                    False,
+                    f"the request says {said!r}, the call {name}={value:g} (a {limit})",
+                )
+    return Check("bounds_as_asked", True, "bounds as the request gives them")
