@@ -131,14 +131,14 @@ async def test_only_notes_whose_evidence_reproduces_are_kept(tools, trials, tmp_
     notes = await write_notes(writer, trials, tools, tools, tmp_path)
     kept = notes[TOOL].notes
     assert [n.text for n in kept] == [
-        "Units are codes: degC, degF or K; 'celsius' is refused.",
-        "Absolute zero is 0 K, -273.15 degC.",
         # the error and its fix, in the tool's own words, the refused value masked
         'from_unit="degC" works (another value was refused: "ValueError: unknown unit '
         "'...'; accepted: degC, degF, K\").",
+        "Units are codes: degC, degF or K; 'celsius' is refused.",
+        "Absolute zero is 0 K, -273.15 degC.",
     ]
-    assert [n.kind for n in kept] == ["rule", "rule", "fix"]
-    assert kept[0].evidence == ["E1"] and kept[0].trials == [f"{TOOL}/e1/t1"]
+    assert [n.kind for n in kept] == ["fix", "rule", "rule"]
+    assert kept[1].evidence == ["E1"] and kept[1].trials == [f"{TOOL}/e1/t1"]
     reasons = {d["text"]: d["reason"] for d in notes[TOOL].dropped}
     assert "another result" in reasons["100 degC is 1 degF."]
     assert "unknown E9" in reasons["Always pass precision."]
@@ -153,6 +153,54 @@ async def test_only_notes_whose_evidence_reproduces_are_kept(tools, trials, tmp_
     again = await write_notes(ScriptedModel([]), trials, tools, tools, tmp_path)
     assert [n.text for n in again[TOOL].notes] == [n.text for n in kept]
     assert len((tmp_path / PROGRESS).read_text().splitlines()) == 1
+
+
+UNFIXED = "Error: unknown unit 'kelvins'; accepted: degC, degF, K"
+
+
+def _unfixed(number: int, unit: str = "kelvins", said: str = UNFIXED) -> Trial:
+    arguments = {"value": 1, "from_unit": unit, "to_unit": "degC"}
+    return _trial(number, [_step(arguments, said, False, "tool_error")])
+
+
+def test_errors_no_fix_shows_are_evidence_each_kind_once(trials):
+    # refusing 'kelvins' or 'x' is the kind of refusal E1's error and its fix show
+    evidence = gather_evidence(
+        [*trials, _unfixed(4, said=REFUSED), _unfixed(5, "x", REFUSED.replace("celsius", "x"))],
+        TOOL,
+    )
+    assert [e.fixed is None for e in evidence] == [False, False, False]
+    other = "Error: ValueError: value must be a number below 1e9"
+    evidence = gather_evidence(
+        [*trials, _trial(4, [_step({"value": 2e9}, other, False, "tool_error")])], TOOL
+    )
+    assert evidence[-1].fixed is None and evidence[-1].failed is not None
+    assert evidence[-1].text().startswith("E4 (error): ") and "below 1e9" in evidence[-1].text()
+    twice = [_unfixed(1), _unfixed(2, "y", UNFIXED.replace("kelvins", "y"))]
+    assert [e.trial for e in gather_evidence(twice, TOOL)] == [f"{TOOL}/e1/t1"]
+
+
+async def test_an_unfixed_error_becomes_a_note_in_the_tools_words(tools, tmp_path):
+    said = "Error: unknown unit 'kelvins'; accepted: degC, degF, K"
+    writer = ScriptedModel(["- unknown unit; accepted: degC, degF, K [E1]\n- Pass codes [E1]"])
+    notes = await write_notes(writer, [_unfixed(1, said=said)], tools, tools, tmp_path)
+    kept = notes[TOOL].notes
+    # the refused value is masked where the message quotes it, nowhere else ('K' stays)
+    assert kept[0].kind == "error" and "'...'; accepted: degC, degF, K" in kept[0].text
+    assert [n.text for n in kept[1:]] == ["Pass codes."]
+    assert notes[TOOL].dropped == [
+        {
+            "text": "unknown unit; accepted: degC, degF, K.",
+            "reason": "repeats a note in the tool's words",
+        }
+    ]
+
+
+async def test_an_unfixed_error_that_says_another_thing_now_is_dropped(tools, tmp_path):
+    said = "Error: the service is down for 'kelvins'"
+    notes = await write_notes(ScriptedModel([""]), [_unfixed(1, said=said)], tools, tools, tmp_path)
+    assert notes[TOOL].notes == []
+    assert "says another thing" in notes[TOOL].dropped[0]["reason"]
 
 
 async def test_a_rule_citing_all_of_much_evidence_is_dropped(tools, trials, tmp_path):

@@ -4,19 +4,22 @@ Exploration meets a tool's rules the hard way: a unit code refused, a date forma
 spelling, and then (often) the corrected call that worked. That knowledge is lost unless a
 similar example happens to be retrieved. Here it becomes documentation:
 
-1. **Evidence** is gathered per tool from the trials: each failed call followed, in the same
-   trial, by a successful call of the tool (an error and its fix), and successful calls
-   (the values the tool accepted). Each piece is numbered (E1, E2, ...).
-2. **The model writes the notes** from the evidence (prompt `notes_write`): a few short rules
-   a caller needs, each citing the evidence it rests on (a rule that cites more than
-   `MAX_CITED` pieces, when there are more, is about nothing in particular: dropped). Each
-   error and its fix also becomes a note of its own, in the tool's words (prompt
+1. **Evidence** is gathered per tool from the trials (`ste.distill.evidence`): errors with
+   their fix, accepted calls, and the tool's other errors, each kind once. Each piece is
+   numbered (E1, E2, ...).
+2. **Notes in the tool's own words** come first: each error and its fix (prompt
    `notes_fix`: the value that worked, and what the tool said of the one it refused, that
-   value masked: a small model reading a refused value tends to pass it).
+   value masked), and the most informative errors practice never fixed (prompt
+   `notes_error`: the longest messages, which list what the tool accepts, rather than
+   "could not parse"). Then **the model writes rules** from the evidence (prompt
+   `notes_write`), each citing the evidence it rests on; a rule that cites more than
+   `MAX_CITED` pieces, when there are more, is about nothing in particular, and one that
+   repeats a note in the tool's words (`REPEATS` lexical similarity) adds nothing: both are
+   dropped.
 3. **Each note is verified by execution**: every piece of evidence it cites is called again
-   on the real tool; the failed call must fail again and the successful one must succeed
-   with the same result. A note that cites no evidence, or whose evidence does not
-   reproduce, is dropped, with its reason.
+   on the real tool; the failed call must fail again (an unfixed error: with the same
+   message) and the successful one must succeed with the same result. A note that cites no
+   evidence, or whose evidence does not reproduce, is dropped, with its reason.
 
 Notes come only from exploration (never from test data). `with_notes` appends a tool's
 notes to its description, so any model, and any client of `ste serve`, reads them without
@@ -34,57 +37,32 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ste.distill.reproduction import same_result
+from ste.distill.dedup import lexical_similarity
+from ste.distill.evidence import Evidence, error_notes, fix_notes, gather_evidence, reproduces
 from ste.errors import SteError
 from ste.jsonl import append_jsonl, numbered_records, write_json
 from ste.models.base import ChatModel, Generation
 from ste.prompts import render
 from ste.records import Trial
-from ste.tools.execute import execute
 from ste.tools.tool import Tool
 
 NOTES = "notes.json"
 NOTES_MD = "notes.md"
 PROGRESS = "notes.jsonl"  # one line per finished tool: a rerun writes only the missing ones
-MAX_FIXES = 8  # error -> fix pairs shown to the writer, per tool
-MAX_ACCEPTED = 6  # successful calls shown, per tool
 MAX_NOTES = 6
 MAX_CITED = 3  # a rule citing more of the evidence than this supports nothing in particular
-MAX_FIX_NOTES = 4  # notes of an error and its fix, per tool (one per parameter and message)
 MAX_NOTE_CHARS = 300
-OBSERVATION_CHARS = 300
+REPEATS = 0.6  # lexical similarity at which a written rule repeats a note already kept
 _CITATION = re.compile(r"\[\s*(E\d+(?:\s*[,;]\s*E\d+)*)\s*\]", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+[.)])\s+(.*)$")
-
-
-class Call(BaseModel):
-    arguments: dict[str, Any]
-    observation: str
-    ok: bool
-
-
-class Evidence(BaseModel):
-    id: str  # "E1"
-    trial: str  # the trial it comes from
-    fixed: Call  # the call that worked
-    failed: Call | None = None  # the call that failed before it (None: an accepted call)
-
-    def text(self) -> str:
-        def show(call: Call) -> str:
-            arguments = json.dumps(call.arguments, ensure_ascii=False)
-            observation = " ".join(call.observation.split())[:OBSERVATION_CHARS]
-            return f"{arguments} -> {'ok' if call.ok else 'error'}: {observation}"
-
-        if self.failed is None:
-            return f"{self.id} (worked): {show(self.fixed)}"
-        return f"{self.id} (error, then fixed): {show(self.failed)}\n    fixed: {show(self.fixed)}"
 
 
 class Note(BaseModel):
     text: str
     evidence: list[str]  # the ids it cites
     trials: list[str] = Field(default_factory=list)
-    kind: str = "rule"  # "rule": written by the model; "fix": an error and its fix
+    # "rule": written by the model; "fix": an error and its fix; "error": an unfixed error
+    kind: str = "rule"
 
 
 class ToolNotes(BaseModel):
@@ -98,42 +76,6 @@ class ToolNotes(BaseModel):
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump()
-
-
-def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
-    """Error -> fix pairs first (the rules a caller breaks), then accepted calls, each
-    argument set once."""
-    fixes: list[tuple[str, Call, Call]] = []
-    accepted: list[tuple[str, Call]] = []
-    seen: set[str] = set()
-    for trial in trials:
-        if trial.tool != tool:
-            continue
-        last_failure: Call | None = None
-        for step in trial.call_steps:
-            if step.call is None or step.call.name != tool or step.observation is None:
-                continue
-            call = Call(
-                arguments=step.call.arguments, observation=step.observation, ok=step.tool_ok is True
-            )
-            if step.tool_ok is False and step.error_kind in ("tool_error", "invalid_arguments"):
-                last_failure = call
-            elif step.tool_ok is True:
-                key = json.dumps(call.arguments, sort_keys=True)
-                if last_failure is not None:
-                    fixes.append((trial.id, last_failure, call))
-                    last_failure = None
-                elif key not in seen:
-                    accepted.append((trial.id, call))
-                seen.add(key)
-    evidence: list[Evidence] = []
-    for trial_id, failed, fixed in fixes[:MAX_FIXES]:
-        evidence.append(
-            Evidence(id=f"E{len(evidence) + 1}", trial=trial_id, fixed=fixed, failed=failed)
-        )
-    for trial_id, call in accepted[:MAX_ACCEPTED]:
-        evidence.append(Evidence(id=f"E{len(evidence) + 1}", trial=trial_id, fixed=call))
-    return evidence
 
 
 def parse_notes(reply: str) -> list[tuple[str, list[str]]]:
@@ -155,20 +97,6 @@ def parse_notes(reply: str) -> list[tuple[str, list[str]]]:
             seen.add(text)
             parsed.append((text[:MAX_NOTE_CHARS], list(dict.fromkeys(cited))))
     return parsed
-
-
-async def reproduces(tool: Tool, evidence: Evidence, timeout: float) -> str | None:
-    """None when the evidence holds again on the real tool, else why not."""
-    if evidence.failed is not None:
-        again = await execute(tool, evidence.failed.arguments, timeout=timeout)
-        if again.ok:
-            return f"{evidence.id}: the call that failed now succeeds"
-    again = await execute(tool, evidence.fixed.arguments, timeout=timeout)
-    if not again.ok:
-        return f"{evidence.id}: the call that worked now fails ({again.observation[:120]})"
-    if not same_result(evidence.fixed.observation, again.observation):
-        return f"{evidence.id}: the call that worked gives another result now"
-    return None
 
 
 async def write_tool_notes(
@@ -194,10 +122,14 @@ async def write_tool_notes(
     result.reply = reply.text
     by_id = {e.id: e for e in evidence}
     checked: dict[str, str | None] = {}
-    proposed = [(text, cited, "rule") for text, cited in parse_notes(reply.text)[:MAX_NOTES]]
-    proposed += [(text, [e.id], "fix") for text, e in fix_notes(evidence)]
+    proposed = [(text, [e.id], "fix") for text, e in fix_notes(evidence)]
+    proposed += [(text, [e.id], "error") for text, e in error_notes(evidence)]
+    proposed += [(text, cited, "rule") for text, cited in parse_notes(reply.text)[:MAX_NOTES]]
     for text, cited, kind in proposed:
         known = [c for c in cited if c in by_id]
+        if kind == "rule" and _repeats(text, [n.text for n in result.notes]):
+            result.dropped.append({"text": text, "reason": "repeats a note in the tool's words"})
+            continue
         if not known:
             reason = "cites no evidence" if not cited else f"cites unknown {', '.join(cited)}"
             result.dropped.append({"text": text, "reason": reason})
@@ -218,40 +150,8 @@ async def write_tool_notes(
     return result
 
 
-def _shown(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def fix_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
-    """An error and its fix, in the tool's words: one per parameter changed and message."""
-    notes: list[tuple[str, Evidence]] = []
-    seen: set[tuple[str, str]] = set()
-    for item in evidence:
-        if item.failed is None:
-            continue
-        before, after = item.failed.arguments, item.fixed.arguments
-        changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
-        if not changed or len(changed) > 2:
-            continue  # nothing, or too much, changed to say what fixed it
-        message = " ".join(item.failed.observation.split()).removeprefix("Error:").strip()
-        key = (",".join(changed), re.sub(r"'[^']*'|\d+", "_", message)[:60])
-        if key in seen:
-            continue
-        seen.add(key)
-        for name in changed:  # a small model copies a value it reads, refused or not
-            refused = before.get(name)
-            if isinstance(refused, str) and refused:
-                message = message.replace(refused, "...")
-        worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
-        text = render(
-            "notes_fix",
-            worked=worked or f"leaving out {', '.join(changed)}",
-            message=message[:240],
-        )
-        notes.append((text, item))
-        if len(notes) == MAX_FIX_NOTES:
-            break
-    return notes
+def _repeats(text: str, kept: list[str]) -> bool:
+    return bool(kept) and max(lexical_similarity([text, *kept])[0][1:]) >= REPEATS
 
 
 async def write_notes(
