@@ -3,11 +3,13 @@ covered, a new tool error earns a turn, a tool that teaches nothing new stops an
 episodes repair a tool that has too few solved trials (also when the run is resumed)."""
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.coverage import Coverage
+from ste.explore.runner import ToolExploration, neediest
 from ste.models.base import ChatResponse, Usage
 from ste.records import Trial
 from ste.tools import load_tools
@@ -129,3 +131,20 @@ async def test_a_tool_that_teaches_nothing_new_gives_its_episodes_to_one_with_to
     await explore(HalfExplorer(), chosen, settings, cut)
     resumed = sorted((t["tool"], t["episode"], t["trial"]) for t in trials_of(cut))
     assert resumed == sorted((t["tool"], t["episode"], t["trial"]) for t in trials_of(run_dir))
+
+
+def test_spare_episodes_go_to_the_tools_with_fewest_usable_trials_first(tools):
+    settings = ExploreSettings(enough_solved=3)
+
+    def work(tool, usable, repairs=0):
+        return ToolExploration(tool, {}, SimpleNamespace(usable=usable), repairs=repairs)
+
+    one, none, enough, repaired = (
+        work(tools[0], 1),
+        work(tools[1], 0),
+        work(tools[0], 3),
+        work(tools[1], 0, repairs=settings.episodes),
+    )
+    works = [one, enough, none, repaired]
+    assert neediest(works, settings, 1) == [none]
+    assert neediest(works, settings, 5) == [none, one]

@@ -53,6 +53,15 @@ class ToolExploration:
         return self.memory.usable < settings.enough_solved and self.repairs < settings.episodes
 
 
+def neediest(
+    works: list[ToolExploration], settings: ExploreSettings, spare: int
+) -> list[ToolExploration]:
+    """The tools that get the next round of repair episodes: those with too few usable
+    trials, the fewest first (spare episodes may not reach them all), one episode each."""
+    needy = [w for w in works if w.needs_help(settings)]
+    return sorted(needy, key=lambda w: w.memory.usable)[:spare]
+
+
 class Explorer:
     def __init__(
         self, model: ChatModel, settings: ExploreSettings, run_dir: RunDir, on_trial: OnTrial | None
@@ -137,7 +146,7 @@ async def explore(
         await each(explorer.regular, works)
         spare = sum(w.spare for w in works)
         while spare > 0:  # rounds of repair episodes for the tools with too few solved
-            needy = [w for w in works if w.needs_help(settings)][:spare]
+            needy = neediest(works, settings, spare)
             if not needy:
                 break
             await each(explorer.repair, needy)
