@@ -15,7 +15,14 @@ from ste.checks.arguments import (
     kept_to_the_request,
 )
 from ste.checks.rules import natural_query, rule_checks
-from ste.checks.scales import bound, bounds_as_asked, scaled_as_described, takes
+from ste.checks.scales import (
+    bound,
+    bounds_as_asked,
+    scaled_as_described,
+    takes,
+    unit_of,
+    units_as_asked,
+)
 from ste.distill.pipeline import DistillSettings, distill
 from ste.tools import load_tools
 from ste.tools.tool import Tool, described_tool
@@ -45,6 +52,19 @@ FOOD = Tool(
     lambda **_: {},
 )
 
+LOAN_TERM = Tool(
+    "loan",
+    "Monthly payment of a loan.",
+    {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number"},
+            "annual_rate": {"type": "number"},
+            "term_months": {"type": "integer", "description": "Loan term in months."},
+        },
+    },
+    lambda **_: {},
+)
 LOAN = Tool(
     "loan",
     "Monthly payment of a loan.",
@@ -86,6 +106,28 @@ def test_a_percentage_passed_on_the_other_scale_is_not_kept():
     assert loan({"amount": 200000, "annual_rate": 4.5, "tax": 0.2}, taxed).ok
     # no percentage in the request: nothing to compare with
     assert loan({"amount": 200000, "annual_rate": 0.045}, "A loan of $200,000 at 0.045?").ok
+
+
+def test_the_unit_a_parameter_takes_comes_from_its_name_or_description():
+    assert unit_of("term_months", {}) == ("time", "month")
+    assert unit_of("weightKg", {}) == ("mass", "kilogram")
+    assert unit_of("term", {"description": "Loan term in months."}) == ("time", "month")
+    assert unit_of("amount", {"description": "Amount in USD."}) is None
+    assert unit_of("top_n", {}) is None
+
+
+def test_a_number_copied_from_another_unit_is_not_kept():
+    def loan(arguments: dict, query: str):
+        call = step("loan", arguments, '{"monthly_payment": 1580.17}', True)
+        return units_as_asked(trial([call], query=query, tool="loan"), LOAN_TERM)
+
+    query = "Monthly payment on a 30-year mortgage of $250,000 at 6.5%?"
+    wrong = loan({"amount": 250000, "annual_rate": 6.5, "term_months": 30}, query)
+    assert not wrong.ok and "term_months=30" in wrong.reason and "'30 year'" in wrong.reason
+    assert loan({"amount": 250000, "annual_rate": 6.5, "term_months": 360}, query).ok
+    # the same number in the parameter's own unit, or in no unit, is as asked
+    assert loan({"amount": 1, "annual_rate": 6.5, "term_months": 30}, "over 30 months").ok
+    assert loan({"amount": 30, "annual_rate": 6.5, "term_months": 12}, "30 years, 12 months").ok
 
 
 def test_choices_come_with_the_glosses_the_description_gives_them():

@@ -24,7 +24,7 @@ from ste.checks.arguments import (
     grounded,
     kept_to_the_request,
 )
-from ste.checks.scales import bounds_as_asked, scaled_as_described
+from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time
 from ste.records import Trial
@@ -111,6 +111,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(natural_query(trial.query, tool))
     checks.append(grounded(trial, tool))
     checks.append(scaled_as_described(trial, tool))
+    checks.append(units_as_asked(trial, tool))
     checks.append(bounds_as_asked(trial, tool))
     checks.append(enums_as_asked(trial, tool))
     checks.append(every_choice_asked(trial, tool))

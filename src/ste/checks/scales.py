@@ -1,7 +1,7 @@
-"""Rule checks on numbers a parameter takes on a stated scale or as a bound: a percentage
-passed as a fraction to a rate "in percent", a lower bound ("over 30 minutes") passed as an
-upper one (`max_minutes`). The tool answers either way, so neither an error nor the
-answer's numbers show the mistake.
+"""Rule checks on numbers a parameter takes on a stated scale, in a unit or as a bound: a
+percentage passed as a fraction to a rate "in percent", "30 years" passed as 30 to
+`term_months`, a lower bound ("over 30 minutes") passed as an upper one (`max_minutes`).
+The tool answers either way, so neither an error nor the answer's numbers show the mistake.
 """
 
 from __future__ import annotations
@@ -109,3 +109,80 @@ def bounds_as_asked(trial: Trial, tool: Tool) -> Check:
                     f"the request says {said!r}, the call {name}={value:g} (a {limit})",
                 )
     return Check("bounds_as_asked", True, "bounds as the request gives them")
+
+
+# unit words by dimension: a number in one unit copied into a parameter of another
+_UNIT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "time": {
+        "second": ("second", "seconds", "sec", "secs"),
+        "minute": ("minute", "minutes", "min", "mins"),
+        "hour": ("hour", "hours", "hr", "hrs"),
+        "day": ("day", "days"),
+        "week": ("week", "weeks"),
+        "month": ("month", "months"),
+        "year": ("year", "years", "yr", "yrs"),
+    },
+    "mass": {
+        "milligram": ("milligram", "milligrams", "mg"),
+        "gram": ("gram", "grams", "grammes"),
+        "kilogram": ("kilogram", "kilograms", "kg", "kilo", "kilos"),
+        "pound": ("pound", "pounds", "lb", "lbs"),
+        "ounce": ("ounce", "ounces", "oz"),
+    },
+    "length": {
+        "millimetre": ("millimetre", "millimetres", "millimeter", "millimeters", "mm"),
+        "centimetre": ("centimetre", "centimetres", "centimeter", "centimeters", "cm"),
+        "metre": ("metre", "metres", "meter", "meters"),
+        "kilometre": ("kilometre", "kilometres", "kilometer", "kilometers", "km"),
+        "mile": ("mile", "miles"),
+        "foot": ("foot", "feet", "ft"),
+    },
+}
+_UNIT_OF = {
+    word: (dimension, unit)
+    for dimension, units in _UNIT_WORDS.items()
+    for unit, words in units.items()
+    for word in words
+}
+_UNIT_NAMES = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
+_STATED = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s*-?\s*({_UNIT_NAMES})\b", re.IGNORECASE)
+_IN_UNIT = re.compile(r"\b(?:in|as|of)\s+(" + "|".join(_UNIT_OF) + r")\b", re.IGNORECASE)
+
+
+def unit_of(name: str, schema: dict[str, Any]) -> tuple[str, str] | None:
+    """(dimension, unit) a number parameter takes, from its name (`term_months`,
+    `max_minutes`, `weight_kg`) or its description ("Loan term in months")."""
+    for part in re.split(r"[_\W]+|(?<=[a-z])(?=[A-Z])", name):
+        if part.casefold() in _UNIT_OF:
+            return _UNIT_OF[part.casefold()]
+    described = _IN_UNIT.search(schema.get("description", ""))
+    return _UNIT_OF[described.group(1).casefold()] if described else None
+
+
+def units_as_asked(trial: Trial, tool: Tool) -> Check:
+    """A number the request gives in one unit is not passed unconverted to a parameter that
+    takes another unit of the same kind ("over 30 years" as `term_months=30`): the tool
+    answers, for a 30-month loan."""
+    stated = [
+        (float(number), _UNIT_OF[word.casefold()], f"{number} {word}")
+        for number, word in _STATED.findall(trial.query.replace(",", ""))
+    ]
+    if not stated:
+        return Check("units_as_asked", True, "the request gives no number with a unit")
+    properties = tool.parameters.get("properties", {})
+    for step in successful_calls(trial):
+        for name, value in step.call.arguments.items():  # type: ignore[union-attr]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            takes_unit = unit_of(name, properties.get(name, {}))
+            if takes_unit is None:
+                continue
+            for number, (dimension, unit), said in stated:
+                if (dimension, number) == (takes_unit[0], float(value)) and unit != takes_unit[1]:
+                    return Check(
+                        "units_as_asked",
+                        False,
+                        f"{name}={value:g}: the request says {said!r} and {name} takes "
+                        f"{takes_unit[1]}s",
+                    )
+    return Check("units_as_asked", True, "numbers in the units the parameters take")
