@@ -175,6 +175,16 @@ def test_a_value_the_request_names_swapped_after_an_error_is_a_doubt_for_the_jud
         step("distance", {"city": "London, GB"}, '{"distance": 344}', True),
     ]
     assert kept_to_the_request(trial(london, query="How far is London?"), DISTANCE).ok
+    # ... unless the tool offered several and the request does not say which was meant
+    offered = "Error: 'London' is ambiguous: 'London, CA', 'London, GB'. Qualify city"
+    guessed = [
+        step("distance", {"city": "London"}, offered, False),
+        step("distance", {"city": "London, CA"}, '{"distance": 5570}', True),
+    ]
+    check = kept_to_the_request(trial(guessed, query="How far is London?"), DISTANCE)
+    assert not check.ok and "ambiguous" in check.reason and '"London, CA"' in check.question
+    said = trial(guessed, query="How far is London, CA (in Ontario)?")
+    assert kept_to_the_request(said, DISTANCE).ok
 
 
 def test_long_content_the_request_never_gave_is_not_grounded():
