@@ -82,7 +82,11 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # error, long content from the request) and refusals as queries: all 0.81 (22/27) recall
 # 1.00, held out 0.75 (3/4) recall 1.00. The 5 still kept wrongly need world knowledge
 # (the largest country is not China) or a reading of the request no rule makes.
+# 2026-12-04, a qualifier the request does not give, chosen among the candidates the tool
+# offered for an ambiguous value ('London' -> 'London, CA'), is a doubt: all 0.85 (22/26)
+# recall 1.00. The 4 left: the largest country, the largest island, and two date_calc
+# requests that contradict themselves (business days "including weekends").
 FLOORS = {
-    "all": {"precision": 0.80, "recall": 0.95},
+    "all": {"precision": 0.84, "recall": 0.95},
     "held_out": {"precision": 0.70, "recall": 0.95},
 }
