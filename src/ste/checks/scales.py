@@ -7,6 +7,7 @@ The tool answers either way, so neither an error nor the answer's numbers show t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from ste.checks.arguments import ANY_NUMBER, successful_calls
@@ -22,6 +23,14 @@ _TAKES_FRACTION = re.compile(
     re.IGNORECASE,
 )
 _TAKES_PERCENT = re.compile(r"\bper\s?cent(?:age)?\b|%", re.IGNORECASE)
+
+
+def _numbers_passed(trial: Trial) -> Iterator[tuple[str, int | float]]:
+    """(parameter, number) for each number the trial's successful calls pass."""
+    for step in successful_calls(trial):
+        for name, value in step.call.arguments.items():  # type: ignore[union-attr]
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                yield name, value
 
 
 def takes(schema: dict[str, Any]) -> str | None:
@@ -43,22 +52,19 @@ def scaled_as_described(trial: Trial, tool: Tool) -> Check:
     if not percents:
         return Check("scaled_as_described", True, "the request gives no percentage")
     properties = tool.parameters.get("properties", {})
-    for step in successful_calls(trial):
-        for name, value in step.call.arguments.items():  # type: ignore[union-attr]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            scale = takes(properties.get(name, {}))
-            wrong = {
-                "percent": {p / 100 for p in percents} - percents,
-                "fraction": {p for p in percents if p > 1},
-            }.get(scale or "", set())
-            if any(abs(value - w) <= 1e-9 * max(1.0, abs(w)) for w in wrong):
-                return Check(
-                    "scaled_as_described",
-                    False,
-                    f"{name}={value:g}: the request gives a percentage and {name} takes a "
-                    f"{'percent' if scale == 'percent' else 'fraction'}",
-                )
+    for name, value in _numbers_passed(trial):
+        scale = takes(properties.get(name, {}))
+        wrong = {
+            "percent": {p / 100 for p in percents} - percents,
+            "fraction": {p for p in percents if p > 1},
+        }.get(scale or "", set())
+        if any(abs(value - w) <= 1e-9 * max(1.0, abs(w)) for w in wrong):
+            return Check(
+                "scaled_as_described",
+                False,
+                f"{name}={value:g}: the request gives a percentage and {name} takes a "
+                f"{'percent' if scale == 'percent' else 'fraction'}",
+            )
     return Check("scaled_as_described", True, "percentages on the scale the parameters state")
 
 
@@ -170,19 +176,16 @@ def units_as_asked(trial: Trial, tool: Tool) -> Check:
     if not stated:
         return Check("units_as_asked", True, "the request gives no number with a unit")
     properties = tool.parameters.get("properties", {})
-    for step in successful_calls(trial):
-        for name, value in step.call.arguments.items():  # type: ignore[union-attr]
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            takes_unit = unit_of(name, properties.get(name, {}))
-            if takes_unit is None:
-                continue
-            for number, (dimension, unit), said in stated:
-                if (dimension, number) == (takes_unit[0], float(value)) and unit != takes_unit[1]:
-                    return Check(
-                        "units_as_asked",
-                        False,
-                        f"{name}={value:g}: the request says {said!r} and {name} takes "
-                        f"{takes_unit[1]}s",
-                    )
+    for name, value in _numbers_passed(trial):
+        takes_unit = unit_of(name, properties.get(name, {}))
+        if takes_unit is None:
+            continue
+        for number, (dimension, unit), said in stated:
+            if (dimension, number) == (takes_unit[0], float(value)) and unit != takes_unit[1]:
+                return Check(
+                    "units_as_asked",
+                    False,
+                    f"{name}={value:g}: the request says {said!r} and {name} takes "
+                    f"{takes_unit[1]}s",
+                )
     return Check("units_as_asked", True, "numbers in the units the parameters take")
