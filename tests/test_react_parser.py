@@ -29,6 +29,10 @@ def parse(text: str):
         'Thought: x\nAction: Call convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
         'Action: use the `convert_units` tool\nAction Input: {"value": 10, "from_unit": "km"}',
         'Action: functions.convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
+        # every label on one line, and a premature final answer after the call
+        'Thought: x. Action: convert_units Action Input: {"value": 10, "from_unit": "km"}',
+        'Thought: x Action: convert_units Action Input: {"value": 10, "from_unit": "km"} '
+        "Thought: I now know the final answer\nFinal Answer: 6.2",
     ],
 )
 def test_well_formed_actions(text):
@@ -47,6 +51,13 @@ def test_thought_is_kept():
 
 def test_empty_arguments_are_fine():
     assert parse("Action: get_time\nAction Input: {}").arguments == {}
+
+
+def test_inline_final_answer():
+    parsed = parse("Thought: I now know the final answer. Final Answer: 6.2 miles")
+    assert isinstance(parsed, FinalAnswer)
+    assert parsed.answer == "6.2 miles"
+    assert parsed.thought == "I now know the final answer."
 
 
 def test_final_answer():

@@ -29,6 +29,11 @@ _ACTION_INPUT = re.compile(_LABEL.format(r"Action[ \t_]*Input"), re.IGNORECASE |
 _FINAL = re.compile(_LABEL.format(r"Final[ \t_]*Answer"), re.IGNORECASE | re.MULTILINE)
 _OBSERVATION = re.compile(_LABEL.format("Observation"), re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"```[a-zA-Z]*")
+# a label the model wrote mid-line ("Thought: ... Action: get_time Action Input: {}"): read as
+# if it began a line; capitalised as the format shows it, so prose ("an action: ...") is not
+_INLINE_LABEL = re.compile(
+    r"(?<=\S)[ \t]+(?=(?:Action[ \t_]*Input|Action|Final[ \t_]*Answer|Observation)[ \t]*:)"
+)
 _MAX_ACTION_WORDS = 4  # "use the convert_units tool"; longer is a sentence, not a name
 
 
@@ -108,6 +113,7 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
     Action Input's JSON object (an invented Observation, a premature Final Answer, further
     actions) is what a stop sequence would have cut, and is ignored.
     """
+    text = _INLINE_LABEL.sub("\n", text)
     observation = _OBSERVATION.search(text)
     if observation:
         text = text[: observation.start()]
