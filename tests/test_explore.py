@@ -1,6 +1,7 @@
 """The exploration algorithm with a scripted explorer: memories, reflection, ablations, resume."""
 
 import asyncio
+import datetime
 import json
 from typing import Any
 
@@ -408,3 +409,26 @@ async def test_without_long_term_memory_no_request_is_compared_with_earlier_ones
     model.overrides["imagine_first"] = [same, same]
     run_dir = await run(model, tools[:1], tmp_path, trials=1, ltm=False)
     assert [t["query"] for t in trials_of(run_dir)] == [same[12:], same[12:]]
+
+
+async def test_the_explorer_is_told_the_date_its_run_began(tools, tmp_path):
+    run_dir = RunDir(tmp_path / "run")
+    settings = ExploreSettings(episodes=1, trials=1)
+    run_dir.start(manifest("explorer", tools[:1], settings), force=False)
+    began = run_dir.read_manifest()["today"]
+    assert began == datetime.date.today().isoformat()
+    # continued on another day, the run keeps the date it began with
+    written = {**run_dir.read_manifest(), "today": "2031-02-03"}
+    run_dir.write_manifest(written)
+    run_dir.start(manifest("explorer", tools[:1], settings), force=False)
+    assert run_dir.read_manifest()["today"] == "2031-02-03"
+    model = Explorer()
+    await explore(model, tools[:1], settings, run_dir)
+    system = model.requests[0]["messages"][0]["content"]
+    assert "Today is 2031-02-03" in system
+    # a run from before runs were dated gets no date, so its prompts are unchanged
+    undated = RunDir(tmp_path / "old")
+    undated.write_manifest(manifest("explorer", tools[:1], settings))
+    old_model = Explorer()
+    await explore(old_model, tools[:1], settings, undated)
+    assert "Today is" not in old_model.requests[0]["messages"][0]["content"]

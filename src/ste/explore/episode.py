@@ -31,9 +31,12 @@ from ste.tools.tool import Tool
 from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
 
-def system_message(protocol: AgentProtocol, tool: Tool) -> Message:
+def system_message(protocol: AgentProtocol, tool: Tool, today: str | None = None) -> Message:
     instructions = protocol.system_message([tool])["content"]
-    return {"role": "system", "content": render("explore_system", agent_instructions=instructions)}
+    content = render("explore_system", agent_instructions=instructions)
+    if today:
+        content += "\n" + render("explore_today", today=today)
+    return {"role": "system", "content": content}
 
 
 def _user(content: str) -> Message:
@@ -254,9 +257,12 @@ async def run_episode(
     done: list[Trial],
     on_trial: Callable[[Trial], Awaitable[None] | None],
     start_state: Any = None,
+    *,
+    today: str | None = None,
 ) -> bool:
     """Run the trials of `episode` not in `done` (its finished trials, in order), inside
-    `episode_world` (its reset, its stateful instance).
+    `episode_world` (its reset, its stateful instance). `today`: the run's date, told to
+    the model in the system message.
 
     With short-term memory the conversation is rebuilt from the finished trials, so a
     resumed episode continues exactly where it stopped. `memory` (the tool's long-term
@@ -264,7 +270,7 @@ async def run_episode(
     Returns whether the new trials covered anything the memory had not (`Coverage`).
     """
     gained = False
-    system = system_message(protocol, tool)
+    system = system_message(protocol, tool, today)
     messages: list[Message] = [system]
     if settings.stm:
         for record in done:

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,12 @@ class RunDir:
         """Create or continue the run for `manifest`: other tools or settings are refused
         unless `force`, which continues the run with them (the old manifest kept in its
         history)."""
-        if self.exists:
-            self.read_manifest()  # a folder of another kind is refused, not overwritten
+        previous = self.read_manifest() if self.exists else None  # another kind: refused
+        # the date the run began, told to the explorer (a small model otherwise assumes the
+        # year of its training data); a continued run keeps its own, a run from before none
+        today = date.today().isoformat() if previous is None else previous.get("today")
+        if today:
+            manifest = {**manifest, "today": today}
         workdir.start(
             self.path,
             manifest,
@@ -64,6 +69,11 @@ class RunDir:
             forced="continue it with these",
             keep_history=True,
         )
+
+    def today(self) -> str | None:
+        """The date the run began (None for a run from before runs were dated)."""
+        manifest = workdir.read_manifest(self.path)
+        return manifest.get("today") if manifest else None
 
     def read_trials(self) -> list[Trial]:
         """Finished trials in file order, each once; a line that is no trial is an error."""

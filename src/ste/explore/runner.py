@@ -70,6 +70,7 @@ class Explorer:
         self.protocol = get_protocol(settings.protocol)
         starts = load_start_states(settings.start_states) if settings.start_states else [None]
         self.start_states = starts
+        self.today = run_dir.today()
 
     async def _finished(self, record: Trial) -> None:
         # fsync takes milliseconds: off the event loop, so other tools' requests go on
@@ -100,6 +101,7 @@ class Explorer:
                 finished,
                 self._finished,
                 state,
+                today=self.today,
             )
         return gained or new
 
