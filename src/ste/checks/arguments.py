@@ -95,7 +95,9 @@ def _words(text: str) -> set[str]:
     return {w.casefold() for w in _WORD.findall(text) if len(w) >= 3} - _COMMON
 
 
-def _unrelated_text(arguments: dict[str, Any], properties: dict[str, Any], query: str) -> list[str]:
+def _unrelated_text(
+    arguments: dict[str, Any], properties: dict[str, Any], query: str
+) -> list[tuple[str, str]]:
     """Free-text values (several words, no enum) that share no word with the request (a
     'chicken breast, roasted' passed for a request about steak), and long ones, content the
     user would give, whose words are mostly not the request's (a text to analyse that the
@@ -111,17 +113,16 @@ def _unrelated_text(arguments: dict[str, Any], properties: dict[str, Any], query
         shared = words & asked
         long_and_new = len(value.split()) >= CONTENT_WORDS and len(shared) * 2 < len(words)
         if words and (not shared or long_and_new):
-            unrelated.append(f"{name}={value[:60]!r}")
+            unrelated.append((name, f"{name}={value[:60]!r}"))
     return unrelated
 
 
-def grounded(trial: Trial, tool: Tool) -> Check:
-    """Every number a successful call passes (other than a parameter's default) comes from
-    the request or an earlier result, as written or converted; a free-text value shares
-    words with the request."""
+def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
+    """The arguments of the successful calls that neither the request nor an earlier result
+    gives: (the call's step, the argument's name, how it is shown: "top_n=1")."""
     properties = tool.parameters.get("properties", {})
     known = _query_numbers(trial.query)
-    invented = []
+    invented: list[tuple[Step, str, str]] = []
     for step in trial.call_steps:
         if step.call is not None and step.tool_ok is True:
             for name, value in step.call.arguments.items():
@@ -130,9 +131,18 @@ def grounded(trial: Trial, tool: Tool) -> Check:
                 if properties.get(name, {}).get("default") == value:
                     continue
                 if not _grounded(float(value), known):
-                    invented.append(f"{name}={value:g}")
-            invented += _unrelated_text(step.call.arguments, properties, trial.query)
+                    invented.append((step, name, f"{name}={value:g}"))
+            for name, shown in _unrelated_text(step.call.arguments, properties, trial.query):
+                invented.append((step, name, shown))
         known |= numbers_in(step.observation or "")
+    return invented
+
+
+def grounded(trial: Trial, tool: Tool) -> Check:
+    """Every number a successful call passes (other than a parameter's default) comes from
+    the request or an earlier result, as written or converted; a free-text value shares
+    words with the request."""
+    invented = [shown for _step, _name, shown in invented_arguments(trial, tool)]
     if invented:
         shown = ", ".join(invented[:3])
         return Check("grounded", False, f"{shown}: not from the request or a result")
@@ -273,6 +283,23 @@ def in_request(value: Any, query: str) -> bool:
     if isinstance(value, int | float):
         return supported(float(value), _query_numbers(query))
     return isinstance(value, str) and mentions(query, value)
+
+
+def unasked_options(arguments: dict[str, Any], schema: dict[str, Any], request: str) -> list[str]:
+    """The optional arguments of a call, other than their defaults, that `request` does not
+    name (a `precision` of 2 for a request that asks for no rounding)."""
+    required = set(schema.get("required", []))
+    properties = schema.get("properties", {})
+    unasked = []
+    for name, value in arguments.items():
+        if name in required or name not in properties:
+            continue
+        if value == properties[name].get("default"):
+            continue
+        asked = mentions(request, name) if isinstance(value, bool) else in_request(value, request)
+        if not asked:
+            unasked.append(name)
+    return unasked
 
 
 def _chose_unasked(old: str, new: str, refusal: str, query: str) -> bool:

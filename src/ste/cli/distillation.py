@@ -69,6 +69,13 @@ def distill(
     notes: Annotated[
         bool, typer.Option(help="Write tool notes from practice, verified by re-execution.")
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            help="Drop from kept calls the optional arguments the request does not name that, "
+            "run again without them, change nothing."
+        ),
+    ] = True,
     seed: Annotated[int, typer.Option()] = 0,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Requests at once (default: 1 local, 8 endpoints).")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from ste.checks.arguments import in_request, mentions
+from ste.checks.arguments import unasked_options
 from ste.records import Trial
 
 
@@ -41,23 +41,13 @@ class Example(BaseModel):
             spec.get("function", {}).get("name"): spec.get("function", {}).get("parameters") or {}
             for spec in self.tools
         }
-        unasked = []
+        unasked: list[str] = []
         for turn in self.turns:
-            schema = schemas.get(turn.name) or {}
-            required = set(schema.get("required", []))
-            properties = schema.get("properties", {})
-            for name, value in turn.arguments.items():
-                if not turn.ok or name in required or name not in properties:
-                    continue
-                if value == properties[name].get("default"):
-                    continue
-                asked = (
-                    mentions(request, name)
-                    if isinstance(value, bool)
-                    else in_request(value, request)
-                )
-                if not asked and name not in unasked:
-                    unasked.append(name)
+            if turn.ok:
+                schema = schemas.get(turn.name) or {}
+                for name in unasked_options(turn.arguments, schema, request):
+                    if name not in unasked:
+                        unasked.append(name)
         return unasked
 
     @property

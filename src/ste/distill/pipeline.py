@@ -32,6 +32,7 @@ from ste.distill.paraphrase import (
     paraphrases_per_example,
     required_values,
 )
+from ste.distill.pruning import prune
 from ste.distill.reproduction import earlier_calls, reproduced
 from ste.distill.summary import summarise
 from ste.errors import SteError
@@ -68,6 +69,9 @@ class DistillSettings:
     dev_share: float = 0.0
     seed: int = 0
     notes: bool = False  # write verified tool notes (notes.json, notes.md); opt-in, see README
+    # drop from a successful call the optional arguments the request does not name that,
+    # run again without them, change nothing (`ste.distill.pruning`)
+    prune: bool = True
 
 
 class _Ledger:
@@ -179,6 +183,9 @@ async def distill(
     doubts: dict[str, dict[str, str]] = {}  # trial -> {check: question} for the judge
     settle = settings.judge and settings.settle_doubts  # doubts go to the judge
     for trial in trials:
+        pruned: list[str] = []
+        if settings.prune and trial.tool in runnable:
+            trial, pruned = await prune(trial, runnable[trial.tool])
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
         failed = [c for c in checks if not c.ok]
         doubtful = bool(failed) and all(c.question for c in failed) and settle
@@ -189,6 +196,8 @@ async def distill(
         if failed and all(c.question for c in failed) and settle and judge is not None:
             doubts[trial.id] = {c.name: c.question for c in failed}
         decisions[trial.id] = decision(trial, checks)
+        if pruned:
+            decisions[trial.id]["pruned"] = pruned
         if not failed or trial.id in doubts:
             passed.append(trial)
 

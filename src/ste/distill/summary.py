@@ -38,6 +38,8 @@ def summarise(
             "paraphrases_rejected": sum(not r["accepted"] for r in attempts),
             "examples": sum(e.tool == name for e in examples),
             "recovered": sum(e.tool == name and e.recovered for e in examples),
+            # trials whose calls lost an unasked argument that changed nothing
+            "pruned": sum(bool(d.get("pruned")) for d in mine),
         }
     explored = len(trials)
     kept = sum(r["kept"] for r in rows.values())
