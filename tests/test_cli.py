@@ -135,3 +135,14 @@ def test_help_shows_flags_without_a_type_hint(command):
 def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source():
     result = runner.invoke(app, ["experiment", "--help"], env={"COLUMNS": "200"})
     assert "has confidence intervals and each stage's cost." in result.output
+
+
+def test_an_unknown_notes_routing_is_refused_with_exit_2(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests.jsonl").write_text("")
+    result = runner.invoke(
+        app, ["eval", "tests.jsonl", "--out", "r", "--notes-for", "some"], env={"COLUMNS": "200"}
+    )
+    assert result.exit_code == 2, result.output
+    assert "--notes-for must be all or routed, got 'some'" in " ".join(result.output.split())
+    assert not (tmp_path / "r").exists()

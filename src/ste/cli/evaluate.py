@@ -90,6 +90,13 @@ def eval_command(
         Path | None,
         typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
     ] = None,
+    notes_for: Annotated[
+        str,
+        typer.Option(
+            help="all: every tool's notes; routed: only the notes of the tool the query is "
+            "most about."
+        ),
+    ] = "all",
     allow_side_effects: AllowSideEffectsOption = None,
     reset: ResetOption = None,
     grammar: Annotated[
@@ -116,6 +123,8 @@ def eval_command(
     else:
         toolbox, tests = None, str(BUNDLED_TESTS)  # the demo benchmark of the bundled tools
     tests_path = Path(tests)
+    if notes_for not in ("all", "routed"):
+        raise SteError(f"--notes-for must be all or routed, got {notes_for!r}")
     if is_toolbench_dir(tests_path):
         if toolbox or full:
             raise SteError("a ToolBench-50 folder brings its own APIs and has no answers to score")

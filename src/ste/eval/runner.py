@@ -22,6 +22,7 @@ from ste.eval.testset import TestItem
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
+from ste.icl.routing import RoutedNotes
 from ste.jsonl import JsonlAppender, numbered_records, read_jsonl, write_json
 from ste.models.base import ChatModel
 from ste.models.retry import RequestFailed
@@ -51,6 +52,9 @@ class EvalSettings:
     demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
     tool_timeout: float = DEFAULT_TIMEOUT_S  # seconds a tool call may take
     notes: str | None = None  # a `ste distill` dataset: its tool notes in the descriptions
+    # "all": every tool's notes in its description; "routed": only the notes of the tool
+    # the request is most about (`ste.icl.routing`)
+    notes_for: str = "all"
     allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
     reset: str = ""  # a command run before each item (empty: none)
     grammar: bool = False  # llama.cpp: the first reply constrained to a valid call or answer
@@ -58,6 +62,7 @@ class EvalSettings:
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
             **({"notes": self.notes} if self.notes else {}),
+            **({"notes_for": self.notes_for} if self.notes and self.notes_for != "all" else {}),
             **({"allow_side_effects": self.allow_side_effects} if self.allow_side_effects else {}),
             **({"reset": self.reset} if self.reset else {}),
             **({"grammar": True} if self.grammar else {}),
@@ -124,11 +129,15 @@ async def score_item(
     item: TestItem,
     settings: EvalSettings,
     bank: DemoBank | None = None,
+    routed: RoutedNotes | None = None,
 ) -> EvalRecord:
     if settings.reset:
         await run_reset(settings.reset)
     by_name = {t.name: t for t in tools}
     offered = [by_name[n] for n in item.tools] if item.tools else tools
+    notes_of = None
+    if routed is not None:  # the notes of the tool the request is most about
+        offered, notes_of = routed.tools_for(item.query, offered)
     schemas = {t.name: t.parameters for t in tools}
     preface, shown = "", []
     if bank is not None:
@@ -194,6 +203,8 @@ async def score_item(
         record.exec_equivalent, record.exec_reason = same, why
     if bank is not None:
         record.demonstrations = shown
+    if routed is not None:
+        record.notes_of = notes_of
     if settings.full:
         record.final_answer = trajectory.final_answer
         if item.answer is not None:
@@ -230,7 +241,10 @@ async def run_eval(
     An item whose model request failed after its retries (`RequestFailed`) is not scored:
     the endpoint's fault is not the model's error. Its reason goes to `failures.jsonl`, and
     running the same command again scores it."""
-    if settings.notes:  # the model reads each tool's notes in its description
+    routed = None
+    if settings.notes and settings.notes_for == "routed":
+        routed = RoutedNotes(load_notes(settings.notes), tools)
+    elif settings.notes:  # the model reads each tool's notes in its description
         tools = with_notes(tools, load_notes(settings.notes))
     tools = apply_policy(tools, SideEffectPolicy.parse(settings.allow_side_effects))
     done = {r.id: r for r in read_items(out)}
@@ -242,7 +256,7 @@ async def run_eval(
         async def one(item: TestItem) -> None:
             async with semaphore:
                 try:
-                    record = await score_item(model, tools, item, settings, bank)
+                    record = await score_item(model, tools, item, settings, bank, routed)
                 except RequestFailed as failure:  # not the model's error: left for a rerun
                     with JsonlAppender(out / FAILURES) as failures:
                         failures.append({"id": item.id, "reason": failure.reason})

@@ -1,0 +1,64 @@
+"""Which tool a request is about, to show that tool's notes from practice and no other's.
+
+Notes in every tool's description are read by a small model as rules for all of them: on
+the dev bench a holiday tool's note ("country must be an ISO 3166-1 alpha-2 code (e.g.
+'DE')") turned country_info's alpha-3 calls into alpha-2 ones (7 -> 3 correct of 10).
+Routed, a request gets the notes of the one tool its text is most similar to: its name and
+description, embedded (all-MiniLM-L6-v2) where the embedding model is installed, else
+compared word by word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import cached_property
+
+from ste import embeddings
+from ste.distill.dedup import lexical_similarity
+from ste.distill.notes import annotated_description
+from ste.tools.tool import Tool
+
+__all__ = ["RoutedNotes", "tool_text"]
+
+
+def tool_text(tool: Tool) -> str:
+    """What a request about the tool resembles: its name in words and its description."""
+    return f"{tool.name.replace('_', ' ')}: {tool.description}"
+
+
+class RoutedNotes:
+    """Each request gets the notes of the offered tool it is most about."""
+
+    def __init__(self, notes: dict[str, list[str]], tools: Sequence[Tool]) -> None:
+        self.notes = notes
+        self.names = [t.name for t in tools]
+        self.texts = [tool_text(t) for t in tools]
+
+    @cached_property
+    def _vectors(self):  # type: ignore[no-untyped-def]
+        return embeddings.embed(self.texts)
+
+    def route(self, query: str, offered: Sequence[str]) -> str | None:
+        """The name of the offered tool most similar to `query` (None: none offered)."""
+        candidates = [i for i, name in enumerate(self.names) if name in offered]
+        if not candidates:
+            return None
+        if embeddings.available():
+            scores = [float(s) for s in self._vectors @ embeddings.embed([query])[0]]
+        else:
+            scores = lexical_similarity([query, *self.texts])[0][1:]
+        return self.names[max(candidates, key=scores.__getitem__)]
+
+    def tools_for(self, query: str, tools: list[Tool]) -> tuple[list[Tool], str | None]:
+        """The tools, the routed one with its notes in its description; and its name."""
+        routed = self.route(query, [t.name for t in tools])
+        notes = self.notes.get(routed or "", [])
+        if not notes:
+            return tools, routed
+        return [
+            replace(t, description=annotated_description(t.description, notes))
+            if t.name == routed
+            else t
+            for t in tools
+        ], routed

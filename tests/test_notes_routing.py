@@ -1,0 +1,81 @@
+"""Routed notes (`ste eval --notes-for routed`): a request sees the notes of the one tool it
+is most about, not every tool's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scripted import ScriptedModel
+from ste import embeddings
+from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
+from ste.eval.testset import load_tests
+from ste.icl.routing import RoutedNotes
+from ste.tools import load_tools
+
+NOTES = {
+    "kind": "ste-notes",
+    "tools": {
+        "convert": {"notes": [{"text": "unit is 'km' or 'mi', never 'miles'."}]},
+        "tag": {"notes": [{"text": "items are whole numbers."}]},
+    },
+}
+ITEMS = [
+    {
+        "id": "distance",
+        "query": "How many miles are 10 kilometres?",
+        "expected": [{"name": "convert", "arguments": {"value": 10, "unit": "km"}}],
+    },
+    {
+        "id": "labels",
+        "query": "Label the numbers 1 and 2.",
+        "expected": [{"name": "tag", "arguments": {"items": [1, 2]}}],
+    },
+]
+
+
+@pytest.fixture(params=["embedding", "lexical"])
+def method(request, monkeypatch):
+    if request.param == "embedding" and not embeddings.available():
+        pytest.skip("the embedding model is not installed")
+    if request.param == "lexical":
+        monkeypatch.setattr(embeddings, "available", lambda: False)
+    return request.param
+
+
+@pytest.fixture
+def tools(toolboxes):
+    return load_tools(str(toolboxes / "sample.py"))
+
+
+def test_a_request_is_routed_to_the_tool_it_is_about(tools, method):
+    routed = RoutedNotes({}, tools)
+    names = [t.name for t in tools]
+    assert routed.route("How many miles are 10 kilometres?", names) == "convert"
+    assert routed.route("Label the numbers 1 and 2.", names) == "tag"
+    assert routed.route("Label the numbers 1 and 2.", ["convert"]) == "convert"  # offered only
+    assert routed.route("anything", []) is None
+
+
+async def test_each_request_reads_only_its_tools_notes(tools, tmp_path, method):
+    (tmp_path / "notes.json").write_text(json.dumps(NOTES))
+    tests = tmp_path / "tests.jsonl"
+    tests.write_text("".join(json.dumps(item) + "\n" for item in ITEMS))
+    items = load_tests(tests, [t.name for t in tools])
+    model = ScriptedModel(
+        [
+            'Action: convert\nAction Input: {"value": 10, "unit": "km"}',
+            'Action: tag\nAction Input: {"items": [1, 2]}',
+        ]
+    )
+    settings = EvalSettings(notes=str(tmp_path), notes_for="routed")
+    out = tmp_path / "results"
+    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
+    records = await run_eval(model, tools, items, out, settings)
+    assert [r.notes_of for r in records] == ["convert", "tag"]
+    assert all(r.correct for r in records)
+    first, second = (r["messages"][0]["content"] for r in model.requests)
+    assert "never 'miles'" in first and "whole numbers" not in first
+    assert "whole numbers" in second and "never 'miles'" not in second
+    assert settings.manifest(model, tests, tools)["notes_for"] == "routed"
