@@ -425,10 +425,10 @@ async def test_the_explorer_is_told_the_date_its_run_began(tools, tmp_path):
     model = Explorer()
     await explore(model, tools[:1], settings, run_dir)
     system = model.requests[0]["messages"][0]["content"]
-    assert "Today is 2031-02-03" in system
+    assert "date is 2031-02-03" in system
     # a run from before runs were dated gets no date, so its prompts are unchanged
     undated = RunDir(tmp_path / "old")
     undated.write_manifest(manifest("explorer", tools[:1], settings))
     old_model = Explorer()
     await explore(old_model, tools[:1], settings, undated)
-    assert "Today is" not in old_model.requests[0]["messages"][0]["content"]
+    assert "date is" not in old_model.requests[0]["messages"][0]["content"]
