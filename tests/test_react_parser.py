@@ -60,6 +60,14 @@ def test_inline_final_answer():
     assert parsed.thought == "I now know the final answer."
 
 
+def test_an_announced_but_missing_final_answer_is_asked_for():
+    parsed = parse("Thought: The result is 11:00.\nThought: I now know the final answer.")
+    assert isinstance(parsed, ParseError)
+    assert "did not give it" in parsed.message and "Final Answer:" in parsed.message
+    plain = parse("Thought: I should think more.")
+    assert isinstance(plain, ParseError) and "neither an Action nor a Final Answer" in plain.message
+
+
 def test_final_answer():
     parsed = parse("Thought: I now know the final answer\nFinal Answer: It is 6.2 miles.\nBye")
     assert isinstance(parsed, FinalAnswer)

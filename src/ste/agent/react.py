@@ -34,6 +34,9 @@ _FENCE = re.compile(r"```[a-zA-Z]*")
 _INLINE_LABEL = re.compile(
     r"(?<=\S)[ \t]+(?=(?:Action[ \t_]*Input|Action|Final[ \t_]*Answer|Observation)[ \t]*:)"
 )
+# a reply that ends by announcing the answer it does not give ("Thought: I now know the
+# final answer"): a small model stops there, and the generic reminder gets the same reply
+_ANNOUNCED = re.compile(r"\bknow the final answer\W*$", re.IGNORECASE)
 _MAX_ACTION_WORDS = 4  # "use the convert_units tool"; longer is a sentence, not a name
 
 
@@ -141,6 +144,8 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
             if not answer:
                 return ParseError(render("react_empty_final_answer"), thought)
             return FinalAnswer(answer, thought)
+        if _ANNOUNCED.search(text):
+            return ParseError(render("react_final_answer_missing"), thought)
         return ParseError(_reminded("react_no_action"), thought)
     if len(actions) > 1 or len(inputs) > 1:
         return ParseError(render("react_several_actions"), thought)
