@@ -14,6 +14,7 @@ from ste.checks.arguments import (
     grounded,
     kept_to_the_request,
 )
+from ste.checks.entities import entity_from_request
 from ste.checks.rules import natural_query, rule_checks
 from ste.checks.scales import (
     bound,
@@ -389,3 +390,44 @@ def test_two_things_named_and_one_passed_is_not_kept():
     )
     alone = trial([call], query="How much fat is in olive oil and why?", tool="nutrition")
     assert every_value_passed(alone, FOOD).ok  # nothing named beside it
+
+
+COUNTRY = Tool(
+    "country",
+    "Facts about a country.",
+    {
+        "type": "object",
+        "properties": {"code": {"type": "string", "description": "ISO alpha-3 code."}},
+        "required": ["code"],
+    },
+    lambda **_: {},
+)
+
+
+@pytest.mark.parametrize(
+    "query, code, result, ok",
+    [
+        # the model chose the country the request asks about by a property: from memory
+        ("What is the capital of the largest country in the world?", "CHN", "China", False),
+        ("Which is the most populous country's currency?", "IND", "India", False),
+        # the request names it, or the result names what the request names
+        ("What is the capital of the largest country, Russia?", "RUS", "Russia", True),
+        ("What is the capital of Switzerland?", "CHE", "Switzerland", True),
+        ("What is the latest population of CHE?", "CHE", "Switzerland", True),
+        ("Tell me about France, the most visited country.", "FRA", "France", True),
+    ],
+)
+def test_an_entity_asked_for_by_a_superlative_must_not_be_chosen_from_memory(
+    query, code, result, ok
+):
+    observation = json.dumps({"code": code, "name": result, "capital": "X"})
+    record = trial(
+        [step("country", {"code": code}, observation, True)],
+        final=f"{result}: X",
+        query=query,
+        tool="country",
+    )
+    check = entity_from_request(record, COUNTRY)
+    assert check.ok is ok, check.reason
+    if not ok:
+        assert f"code={code!r}" in check.reason and "memory" in check.reason

@@ -86,7 +86,10 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # offered for an ambiguous value ('London' -> 'London, CA'), is a doubt: all 0.85 (22/26)
 # recall 1.00. The 4 left: the largest country, the largest island, and two date_calc
 # requests that contradict themselves (business days "including weekends").
+# 2026-12-04 (later), a request that asks by a superlative ("the largest country") answered
+# by a call on an entity neither it nor the result names (`ste.checks.entities`): all 0.92
+# (22/24) recall 1.00, held out 1.00 (3/3). The 2 left: the date_calc requests above.
 FLOORS = {
-    "all": {"precision": 0.84, "recall": 0.95},
+    "all": {"precision": 0.91, "recall": 0.95},
     "held_out": {"precision": 0.70, "recall": 0.95},
 }

@@ -24,6 +24,7 @@ from ste.checks.arguments import (
     grounded,
     kept_to_the_request,
 )
+from ste.checks.entities import entity_from_request
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time
@@ -117,6 +118,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(every_choice_asked(trial, tool))
     checks.append(every_value_passed(trial, tool))
     checks.append(kept_to_the_request(trial, tool))
+    checks.append(entity_from_request(trial, tool))
     checks.append(names_from_results(trial))
     if require_reflection:
         solved = trial.solved
