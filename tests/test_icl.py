@@ -191,6 +191,26 @@ def test_an_example_knows_the_optional_arguments_a_request_does_not_ask_for():
     assert default.unasked_options("How many miles is 42.195 km?") == []  # the default
 
 
+def test_a_tools_only_examples_passing_unasked_options_give_way_to_other_tools(tmp_path):
+    rounded = [
+        units_example(
+            i,
+            f"Convert {i} km to miles, rounded to 2 places",
+            {"value": i, "to": "mi", "precision": 2},
+        )
+        for i in (1, 2)
+    ]
+    others = [example(i, "weather", f"Weather in {i} km radius of Paris", i) for i in (3, 4)]
+    bank = DemoBank(
+        write_dataset(tmp_path / "data", [(e, "train") for e in [*rounded, *others]]), "lexical"
+    )
+    ids = [r.example.id for r in bank.retrieve("Convert 7 km to miles", None, k=2)]
+    assert sorted(ids) == ["weather/e1/t3", "weather/e1/t4"]  # no call that copies precision
+    # asked for, the rounding examples are the ones shown
+    asked = bank.retrieve("Convert 7 km to miles, rounded to 2 places", None, k=2)
+    assert sorted(r.example.id for r in asked) == ["units/e1/t1", "units/e1/t2"]
+
+
 def test_examples_passing_unasked_options_give_way_to_plain_ones_of_their_tool(tmp_path):
     rounded = [
         units_example(

@@ -50,6 +50,19 @@ class Example(BaseModel):
                         unasked.append(name)
         return unasked
 
+    def unasked_numbers(self, request: str) -> list[str]:
+        """The unasked options (`unasked_options`) whose value is a number or a flag: those
+        a request can only ask for in its own words (a text value it may name in other
+        words: "November 5, 2023" for '2023-11-05')."""
+        values = {
+            name: value for turn in self.turns if turn.ok for name, value in turn.arguments.items()
+        }
+        return [
+            name
+            for name in self.unasked_options(request)
+            if isinstance(values.get(name), bool | int | float)
+        ]
+
     @property
     def group(self) -> str:
         """Examples sharing a source (an original and its paraphrases) stay in one split."""

@@ -130,9 +130,11 @@ class DemoBank:
         """The k examples most similar to `query`, among those of the offered tools, most
         similar first. An example whose calls pass an optional argument the query does not
         ask for (`Example.unasked_options`) gives its place to the next most similar example
-        of the same tool that passes none, where there is one: a small model copies such an
-        argument into a call for a request that never asked for it (dev bench: `precision`
-        in 6 of 10 unit conversions after demonstrations that all asked for rounding)."""
+        of the same tool that passes none, where there is one, else to the next most similar
+        example of another tool that passes none: a small model copies such an argument into
+        a call for a request that never asked for it (dev bench: `precision` in 6 of 10 unit
+        conversions after demonstrations that all asked for rounding; in 9 of 10 when the
+        tool's only kept example asked for it and was shown anyway)."""
         allowed = set(tool_names) if tool_names is not None else None
         ranked = sorted(
             (
@@ -150,9 +152,12 @@ class DemoBank:
         for index in unasked:
             retrieved = chosen[index]
             same_tool = next((r for r in plain if r.example.tool == retrieved.example.tool), None)
-            if same_tool is not None:
-                plain.remove(same_tool)
-                chosen[index] = same_tool
+            replacement = same_tool
+            if replacement is None and plain and retrieved.example.unasked_numbers(query):
+                replacement = plain[0]  # a number or flag nobody asked for: not shown at all
+            if replacement is not None:
+                plain.remove(replacement)
+                chosen[index] = replacement
         return sorted(chosen, key=lambda r: r.score, reverse=True)
 
     def near_verbatim(self, queries: list[str], threshold: float = 0.9) -> list[tuple[str, str]]:
