@@ -26,9 +26,9 @@ __all__ = ["prune"]
 
 
 async def prune(trial: Trial, tool: Tool, timeout: float = 30.0) -> tuple[Trial, list[str]]:
-    """The trial with the unasked arguments that changed nothing removed from its successful
-    calls, and those arguments ("top_n=1"). A stateful tool is left as it is: running a call
-    again there changes what later calls see."""
+    """The trial with the invented optional arguments that changed nothing removed from its
+    successful calls, and those arguments ("top_n=1"). A stateful tool is left as it is:
+    running a call again there changes what later calls see."""
     if tool.stateful:
         return trial, []
     required = set(tool.parameters.get("required", []))

@@ -130,8 +130,9 @@ class DemoBank:
         """The k examples most similar to `query`, among those of the offered tools, most
         similar first. An example whose calls pass an optional argument the query does not
         ask for (`Example.unasked_options`) gives its place to the next most similar example
-        of the same tool that passes none, where there is one, else to the next most similar
-        example of another tool that passes none: a small model copies such an argument into
+        of the same tool that passes none, where there is one, else, when the argument is a
+        number or a flag (`Example.unasked_numbers`), to the next most similar example of
+        another tool that passes none: a small model copies such an argument into
         a call for a request that never asked for it (dev bench: `precision` in 6 of 10 unit
         conversions after demonstrations that all asked for rounding; in 9 of 10 when the
         tool's only kept example asked for it and was shown anyway)."""
