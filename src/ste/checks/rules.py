@@ -5,9 +5,10 @@ reflection's Yes), a kept example must be right: its answer consistent with the 
 results (`ste.outcome`: no number the results do not hold; no code such as `UTC` or `EUR`
 that neither the request nor a result holds), its query a request in natural language
 (not an argument object, a refusal or talk about the tool), its arguments those of the
-request (`ste.checks.arguments`). Distillation keeps a trial only when all of them pass
-(and its calls reproduce: `ste.distill.reproduction`); exploration counts the trials that pass
-them (`usable`) to know which tools still yield no example.
+request (`ste.checks.arguments`), the entity it asks for by a superlative not one the
+model chose from memory (`ste.checks.entities`). Distillation keeps a trial only when all
+of them pass (and its calls reproduce: `ste.distill.reproduction`); exploration counts
+the trials that pass them (`usable`) to know which tools still yield no example.
 """
 
 from __future__ import annotations
