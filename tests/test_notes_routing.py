@@ -75,7 +75,22 @@ async def test_each_request_reads_only_its_tools_notes(tools, tmp_path, method):
     records = await run_eval(model, tools, items, out, settings)
     assert [r.notes_of for r in records] == ["convert", "tag"]
     assert all(r.correct for r in records)
-    first, second = (r["messages"][0]["content"] for r in model.requests)
+    first, second = (r["messages"][-1]["content"] for r in model.requests)
     assert "never 'miles'" in first and "whole numbers" not in first
     assert "whole numbers" in second and "never 'miles'" not in second
+    assert first.index("never 'miles'") < first.index("How many miles are 10 kilometres?")
+    # beside the request: the system prompt (the tool list) is the same for every request
+    systems = {r["messages"][0]["content"] for r in model.requests}
+    assert len(systems) == 1 and "never 'miles'" not in systems.pop()
     assert settings.manifest(model, tests, tools)["notes_for"] == "routed"
+
+
+def test_notes_follow_the_demonstrations_and_precede_the_request():
+    from ste.icl.demonstrations import preface
+
+    plain = preface("User Query: q\nFinal Answer: a")
+    with_notes = preface("User Query: q\nFinal Answer: a", "Notes: - km only")
+    assert plain.endswith("Final Answer: a\n\nNow the request to solve.")
+    assert with_notes == plain.replace("Now the request", "Notes: - km only\n\nNow the request")
+    assert preface("", "Notes: - km only") == "Notes: - km only\n\nNow the request to solve."
+    assert preface("") == ""

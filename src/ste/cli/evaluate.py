@@ -93,8 +93,8 @@ def eval_command(
     notes_for: Annotated[
         str,
         typer.Option(
-            help="all: every tool's notes; routed: only the notes of the tool the query is "
-            "most about."
+            help="all: every tool's notes, in the descriptions; routed: only the notes of the tool "
+            "the query is most about, beside the query."
         ),
     ] = "all",
     allow_side_effects: AllowSideEffectsOption = None,

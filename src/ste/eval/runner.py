@@ -22,6 +22,7 @@ from ste.eval.testset import TestItem
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
+from ste.icl.demonstrations import preface as demonstration_preface
 from ste.icl.routing import RoutedNotes
 from ste.jsonl import JsonlAppender, numbered_records, read_jsonl, write_json
 from ste.models.base import ChatModel
@@ -135,11 +136,11 @@ async def score_item(
         await run_reset(settings.reset)
     by_name = {t.name: t for t in tools}
     offered = [by_name[n] for n in item.tools] if item.tools else tools
-    notes_of = None
-    if routed is not None:  # the notes of the tool the request is most about
-        offered, notes_of = routed.tools_for(item.query, offered)
+    notes, notes_of = "", None
+    if routed is not None:  # the notes of the tool the request is most about, beside it
+        notes, notes_of = routed.notes_for(item.query, [t.name for t in offered])
     schemas = {t.name: t.parameters for t in tools}
-    preface, shown = "", []
+    preface, shown = demonstration_preface("", notes), []
     if bank is not None:
         preface, shown = demonstrations_for(
             bank,
@@ -149,6 +150,7 @@ async def score_item(
             settings.k,
             settings.demo_tokens,
             settings.demo_turns,
+            notes,
         )
     async with fresh_instance(offered, item.state):  # a stateful toolbox: the item's own
         trajectory = await run_agent(

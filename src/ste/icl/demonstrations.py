@@ -66,12 +66,14 @@ def render_demonstrations(
     return "\n\n---\n\n".join(reversed(dialogues)), len(dialogues)
 
 
-def preface(demonstrations: str) -> str:
-    """The text put before the request in its user message. The system prompt stays the same
-    for every request, so a local model's KV cache keeps it."""
+def preface(demonstrations: str, notes: str = "") -> str:
+    """The text put before the request in its user message: the demonstrations, then a
+    tool's notes. The system prompt stays the same for every request, so a local model's KV
+    cache keeps it."""
     if not demonstrations:
-        return ""
-    return render("icl_demonstrations", demonstrations=demonstrations)
+        return render("icl_notes_alone", notes=notes) if notes else ""
+    notes = f"{notes}\n\n" if notes else ""
+    return render("icl_demonstrations", demonstrations=demonstrations, notes=notes)
 
 
 def demonstrations_for(
@@ -82,9 +84,11 @@ def demonstrations_for(
     k: int = DEFAULT_K,
     token_budget: int = DEFAULT_TOKEN_BUDGET,
     turns: str = "all",
+    notes: str = "",
 ) -> tuple[str, list[str]]:
-    """(the preface to put before the request, ids of the examples shown)."""
+    """(the preface to put before the request, ids of the examples shown); `notes`, text to
+    show after the examples."""
     retrieved = bank.retrieve(query, tool_names, k)
     examples = [r.example for r in retrieved]
     text, shown = render_demonstrations(examples, protocol, token_budget, turns)
-    return preface(text), [r.example.id for r in retrieved[:shown]]
+    return preface(text, notes), [r.example.id for r in retrieved[:shown]]

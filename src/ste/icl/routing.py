@@ -5,18 +5,20 @@ the dev bench a holiday tool's note ("country must be an ISO 3166-1 alpha-2 code
 'DE')") turned country_info's alpha-3 calls into alpha-2 ones (7 -> 3 correct of 10).
 Routed, a request gets the notes of the one tool its text is most similar to: its name and
 description, embedded (all-MiniLM-L6-v2) where the embedding model is installed, else
-compared word by word.
+compared word by word. The notes go beside the request, after any demonstrations, and the
+tool list stays as it is: the system prompt is the same for every request, so a local
+model's cache keeps it (notes in a description made each request's prompt new: 41 s per dev
+item against 23 s).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import cached_property
 
 from ste import embeddings
 from ste.distill.dedup import lexical_similarity
-from ste.distill.notes import annotated_description
+from ste.prompts import render
 from ste.tools.tool import Tool
 
 __all__ = ["RoutedNotes", "tool_text"]
@@ -50,15 +52,12 @@ class RoutedNotes:
             scores = lexical_similarity([query, *self.texts])[0][1:]
         return self.names[max(candidates, key=scores.__getitem__)]
 
-    def tools_for(self, query: str, tools: list[Tool]) -> tuple[list[Tool], str | None]:
-        """The tools, the routed one with its notes in its description; and its name."""
-        routed = self.route(query, [t.name for t in tools])
+    def notes_for(self, query: str, offered: Sequence[str]) -> tuple[str, str | None]:
+        """The routed tool's notes as text to put beside the request ("" when it has none),
+        and the tool's name."""
+        routed = self.route(query, offered)
         notes = self.notes.get(routed or "", [])
         if not notes:
-            return tools, routed
-        return [
-            replace(t, description=annotated_description(t.description, notes))
-            if t.name == routed
-            else t
-            for t in tools
-        ], routed
+            return "", routed
+        rules = "\n".join(f"- {note}" for note in notes)
+        return render("icl_notes", tool=str(routed), notes=rules), routed
