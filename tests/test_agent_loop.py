@@ -175,3 +175,54 @@ async def test_each_step_is_handed_over_as_soon_as_it_is_done(tools):
     assert steps == trajectory.steps and len(steps) == 2
     # the first turn (its call and observation) was out before the model was asked again
     assert seen == [("second request", 1)] and steps[0].observation
+
+
+GOOD_CALL = 'Action: convert\nAction Input: {"value": 10, "unit": "km"}'
+
+
+async def test_at_the_turn_limit_after_a_successful_call_the_answer_is_asked_for(tools):
+    model = ScriptedModel(
+        [GOOD_CALL, "Thought: I now know the final answer\nFinal Answer: 6.21 miles"]
+    )
+    trajectory = await run_agent(model, tools, "10 km?", max_turns=1, answer_at_limit=True)
+    assert trajectory.stop_reason == "answer_at_limit"
+    assert trajectory.final_answer == "6.21 miles"
+    call, answer = trajectory.steps
+    assert call.tool_ok and answer.final_answer == "6.21 miles"
+    asked = model.requests[1]["messages"][-1]
+    assert asked["role"] == "user" and "no turns left" in asked["content"]
+    assert trajectory.messages[-1]["content"].endswith("Final Answer: 6.21 miles")
+
+
+async def test_no_answer_is_asked_for_without_a_successful_call_or_when_switched_off(tools):
+    bad = 'Action: convert\nAction Input: {"value": -3, "unit": "km"}'
+    failed = ScriptedModel([bad, "Final Answer: never asked"])
+    trajectory = await run_agent(failed, tools, "q", max_turns=1, answer_at_limit=True)
+    assert trajectory.stop_reason == "max_turns" and len(failed.requests) == 1
+    off = ScriptedModel([GOOD_CALL, "Final Answer: never asked"])
+    trajectory = await run_agent(off, tools, "q", max_turns=1)
+    assert trajectory.final_answer is None and len(off.requests) == 1
+
+
+async def test_a_call_at_the_turn_limit_is_not_run_and_leaves_no_answer(tools):
+    model = ScriptedModel([GOOD_CALL, GOOD_CALL])
+    trajectory = await run_agent(model, tools, "q", max_turns=1, answer_at_limit=True)
+    assert trajectory.stop_reason == "max_turns" and trajectory.final_answer is None
+    assert [s.tool_ok for s in trajectory.steps] == [True, None]
+    assert trajectory.steps[-1].parse_error
+    assert trajectory.messages[-1]["content"].endswith("no turns were left for tool calls.")
+
+
+async def test_native_answer_at_the_limit_answers_a_call_so_the_conversation_goes_on(tools):
+    model = ScriptedModel(
+        [
+            call("convert", {"value": 10, "unit": "km"}, call_id="c1"),
+            call("convert", {"value": 10, "unit": "km"}, call_id="c2"),
+        ]
+    )
+    trajectory = await run_agent(
+        model, tools, "q", protocol="native", max_turns=1, answer_at_limit=True
+    )
+    assert trajectory.final_answer is None
+    assert trajectory.messages[-1]["role"] == "tool"
+    assert trajectory.messages[-1]["tool_call_id"] == "c2"

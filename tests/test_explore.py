@@ -46,6 +46,8 @@ class Explorer:
             return "observation"
         if last.startswith("Did you fulfil") or last.startswith("Your reply must start"):
             return "reflect"
+        if last.startswith("You have no turns left"):
+            return "answer_at_limit"
         raise AssertionError(f"unexpected prompt: {last[:80]}")
 
     async def chat(self, messages, **options) -> ChatResponse:
@@ -62,7 +64,7 @@ class Explorer:
             value = self.count if self.value is None else self.value
             arguments = json.dumps({"value": value, "unit": "km"})
             text = f"Thought: convert\nAction: convert\nAction Input: {arguments}"
-        elif stage == "observation":
+        elif stage in ("observation", "answer_at_limit"):
             text = "Thought: I now know the final answer\nFinal Answer: done"
         else:
             text = self.reflection
@@ -115,6 +117,22 @@ async def test_an_episode_keeps_its_trials_in_one_conversation(tools, tmp_path):
     system = second_imagination[0]["content"]
     assert "API_name: convert" in system and "API_name: tag" not in system
     assert "practising" in system
+
+
+async def test_a_trial_at_its_turn_limit_after_a_successful_call_is_asked_for_its_answer(
+    tools, tmp_path
+):
+    model = Explorer(observation=["1 km is 0.62 miles."] * 2)  # no "Final Answer:" label
+    run_dir = await run(
+        model, tools[:1], tmp_path, episodes=1, trials=1, max_turns=2, extra_turns=0
+    )
+    (trial,) = trials_of(run_dir)
+    assert trial["stop_reason"] == "answer_at_limit" and trial["final_answer"] == "done"
+    assert trial["steps"][-1]["final_answer"] == "done"
+    assert [model.stage(r["messages"]) for r in model.requests][-2:] == [
+        "answer_at_limit",
+        "reflect",
+    ]
 
 
 async def test_long_term_memory_lists_earlier_queries_with_their_honest_outcomes(tools, tmp_path):

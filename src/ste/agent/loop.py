@@ -68,6 +68,10 @@ class TurnSettings:
     # up to this many turns more, one for each tool error that `run_turns`'s `is_new_error`
     # calls new: practice persists while the tool's messages still teach something
     extra_turns: int = 0
+    # at the turn limit without a final answer, a call having succeeded: ask once for the
+    # answer from the results (smolagents' `provide_final_answer`); practice that did the
+    # work is not lost for want of one more reply
+    answer_at_limit: bool = False
 
     @classmethod
     def of(cls, **options: Any) -> TurnSettings:
@@ -105,7 +109,8 @@ async def run_turns(
     a final answer given before any tool call is answered with feedback asking for the call:
     small models otherwise answer from memory, and a tool agent must ground its answer.
     Each tool error that `is_new_error` calls new (then remembered) earns one more turn, up
-    to `extra_turns`.
+    to `extra_turns`. With `answer_at_limit`, a trajectory that reaches its turn limit
+    without a final answer after a successful call is asked for one (`answer_at_limit`).
     """
     started = time.perf_counter()
     by_name = {t.name: t for t in tools}
@@ -186,9 +191,45 @@ async def run_turns(
                     [p for p in parsed if not isinstance(p, FinalAnswer)], observations
                 )
             )
+    if (
+        settings.answer_at_limit
+        and trajectory.final_answer is None
+        and any(step.tool_ok for step in trajectory.calls)
+    ):
+        await answer_at_limit(model, protocol, tools, messages, trajectory, settings)
     trajectory.messages = messages
     trajectory.seconds = time.perf_counter() - started
     return trajectory
+
+
+async def answer_at_limit(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tools: list[Tool],
+    messages: list[Message],
+    trajectory: Trajectory,
+    settings: TurnSettings,
+) -> None:
+    """Ask once for the final answer after the last turn. A call in the reply is not run
+    (it is answered so, for a conversation that goes on); a reply without an answer is
+    recorded as a step and the trajectory stays stopped at `max_turns`."""
+    messages.append({"role": "user", "content": render(f"{protocol.name}_answer_at_limit")})
+    response, parsed = await protocol.ask(model, messages, tools, settings.generation)
+    trajectory.usage.add(response.usage)
+    messages.append(protocol.reply_message(response, parsed))
+    answer = next((p for p in parsed if isinstance(p, FinalAnswer)), None)
+    step = Step(raw=response.text, thought=parsed[0].thought if parsed else "")
+    if answer is not None and answer.answer.strip():
+        step.final_answer = answer.answer
+        trajectory.final_answer = answer.answer
+        trajectory.stop_reason = "answer_at_limit"
+    else:
+        step.parse_error = "no final answer when asked for it at the turn limit"
+    trajectory.steps.append(step)
+    calls = [p for p in parsed if isinstance(p, Action)]
+    if calls:
+        not_run = render("observation_after_limit")
+        messages.extend(protocol.observation_messages(calls, [not_run] * len(calls)))
 
 
 async def run_agent(

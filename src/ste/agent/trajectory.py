@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 
 from ste.models.base import Usage
 
-StopReason = Literal["final_answer", "max_turns", "first_call"]
+# answer_at_limit: the final answer given when asked for it after the last turn, a call
+# having succeeded (exploration: `TurnSettings.answer_at_limit`)
+StopReason = Literal["final_answer", "max_turns", "first_call", "answer_at_limit"]
 
 
 class CallRecord(BaseModel):

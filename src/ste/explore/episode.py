@@ -199,6 +199,7 @@ async def run_trial(
             execute_tools=settings.execute,
             require_call=True,
             extra_turns=settings.extra_turns,
+            answer_at_limit=True,
         )
         seen = set(memory.coverage.errors)
 

@@ -16,7 +16,7 @@ from ste.explore.coverage import Coverage
 from ste.models.base import Usage
 from ste.records import Trial
 
-STOP_REASONS = ("final_answer", "max_turns", "first_call")
+STOP_REASONS = ("final_answer", "max_turns", "first_call", "answer_at_limit")
 USAGE_FIELDS = ("calls", "prompt_tokens", "completion_tokens", "evaluated_prompt_tokens")
 
 
