@@ -69,6 +69,19 @@ async def test_later_episodes_are_told_what_is_not_covered_yet(tools, tmp_path):
     memory = second_episode[-1]["content"]
     assert "Parts of the tool no successful call has used yet:" in memory
     assert "- the values 'mi' of `unit`" in memory and "- the parameter `precision`" in memory
+    assert "refused" not in memory  # no call failed
+
+
+async def test_later_episodes_are_told_what_the_tool_refused(tools, tmp_path):
+    failing = 'Thought: convert\nAction: convert\nAction Input: {"value": -1, "unit": "km"}'
+    model = Explorer(try_=[failing])
+    model.overrides["try"] = model.overrides.pop("try_")
+    await run(model, tools[:1], tmp_path, rebalance=False, max_turns=1, extra_turns=0)
+    first_episode, second_episode = imagination_prompts(model)
+    assert "refused" not in first_episode[-1]["content"]
+    memory = second_episode[-1]["content"]
+    assert "Earlier calls of this tool were refused with these messages" in memory
+    assert "- Error: value must be >= 0" in memory
 
 
 async def test_a_new_tool_error_earns_one_more_turn(tools, tmp_path):

@@ -42,7 +42,7 @@ _META_TALK = re.compile(
 )
 _QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
 MAX_QUERY_CHARS = 600
-MAX_ERRORS = 6  # the latest distinct errors a repair episode starts from
+MAX_ERRORS = 6  # the latest distinct errors the long-term memory lists
 MIN_QUERY_WORDS = 3
 
 
@@ -150,8 +150,10 @@ class ToolMemory:
         """The long-term memory block of a conversation's first imagination ("" before any
         query).
 
-        It names what no successful call has used yet; a repair episode's also lists the
-        errors the tool gave so far and asks for a request whose call avoids them."""
+        It names what no successful call has used yet, and the latest errors the tool gave:
+        their words say what it accepts (a data table's date range, a code system), and a
+        request outside it can never succeed. A repair episode asks for a request whose call
+        avoids them."""
         entries = "\n".join(
             f"- {query} (fulfilled: {verdict_word(ok)})" for query, ok in self.entries if query
         )
@@ -162,7 +164,9 @@ class ToolMemory:
         if uncovered:
             listed = "\n".join(f"- {part}" for part in uncovered)
             blocks.append(render("explore_memory_uncovered", uncovered=listed))
-        if repair and self.coverage.error_examples:
+        if self.coverage.error_examples:
             errors = "\n".join(f"- {e}" for e in self.coverage.error_examples[-MAX_ERRORS:])
-            blocks.append(render("explore_repair", errors=errors))
+            blocks.append(
+                render("explore_repair" if repair else "explore_memory_errors", errors=errors)
+            )
         return "\n\n".join(blocks)
