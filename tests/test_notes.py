@@ -9,6 +9,7 @@ import pytest
 
 from conftest import TOOLBOXES
 from scripted import ScriptedModel
+from ste.distill.evidence import error_notes, fix_notes
 from ste.distill.notes import (
     NOTES,
     NOTES_MD,
@@ -258,3 +259,17 @@ def test_unreadable_notes_are_one_clear_error(tmp_path):
     (tmp_path / NOTES).write_text("[]")
     with pytest.raises(SteError, match="not tool notes"):
         load_notes(tmp_path)
+
+
+def test_a_call_the_schema_refused_is_no_evidence(trials):
+    schema_refused = _step(
+        {"value": 20, "from_unit": "degC", "to_unit": "degF", "days": 3},
+        "Error: invalid arguments for convert_temperature: Additional properties are not "
+        "allowed ('days' was unexpected)",
+        False,
+        "invalid_arguments",
+    )
+    fixed = _step({"value": 5, "from_unit": "degC", "to_unit": "degF"}, '{"result": 41.0}', True)
+    evidence = gather_evidence([_trial(4, [schema_refused, fixed])], TOOL)
+    assert [(e.failed, e.fixed is not None) for e in evidence] == [(None, True)]
+    assert fix_notes(evidence) == [] and error_notes(evidence) == []

@@ -65,7 +65,11 @@ def error_kind(observation: str) -> str:
 
 def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
     """Error -> fix pairs first (the rules a caller breaks), then accepted calls, each
-    argument set once, then the tool's errors of kinds no fix shows."""
+    argument set once, then the tool's errors of kinds no fix shows.
+
+    Only the tool's own errors count: a call the schema refused (a missing or unknown
+    parameter, a wrong type) teaches what the parameter list already says, and its "fix"
+    made notes such as "leaving out day_holidays works" that only add noise."""
     fixes: list[tuple[str, Call, Call]] = []
     accepted: list[tuple[str, Call]] = []
     errors: dict[str, tuple[str, Call]] = {}  # by error_kind, the first of each
@@ -80,10 +84,9 @@ def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
             call = Call(
                 arguments=step.call.arguments, observation=step.observation, ok=step.tool_ok is True
             )
-            if step.tool_ok is False and step.error_kind in ("tool_error", "invalid_arguments"):
+            if step.tool_ok is False and step.error_kind == "tool_error":
                 last_failure = call
-                if step.error_kind == "tool_error":
-                    errors.setdefault(error_kind(call.observation), (trial.id, call))
+                errors.setdefault(error_kind(call.observation), (trial.id, call))
             elif step.tool_ok is True:
                 key = json.dumps(call.arguments, sort_keys=True)
                 if last_failure is not None:
