@@ -1,5 +1,6 @@
-"""Routed notes (`ste eval --notes-for routed`): a request sees the notes of the one tool it
-is most about, not every tool's."""
+"""Notes beside the request (`ste eval --notes-for routed` or `chosen`): a request sees the
+notes of one tool, the one its text is most about or the one the model called, not every
+tool's."""
 
 from __future__ import annotations
 
@@ -94,3 +95,46 @@ def test_notes_follow_the_demonstrations_and_precede_the_request():
     assert with_notes == plain.replace("Now the request", "Notes: - km only\n\nNow the request")
     assert preface("", "Notes: - km only") == "Notes: - km only\n\nNow the request to solve."
     assert preface("") == ""
+
+
+async def test_chosen_asks_again_with_the_notes_of_the_tool_the_model_called(tools, tmp_path):
+    (tmp_path / "notes.json").write_text(json.dumps(NOTES))
+    tests = tmp_path / "tests.jsonl"
+    tests.write_text("".join(json.dumps(item) + "\n" for item in ITEMS))
+    items = load_tests(tests, [t.name for t in tools])
+    model = ScriptedModel(
+        [
+            'Action: convert\nAction Input: {"value": 10, "unit": "miles"}',  # without notes
+            'Action: convert\nAction Input: {"value": 10, "unit": "km"}',  # with its notes
+            'Action: tag\nAction Input: {"items": ["1", "2"]}',
+            'Action: tag\nAction Input: {"items": [1, 2]}',
+        ]
+    )
+    settings = EvalSettings(notes=str(tmp_path), notes_for="chosen")
+    out = tmp_path / "results"
+    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
+    records = await run_eval(model, tools, items, out, settings)
+    assert [r.notes_of for r in records] == ["convert", "tag"]
+    assert [r.correct for r in records] == [True, True]  # the call made with the notes
+    assert records[0].call_before_notes == {
+        "name": "convert",
+        "arguments": {"value": 10, "unit": "miles"},
+    }
+    assert records[0].usage.calls == 2  # both requests counted
+    asked = [r["messages"][-1]["content"] for r in model.requests]
+    assert "never 'miles'" not in asked[0] and "never 'miles'" in asked[1]
+    assert "whole numbers" not in asked[2] and "whole numbers" in asked[3]
+
+
+async def test_chosen_without_notes_for_the_called_tool_asks_once(tools, tmp_path):
+    (tmp_path / "notes.json").write_text(json.dumps({"kind": "ste-notes", "tools": {}}))
+    tests = tmp_path / "tests.jsonl"
+    tests.write_text(json.dumps(ITEMS[0]) + "\n")
+    items = load_tests(tests, [t.name for t in tools])
+    model = ScriptedModel(['Action: convert\nAction Input: {"value": 10, "unit": "km"}'])
+    settings = EvalSettings(notes=str(tmp_path), notes_for="chosen")
+    out = tmp_path / "results"
+    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
+    (record,) = await run_eval(model, tools, items, out, settings)
+    assert record.correct and record.notes_of is None and record.call_before_notes is None
+    assert len(model.requests) == 1

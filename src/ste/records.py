@@ -120,7 +120,8 @@ class EvalRecord(BaseModel):
     exec_equivalent: bool = False
     exec_reason: str | None = None
     demonstrations: list[str] | None = None  # example ids shown (with --demos)
-    notes_of: str | None = None  # the tool whose notes were shown (with --notes-for routed)
+    notes_of: str | None = None  # the tool whose notes were shown (--notes-for routed, chosen)
+    call_before_notes: dict[str, Any] | None = None  # --notes-for chosen: the call without them
     final_answer: str | None = None  # with --full
     answer_correct: bool | None = None  # with --full and an expected answer
     usage: Usage = Field(default_factory=Usage)

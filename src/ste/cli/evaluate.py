@@ -33,6 +33,7 @@ from ste.cli.common import (
 )
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
+from ste.icl.routing import NOTES_FOR
 from ste.jsonl import write_json
 from ste.models.base import concurrency as model_concurrency
 from ste.models.endpoint import Endpoint
@@ -94,7 +95,8 @@ def eval_command(
         str,
         typer.Option(
             help="all: every tool's notes, in the descriptions; routed: only the notes of the tool "
-            "the query is most about, beside the query."
+            "the query is most about, beside the query; chosen: the query asked again with the "
+            "notes of the tool the model called without them."
         ),
     ] = "all",
     allow_side_effects: AllowSideEffectsOption = None,
@@ -123,8 +125,8 @@ def eval_command(
     else:
         toolbox, tests = None, str(BUNDLED_TESTS)  # the demo benchmark of the bundled tools
     tests_path = Path(tests)
-    if notes_for not in ("all", "routed"):
-        raise SteError(f"--notes-for must be all or routed, got {notes_for!r}")
+    if notes_for not in NOTES_FOR:
+        raise SteError(f"--notes-for must be {', '.join(NOTES_FOR)}, got {notes_for!r}")
     if is_toolbench_dir(tests_path):
         if toolbox or full:
             raise SteError("a ToolBench-50 folder brings its own APIs and has no answers to score")

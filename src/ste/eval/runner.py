@@ -15,6 +15,7 @@ from typing import Any
 
 from ste import __version__, workdir
 from ste.agent import run_agent
+from ste.agent.trajectory import Trajectory
 from ste.distill.notes import load_notes, with_notes
 from ste.eval.matching import lenient_match_any, match_any
 from ste.eval.summary import markdown, summarise_by_tool
@@ -54,7 +55,8 @@ class EvalSettings:
     tool_timeout: float = DEFAULT_TIMEOUT_S  # seconds a tool call may take
     notes: str | None = None  # a `ste distill` dataset: its tool notes in the descriptions
     # "all": every tool's notes in its description; "routed": only the notes of the tool
-    # the request is most about (`ste.icl.routing`)
+    # the request is most about (`ste.icl.routing`), beside the request; "chosen": the
+    # request asked again with the notes of the tool the model called without them
     notes_for: str = "all"
     allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
     reset: str = ""  # a command run before each item (empty: none)
@@ -136,38 +138,55 @@ async def score_item(
         await run_reset(settings.reset)
     by_name = {t.name: t for t in tools}
     offered = [by_name[n] for n in item.tools] if item.tools else tools
+    names = [t.name for t in offered]
     notes, notes_of = "", None
-    if routed is not None:  # the notes of the tool the request is most about, beside it
-        notes, notes_of = routed.notes_for(item.query, [t.name for t in offered])
+    if routed is not None and settings.notes_for == "routed":  # beside the request
+        notes, notes_of = routed.notes_for(item.query, names)
     schemas = {t.name: t.parameters for t in tools}
-    preface, shown = demonstration_preface("", notes), []
-    if bank is not None:
-        preface, shown = demonstrations_for(
-            bank,
-            item.query,
-            [t.name for t in offered],
-            settings.protocol,
-            settings.k,
-            settings.demo_tokens,
-            settings.demo_turns,
-            notes,
-        )
-    async with fresh_instance(offered, item.state):  # a stateful toolbox: the item's own
-        trajectory = await run_agent(
-            model,
-            offered,
-            item.query,
-            protocol=settings.protocol,  # type: ignore[arg-type]
-            preface=preface,
-            max_turns=settings.max_turns if settings.full else 1,
-            stop_at_first_call=not settings.full,
-            require_call=False,
-            temperature=0.0,
-            max_tokens=settings.max_tokens,
-            seed=settings.seed,
-            tool_timeout=settings.tool_timeout,
-            grammar=settings.grammar,
-        )
+
+    async def attempt(notes: str) -> tuple[Trajectory, list[str]]:
+        preface, shown = demonstration_preface("", notes), []
+        if bank is not None:
+            preface, shown = demonstrations_for(
+                bank,
+                item.query,
+                names,
+                settings.protocol,
+                settings.k,
+                settings.demo_tokens,
+                settings.demo_turns,
+                notes,
+            )
+        async with fresh_instance(offered, item.state):  # a stateful toolbox: the item's own
+            trajectory = await run_agent(
+                model,
+                offered,
+                item.query,
+                protocol=settings.protocol,  # type: ignore[arg-type]
+                preface=preface,
+                max_turns=settings.max_turns if settings.full else 1,
+                stop_at_first_call=not settings.full,
+                require_call=False,
+                temperature=0.0,
+                max_tokens=settings.max_tokens,
+                seed=settings.seed,
+                tool_timeout=settings.tool_timeout,
+                grammar=settings.grammar,
+            )
+        return trajectory, shown
+
+    trajectory, shown = await attempt(notes)
+    before = None
+    if routed is not None and settings.notes_for == "chosen":
+        chosen = trajectory.first_call
+        notes = routed.text_of(chosen.name if chosen else None)
+        if notes:  # asked again, the chosen tool's notes beside the request
+            before, notes_of, first = chosen, chosen.name, trajectory  # type: ignore[union-attr]
+            if settings.reset:
+                await run_reset(settings.reset)
+            trajectory, shown = await attempt(notes)
+            trajectory.usage.add(first.usage)  # the item costs both requests
+            trajectory.seconds += first.seconds
     expected = [c.model_dump() for c in item.expected]
     first = trajectory.steps[0] if trajectory.steps else None
     call = first.call if first else None
@@ -207,6 +226,8 @@ async def score_item(
         record.demonstrations = shown
     if routed is not None:
         record.notes_of = notes_of
+    if before is not None:
+        record.call_before_notes = before.model_dump()
     if settings.full:
         record.final_answer = trajectory.final_answer
         if item.answer is not None:
@@ -244,7 +265,7 @@ async def run_eval(
     the endpoint's fault is not the model's error. Its reason goes to `failures.jsonl`, and
     running the same command again scores it."""
     routed = None
-    if settings.notes and settings.notes_for == "routed":
+    if settings.notes and settings.notes_for in ("routed", "chosen"):
         routed = RoutedNotes(load_notes(settings.notes), tools)
     elif settings.notes:  # the model reads each tool's notes in its description
         tools = with_notes(tools, load_notes(settings.notes))

@@ -1,5 +1,9 @@
 """Which tool a request is about, to show that tool's notes from practice and no other's.
 
+Two ways to choose it: `routed`, the tool the request's text is most similar to (below),
+and `chosen`, the tool the model itself called without notes (`ste.eval.runner`: the call
+is then asked again with that tool's notes beside the request).
+
 Notes in every tool's description are read by a small model as rules for all of them: on
 the dev bench a holiday tool's note ("country must be an ISO 3166-1 alpha-2 code (e.g.
 'DE')") turned country_info's alpha-3 calls into alpha-2 ones (7 -> 3 correct of 10).
@@ -21,7 +25,11 @@ from ste.distill.dedup import lexical_similarity
 from ste.prompts import render
 from ste.tools.tool import Tool
 
-__all__ = ["RoutedNotes", "tool_text"]
+__all__ = ["NOTES_FOR", "RoutedNotes", "tool_text"]
+
+# whose notes a request reads: every tool's (in the descriptions), the routed tool's, or
+# the chosen tool's (both beside the request)
+NOTES_FOR = ("all", "routed", "chosen")
 
 
 def tool_text(tool: Tool) -> str:
@@ -56,8 +64,12 @@ class RoutedNotes:
         """The routed tool's notes as text to put beside the request ("" when it has none),
         and the tool's name."""
         routed = self.route(query, offered)
-        notes = self.notes.get(routed or "", [])
+        return self.text_of(routed), routed
+
+    def text_of(self, name: str | None) -> str:
+        """A tool's notes as text to put beside a request ("" when it has none)."""
+        notes = self.notes.get(name or "", [])
         if not notes:
-            return "", routed
+            return ""
         rules = "\n".join(f"- {note}" for note in notes)
-        return render("icl_notes", tool=str(routed), notes=rules), routed
+        return render("icl_notes", tool=str(name), notes=rules)
