@@ -107,8 +107,8 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     assert list(results["conditions"]) == [
         "baseline",
         "STE in-context (k demonstrations)",
-        "STE tool notes (in the descriptions)",
-        "STE in-context + tool notes",
+        "STE tool notes (the called tool's, the call asked again)",
+        "STE in-context + tool notes (the called tool's, the call asked again)",
         "STE in-context, no ltm",
     ]
     assert set(results["stages"]) == {
@@ -145,8 +145,8 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     assert correct == {
         "baseline": 0.0,
         "STE in-context (k demonstrations)": 100.0,
-        "STE tool notes (in the descriptions)": 100.0,
-        "STE in-context + tool notes": 100.0,
+        "STE tool notes (the called tool's, the call asked again)": 100.0,
+        "STE in-context + tool notes (the called tool's, the call asked again)": 100.0,
         "STE in-context, no ltm": 100.0,
     }
     notes = json.loads((tmp_path / "exp" / "dataset" / "notes.json").read_text())
@@ -156,6 +156,10 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     # the ICL condition saw demonstrations from the distilled dataset
     icl = json.loads((tmp_path / "exp" / "icl" / "items.jsonl").read_text().splitlines()[0])
     assert icl["demonstrations"]
+    # the notes conditions: the call asked again with the notes of the tool it called
+    for condition in ("notes", "icl-notes"):
+        lines = (tmp_path / "exp" / condition / "items.jsonl").read_text().splitlines()
+        assert json.loads(lines[0])["notes_of"] == "convert"
     # the ablation explored without long-term memory
     manifest = json.loads((tmp_path / "exp" / "explore-no-ltm" / "manifest.json").read_text())
     assert manifest["settings"]["ltm"] is False

@@ -34,6 +34,7 @@ from ste.explore.report import summarise as summarise_exploration
 from ste.explore.settings import manifest as explore_manifest
 from ste.explore.settings import tool_fingerprint
 from ste.icl.bank import DemoBank
+from ste.icl.routing import NOTES_PLACES
 from ste.jsonl import write_json
 from ste.models.base import ChatModel
 from ste.models.base import concurrency as model_concurrency
@@ -144,6 +145,7 @@ class Experiment:
             protocol=protocol or self.settings.protocol,
             demos=str(demos) if demos else None,
             notes=str(notes) if notes else None,
+            notes_for=self.settings.notes_for if notes else "all",
             concurrency=self._concurrency(),
         )
         done = prepare_out_dir(
@@ -338,8 +340,8 @@ class Experiment:
         names = {
             "baseline": "baseline",
             "icl": "STE in-context (k demonstrations)",
-            "notes": "STE tool notes (in the descriptions)",
-            "icl-notes": "STE in-context + tool notes",
+            "notes": f"STE tool notes ({NOTES_PLACES[self.settings.notes_for]})",
+            "icl-notes": f"STE in-context + tool notes ({NOTES_PLACES[self.settings.notes_for]})",
         }
         if self.settings.train is not None and self.native_baseline_needed:
             names["baseline-native"] = f"baseline, {self.train_base}, native protocol"

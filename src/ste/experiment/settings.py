@@ -56,6 +56,9 @@ class ExperimentSettings:
     train_base: str | None = None  # the model to fine-tune; default: the model
     ablations: list[str] = field(default_factory=list)
     notes: bool = False  # also the conditions tool notes, and notes + demonstrations
+    # whose notes a request reads in those conditions (`ste.icl.routing.NOTES_FOR`): the
+    # tool the model called, its call asked again with them beside the request
+    notes_for: str = "chosen"
     concurrency: int | None = None  # default: what the model serves at once
 
     def __post_init__(self) -> None:
@@ -145,6 +148,7 @@ class ExperimentSettings:
             "train_steps": self.train.max_steps if self.train else None,
             "ablations": list(self.ablations),
             "notes": self.notes,
+            **({"notes_for": self.notes_for} if self.notes else {}),
             "concurrency": self.concurrency,
             "allow_side_effects": self.explore.allow_side_effects,
             "reset": self.explore.reset,

@@ -25,11 +25,16 @@ from ste.distill.dedup import lexical_similarity
 from ste.prompts import render
 from ste.tools.tool import Tool
 
-__all__ = ["NOTES_FOR", "RoutedNotes", "tool_text"]
+__all__ = ["NOTES_FOR", "NOTES_PLACES", "RoutedNotes", "tool_text"]
 
 # whose notes a request reads: every tool's (in the descriptions), the routed tool's, or
 # the chosen tool's (both beside the request)
 NOTES_FOR = ("all", "routed", "chosen")
+NOTES_PLACES = {  # how a results table names each
+    "all": "every tool's, in the descriptions",
+    "routed": "the request's tool's, beside it",
+    "chosen": "the called tool's, the call asked again",
+}
 
 
 def tool_text(tool: Tool) -> str:
