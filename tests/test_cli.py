@@ -146,3 +146,34 @@ def test_an_unknown_notes_routing_is_refused_with_exit_2(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     assert "--notes-for must be all, routed, chosen, got 'some'" in " ".join(result.output.split())
     assert not (tmp_path / "r").exists()
+
+
+def test_run_shows_the_routed_tools_notes_beside_the_query(toolboxes, tmp_path):
+    pytest.importorskip("llama_cpp")
+    notes = {
+        "kind": "ste-notes",
+        "tools": {
+            "convert": {"notes": [{"text": "unit is 'km' or 'mi', never 'miles'."}]},
+            "tag": {"notes": [{"text": "items are whole numbers."}]},
+        },
+    }
+    (tmp_path / "notes.json").write_text(json.dumps(notes))
+    result = ste(
+        "run",
+        str(toolboxes / "sample.py"),
+        "How many miles are 10 kilometres?",
+        "--model",
+        "smollm2-135m",
+        "--notes",
+        str(tmp_path),
+        "--max-turns",
+        "1",
+        "--max-tokens",
+        "8",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "notes: convert" in result.stderr
+    sent = json.loads(result.stdout)["messages"]
+    assert "never 'miles'" in sent[1]["content"] and "whole numbers" not in sent[1]["content"]
+    assert "never 'miles'" not in sent[0]["content"]  # the system prompt is left as it is

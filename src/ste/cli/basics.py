@@ -28,6 +28,7 @@ from ste.cli.app import (
     user_errors,
 )
 from ste.cli.common import endpoint_from, load_model_with_progress, say_held_back, split_toolbox
+from ste.errors import SteError
 from ste.icl import DEFAULT_K
 from ste.models.registry import DEFAULT_MODEL
 
@@ -67,8 +68,15 @@ def run(
     k: Annotated[int, typer.Option(min=1, help="Demonstrations to show.")] = DEFAULT_K,
     notes: Annotated[
         Path | None,
-        typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
+        typer.Option(help="A `ste distill` dataset: show the model its tool notes."),
     ] = None,
+    notes_for: Annotated[
+        str,
+        typer.Option(
+            help="routed: the notes of the tool the query is most about, beside the query; "
+            "all: every tool's notes, in the descriptions."
+        ),
+    ] = "routed",
     allow_side_effects: AllowSideEffectsOption = None,
     grammar: Annotated[
         bool,
@@ -89,17 +97,31 @@ def run(
     toolbox, query = split_toolbox(arguments, "QUERY")
     tools = apply_policy(load_tools(toolbox), SideEffectPolicy.parse(allow_side_effects))
     say_held_back(tools, allow_side_effects)
+    if notes_for not in ("all", "routed"):
+        raise SteError(f"--notes-for must be all or routed, got {notes_for!r}")
+    notes_text = ""
     if notes is not None:
         from ste.distill.notes import load_notes, with_notes
+        from ste.icl.routing import RoutedNotes
 
-        tools = with_notes(tools, load_notes(notes))
-    preface = ""
+        loaded = load_notes(notes)
+        if notes_for == "all":
+            tools = with_notes(tools, loaded)
+        else:  # beside the query, the notes of the one tool it is most about
+            routed = RoutedNotes(loaded, tools)
+            notes_text, notes_of = routed.notes_for(query, [t.name for t in tools])
+            errors.print(f"notes: {notes_of if notes_text else 'none'}", highlight=False)
+    from ste.icl.demonstrations import demonstrations_for
+    from ste.icl.demonstrations import preface as notes_preface
+
+    preface = notes_preface("", notes_text)
     if demos is not None:
         from ste.icl.bank import DemoBank
-        from ste.icl.demonstrations import demonstrations_for
 
         bank = DemoBank(demos)
-        preface, shown = demonstrations_for(bank, query, [t.name for t in tools], protocol, k)
+        preface, shown = demonstrations_for(
+            bank, query, [t.name for t in tools], protocol, k, notes=notes_text
+        )
         errors.print(f"demonstrations: {', '.join(shown) or 'none'}", highlight=False)
     endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)
     chat_model = load_model_with_progress(model, endpoint)

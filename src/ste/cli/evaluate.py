@@ -89,16 +89,16 @@ def eval_command(
     ] = "all",
     notes: Annotated[
         Path | None,
-        typer.Option(help="A `ste distill` dataset: add its tool notes to the descriptions."),
+        typer.Option(help="A `ste distill` dataset: show the model its tool notes (--notes-for)."),
     ] = None,
     notes_for: Annotated[
         str,
         typer.Option(
-            help="all: every tool's notes, in the descriptions; routed: only the notes of the tool "
-            "the query is most about, beside the query; chosen: the query asked again with the "
-            "notes of the tool the model called without them."
+            help="routed: only the notes of the tool the query is most about, beside the "
+            "query; chosen: the query asked again with the notes of the tool the model called "
+            "without them; all: every tool's notes, in the descriptions."
         ),
-    ] = "all",
+    ] = "routed",
     allow_side_effects: AllowSideEffectsOption = None,
     reset: ResetOption = None,
     grammar: Annotated[
