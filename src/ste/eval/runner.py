@@ -53,7 +53,7 @@ class EvalSettings:
     demo_tokens: int = DEFAULT_TOKEN_BUDGET
     demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
     tool_timeout: float = DEFAULT_TIMEOUT_S  # seconds a tool call may take
-    notes: str | None = None  # a `ste distill` dataset: its tool notes in the descriptions
+    notes: str | None = None  # a `ste distill` dataset: its tool notes, shown as notes_for says
     # "all": every tool's notes in its description; "routed": only the notes of the tool
     # the request is most about (`ste.icl.routing`), beside the request; "chosen": the
     # request asked again with the notes of the tool the model called without them
@@ -177,16 +177,15 @@ async def score_item(
 
     trajectory, shown = await attempt(notes)
     before = None
-    if routed is not None and settings.notes_for == "chosen":
-        chosen = trajectory.first_call
-        notes = routed.text_of(chosen.name if chosen else None)
-        if notes:  # asked again, the chosen tool's notes beside the request
-            before, notes_of, first = chosen, chosen.name, trajectory  # type: ignore[union-attr]
-            if settings.reset:
-                await run_reset(settings.reset)
-            trajectory, shown = await attempt(notes)
-            trajectory.usage.add(first.usage)  # the item costs both requests
-            trajectory.seconds += first.seconds
+    chosen = trajectory.first_call if settings.notes_for == "chosen" else None
+    if routed is not None and chosen is not None and (notes := routed.text_of(chosen.name)):
+        # asked again, the notes of the tool it called beside the request
+        before, notes_of, without_notes = chosen, chosen.name, trajectory
+        if settings.reset:
+            await run_reset(settings.reset)
+        trajectory, shown = await attempt(notes)
+        trajectory.usage.add(without_notes.usage)  # the item costs both requests
+        trajectory.seconds += without_notes.seconds
     expected = [c.model_dump() for c in item.expected]
     first = trajectory.steps[0] if trajectory.steps else None
     call = first.call if first else None
