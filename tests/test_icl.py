@@ -65,6 +65,14 @@ def test_retrieval_ranks_similar_queries_of_the_offered_tools(dataset, method):
         assert list((dataset / "bank").glob("embeddings-*.npy"))  # computed once, stored
 
 
+def test_bm25_scores_a_query_by_the_words_it_shares_with_each_example(dataset):
+    bank = DemoBank(dataset, method="bm25")
+    scores = bank.scores("Will it rain in Oslo tomorrow?")  # words the index never saw, too
+    best = max(range(len(scores)), key=scores.__getitem__)
+    assert "Oslo" in bank.examples[best].query and scores[best] > 0
+    assert bank.scores("zzz qqq") == [0.0] * len(bank.examples)
+
+
 def test_demonstrations_are_whole_dialogues_and_fit_the_budget(dataset):
     bank = DemoBank(dataset, method="bm25")
     first = bank.examples[0]

@@ -108,8 +108,12 @@ class DemoBank:
         if self._bm25 is None:
             self._bm25 = bm25s.BM25()
             self._bm25.index(bm25s.tokenize(self.queries, show_progress=False), show_progress=False)
-        tokens = bm25s.tokenize([query], show_progress=False)
-        return [float(s) for s in self._bm25.get_scores(tokens.ids[0] if tokens.ids else [])]
+        # as words: token ids of their own would number the query's words, not the index's
+        words = bm25s.tokenize([query], return_ids=False, show_progress=False)[0]
+        known = [word for word in words if word in self._bm25.vocab_dict]
+        if not known:  # nothing in common with any example
+            return [0.0] * len(self.queries)
+        return [float(s) for s in self._bm25.get_scores(known)]
 
     def scores(self, query: str) -> list[float]:
         if not self.examples:
