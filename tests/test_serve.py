@@ -310,3 +310,42 @@ def test_an_upstream_that_is_down_is_a_502(serve, bank):
     assert reply.status_code == 502
     assert "unreachable" in reply.json()["error"]["message"]
     assert httpx.get(f"{url}/models", timeout=5).status_code == 502
+
+
+NOTES = {
+    "convert": ["unit is 'km' or 'mi', never 'miles'."],
+    "weather": ["city names take a country code: 'Oslo, NO'."],
+}
+WEATHER_SPEC = {
+    "type": "function",
+    "function": {
+        "name": "weather",
+        "description": "The weather forecast for a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
+
+
+def test_the_routed_tools_notes_go_in_the_system_message(serve, bank):
+    upstream = ScriptedModel(["ok", "ok"])
+    url = serve(create_app(ModelUpstream(upstream), bank, k=1, notes=NOTES))
+    client = openai.OpenAI(base_url=url, api_key="x")
+    raw = client.chat.completions.with_raw_response.create(
+        model="m",
+        messages=[{"role": "user", "content": "Will it rain in Oslo tomorrow? Forecast please."}],
+        tools=[TOOL_SPEC, WEATHER_SPEC],
+    )
+    assert raw.headers["x-ste-notes"] == "weather"
+    system = upstream.requests[0]["messages"][0]["content"]
+    assert system.endswith("- city names take a country code: 'Oslo, NO'.")
+    assert "never 'miles'" not in system
+    assert upstream.requests[0]["tools"] == [TOOL_SPEC, WEATHER_SPEC]  # descriptions as sent
+
+    every = serve(create_app(ModelUpstream(upstream), None, notes=NOTES, notes_for="all"))
+    raw = openai.OpenAI(base_url=every, api_key="x").chat.completions.with_raw_response.create(
+        model="m", messages=[{"role": "user", "content": "3 km in miles?"}], tools=[TOOL_SPEC]
+    )
+    assert raw.headers["x-ste-notes"] == ""
+    sent = upstream.requests[1]
+    assert "never 'miles'" in sent["tools"][0]["function"]["description"]
+    assert sent["messages"] == [{"role": "user", "content": "3 km in miles?"}]

@@ -49,10 +49,15 @@ def serve(
     ] = DEFAULT_TOKEN_BUDGET,
     notes: Annotated[
         Path | None,
-        typer.Option(
-            help="A `ste distill` dataset: its tool notes in the offered tools' descriptions."
-        ),
+        typer.Option(help="A `ste distill` dataset: show the model its tool notes."),
     ] = None,
+    notes_for: Annotated[
+        str,
+        typer.Option(
+            help="routed: the notes of the tool the latest user message is most about, in the "
+            "system message; all: every offered tool's notes in its description."
+        ),
+    ] = "routed",
     max_body_mb: Annotated[
         float, typer.Option(min=0.01, max=1024, help="Larger request bodies get a 413.")
     ] = DEFAULT_MAX_BODY_BYTES / 2**20,
@@ -66,6 +71,8 @@ def serve(
     from ste.icl.bank import DemoBank
     from ste.icl.serve import EndpointUpstream, ModelUpstream, create_app
 
+    if notes_for not in ("all", "routed"):
+        raise SteError(f"--notes-for must be all or routed, got {notes_for!r}")
     bank = DemoBank(demos) if demos else None
     tool_notes = None
     if notes is not None:
@@ -103,6 +110,13 @@ def serve(
     )
     limits = Limits(max_body_bytes=int(max_body_mb * 2**20), max_tokens=max_tokens)
     application = create_app(
-        target, bank, token=token, k=k, token_budget=demo_tokens, limits=limits, notes=tool_notes
+        target,
+        bank,
+        token=token,
+        k=k,
+        token_budget=demo_tokens,
+        limits=limits,
+        notes=tool_notes,
+        notes_for=notes_for,
     )
     uvicorn.run(application, host=host, port=port, log_level="warning")

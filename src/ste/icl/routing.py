@@ -37,18 +37,22 @@ NOTES_PLACES = {  # how a results table names each
 }
 
 
-def tool_text(tool: Tool) -> str:
+def tool_text(name: str, description: str) -> str:
     """What a request about the tool resembles: its name in words and its description."""
-    return f"{tool.name.replace('_', ' ')}: {tool.description}"
+    return f"{name.replace('_', ' ')}: {description}"
 
 
 class RoutedNotes:
     """Each request gets the notes of the offered tool it is most about."""
 
-    def __init__(self, notes: dict[str, list[str]], tools: Sequence[Tool]) -> None:
+    def __init__(
+        self, notes: dict[str, list[str]], tools: Sequence[Tool] | Sequence[tuple[str, str]]
+    ) -> None:
+        """`tools`: the tools, or (name, description) pairs (a chat request's tool specs)."""
+        described = [(t.name, t.description) if isinstance(t, Tool) else t for t in tools]
         self.notes = notes
-        self.names = [t.name for t in tools]
-        self.texts = [tool_text(t) for t in tools]
+        self.names = [name for name, _ in described]
+        self.texts = [tool_text(name, description) for name, description in described]
 
     @cached_property
     def _vectors(self):  # type: ignore[no-untyped-def]

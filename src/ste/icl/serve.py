@@ -32,6 +32,7 @@ from ste.errors import SteError
 from ste.icl.bank import DemoBank
 from ste.icl.chat_request import BadRequest, ChatRequest, Limits, parse_request
 from ste.icl.demonstrations import DEFAULT_K, DEFAULT_TOKEN_BUDGET, render_demonstrations
+from ste.icl.routing import RoutedNotes
 from ste.models.base import ChatModel, ChatResponse, Generation
 from ste.prompts import render
 
@@ -53,6 +54,26 @@ def inject_demonstrations(
     if not shown:
         return body, 0
     addition = render("icl_system_demonstrations", demonstrations=text)
+    return _with_system_text(body, addition), shown
+
+
+def inject_notes(
+    body: dict[str, Any], request: ChatRequest, notes: dict[str, list[str]]
+) -> tuple[dict[str, Any], str | None]:
+    """The request with the notes of the offered tool its latest user message is most about
+    (`RoutedNotes`) at the end of its system message, and that tool's name (None: none)."""
+    described = [(t.function.name, t.function.description or "") for t in request.tools or []]
+    query = request.latest_user_text()
+    if not described or not query.strip():
+        return body, None
+    text, routed = RoutedNotes(notes, described).notes_for(query, [n for n, _ in described])
+    if not text:
+        return body, None
+    return _with_system_text(body, text), routed
+
+
+def _with_system_text(body: dict[str, Any], addition: str) -> dict[str, Any]:
+    """The request with `addition` at the end of its system message (a new one if none)."""
     messages = [dict(m) for m in body["messages"]]
     if (
         messages
@@ -62,7 +83,7 @@ def inject_demonstrations(
         messages[0]["content"] = f"{messages[0]['content']}\n\n{addition}"
     else:
         messages.insert(0, {"role": "system", "content": addition})
-    return {**body, "messages": messages}, shown
+    return {**body, "messages": messages}
 
 
 def add_notes(body: dict[str, Any], notes: dict[str, list[str]]) -> dict[str, Any]:
@@ -281,7 +302,10 @@ def create_app(
     token_budget: int = DEFAULT_TOKEN_BUDGET,
     limits: Limits | None = None,
     notes: dict[str, list[str]] | None = None,
+    notes_for: str = "routed",
 ) -> FastAPI:
+    """`notes_for`: routed, the notes of the tool the latest user message is most about, in
+    the system message; all, every offered tool's notes in its description."""
     limits = limits or Limits()
     app = FastAPI(title="ste serve", docs_url=None, redoc_url=None)
     expected = f"Bearer {token}".encode() if token else None
@@ -312,15 +336,18 @@ def create_app(
     @app.post("/v1/chat/completions")
     async def chat(request: Request) -> Response:
         body, parsed = parse_request(await read_body(request, limits.max_body_bytes), limits)
-        shown = 0
-        if notes:
+        shown, routed = 0, None
+        if notes and notes_for == "all":
             body = add_notes(body, notes)
         if bank is not None:  # embedding the query is CPU work: not on the event loop
             body, shown = await asyncio.to_thread(
                 inject_demonstrations, body, parsed, bank, k, token_budget
             )
+        if notes and notes_for == "routed":  # after the demonstrations
+            body, routed = await asyncio.to_thread(inject_notes, body, parsed, notes)
         response = await upstream.chat(body, parsed)
         response.headers["x-ste-demonstrations"] = str(shown)
+        response.headers["x-ste-notes"] = routed or ""
         return response
 
     return app
