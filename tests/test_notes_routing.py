@@ -36,6 +36,22 @@ ITEMS = [
 ]
 
 
+async def evaluate(tools, tmp_path, replies, notes_for, notes=NOTES, items=ITEMS):
+    """Score `items` with a scripted model giving `replies`, the notes shown as `notes_for`
+    says: (the model, its records, the settings, the test file)."""
+    (tmp_path / "notes.json").write_text(json.dumps(notes))
+    tests = tmp_path / "tests.jsonl"
+    tests.write_text("".join(json.dumps(item) + "\n" for item in items))
+    model = ScriptedModel(replies)
+    settings = EvalSettings(notes=str(tmp_path), notes_for=notes_for)
+    out = tmp_path / "results"
+    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
+    records = await run_eval(
+        model, tools, load_tests(tests, [t.name for t in tools]), out, settings
+    )
+    return model, records, settings, tests
+
+
 @pytest.fixture(params=["embedding", "lexical"])
 def method(request, monkeypatch):
     if request.param == "embedding" and not embeddings.available():
@@ -60,20 +76,11 @@ def test_a_request_is_routed_to_the_tool_it_is_about(tools, method):
 
 
 async def test_each_request_reads_only_its_tools_notes(tools, tmp_path, method):
-    (tmp_path / "notes.json").write_text(json.dumps(NOTES))
-    tests = tmp_path / "tests.jsonl"
-    tests.write_text("".join(json.dumps(item) + "\n" for item in ITEMS))
-    items = load_tests(tests, [t.name for t in tools])
-    model = ScriptedModel(
-        [
-            'Action: convert\nAction Input: {"value": 10, "unit": "km"}',
-            'Action: tag\nAction Input: {"items": [1, 2]}',
-        ]
-    )
-    settings = EvalSettings(notes=str(tmp_path), notes_for="routed")
-    out = tmp_path / "results"
-    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
-    records = await run_eval(model, tools, items, out, settings)
+    replies = [
+        'Action: convert\nAction Input: {"value": 10, "unit": "km"}',
+        'Action: tag\nAction Input: {"items": [1, 2]}',
+    ]
+    model, records, settings, tests = await evaluate(tools, tmp_path, replies, "routed")
     assert [r.notes_of for r in records] == ["convert", "tag"]
     assert all(r.correct for r in records)
     first, second = (r["messages"][-1]["content"] for r in model.requests)
@@ -98,22 +105,13 @@ def test_notes_follow_the_demonstrations_and_precede_the_request():
 
 
 async def test_chosen_asks_again_with_the_notes_of_the_tool_the_model_called(tools, tmp_path):
-    (tmp_path / "notes.json").write_text(json.dumps(NOTES))
-    tests = tmp_path / "tests.jsonl"
-    tests.write_text("".join(json.dumps(item) + "\n" for item in ITEMS))
-    items = load_tests(tests, [t.name for t in tools])
-    model = ScriptedModel(
-        [
-            'Action: convert\nAction Input: {"value": 10, "unit": "miles"}',  # without notes
-            'Action: convert\nAction Input: {"value": 10, "unit": "km"}',  # with its notes
-            'Action: tag\nAction Input: {"items": ["1", "2"]}',
-            'Action: tag\nAction Input: {"items": [1, 2]}',
-        ]
-    )
-    settings = EvalSettings(notes=str(tmp_path), notes_for="chosen")
-    out = tmp_path / "results"
-    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
-    records = await run_eval(model, tools, items, out, settings)
+    replies = [
+        'Action: convert\nAction Input: {"value": 10, "unit": "miles"}',  # without notes
+        'Action: convert\nAction Input: {"value": 10, "unit": "km"}',  # with its notes
+        'Action: tag\nAction Input: {"items": ["1", "2"]}',
+        'Action: tag\nAction Input: {"items": [1, 2]}',
+    ]
+    model, records, _, _ = await evaluate(tools, tmp_path, replies, "chosen")
     assert [r.notes_of for r in records] == ["convert", "tag"]
     assert [r.correct for r in records] == [True, True]  # the call made with the notes
     assert records[0].call_before_notes == {
@@ -127,14 +125,10 @@ async def test_chosen_asks_again_with_the_notes_of_the_tool_the_model_called(too
 
 
 async def test_chosen_without_notes_for_the_called_tool_asks_once(tools, tmp_path):
-    (tmp_path / "notes.json").write_text(json.dumps({"kind": "ste-notes", "tools": {}}))
-    tests = tmp_path / "tests.jsonl"
-    tests.write_text(json.dumps(ITEMS[0]) + "\n")
-    items = load_tests(tests, [t.name for t in tools])
-    model = ScriptedModel(['Action: convert\nAction Input: {"value": 10, "unit": "km"}'])
-    settings = EvalSettings(notes=str(tmp_path), notes_for="chosen")
-    out = tmp_path / "results"
-    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
-    (record,) = await run_eval(model, tools, items, out, settings)
+    replies = ['Action: convert\nAction Input: {"value": 10, "unit": "km"}']
+    no_notes = {"kind": "ste-notes", "tools": {}}
+    model, (record,), _, _ = await evaluate(
+        tools, tmp_path, replies, "chosen", notes=no_notes, items=ITEMS[:1]
+    )
     assert record.correct and record.notes_of is None and record.call_before_notes is None
     assert len(model.requests) == 1
