@@ -26,6 +26,7 @@ from ste.checks.arguments import (
     kept_to_the_request,
 )
 from ste.checks.entities import entity_from_request
+from ste.checks.options import options_asked
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time
@@ -116,6 +117,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(units_as_asked(trial, tool))
     checks.append(bounds_as_asked(trial, tool))
     checks.append(enums_as_asked(trial, tool))
+    checks.append(options_asked(trial, tool))
     checks.append(every_choice_asked(trial, tool))
     checks.append(every_value_passed(trial, tool))
     checks.append(kept_to_the_request(trial, tool))
