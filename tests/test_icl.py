@@ -136,6 +136,35 @@ async def test_eval_with_demos_puts_them_before_the_query(dataset, tmp_path, too
     assert "Oslo" not in query_message  # weather is not among the offered tools
 
 
+@pytest.mark.parametrize(("demos_for", "first"), [("routed", "convert"), ("similar", "tag")])
+async def test_eval_shows_the_routed_tools_examples_first(tmp_path, toolboxes, demos_for, first):
+    from scripted import ScriptedModel
+    from ste.eval.runner import EvalSettings, prepare_out_dir, run_eval
+    from ste.eval.testset import load_tests
+    from ste.tools import load_tools
+
+    tools = load_tools(str(toolboxes / "sample.py"))
+    dataset = write_dataset(
+        tmp_path / "data",
+        [
+            (example(1, "convert", "Distance from Oslo to Bergen in kilometres", 1), "train"),
+            (example(2, "tag", "Label 3 miles and 3 km as far", 2), "train"),
+        ],
+    )
+    tests = tmp_path / "tests.jsonl"
+    item = {"id": "a", "query": "Convert 3 km to miles", "expected": [{"name": "convert"}]}
+    item["expected"][0]["arguments"] = {"value": 3, "unit": "km"}
+    tests.write_text(json.dumps(item))
+    model = ScriptedModel(['Action: convert\nAction Input: {"value": 3, "unit": "km"}'])
+    settings = EvalSettings(demos=str(dataset), k=1, demos_for=demos_for)
+    out = tmp_path / "out"
+    assert settings.manifest(model, tests, tools)["demos_for"] == demos_for
+    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
+    bank = DemoBank(dataset, method="lexical")
+    (record,) = await run_eval(model, tools, load_tests(tests), out, settings, bank=bank)
+    assert record.demonstrations == [f"{first}/e1/t{1 if first == 'convert' else 2}"]
+
+
 def test_recoveries_can_be_shown_by_their_successful_call_only():
     from ste.icl.demonstrations import successful_only
 
@@ -241,3 +270,39 @@ def test_examples_passing_unasked_options_give_way_to_plain_ones_of_their_tool(t
     assert [r.score for r in three] == sorted((r.score for r in three), reverse=True)
     asked = bank.retrieve("Convert 7 km to miles, to 2 decimal places", ["units"], k=2)
     assert "units/e1/t4" not in [r.example.id for r in asked]
+
+
+def test_the_routed_tools_examples_come_first_and_the_most_similar_others_fill_in(tmp_path):
+    examples = [
+        example(1, "recipes", "Find a quick dinner recipe", 1),
+        example(2, "nutrition", "How much protein do chickpeas have, can of chickpeas?", 2),
+        example(3, "nutrition", "Protein in a can of chickpeas to use up", 3),
+        example(4, "nutrition", "Fat in olive oil", 4),
+    ]
+    bank = DemoBank(write_dataset(tmp_path / "data", [(e, "train") for e in examples]), "lexical")
+    query = "I have a can of chickpeas to use up. Which recipes use them?"
+    similar = [r.example.id for r in bank.retrieve(query, None, k=2)]
+    assert "recipes/e1/t1" not in similar  # by similarity alone, the other tool's examples
+    routed = bank.retrieve(query, None, k=3, prefer="recipes")
+    assert [r.example.id for r in routed][0] == "recipes/e1/t1"  # shown nearest the request
+    assert {r.example.id for r in routed[1:]} == set(similar)
+    # a tool with no examples: the most similar, as without routing
+    assert bank.retrieve(query, None, k=2, prefer="pantry") == bank.retrieve(query, None, k=2)
+
+
+def test_the_router_picks_the_offered_tool_a_request_is_most_about():
+    from ste.icl.routing import RoutedNotes, ToolRouter
+
+    router = ToolRouter(
+        [
+            ("search_recipes", "Find recipes by cuisine or ingredient."),
+            ("nutrition", "Protein, fat and calories of a food."),
+        ]
+    )
+    query = "Which recipes use chickpeas?"
+    assert router.route(query, ["search_recipes", "nutrition"]) == "search_recipes"
+    assert router.route(query, ["nutrition"]) == "nutrition"  # only among those offered
+    assert router.route(query, []) is None
+    shared = RoutedNotes({"search_recipes": ["Cuisines are lowercase."]}, router)
+    assert shared.router is router
+    assert shared.notes_for(query, ["search_recipes"])[1] == "search_recipes"

@@ -260,10 +260,10 @@ def test_retrieval_does_not_hold_up_other_requests(serve, bank):
     release, entered = threading.Event(), threading.Event()
 
     class SlowBank:
-        def retrieve(self, query, names, k):
+        def retrieve(self, query, names, k, prefer=None):
             entered.set()
             assert release.wait(10)
-            return bank.retrieve(query, names, k)
+            return bank.retrieve(query, names, k, prefer)
 
     url = serve(create_app(ModelUpstream(ScriptedModel(["ok"])), SlowBank()))  # type: ignore[arg-type]
     results = []
@@ -349,3 +349,24 @@ def test_the_routed_tools_notes_go_in_the_system_message(serve, bank):
     sent = upstream.requests[1]
     assert "never 'miles'" in sent["tools"][0]["function"]["description"]
     assert sent["messages"] == [{"role": "user", "content": "3 km in miles?"}]
+
+
+def test_the_routed_tools_demonstrations_come_first(tmp_path):
+    from ste.icl.chat_request import Limits, parse_request
+    from ste.icl.serve import inject_demonstrations
+    from test_icl import example, write_dataset
+
+    weather = example(1, "weather", "How far will the rain travel, in km?", 1)
+    convert = example(2, "convert", "Kilometres from Oslo to Bergen as miles", 2)
+    data = write_dataset(tmp_path / "data", [(weather, "train"), (convert, "train")])
+    bank = DemoBank(data, method="lexical")
+    raw = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "Will it rain in 3 km? Convert 3 km to miles"}],
+        "tools": [TOOL_SPEC, WEATHER_SPEC],
+    }
+    body, request = parse_request(json.dumps(raw).encode(), Limits())
+    assert bank.retrieve(request.latest_user_text(), None, k=1)[0].example.tool == "weather"
+    sent, shown = inject_demonstrations(body, request, bank, k=1, token_budget=800)
+    assert shown == 1
+    assert "Kilometres from Oslo to Bergen" in sent["messages"][0]["content"]

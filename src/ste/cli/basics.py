@@ -117,10 +117,18 @@ def run(
     preface = notes_preface("", notes_text)
     if demos is not None:
         from ste.icl.bank import DemoBank
+        from ste.icl.routing import ToolRouter
 
         bank = DemoBank(demos)
+        names = [t.name for t in tools]
         preface, shown = demonstrations_for(
-            bank, query, [t.name for t in tools], protocol, k, notes=notes_text
+            bank,
+            query,
+            names,
+            protocol,
+            k,
+            notes=notes_text,
+            prefer=ToolRouter(tools).route(query, names),  # its examples first
         )
         errors.print(f"demonstrations: {', '.join(shown) or 'none'}", highlight=False)
     endpoint = endpoint_from(base_url, request_timeout, retries, give_up_after)

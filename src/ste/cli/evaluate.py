@@ -33,7 +33,7 @@ from ste.cli.common import (
 )
 from ste.errors import SteError
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
-from ste.icl.routing import NOTES_FOR
+from ste.icl.routing import DEMOS_FOR, NOTES_FOR
 from ste.jsonl import write_json
 from ste.models.base import concurrency as model_concurrency
 from ste.models.endpoint import Endpoint
@@ -87,6 +87,13 @@ def eval_command(
     demo_turns: Annotated[
         str, typer.Option(help="all, or successful: show recoveries by their successful call.")
     ] = "all",
+    demos_for: Annotated[
+        str,
+        typer.Option(
+            help="routed: the examples of the tool the query is most about first, the most "
+            "similar of the others after; similar: the most similar examples of any tool."
+        ),
+    ] = "routed",
     notes: Annotated[
         Path | None,
         typer.Option(help="A `ste distill` dataset: show the model its tool notes (--notes-for)."),
@@ -127,6 +134,8 @@ def eval_command(
     tests_path = Path(tests)
     if notes_for not in NOTES_FOR:
         raise SteError(f"--notes-for must be {', '.join(NOTES_FOR)}, got {notes_for!r}")
+    if demos_for not in DEMOS_FOR:
+        raise SteError(f"--demos-for must be {', '.join(DEMOS_FOR)}, got {demos_for!r}")
     if is_toolbench_dir(tests_path):
         if toolbox or full:
             raise SteError("a ToolBench-50 folder brings its own APIs and has no answers to score")

@@ -24,7 +24,7 @@ from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
 from ste.icl.demonstrations import demonstrations_for
 from ste.icl.demonstrations import preface as demonstration_preface
-from ste.icl.routing import RoutedNotes
+from ste.icl.routing import RoutedNotes, ToolRouter
 from ste.jsonl import JsonlAppender, numbered_records, read_jsonl, write_json
 from ste.models.base import ChatModel
 from ste.models.retry import RequestFailed
@@ -52,6 +52,9 @@ class EvalSettings:
     k: int = DEFAULT_K
     demo_tokens: int = DEFAULT_TOKEN_BUDGET
     demo_turns: str = "all"  # "successful": recoveries shown by their successful call only
+    # "routed": the examples of the tool the request is most about first (`ste.icl.routing`);
+    # "similar": the most similar examples of any tool
+    demos_for: str = "routed"
     tool_timeout: float = DEFAULT_TIMEOUT_S  # seconds a tool call may take
     notes: str | None = None  # a `ste distill` dataset: its tool notes, shown as notes_for says
     # "all": every tool's notes in its description; "routed": only the notes of the tool
@@ -73,6 +76,7 @@ class EvalSettings:
             "k": self.k if self.demos else None,
             "demo_tokens": self.demo_tokens if self.demos else None,
             **({"demo_turns": self.demo_turns} if self.demos and self.demo_turns != "all" else {}),
+            **({"demos_for": self.demos_for} if self.demos else {}),
             "ste_version": __version__,
             "model": model.name,
             "tests": str(tests),
@@ -133,6 +137,7 @@ async def score_item(
     settings: EvalSettings,
     bank: DemoBank | None = None,
     routed: RoutedNotes | None = None,
+    router: ToolRouter | None = None,
 ) -> EvalRecord:
     if settings.reset:
         await run_reset(settings.reset)
@@ -140,8 +145,10 @@ async def score_item(
     offered = [by_name[n] for n in item.tools] if item.tools else tools
     names = [t.name for t in offered]
     notes, notes_of = "", None
+    about = router.route(item.query, names) if router is not None else None
     if routed is not None and settings.notes_for == "routed":  # beside the request
-        notes, notes_of = routed.notes_for(item.query, names)
+        notes, notes_of = routed.text_of(about), about
+    prefer = about if settings.demos_for == "routed" else None
     schemas = {t.name: t.parameters for t in tools}
 
     async def attempt(notes: str) -> tuple[Trajectory, list[str]]:
@@ -156,6 +163,7 @@ async def score_item(
                 settings.demo_tokens,
                 settings.demo_turns,
                 notes,
+                prefer,
             )
         async with fresh_instance(offered, item.state):  # a stateful toolbox: the item's own
             trajectory = await run_agent(
@@ -264,8 +272,12 @@ async def run_eval(
     the endpoint's fault is not the model's error. Its reason goes to `failures.jsonl`, and
     running the same command again scores it."""
     routed = None
+    routes = (bank is not None and settings.demos_for == "routed") or bool(
+        settings.notes and settings.notes_for == "routed"
+    )
+    router = ToolRouter(tools) if routes else None
     if settings.notes and settings.notes_for in ("routed", "chosen"):
-        routed = RoutedNotes(load_notes(settings.notes), tools)
+        routed = RoutedNotes(load_notes(settings.notes), router or tools)
     elif settings.notes:  # the model reads each tool's notes in its description
         tools = with_notes(tools, load_notes(settings.notes))
     tools = apply_policy(tools, SideEffectPolicy.parse(settings.allow_side_effects))
@@ -278,7 +290,7 @@ async def run_eval(
         async def one(item: TestItem) -> None:
             async with semaphore:
                 try:
-                    record = await score_item(model, tools, item, settings, bank, routed)
+                    record = await score_item(model, tools, item, settings, bank, routed, router)
                 except RequestFailed as failure:  # not the model's error: left for a rerun
                     with JsonlAppender(out / FAILURES) as failures:
                         failures.append({"id": item.id, "reason": failure.reason})

@@ -129,10 +129,16 @@ class DemoBank:
         return lexical_similarity([query, *self.queries])[0][1:]
 
     def retrieve(
-        self, query: str, tool_names: list[str] | None, k: int = DEFAULT_K
+        self,
+        query: str,
+        tool_names: list[str] | None,
+        k: int = DEFAULT_K,
+        prefer: str | None = None,
     ) -> list[Retrieved]:
         """The k examples most similar to `query`, among those of the offered tools, most
-        similar first. An example whose calls pass an optional argument the query does not
+        similar first; with `prefer` (the tool the request was routed to,
+        `ste.icl.routing.ToolRouter`), that tool's examples first, the others filling the
+        places it leaves. An example whose calls pass an optional argument the query does not
         ask for (`Example.unasked_options`) gives its place to the next most similar example
         of the same tool that passes none, where there is one, else, when the argument is a
         number or a flag (`Example.unasked_numbers`), to the next most similar example of
@@ -141,13 +147,17 @@ class DemoBank:
         conversions after demonstrations that all asked for rounding; in 9 of 10 when the
         tool's only kept example asked for it and was shown anyway)."""
         allowed = set(tool_names) if tool_names is not None else None
+
+        def rank(r: Retrieved) -> tuple[bool, float]:
+            return r.example.tool == prefer, r.score
+
         ranked = sorted(
             (
                 Retrieved(example, score)
                 for example, score in zip(self.examples, self.scores(query), strict=True)
                 if allowed is None or example.tool in allowed
             ),
-            key=lambda r: r.score,
+            key=rank,
             reverse=True,
         )
         chosen, spare = ranked[:k], ranked[k:]
@@ -163,7 +173,7 @@ class DemoBank:
             if replacement is not None:
                 plain.remove(replacement)
                 chosen[index] = replacement
-        return sorted(chosen, key=lambda r: r.score, reverse=True)
+        return sorted(chosen, key=rank, reverse=True)
 
     def near_verbatim(self, queries: list[str], threshold: float = 0.9) -> list[tuple[str, str]]:
         """(test query, bank query) pairs that are (nearly) the same text: a leak."""

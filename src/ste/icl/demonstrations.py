@@ -85,10 +85,11 @@ def demonstrations_for(
     token_budget: int = DEFAULT_TOKEN_BUDGET,
     turns: str = "all",
     notes: str = "",
+    prefer: str | None = None,
 ) -> tuple[str, list[str]]:
     """(the preface to put before the request, ids of the examples shown); `notes`, text to
-    show after the examples."""
-    retrieved = bank.retrieve(query, tool_names, k)
+    show after the examples; `prefer`, the tool whose examples come first."""
+    retrieved = bank.retrieve(query, tool_names, k, prefer)
     examples = [r.example for r in retrieved]
     text, shown = render_demonstrations(examples, protocol, token_budget, turns)
     return preface(text, notes), [r.example.id for r in retrieved[:shown]]

@@ -32,7 +32,7 @@ from ste.errors import SteError
 from ste.icl.bank import DemoBank
 from ste.icl.chat_request import BadRequest, ChatRequest, Limits, parse_request
 from ste.icl.demonstrations import DEFAULT_K, DEFAULT_TOKEN_BUDGET, render_demonstrations
-from ste.icl.routing import RoutedNotes
+from ste.icl.routing import RoutedNotes, ToolRouter
 from ste.models.base import ChatModel, ChatResponse, Generation
 from ste.prompts import render
 
@@ -44,12 +44,14 @@ PASSED_ON = (400, 401, 403, 404, 409, 413, 422, 429, 503)  # upstream statuses a
 def inject_demonstrations(
     body: dict[str, Any], request: ChatRequest, bank: DemoBank, k: int, token_budget: int
 ) -> tuple[dict[str, Any], int]:
-    """The request with demonstrations in its system message, and how many were added."""
+    """The request with demonstrations in its system message, and how many were added: the
+    examples of the offered tool the latest user message is most about first (`ToolRouter`)."""
     names = request.tool_names
     query = request.latest_user_text()
     if not names or not query.strip():
         return body, 0
-    retrieved = bank.retrieve(query, names, k)
+    prefer = ToolRouter(_described(request)).route(query, names)
+    retrieved = bank.retrieve(query, names, k, prefer)
     text, shown = render_demonstrations([r.example for r in retrieved], "native", token_budget)
     if not shown:
         return body, 0
@@ -62,7 +64,7 @@ def inject_notes(
 ) -> tuple[dict[str, Any], str | None]:
     """The request with the notes of the offered tool its latest user message is most about
     (`RoutedNotes`) at the end of its system message, and that tool's name (None: none)."""
-    described = [(t.function.name, t.function.description or "") for t in request.tools or []]
+    described = _described(request)
     query = request.latest_user_text()
     if not described or not query.strip():
         return body, None
@@ -70,6 +72,11 @@ def inject_notes(
     if not text:
         return body, None
     return _with_system_text(body, text), routed
+
+
+def _described(request: ChatRequest) -> list[tuple[str, str]]:
+    """(name, description) of each tool the request offers."""
+    return [(t.function.name, t.function.description or "") for t in request.tools or []]
 
 
 def _with_system_text(body: dict[str, Any], addition: str) -> dict[str, Any]:
