@@ -222,10 +222,52 @@ def test_a_request_about_content_it_does_not_hold_is_not_one(query, ok):
 
 
 @pytest.mark.parametrize(
-    "query", ["I'm sorry, but I need a specific request first.", "To help a user, give a text."]
+    "query",
+    [
+        "I'm sorry, but I need a specific request first.",
+        "To help a user, give a text.",
+        "User asks about the Unix timestamp of 2026-12-05 in UTC.",
+    ],
 )
 def test_a_refusal_or_talk_about_a_user_is_not_a_request(query):
     assert not natural_query(query).ok
+
+
+def test_a_request_written_after_a_user_label_is_one():
+    assert natural_query("User: How many calories are in 100 g of spinach?").ok
+
+
+COLOR = Tool(
+    "convert_color",
+    "Convert a color between formats.",
+    {
+        "type": "object",
+        "properties": {
+            "color": {"type": "string", "description": "The color, e.g. '#ff8800'."},
+            "to_format": {
+                "type": "string",
+                "enum": ["hex", "rgb", "hsl"],
+                "description": "The format to convert to.",
+            },
+        },
+        "required": ["color", "to_format"],
+    },
+    lambda **_: {},
+)
+
+
+def test_a_choice_named_as_part_of_another_arguments_value_is_not_asked_for():
+    to_rgb = step("convert_color", {"color": "hsl(180, 50%, 75%)", "to_format": "rgb"}, "{}", True)
+    query = "Convert the HSL color (180, 50%, 75%) to RGB."
+    asked = trial([to_rgb], query=query, tool="convert_color")
+    assert every_choice_asked(asked, COLOR).ok  # 'hsl' names the color passed
+    assert enums_as_asked(asked, COLOR).ok
+    to_hex = step("convert_color", {"color": "rgb(255, 136, 0)", "to_format": "hex"}, "{}", True)
+    hexadecimal = trial([to_hex], query="Convert RGB (255, 136, 0) to hex.", tool="convert_color")
+    assert enums_as_asked(hexadecimal, COLOR).ok
+    wrong = step("convert_color", {"color": "#ff8800", "to_format": "hex"}, "{}", True)
+    asked_rgb = trial([wrong], query="What is #ff8800 in RGB?", tool="convert_color")
+    assert not enums_as_asked(asked_rgb, COLOR).ok  # named for no other argument
 
 
 @pytest.mark.parametrize(

@@ -72,3 +72,16 @@ def test_an_answer_naming_what_the_results_found_draws_on_them(answer, solved):
     query = "Italian dishes under 30 minutes?"
     outcome = judge_outcome(query, answer, results, ['{"cuisine": "italian"}'], True)
     assert outcome.solved is solved, outcome.reason
+
+
+def test_a_value_the_answer_quotes_must_come_from_the_request_or_a_result():
+    encoded = '{"mode": "encode", "result": "U0dWc2JHOD0="}'
+    query = "Decode the Base64 string SGVsbG8= to plain text."
+    outcome = judge_outcome(query, 'It decodes to "Hello".', [encoded], [], True)
+    assert not outcome.solved and "'Hello'" in outcome.reason
+    said = 'It encodes to "U0dWc2JHOD0=", the text being \u201cSGVsbG8=\u201d.'
+    assert judge_outcome(query, said, [encoded], [], True).solved
+    path = '{"path": "/v1/caf\\u00e9"}'  # a JSON result's escaped text, quoted decoded
+    assert judge_outcome(
+        "Path of the URL?", 'The path is "/v1/caf\u00e9".', [path], [], True
+    ).solved

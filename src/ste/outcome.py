@@ -5,9 +5,10 @@ A trial is solved when at least one call of the tool succeeded, the model gave a
 answer, every number in that answer is found in a tool result, the request or the call's
 arguments, and, when the results hold numbers, at least one of the answer's numbers (or a
 code such as a digest, or a name only the results held, such as a search's "Caprese Salad")
-is theirs: a `{"result": 89.6}` answered as "32" is not solved,
-whatever the model's reflection says. The reflection is kept beside this verdict, and how
-often the two agree is reported with it.
+is theirs: a `{"result": 89.6}` answered as "32" is not solved, whatever the model's
+reflection says; nor is an answer that quotes a value neither the request nor a result
+holds (a Base64 string "decoded" as "Hello" by a call that encoded it). The reflection is
+kept beside this verdict, and how often the two agree is reported with it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ _NUMBER = re.compile(r"(?<![\w.-])-?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
 # a code from a result: a digest, an id, an address (6+ characters with a digit in them)
 _CODE = re.compile(r"[\w./:+=-]{6,}")
 
+
+# a value an answer quotes: "Hello", “/v1/items”
+_QUOTED = re.compile(r'"([^"\n]{1,200})"|\u201c([^\u201d\n]{1,200})\u201d')
 
 # a clock time as results write it: 17:11, 17:11:54, the T17:11 of an ISO datetime
 _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3]):([0-5]\d)(?!\d)")
@@ -75,6 +79,27 @@ def names_a_result(answer: str, results: list[str], query: str) -> bool:
     return False
 
 
+def quoted_in(answer: str) -> list[str]:
+    """The values an answer quotes ("The text decodes to "Hello""), two characters or more."""
+    found = (straight or curly for straight, curly in _QUOTED.findall(answer))
+    return [q for q in found if len(q.strip()) >= 2]
+
+
+def _held(value: str, sources: list[str]) -> bool:
+    """Whether a source holds `value`, as written or as a JSON result's string holds it."""
+    wanted = value.strip().casefold()
+    for text in sources:
+        if wanted in (text or "").casefold():
+            return True
+        try:
+            decoded = json.loads(text)
+        except (json.JSONDecodeError, ValueError, RecursionError, TypeError):
+            continue
+        if any(wanted in s.casefold() for s in _strings_in(decoded)):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Outcome:
     solved: bool
@@ -121,6 +146,10 @@ def judge_outcome(
     if unsupported:
         shown = ", ".join(f"{n:g}" for n in unsupported[:3])
         return Outcome(False, f"the answer states {shown}, found in no tool result")
+    sources = [query, *results, *arguments]
+    unquoted = [q for q in quoted_in(final_answer or "") if not _held(q, sources)]
+    if unquoted:
+        return Outcome(False, f"the answer quotes {unquoted[0][:40]!r}, found in no tool result")
     codes = {c for text in results for c in _codes_in(text)}
     draws_on_results = (
         any(supported(n, from_results) for n in stated)

@@ -198,10 +198,27 @@ def _quantities(query: str, properties: dict[str, Any]) -> str:
 
 
 def _named(
-    query: str, schema: dict[str, Any], properties: dict[str, Any] | None = None
+    query: str, schema: dict[str, Any], properties: dict[str, Any] | None = None, given: str = ""
 ) -> list[str]:
+    """The choices of `schema` the request names, but for those it names as a part of a
+    value `given` to another parameter (the "HSL" of "Convert the HSL color hsl(...) to RGB"
+    names the color passed, not a `to_format`)."""
     query = _quantities(query, properties or {})
-    return [v for v, names in choices(schema).items() if any(mentions(query, n) for n in names)]
+    return [
+        v
+        for v, names in choices(schema).items()
+        if any(mentions(query, n) for n in names) and not mentions(given, v)
+    ]
+
+
+def _given(calls: list[Step], skip: str) -> str:
+    """The string values the calls pass to parameters other than `skip`, as one text."""
+    return " ".join(
+        value
+        for call in calls
+        for name, value in call.call.arguments.items()  # type: ignore[union-attr]
+        if name != skip and isinstance(value, str)
+    )
 
 
 def enums_as_asked(trial: Trial, tool: Tool) -> Check:
@@ -212,7 +229,8 @@ def enums_as_asked(trial: Trial, tool: Tool) -> Check:
         return Check("enums_as_asked", True, "no successful call")
     last = calls[-1].call.arguments  # type: ignore[union-attr]
     for name, schema in tool.parameters.get("properties", {}).items():
-        named = _named(trial.query, schema, tool.parameters.get("properties", {}))
+        given = _given(calls[-1:], name)
+        named = _named(trial.query, schema, tool.parameters.get("properties", {}), given)
         if len(named) != 1:
             continue
         passed = last.get(name, schema.get("default"))
@@ -236,7 +254,7 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
         for name, schema in properties.items()
     }
     for name, schema in properties.items():
-        named = _named(trial.query, schema, tool.parameters.get("properties", {}))
+        named = _named(trial.query, schema, properties, _given(calls, name))
         missing = [v for v in named if v.casefold() not in passed]
         if calls and len(named) >= 2 and missing:
             return Check(

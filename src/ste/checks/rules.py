@@ -43,7 +43,7 @@ MEMORY_MARK = re.compile(r"\s*\(fulfilled: (?:yes|no|not judged)\)", re.IGNORECA
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _META = re.compile(
     r"\b(?:the|this) (?:\w+ )?tool\b|\b(?:the|a) user\b|\blet'?s (?:pretend|try|use|start)\b"
-    r"|\bparameters?\b",
+    r"|\bparameters?\b|^\W*users?\s+(?:asks?|wants?|needs?|is|would|requests?)\b",
     re.IGNORECASE,
 )
 # a request about content it does not hold ("the given text", "the attached file"): no call
