@@ -275,6 +275,7 @@ def test_a_choice_named_as_part_of_another_arguments_value_is_not_asked_for():
     [
         "I'd be happy to help you write a realistic request!",
         "I'm ready to help! What's your next request?",
+        "I'll help you with that. Please go ahead and provide your request!",
         "Work out the square root of 144 with the calculate tool.",
         "Use convert_units to turn 5 km into miles.",
     ],

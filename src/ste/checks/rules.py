@@ -64,7 +64,7 @@ _REFUSAL = re.compile(
 # a reply that talks to ste about writing a request instead of writing one
 _OFFER = re.compile(
     r"\b(?:happy|glad|ready|here) to help\b|\b(?:realistic|next|another) (?:user )?request\b"
-    r"|\bcome up with\b",
+    r"|\bcome up with\b|\b(?:I'?ll|I will|let me) help\b|\byour (?:request|query)\b",
     re.IGNORECASE,
 )
 # the helper's voice: a reply that asks the user for what the request should hold ("Please
