@@ -29,6 +29,9 @@ def parse(text: str):
         'Thought: x\nAction: Call convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
         'Action: use the `convert_units` tool\nAction Input: {"value": 10, "from_unit": "km"}',
         'Action: functions.convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
+        # a longer order to call it
+        'Action: Call the convert_units tool with the input "10 km".\n'
+        'Action Input: {"value": 10, "from_unit": "km"}',
         # every label on one line, and a premature final answer after the call
         'Thought: x. Action: convert_units Action Input: {"value": 10, "from_unit": "km"}',
         'Thought: x Action: convert_units Action Input: {"value": 10, "from_unit": "km"} '

@@ -38,6 +38,9 @@ _INLINE_LABEL = re.compile(
 # final answer"): a small model stops there, and the generic reminder gets the same reply
 _ANNOUNCED = re.compile(r"\bknow the final answer\W*$", re.IGNORECASE)
 _MAX_ACTION_WORDS = 4  # "use the convert_units tool"; longer is a sentence, not a name
+# ... unless it is an order to call: "Call the roman_numeral tool with the input "1987"."
+# (a small model wrote that four times in a row, told each time the Action must be a name)
+_CALL_ORDER = re.compile(r"^(?:call|use|invoke|run|execute)\b", re.IGNORECASE)
 
 
 def _reminded(name: str) -> str:
@@ -74,9 +77,12 @@ def _clean_name(raw: str) -> str:
 def _named_tool(line: str, tool_names: list[str]) -> str:
     """The tool an Action line names: the line itself, or the one tool it names among a few
     other words ("Call convert_units", "use the `date_calc` tool", "functions.get_time").
-    A line naming two tools, or a sentence that merely mentions one, is returned as it is
-    (an unknown tool)."""
-    if line in tool_names or len(line.split()) > _MAX_ACTION_WORDS:
+    A longer line that orders the call ("Call the roman_numeral tool with the input ...")
+    is read the same way. A line naming two tools, or a sentence that merely mentions one
+    ("I think I should first call ..."), is returned as it is (an unknown tool)."""
+    if line in tool_names:
+        return line
+    if len(line.split()) > _MAX_ACTION_WORDS and not _CALL_ORDER.match(line):
         return line
     named = {
         tool for tool in tool_names if re.search(rf"(?<![\w-]){re.escape(tool)}(?![\w-])", line)
