@@ -107,3 +107,47 @@ async def test_distillation_keeps_the_pruned_call_and_records_what_it_dropped(tm
     )
     decision = json.loads((tmp_path / "off" / "decisions.json").read_text())[record.id]
     assert decision["rejected_by"] == "grounded" and "pruned" not in decision
+
+
+def weigh(pounds: float, precision: int = 4) -> dict:
+    return {"kg": round(pounds * 0.45359237, precision), "unit": "kg"}
+
+
+WEIGH = Tool(
+    "weigh",
+    "Convert pounds to kilograms.",
+    {
+        "type": "object",
+        "properties": {
+            "pounds": {"type": "number", "description": "Pounds."},
+            "precision": {"type": "integer", "description": "Decimals.", "default": 4},
+        },
+        "required": ["pounds"],
+    },
+    weigh,
+)
+
+
+async def weighed(answer: str, **arguments):
+    result = await execute(WEIGH, arguments)
+    steps = [step("weigh", arguments, result.observation, True)]
+    return trial(steps, final=answer, query="Convert 25 lb to kg", tool="weigh")
+
+
+async def test_an_unasked_rounding_is_dropped_when_the_answer_follows_from_the_new_result():
+    record = await weighed("25 lb is 11.34 kg.", pounds=25, precision=2)
+    assert not all(c.ok for c in rule_checks(record, WEIGH, False))  # precision=2 unasked
+    pruned, dropped = await prune(record, WEIGH)
+    assert dropped == ["precision=2 (result read again)"]
+    assert pruned.call_steps[0].call.arguments == {"pounds": 25}
+    assert json.loads(pruned.call_steps[0].observation) == {"kg": 11.3398, "unit": "kg"}
+    assert all(c.ok for c in rule_checks(pruned, WEIGH, False))
+
+
+def test_only_a_result_that_differs_in_its_rounding_is_read_again():
+    from ste.distill.pruning import only_rounded
+
+    assert only_rounded('{"kg": 11.34, "n": [1, 2]}', '{"kg": 11.3398, "n": [1, 2]}')
+    assert not only_rounded('{"kg": 11.34}', '{"kg": 11.3398, "note": "x"}')
+    assert not only_rounded('{"names": ["a"]}', '{"names": ["a", "b"]}')
+    assert not only_rounded('{"kg": 12}', '{"kg": 11.3398}')

@@ -85,9 +85,15 @@ def _query_numbers(query: str) -> set[float]:
 def _grounded(value: float, known: set[float]) -> bool:
     if supported(value, known):
         return True
+    converted = {n * f for n in known for f in _CONVERSIONS} | {
+        n / f for n in known for f in _CONVERSIONS
+    }
+    # as converted or rounded to decimals: rounded to a whole number, some conversion of
+    # almost any request lands on a small one (25 / 12 as a `precision` of 2)
     return any(
-        supported(value, {n * f for n in known}) or supported(value, {n / f for n in known})
-        for f in _CONVERSIONS
+        abs(value - c) <= 1e-9 * max(1.0, abs(c))
+        or any(round(c, digits) == value for digits in range(1, 7))
+        for c in converted
     )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ste.checks.arguments import choices, successful_calls
 from ste.checks.verdict import Check
-from ste.records import Trial
+from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
 _WORD = re.compile(r"[^\W\d_]+")
@@ -62,28 +62,38 @@ def _supported(name: str, value: Any, schema: dict[str, Any], request: str) -> b
     return any(names_in(request, n) for n in named[value])
 
 
-def options_asked(trial: Trial, tool: Tool) -> Check:
-    """Every optional choice a successful call makes (a choice parameter's value or a flag,
-    other than the default) is one the request names."""
+def unasked_choices(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
+    """The optional choices the successful calls make (a choice parameter's value or a
+    flag, other than the default) that the request does not name: (the call's step, the
+    argument's name, how it is shown: 'day_type="business"')."""
     properties = tool.parameters.get("properties", {})
     required = set(tool.parameters.get("required", []))
+    unasked = []
     for step in successful_calls(trial):
         for name, value in step.call.arguments.items():  # type: ignore[union-attr]
             schema = properties.get(name)
             if name in required or schema is None or value == schema.get("default"):
                 continue
-            if _supported(name, value, schema, trial.query) is not False:
-                continue
-            shown = f"{name}={json.dumps(value, ensure_ascii=False)}"
-            described = schema.get("description", "").strip()
-            return Check(
-                "options_asked",
-                False,
-                f"{shown}: an option the request does not name",
-                question=(
-                    f"The call passed {shown}"
-                    + (f" ({name}: {described})" if described else "")
-                    + ". Does the user's request ask for that, in its own words?"
-                ),
-            )
-    return Check("options_asked", True, "each optional choice is one the request names")
+            if _supported(name, value, schema, trial.query) is False:
+                unasked.append((step, name, f"{name}={json.dumps(value, ensure_ascii=False)}"))
+    return unasked
+
+
+def options_asked(trial: Trial, tool: Tool) -> Check:
+    """Every optional choice a successful call makes (a choice parameter's value or a flag,
+    other than the default) is one the request names."""
+    unasked = unasked_choices(trial, tool)
+    if not unasked:
+        return Check("options_asked", True, "each optional choice is one the request names")
+    _step, name, shown = unasked[0]
+    described = tool.parameters["properties"][name].get("description", "").strip()
+    return Check(
+        "options_asked",
+        False,
+        f"{shown}: an option the request does not name",
+        question=(
+            f"The call passed {shown}"
+            + (f" ({name}: {described})" if described else "")
+            + ". Does the user's request ask for that, in its own words?"
+        ),
+    )
