@@ -474,3 +474,18 @@ def test_an_entity_asked_for_by_a_superlative_must_not_be_chosen_from_memory(
     assert check.ok is ok, check.reason
     if not ok:
         assert f"code={code!r}" in check.reason and "memory" in check.reason
+
+
+def test_a_date_the_request_writes_out_must_reach_the_call():
+    from ste.checks.literals import dates_passed
+
+    latest = step("convert", {"amount": 350, "date": None}, '{"rate_date": "2025-03-26"}', True)
+    query = "Convert 350 USD to JPY on 2026-12-07."
+    check = dates_passed(trial([latest], query=query, tool="convert"), DISTANCE)
+    assert not check.ok and "2026-12-07" in check.reason
+    dated = step("convert", {"amount": 350, "date": "2026-12-07"}, '{"rate": 1}', True)
+    assert dates_passed(trial([dated], query=query, tool="convert"), DISTANCE).ok
+    within = step("t", {"value": "2026-12-07T12:00:00Z"}, '{"unix": 1}', True)
+    assert dates_passed(trial([within], query=query, tool="t"), DISTANCE).ok
+    words = trial([latest], query="Convert 350 USD to JPY on July 15, 2023.", tool="convert")
+    assert dates_passed(words, DISTANCE).ok  # a date in words: the judge's to read

@@ -156,9 +156,15 @@ def grounded(trial: Trial, tool: Tool) -> Check:
 
 
 def mentions(query: str, value: str) -> bool:
-    """Whether the request names `value` as a word or words (plurals too: 'weekends')."""
-    words = value.replace("_", " ").replace("-", " ").casefold()
-    return re.search(rf"(?<!\w){re.escape(words)}(?:s|es)?(?!\w)", query.casefold()) is not None
+    """Whether the request names `value` as a word or words (plurals too: 'weekends'), as
+    written ('2026-12-05') or with its '_' and '-' read as spaces ('middle eastern')."""
+    said = query.casefold()
+    for form in dict.fromkeys(
+        [value.casefold(), value.replace("_", " ").replace("-", " ").casefold()]
+    ):
+        if re.search(rf"(?<!\w){re.escape(form)}(?:s|es)?(?!\w)", said):
+            return True
+    return False
 
 
 def choices(schema: dict[str, Any]) -> dict[str, list[str]]:
