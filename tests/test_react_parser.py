@@ -29,6 +29,9 @@ def parse(text: str):
         'Thought: x\nAction: Call convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
         'Action: use the `convert_units` tool\nAction Input: {"value": 10, "from_unit": "km"}',
         'Action: functions.convert_units\nAction Input: {"value": 10, "from_unit": "km"}',
+        # the call's JSON on the Action line, no Action Input label
+        'Action: Call the `convert_units` tool with the input JSON: {"value": 10, "from_unit": "km"}',
+        'Action: convert_units {"value": 10, "from_unit": "km"}',
         # a longer order to call it
         'Action: Call the convert_units tool with the input "10 km".\n'
         'Action Input: {"value": 10, "from_unit": "km"}',

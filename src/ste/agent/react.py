@@ -115,6 +115,20 @@ def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
     return value, None, text[end:]
 
 
+def _inline_call(rest: str, tool_names: list[str], thought: str) -> Action | None:
+    """A call written on the Action line itself, its JSON object after the tool's name
+    ("Action: Call the `search_recipes` tool with the input JSON: {"cuisine": "thai"}"):
+    the Action, when the words before the object name one tool and the object decodes."""
+    brace = rest.find("{")
+    if brace < 0 or "\n" in rest[:brace].strip():
+        return None
+    name = _named_tool(_clean_name(rest[:brace]), tool_names)
+    arguments, error, _rest = _decode_object(rest[brace:])
+    if name not in tool_names or error or arguments is None:
+        return None
+    return Action(name, arguments, thought)
+
+
 def parse_react(text: str, tool_names: list[str]) -> Parsed:
     """Read one ReAct reply.
 
@@ -160,7 +174,8 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
     if final:
         return ParseError(render("react_action_and_final"), thought)
     if not inputs:
-        return ParseError(render("react_action_without_input"), thought)
+        inline = _inline_call(text[actions[0].end() :], tool_names, thought)
+        return inline or ParseError(render("react_action_without_input"), thought)
 
     action, action_input = actions[0], inputs[0]
     if action_input.start() < action.start():
