@@ -85,3 +85,11 @@ def test_a_value_the_answer_quotes_must_come_from_the_request_or_a_result():
     assert judge_outcome(
         "Path of the URL?", 'The path is "/v1/caf\u00e9".', [path], [], True
     ).solved
+
+
+def test_a_date_the_answer_states_must_come_from_the_request_or_a_result():
+    holidays = '{"holidays": [{"date": "2026-05-14", "name": "Ascension Day"}]}'
+    query = "When is Ascension Day in France in 2026?"
+    wrong = judge_outcome(query, "Ascension Day is on 2026-05-04.", [holidays], [], True)
+    assert not wrong.solved and "2026-05-04" in wrong.reason
+    assert judge_outcome(query, "Ascension Day is on 2026-05-14.", [holidays], [], True).solved

@@ -7,7 +7,8 @@ arguments, and, when the results hold numbers, at least one of the answer's numb
 code such as a digest, or a name only the results held, such as a search's "Caprese Salad")
 is theirs: a `{"result": 89.6}` answered as "32" is not solved, whatever the model's
 reflection says; nor is an answer that quotes a value neither the request nor a result
-holds (a Base64 string "decoded" as "Hello" by a call that encoded it). The reflection is
+holds (a Base64 string "decoded" as "Hello" by a call that encoded it), or a date
+('2026-05-04') none holds. The reflection is
 kept beside this verdict, and how often the two agree is reported with it.
 """
 
@@ -25,6 +26,9 @@ _NUMBER = re.compile(r"(?<![\w.-])-?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
 # a code from a result: a digest, an id, an address (6+ characters with a digit in them)
 _CODE = re.compile(r"[\w./:+=-]{6,}")
 
+
+# a date as results write it (ISO 8601): its parts are no numbers to check one by one
+_ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
 
 # a value an answer quotes: "Hello", “/v1/items”
 _QUOTED = re.compile(r'"([^"\n]{1,200})"|\u201c([^\u201d\n]{1,200})\u201d')
@@ -147,6 +151,10 @@ def judge_outcome(
         shown = ", ".join(f"{n:g}" for n in unsupported[:3])
         return Outcome(False, f"the answer states {shown}, found in no tool result")
     sources = [query, *results, *arguments]
+    stated_dates = _ISO_DATE.findall(final_answer or "")
+    undated = [d for d in stated_dates if not _held(d, sources)]
+    if undated:
+        return Outcome(False, f"the answer states the date {undated[0]}, found in no tool result")
     unquoted = [q for q in quoted_in(final_answer or "") if not _held(q, sources)]
     if unquoted:
         return Outcome(False, f"the answer quotes {unquoted[0][:40]!r}, found in no tool result")
