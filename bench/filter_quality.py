@@ -4,7 +4,7 @@ on the real tools, the LLM judge and the doubts it settles) against trials label
     .venv/bin/python bench/filter_quality.py [--model qwen2.5-coder-1.5b] [--out DIR]
         [--settle-doubts]
 
-The labelled sample is `tests/data/labelled_trials.jsonl` (108 trials of a real exploration
+The labelled sample is `tests/data/labelled_trials.jsonl` (182 trials of real explorations
 of the 12 development tools, each labelled right or wrong with a reason; its regression test,
 `tests/test_filter_labels.py`, scores the rule checks alone, without a model). Re-execution
 needs the tools' code: the development toolbox, `../shared/bench/dev/toolbox.py` beside the
