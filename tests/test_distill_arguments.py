@@ -489,3 +489,18 @@ def test_a_date_the_request_writes_out_must_reach_the_call():
     assert dates_passed(trial([within], query=query, tool="t"), DISTANCE).ok
     words = trial([latest], query="Convert 350 USD to JPY on July 15, 2023.", tool="convert")
     assert dates_passed(words, DISTANCE).ok  # a date in words: the judge's to read
+
+
+def test_a_result_that_only_repeats_the_call_is_not_the_tools_answer():
+    from ste.checks.literals import computes_something
+
+    echo = step("calc", {"expression": "5"}, '{"result": 5}', True)
+    query = "What is the average of the squares of the first five natural numbers?"
+    check = computes_something(trial([echo], query=query, tool="calc"), DISTANCE)
+    assert not check.ok and "nothing the tool computed" in check.reason
+    computed = step("calc", {"expression": "(1+4+9+16+25)/5"}, '{"result": 11}', True)
+    assert computes_something(trial([computed], query=query, tool="calc"), DISTANCE).ok
+    same = step("count", {"text": "a b", "metric": "word_count"}, '{"metric": "word_count"}', True)
+    assert not computes_something(trial([same], query="Words in 'a b'?", tool="c"), DISTANCE).ok
+    counted = step("count", {"text": "a b"}, '{"metric": "word_count", "value": 2}', True)
+    assert computes_something(trial([counted], query="Words in 'a b'?", tool="c"), DISTANCE).ok

@@ -1,4 +1,5 @@
-"""A check that a date the request writes out reaches the call.
+"""Checks on the literal values of a trial: a date the request writes out reaches the call,
+and a result holds something the call did not pass.
 
 A request that names a date ("Convert 350 US dollars to JPY on 2026-12-07") answered by a
 call that leaves the date out (the latest rates: 2025-03-26) answers another request,
@@ -18,7 +19,7 @@ from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.tool import Tool
 
-__all__ = ["dates_passed"]
+__all__ = ["computes_something", "dates_passed"]
 
 _ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
 
@@ -41,3 +42,45 @@ def dates_passed(trial: Trial, tool: Tool) -> Check:
             f"the request names the date {missing[0]}; no successful call passed it",
         )
     return Check("dates_passed", True, "each date the request writes out was passed")
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value]
+
+
+def _echoes(arguments: dict[str, object], observation: str) -> bool:
+    """Whether the result holds nothing but values the call passed (`{"result": 5}` for the
+    expression "5"): the tool computed nothing, so the answer is not the tool's."""
+    try:
+        result = json.loads(observation)
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        return False
+    given = {str(leaf).strip().casefold() for leaf in _leaves(arguments)}
+    leaves = [leaf for leaf in _leaves(result) if leaf is not None]
+    return bool(leaves) and all(
+        str(leaf).strip().casefold() in given
+        or (isinstance(leaf, int | float) and f"{leaf:g}" in given)
+        for leaf in leaves
+    )
+
+
+def computes_something(trial: Trial, tool: Tool) -> Check:
+    """Some successful call's result holds a value the call did not pass: where every result
+    only echoes its arguments (an expression "5" for "the average of the squares of the first
+    five numbers", evaluated as 5), the answer comes from the model, not the tool."""
+    calls = successful_calls(trial)
+    if not calls or not all(
+        _echoes(step.call.arguments, step.observation or "")  # type: ignore[union-attr]
+        for step in calls
+    ):
+        return Check("computes_something", True, "a result holds what the call did not pass")
+    shown = json.dumps(calls[-1].call.arguments, ensure_ascii=False)[:80]  # type: ignore[union-attr]
+    return Check(
+        "computes_something",
+        False,
+        f"the result only repeats what the call passed ({shown}): nothing the tool computed",
+    )
