@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 # a number as written in text: 1,024 / -3.5 / 6.21e3; single digits are too often ordinals,
 # counts of words or list markers to check
@@ -56,14 +57,17 @@ def _codes_in(text: str) -> set[str]:
     return {c.strip(".:").casefold() for c in _CODE.findall(text) if any(ch.isdigit() for ch in c)}
 
 
-def _strings_in(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
+def leaves(value: Any) -> list[Any]:
+    """The scalar values of a JSON value, its objects and lists walked through."""
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings_in(v)]
+        return [leaf for v in value.values() for leaf in leaves(v)]
     if isinstance(value, list):
-        return [s for v in value for s in _strings_in(v)]
-    return []
+        return [leaf for v in value for leaf in leaves(v)]
+    return [value]
+
+
+def _strings_in(value: object) -> list[str]:
+    return [leaf for leaf in leaves(value) if isinstance(leaf, str)]
 
 
 def names_a_result(answer: str, results: list[str], query: str) -> bool:

@@ -16,6 +16,7 @@ import re
 
 from ste.checks.arguments import successful_calls
 from ste.checks.verdict import Check
+from ste.outcome import leaves
 from ste.records import Trial
 from ste.tools.tool import Tool
 
@@ -44,14 +45,6 @@ def dates_passed(trial: Trial, tool: Tool) -> Check:
     return Check("dates_passed", True, "each date the request writes out was passed")
 
 
-def _leaves(value: object) -> list[object]:
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
-    if isinstance(value, list):
-        return [leaf for item in value for leaf in _leaves(item)]
-    return [value]
-
-
 def _echoes(arguments: dict[str, object], observation: str) -> bool:
     """Whether the result holds nothing but values the call passed (`{"result": 5}` for the
     expression "5"): the tool computed nothing, so the answer is not the tool's."""
@@ -59,12 +52,12 @@ def _echoes(arguments: dict[str, object], observation: str) -> bool:
         result = json.loads(observation)
     except (json.JSONDecodeError, ValueError, RecursionError):
         return False
-    given = {str(leaf).strip().casefold() for leaf in _leaves(arguments)}
-    leaves = [leaf for leaf in _leaves(result) if leaf is not None]
-    return bool(leaves) and all(
+    given = {str(leaf).strip().casefold() for leaf in leaves(arguments)}
+    held = [leaf for leaf in leaves(result) if leaf is not None]
+    return bool(held) and all(
         str(leaf).strip().casefold() in given
         or (isinstance(leaf, int | float) and f"{leaf:g}" in given)
-        for leaf in leaves
+        for leaf in held
     )
 
 

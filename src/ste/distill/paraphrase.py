@@ -8,6 +8,7 @@ from typing import Any
 
 from ste.explore.memory import clean_query
 from ste.models.base import ChatModel, Generation, Message
+from ste.outcome import leaves
 from ste.prompts import render
 
 
@@ -16,14 +17,6 @@ def paraphrases_per_example(kept: int, target: int, maximum: int) -> int:
     if kept == 0:
         return 0
     return max(0, min(round(target / kept) - 1, maximum))
-
-
-def _leaves(value: Any) -> list[Any]:
-    if isinstance(value, dict):
-        return [leaf for v in value.values() for leaf in _leaves(v)]
-    if isinstance(value, list):
-        return [leaf for v in value for leaf in _leaves(v)]
-    return [value]
 
 
 def _forms(value: Any) -> list[str]:
@@ -42,7 +35,7 @@ def _mentions(text: str, value: str) -> bool:
 def required_values(query: str, arguments: list[dict[str, Any]]) -> list[str]:
     """Argument values written in the query: a paraphrase must keep each of them."""
     values: list[str] = []
-    for leaf in (leaf for args in arguments for leaf in _leaves(args)):
+    for leaf in (leaf for args in arguments for leaf in leaves(args)):
         for form in _forms(leaf):
             if form.strip() and _mentions(query, form) and form not in values:
                 values.append(form)
