@@ -48,6 +48,8 @@ class Explorer:
             return "reflect"
         if last.startswith("You have no turns left"):
             return "answer_at_limit"
+        if last.startswith("Before you finish"):
+            return "review"
         raise AssertionError(f"unexpected prompt: {last[:80]}")
 
     async def chat(self, messages, **options) -> ChatResponse:
@@ -60,7 +62,7 @@ class Explorer:
         elif stage.startswith("imagine"):
             self.count += 1
             text = f"User Query: How many miles is {self.count} km?"
-        elif stage == "try":
+        elif stage in ("try", "review"):
             value = self.count if self.value is None else self.value
             arguments = json.dumps({"value": value, "unit": "km"})
             text = f"Thought: convert\nAction: convert\nAction Input: {arguments}"

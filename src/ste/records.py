@@ -50,9 +50,29 @@ class Trial(BaseModel):
     seconds: float = 0.0
     finished_at: float | None = None
     start_state: Any = None  # a stateful toolbox's start state for the episode (None: none)
+    # what the review found before the trial ended (`ste.explore.review`), and the index of
+    # the first step after it (None: not reviewed)
+    review: list[str] = Field(default_factory=list)
+    reviewed_at: int | None = None
+
+    @property
+    def answer_steps(self) -> list[Step]:
+        """The steps the final answer rests on: after a review that led to a new call, those
+        from the review on (the reviewed attempt is superseded); otherwise all of them."""
+        if self.reviewed_at is not None:
+            after = self.steps[self.reviewed_at :]
+            if any(step.call is not None for step in after):
+                return after
+        return self.steps
 
     @property
     def call_steps(self) -> list[Step]:
+        """The calls of the answered attempt (`answer_steps`): what the checks judge."""
+        return [step for step in self.answer_steps if step.call is not None]
+
+    @property
+    def all_call_steps(self) -> list[Step]:
+        """Every call of the trial, a reviewed attempt's too: what practice exercised."""
         return [step for step in self.steps if step.call is not None]
 
     @property
@@ -71,8 +91,8 @@ class Trial(BaseModel):
     def dump(self) -> dict[str, Any]:
         """The JSON object of its line (optional fields only when set)."""
         record = self.model_dump(mode="json")
-        for optional in ("error", "finished_at"):
-            if record.get(optional) is None:
+        for optional in ("error", "finished_at", "review", "reviewed_at"):
+            if record.get(optional) in (None, []):
                 record.pop(optional, None)
         return record
 

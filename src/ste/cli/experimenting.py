@@ -139,7 +139,8 @@ def experiment(
     train_epochs: Annotated[float, typer.Option(min=0.01, help="Training epochs.")] = 2.0,
     train_steps: Annotated[int | None, typer.Option(min=1, help="Cap training steps.")] = None,
     ablations: Annotated[
-        str | None, typer.Option(help="Extra exploration conditions: ltm,stm,reflection,exec.")
+        str | None,
+        typer.Option(help="Extra exploration conditions: ltm,stm,reflection,exec,review."),
     ] = None,
     notes: Annotated[
         bool, typer.Option(help="Also measure tool notes, alone and with demonstrations.")

@@ -78,6 +78,14 @@ def explore(
             "its unused episodes repair the tools with fewer [default: on].",
         ),
     ] = None,
+    review: Annotated[
+        bool | None,
+        typer.Option(
+            "--review/--no-review",
+            help="Tell a trial what the rule checks found wrong with its call or answer, and "
+            "let it call again [default: on].",
+        ),
+    ] = None,
     temperature: TemperatureOption = None,
     tool_timeout: ToolTimeoutOption = None,
     protocol: Annotated[str | None, typer.Option(help="react or native [default: react].")] = None,
@@ -140,6 +148,7 @@ def explore(
         max_turns=max_turns,
         extra_turns=extra_turns,
         rebalance=rebalance,
+        review=review,
         temperature=temperature,
         tool_timeout=tool_timeout,
         protocol=protocol,
@@ -204,12 +213,19 @@ def _tool_bars(progress: Progress, tools: list, done: list[Trial], per_tool: int
 
 
 def _print_summary(run_dir: Any) -> dict[str, Any]:
-    from ste.explore.report import ledger_line, summarise, tools_table, trial_index_table
+    from ste.explore.report import (
+        ledger_line,
+        review_line,
+        summarise,
+        tools_table,
+        trial_index_table,
+    )
 
     summary = summarise(run_dir.read_trials(), run_dir.read_ledger())
     write_json(run_dir.path / "summary.json", summary)
     console.print(tools_table(summary))
     console.print(trial_index_table(summary))
+    console.print(review_line(summary), highlight=False)
     console.print(ledger_line(summary), highlight=False)
     return summary
 

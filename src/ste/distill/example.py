@@ -81,7 +81,7 @@ def turns_of(trial: Trial, last_call_only: bool) -> list[Turn]:
     teaches the call that fulfils the request, not a call sent twice (4 of 108 trials of a
     dev exploration sent a successful call again)."""
     turns: list[Turn] = []
-    for step in trial.steps:
+    for step in trial.answer_steps:
         if step.call is None:
             continue
         turn = Turn(

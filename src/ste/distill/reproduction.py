@@ -38,7 +38,7 @@ async def reproduced(
     async with fresh_instance([tool], trial.start_state):
         if tool.stateful and before:
             await replay(tool, before, timeout)
-        for step in trial.call_steps:
+        for step in trial.all_call_steps:
             if step.tool_ok is not True or step.call is None or step.observation is None:
                 continue
             again = await execute(tool, step.call.arguments, timeout=timeout)

@@ -18,9 +18,15 @@ from ste.explore.settings import ExploreSettings
 from ste.models.registry import DEFAULT_MODEL
 from ste.train.trainer import TrainSettings
 
-ABLATIONS = ("ltm", "stm", "reflection", "exec")
+ABLATIONS = ("ltm", "stm", "reflection", "exec", "review")
 # the ExploreSettings switch each ablation turns off
-ABLATION_SWITCHES = {"ltm": "ltm", "stm": "stm", "reflection": "reflection", "exec": "execute"}
+ABLATION_SWITCHES = {
+    "ltm": "ltm",
+    "stm": "stm",
+    "reflection": "reflection",
+    "exec": "execute",
+    "review": "review",
+}
 
 # the experiment's budget defaults, smaller than each stage's own (an experiment runs them all)
 EXPLORE_DEFAULTS = {"episodes": 3, "trials": 3}

@@ -58,7 +58,7 @@ class Coverage:
         """Take in a trial's calls; whether it exercised anything new."""
         enums = _enums(self.tool)
         new = False
-        for step in trial.call_steps:
+        for step in trial.all_call_steps:
             if step.tool_ok and step.call is not None:
                 for name, value in step.call.arguments.items():
                     if value is None:

@@ -19,6 +19,7 @@ from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.errors import ModelError
 from ste.explore.coverage import error_kind
 from ste.explore.memory import ToolMemory, clean_query
+from ste.explore.review import review
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
 from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
@@ -187,6 +188,8 @@ async def run_trial(
         model, protocol, tool, messages, prompt, settings, seed, usage, remembered, earlier
     )
     steps: list[Step] = []
+    found: list[str] = []  # what the review found (`ste.explore.review`)
+    reviewed_at: int | None = None
     final_answer = None
     stop_reason = "no query"
     solved, reflection_reason, reflection_raw = None, "", ""
@@ -215,6 +218,25 @@ async def run_trial(
         usage.add(trajectory.usage)
         steps = trajectory.steps
         final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason
+        if settings.review:
+            finished = Trial(
+                id=trial_id(tool.name, episode, trial),
+                tool=tool.name,
+                episode=episode,
+                trial=trial,
+                seed=seed,
+                query=query,
+                steps=steps,
+                final_answer=final_answer,
+            )
+            reviewed = await review(
+                model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
+            )
+            if reviewed is not None:
+                found, reviewed_at = reviewed.findings, len(steps)
+                steps = [*steps, *reviewed.steps]
+                final_answer, stop_reason = reviewed.final_answer, reviewed.stop_reason
+                usage.add(reviewed.usage)
         if settings.reflection:
             solved, reflection_reason, reflection_raw = await reflect(
                 model, protocol, tool, messages, seed, usage
@@ -222,7 +244,7 @@ async def run_trial(
     elif settings.reflection:
         solved, reflection_reason = False, "no query was imagined"
 
-    calls = [s for s in steps if s.call is not None]
+    calls = [s for s in steps if s.call is not None]  # every call, a reviewed attempt's too
     return Trial(
         id=trial_id(tool.name, episode, trial),
         tool=tool.name,
@@ -241,6 +263,8 @@ async def run_trial(
         solved=solved,
         reflection=reflection_raw,
         reflection_reason=reflection_reason,
+        review=found,
+        reviewed_at=reviewed_at,
         messages=messages[segment_start:],
         usage=usage,
         seconds=round(time.perf_counter() - started, 3),

@@ -55,6 +55,10 @@ def trial_stats(trials: list[Trial]) -> dict[str, Any]:
         "tool_errors": tool_errors,
         "tool_error_pct": _percent(tool_errors, calls),
         "format_errors": sum(t.format_errors for t in trials),
+        # told by the review what the rule checks found (`ste.explore.review`), and of those,
+        # the ones that then called again
+        "reviewed": sum(bool(t.review) for t in trials),
+        "review_called_again": sum(t.answer_steps is not t.steps for t in trials),
         "distinct_queries": len(queries),
         "coverage": coverage(trials),
         "usage": usage.as_dict(),
@@ -121,6 +125,14 @@ def trial_index_table(summary: dict[str, Any]) -> Table:
         for index, stats in summary["by_trial_index"].items()
     ]
     return table("by trial index (learning within an episode)", columns, rows)
+
+
+def review_line(summary: dict[str, Any]) -> str:
+    overall = summary["overall"]
+    return (
+        f"reviewed {overall.get('reviewed', 0)} trial(s) (told what the rule checks found), "
+        f"{overall.get('review_called_again', 0)} of them called again"
+    )
 
 
 def ledger_line(summary: dict[str, Any]) -> str:

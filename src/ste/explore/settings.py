@@ -23,6 +23,9 @@ class ExploreSettings:
     # fewer, as repair episodes that start from the errors seen so far
     rebalance: bool = True
     enough_solved: int = 3
+    # a finished trial that fails a rule check a new call could pass is told what the check
+    # found and may call again (`ste.explore.review`)
+    review: bool = True
     temperature: float = 1.0
     imagine_max_tokens: int = 360
     max_tokens: int = 512

@@ -197,6 +197,12 @@ def _summary(data: dict[str, Any]) -> str:
         ),
         ("a call succeeded", ui.pct(overall["call_succeeded_pct"]), "share of trials"),
         ("malformed replies", f"{overall['format_errors']:,}", "corrected by feedback"),
+        (
+            "reviewed",
+            f"{overall.get('reviewed', 0):,}",
+            f"trials told what the rule checks found; {overall.get('review_called_again', 0)} "
+            "called again",
+        ),
         ("distinct queries", f"{overall['distinct_queries']:,}", "imagined by the model"),
         (
             "tokens",

@@ -1,0 +1,92 @@
+"""The review: a trial's work checked by distillation's rule checks before it ends.
+
+A trial that answered after a successful call but fails a check a corrected call or answer
+could pass (an option the request never asked for, 15 years passed as 15 months, a number
+found in no result) is told what the check found and gets a few more turns: practice then
+ends with the call the request needed, which the trial's record keeps as its answered
+attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. What no correction
+can change (the request itself, a value the tool refused, no successful call) is not
+reviewed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
+from ste.agent.trajectory import Step
+from ste.checks.rules import rule_checks
+from ste.models.base import ChatModel, Message, Usage
+from ste.prompts import render
+from ste.records import Trial
+from ste.tools.tool import Tool
+
+# the checks a new call or a new answer to the same request can pass
+REVIEWED = (
+    "faithful",
+    "grounded",
+    "scaled_as_described",
+    "units_as_asked",
+    "bounds_as_asked",
+    "enums_as_asked",
+    "options_asked",
+    "every_choice_asked",
+    "every_value_passed",
+    "dates_passed",
+    "computes_something",
+    "names_from_results",
+)
+REVIEW_TURNS = 2  # a corrected call and its answer
+
+
+def findings(trial: Trial, tool: Tool) -> list[str]:
+    """What the reviewed checks found wrong with a finished trial that had a successful
+    call (nothing for one without: there is no work to correct)."""
+    if not trial.final_answer or not any(s.tool_ok for s in trial.call_steps):
+        return []
+    checks = rule_checks(trial, tool, require_reflection=False)
+    return [c.reason for c in checks if not c.ok and c.name in REVIEWED]
+
+
+def shown(found: list[str]) -> str:
+    """The findings as the review prompt lists them."""
+    return "\n".join(f"- {reason}" for reason in found)
+
+
+@dataclass
+class Reviewed:
+    """What the review added to a trial: its findings, the new steps, the final answer."""
+
+    findings: list[str] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    final_answer: str | None = None
+    stop_reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+
+async def review(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    messages: list[Message],
+    trial: Trial,
+    turns: TurnSettings,
+    is_new_error: Callable[[str], bool] | None = None,
+) -> Reviewed | None:
+    """Review a finished trial (`findings`); with something found, tell the model and let it
+    call again or answer again, in `REVIEW_TURNS` more turns of `messages`. None: nothing
+    found. A reply that makes no new call keeps the trial's calls; a new call with no answer
+    after it leaves the trial unanswered (its old answer was about the old call)."""
+    found = findings(trial, tool)
+    if not found:
+        return None
+    messages.append({"role": "user", "content": render("explore_review", findings=shown(found))})
+    settings = replace(turns, max_turns=REVIEW_TURNS, extra_turns=0, require_call=False)
+    again = await run_turns(
+        model, protocol, [tool], messages, trial.query, settings, is_new_error=is_new_error
+    )
+    answer, stop = again.final_answer, again.stop_reason
+    if answer is None and not again.calls:
+        answer, stop = trial.final_answer, trial.stop_reason
+    return Reviewed(found, again.steps, answer, stop, again.usage)

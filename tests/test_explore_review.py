@@ -1,0 +1,96 @@
+"""The review: a finished trial that fails a rule check a new call could pass is told what
+the check found; its corrected call, not the reviewed one, is what the checks and the
+example then read."""
+
+import json
+
+import pytest
+
+from ste.checks.rules import usable
+from ste.distill.example import from_trial
+from ste.explore.review import findings
+from ste.records import Trial
+from ste.tools import load_tools
+from test_explore import Explorer, run, trials_of
+
+ANSWER = "Thought: I now know the final answer\nFinal Answer: {}"
+
+
+def _call(value: int) -> str:
+    arguments = json.dumps({"value": value, "unit": "km"})
+    return f"Thought: convert\nAction: convert\nAction Input: {arguments}"
+
+
+@pytest.fixture
+def convert(toolboxes):
+    return [t for t in load_tools(str(toolboxes / "sample.py")) if t.name == "convert"]
+
+
+async def test_a_call_of_a_value_the_request_never_gave_is_reviewed_and_corrected(
+    convert, tmp_path
+):
+    # the request asks for 1 km; the first call converts 999 km, the review's call 1 km
+    model = Explorer(
+        value=999,
+        review=[_call(1)],
+        observation=[ANSWER.format("620.75 miles"), ANSWER.format("0.62 miles")],
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    record = trials_of(run_dir)[0]
+    reviews = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if model.stage(r["messages"]) == "review"
+    ]
+    assert len(reviews) == 1 and "value=999" in reviews[0]  # told what the check found
+    assert record["review"] == ["value=999: not from the request or a result"]
+    trial = Trial.read(record)
+    assert trial.reviewed_at == 2  # the call and its answer came before the review
+    assert [s.call.arguments["value"] for s in trial.all_call_steps] == [999, 1]
+    assert [s.call.arguments["value"] for s in trial.call_steps] == [1]
+    assert trial.final_answer == "0.62 miles" and usable(trial, convert[0])
+    example = from_trial(trial, [convert[0].openai_spec()], last_call_only=False)
+    assert [t.arguments["value"] for t in example.turns] == [1]  # the reviewed call is not shown
+
+
+async def test_a_trial_the_checks_pass_is_not_reviewed(convert, tmp_path):
+    model = Explorer()
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=2, rebalance=False)
+    assert not [r for r in model.requests if model.stage(r["messages"]) == "review"]
+    for record in trials_of(run_dir):
+        assert "review" not in record and "reviewed_at" not in record  # lines as before
+
+
+async def test_no_review_switches_it_off(convert, tmp_path):
+    model = Explorer(value=999)
+    await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False, review=False)
+    assert not [r for r in model.requests if model.stage(r["messages"]) == "review"]
+
+
+async def test_a_review_answered_without_a_new_call_keeps_the_trials_calls(convert, tmp_path):
+    # the model holds to its call: the trial keeps it, with its new answer, and stays unusable
+    model = Explorer(value=999, review=[ANSWER.format("620.75 miles, as asked")])
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert trial.final_answer == "620.75 miles, as asked"
+    assert [s.call.arguments["value"] for s in trial.call_steps] == [999]
+    assert not usable(trial, convert[0]) and findings(trial, convert[0])
+
+
+async def test_a_new_call_left_unanswered_leaves_the_trial_unanswered(convert, tmp_path):
+    # after the review's call the model never answers: the old answer was about the old call
+    model = Explorer(
+        value=999,
+        review=[_call(1)],
+        observation=[ANSWER.format("620.75 miles"), _call(1)],
+        answer_at_limit=["Thought: still thinking"],
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert trial.review and trial.final_answer is None
+    assert not usable(trial, convert[0])
+
+
+def test_a_trial_with_no_successful_call_has_nothing_to_review(convert):
+    trial = Trial(id="convert/e1/t1", tool="convert", episode=0, trial=0, seed=1, query="x")
+    assert findings(trial, convert[0]) == []
