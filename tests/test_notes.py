@@ -273,3 +273,30 @@ def test_a_call_the_schema_refused_is_no_evidence(trials):
     evidence = gather_evidence([_trial(4, [schema_refused, fixed])], TOOL)
     assert [(e.failed, e.fixed is not None) for e in evidence] == [(None, True)]
     assert fix_notes(evidence) == [] and error_notes(evidence) == []
+
+
+async def test_a_correction_the_review_led_to_becomes_a_note(tools, tmp_path):
+    # the first call converts 25, a value the request never gave; the review's call 20
+    wrong = _step({"value": 25, "from_unit": "degC", "to_unit": "degF"}, '{"result": 77.0}', True)
+    right = _step(
+        {"value": 20, "from_unit": "degC", "to_unit": "degF"},
+        '{"result": 68.0, "unit": "degF"}',
+        True,
+    )
+    found = "value=25: not from the request or a result"
+    reviewed = _trial(1, [wrong, right]).model_copy(update={"review": [found], "reviewed_at": 1})
+    # the same correction in a trial whose corrected attempt fails the checks: no evidence
+    unusable = reviewed.model_copy(update={"id": f"{TOOL}/e1/t2", "final_answer": "99 F"})
+    notes = await write_notes(
+        ScriptedModel(["- nothing"]), [reviewed, unusable], tools, tools, tmp_path
+    )
+    tool_notes = notes[TOOL]
+    review = [e for e in tool_notes.evidence if e.found]
+    assert [e.trial for e in review] == [f"{TOOL}/e1/t1"]
+    assert "wrong for the request 'What is 20 C in F?'" in review[0].text()
+    kept = [n for n in tool_notes.notes if n.kind == "review"]
+    assert [n.text for n in kept] == [
+        'For a request like "What is 20 C in F?", value=20 is right (a first call was wrong '
+        "for it: value=25: not from the request or a result)."
+    ]
+    assert kept[0].evidence == [review[0].id]

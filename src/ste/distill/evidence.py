@@ -41,6 +41,10 @@ class Evidence(BaseModel):
     trial: str  # the trial it comes from
     fixed: Call | None = None  # the call that worked (None: an error practice did not fix)
     failed: Call | None = None  # the call that failed before it (None: an accepted call)
+    # a call the tool ran but the review found wrong for its request (`failed` then holds
+    # it, and `fixed` the corrected call): what the review found, and the request
+    found: str = ""
+    request: str = ""
 
     def text(self) -> str:
         def show(call: Call) -> str:
@@ -48,6 +52,11 @@ class Evidence(BaseModel):
             observation = " ".join(call.observation.split())[:OBSERVATION_CHARS]
             return f"{arguments} -> {'ok' if call.ok else 'error'}: {observation}"
 
+        if self.found and self.failed is not None and self.fixed is not None:
+            return (
+                f"{self.id} (wrong for the request {self.request!r}: {self.found}): "
+                f"{show(self.failed)}\n    corrected: {show(self.fixed)}"
+            )
         if self.failed is None and self.fixed is not None:
             return f"{self.id} (worked): {show(self.fixed)}"
         if self.fixed is None and self.failed is not None:
@@ -78,7 +87,7 @@ def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
         if trial.tool != tool:
             continue
         last_failure: Call | None = None
-        for step in trial.call_steps:
+        for step in trial.all_call_steps:
             if step.call is None or step.call.name != tool or step.observation is None:
                 continue
             call = Call(
@@ -110,8 +119,9 @@ def gather_evidence(trials: list[Trial], tool: str) -> list[Evidence]:
 
 
 async def reproduces(tool: Tool, evidence: Evidence, timeout: float) -> str | None:
-    """None when the evidence holds again on the real tool, else why not."""
-    if evidence.failed is not None:
+    """None when the evidence holds again on the real tool, else why not. (A reviewed
+    call was wrong for its request, not refused: only its correction is run again.)"""
+    if evidence.failed is not None and not evidence.found:
         again = await execute(tool, evidence.failed.arguments, timeout=timeout)
         if again.ok:
             return f"{evidence.id}: the call that failed now succeeds"
@@ -175,6 +185,65 @@ def fix_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
             "notes_fix",
             worked=worked or f"leaving out {', '.join(changed)}",
             message=message[:240],
+        )
+        notes.append((text, item))
+        if len(notes) == MAX_FIX_NOTES:
+            break
+    return notes
+
+
+def review_evidence(trials: list[Trial], tool: str, start: int) -> list[Evidence]:
+    """Each review that corrected a call (`ste.explore.review`): the reviewed call, what the
+    review found, and the corrected call, numbered from E`start`. `trials` are those whose
+    corrected attempt passes the checks (the caller's choice): a correction that is wrong
+    too teaches nothing."""
+    evidence: list[Evidence] = []
+    for trial in trials:
+        if trial.tool != tool or not trial.review or trial.reviewed_at is None:
+            continue
+        before = [s for s in trial.steps[: trial.reviewed_at] if s.tool_ok and s.call]
+        after = [s for s in trial.call_steps if s.tool_ok and s.call]
+        if not before or not after or trial.answer_steps is trial.steps:
+            continue
+        failed, fixed = (
+            Call(arguments=s.call.arguments, observation=s.observation or "", ok=True)  # type: ignore[union-attr]
+            for s in (before[-1], after[-1])
+        )
+        if failed.arguments == fixed.arguments:
+            continue
+        evidence.append(
+            Evidence(
+                id=f"E{start + len(evidence)}",
+                trial=trial.id,
+                failed=failed,
+                fixed=fixed,
+                found="; ".join(trial.review),
+                request=trial.query,
+            )
+        )
+        if len(evidence) == MAX_FIXES:
+            break
+    return evidence
+
+
+def review_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
+    """A correction the review led to, for its request: one per parameter changed."""
+    notes: list[tuple[str, Evidence]] = []
+    seen: set[str] = set()
+    for item in evidence:
+        if not item.found or item.failed is None or item.fixed is None:
+            continue
+        before, after = item.failed.arguments, item.fixed.arguments
+        changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        if not changed or len(changed) > 2 or ",".join(changed) in seen:
+            continue
+        seen.add(",".join(changed))
+        worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
+        text = render(
+            "notes_review",
+            request=item.request[:160],
+            worked=worked or f"leaving out {', '.join(changed)}",
+            found=item.found[:240],
         )
         notes.append((text, item))
         if len(notes) == MAX_FIX_NOTES:

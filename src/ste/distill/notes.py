@@ -11,11 +11,13 @@ similar example happens to be retrieved. Here it becomes documentation:
    `notes_fix`: the value that worked, and what the tool said of the one it refused, that
    value masked), and the most informative errors practice never fixed (prompt
    `notes_error`: the longest messages, which list what the tool accepts, rather than
-   "could not parse"). Then **the model writes rules** from the evidence (prompt
-   `notes_write`), each citing the evidence it rests on; a rule that cites more than
-   `MAX_CITED` pieces, when there are more, is about nothing in particular, and one that
-   repeats a note in the tool's words (`REPEATS` lexical similarity) adds nothing: both are
-   dropped.
+   "could not parse"), and each correction the review led to (prompt `notes_review`: a
+   call the tool ran but the rule checks found wrong for its request, and the corrected
+   call, from trials whose corrected attempt passes the checks). Then **the model writes
+   rules** from the evidence (prompt `notes_write`), each citing the evidence it rests
+   on; a rule that cites more than `MAX_CITED` pieces, when there are more, is about
+   nothing in particular, and one that repeats a note in the tool's words (`REPEATS`
+   lexical similarity) adds nothing: both are dropped.
 3. **Each note is verified by execution**: every piece of evidence it cites is called again
    on the real tool; the failed call must fail again (an unfixed error: with the same
    message) and the successful one must succeed with the same result. A note that cites no
@@ -37,8 +39,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ste.checks.rules import usable
 from ste.distill.dedup import lexical_similarity
-from ste.distill.evidence import Evidence, error_notes, fix_notes, gather_evidence, reproduces
+from ste.distill.evidence import (
+    Evidence,
+    error_notes,
+    fix_notes,
+    gather_evidence,
+    reproduces,
+    review_evidence,
+    review_notes,
+)
 from ste.errors import SteError
 from ste.jsonl import append_jsonl, numbered_records, write_json
 from ste.models.base import ChatModel, Generation
@@ -61,7 +72,8 @@ class Note(BaseModel):
     text: str
     evidence: list[str]  # the ids it cites
     trials: list[str] = Field(default_factory=list)
-    # "rule": written by the model; "fix": an error and its fix; "error": an unfixed error
+    # "rule": written by the model; "fix": an error and its fix; "error": an unfixed error;
+    # "review": a call the review found wrong for its request, and its correction
     kind: str = "rule"
 
 
@@ -104,6 +116,8 @@ async def write_tool_notes(
 ) -> ToolNotes:
     """The verified notes of one tool: `tool` as the model saw it, `runnable` to re-execute."""
     evidence = gather_evidence(trials, tool.name)
+    corrected = [t for t in trials if t.tool == tool.name and t.review and usable(t, runnable)]
+    evidence += review_evidence(corrected, tool.name, start=len(evidence) + 1)
     result = ToolNotes(tool=tool.name, evidence=evidence)
     if not evidence:
         return result
@@ -124,6 +138,7 @@ async def write_tool_notes(
     checked: dict[str, str | None] = {}
     proposed = [(text, [e.id], "fix") for text, e in fix_notes(evidence)]
     proposed += [(text, [e.id], "error") for text, e in error_notes(evidence)]
+    proposed += [(text, [e.id], "review") for text, e in review_notes(evidence)]
     proposed += [(text, cited, "rule") for text, cited in parse_notes(reply.text)[:MAX_NOTES]]
     for text, cited, kind in proposed:
         known = [c for c in cited if c in by_id]
