@@ -94,3 +94,25 @@ async def test_a_new_call_left_unanswered_leaves_the_trial_unanswered(convert, t
 def test_a_trial_with_no_successful_call_has_nothing_to_review(convert):
     trial = Trial(id="convert/e1/t1", tool="convert", episode=0, trial=0, seed=1, query="x")
     assert findings(trial, convert[0]) == []
+
+
+async def test_a_trial_that_gave_up_after_the_tool_refused_is_shown_the_refusal_again(
+    convert, tmp_path
+):
+    model = Explorer(
+        observation=[ANSWER.format("I cannot convert that."), ANSWER.format("0.62 miles")],
+        review=[_call(1)],
+        **{"try": [_call(-1)]},
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    reviews = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if model.stage(r["messages"]) == "review"
+    ]
+    assert len(reviews) == 1 and "value must be >= 0" in reviews[0]
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert trial.review[0].startswith("no call succeeded; the tool said: Error:")
+    assert trial.reviewed_at is None  # the refused call is part of the way to the answer
+    assert [s.tool_ok for s in trial.call_steps] == [False, True]
+    assert trial.final_answer == "0.62 miles" and usable(trial, convert[0])

@@ -51,7 +51,8 @@ class Trial(BaseModel):
     finished_at: float | None = None
     start_state: Any = None  # a stateful toolbox's start state for the episode (None: none)
     # what the review found before the trial ended (`ste.explore.review`), and the index of
-    # the first step after it (None: not reviewed)
+    # the first step after it when its steps replace those before (None: not reviewed, or
+    # a review after a refusal, whose steps go on from the failed calls)
     review: list[str] = Field(default_factory=list)
     reviewed_at: int | None = None
 

@@ -233,7 +233,8 @@ async def run_trial(
                 model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
             )
             if reviewed is not None:
-                found, reviewed_at = reviewed.findings, len(steps)
+                found = reviewed.findings
+                reviewed_at = len(steps) if reviewed.supersedes else None
                 steps = [*steps, *reviewed.steps]
                 final_answer, stop_reason = reviewed.final_answer, reviewed.stop_reason
                 usage.add(reviewed.usage)

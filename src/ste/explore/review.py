@@ -4,9 +4,10 @@ A trial that answered after a successful call but fails a check a corrected call
 could pass (an option the request never asked for, 15 years passed as 15 months, a number
 found in no result) is told what the check found and gets a few more turns: practice then
 ends with the call the request needed, which the trial's record keeps as its answered
-attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. What no correction
-can change (the request itself, a value the tool refused, no successful call) is not
-reviewed.
+attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. A trial that gave
+up after the tool refused its call (no call succeeded) is shown the tool's message again
+and asked to call with a value the message says it accepts. What no correction can change
+(the request itself, a value the request names that the tool refused) is not reviewed.
 """
 
 from __future__ import annotations
@@ -49,6 +50,19 @@ def findings(trial: Trial, tool: Tool) -> list[str]:
     return [c.reason for c in checks if not c.ok and c.name in REVIEWED]
 
 
+def refusal(trial: Trial) -> str | None:
+    """The tool's own message refusing the last call of a finished trial in which no call
+    succeeded (a model often answers "I cannot" right after an error that says what the
+    tool accepts); None otherwise. A call the schema refused is not the tool's word."""
+    calls = trial.call_steps
+    if not trial.final_answer or not calls or any(s.tool_ok for s in calls):
+        return None
+    last = calls[-1]
+    if last.error_kind != "tool_error" or not last.observation:
+        return None
+    return " ".join(last.observation.split())[:400]
+
+
 def shown(found: list[str]) -> str:
     """The findings as the review prompt lists them."""
     return "\n".join(f"- {reason}" for reason in found)
@@ -63,6 +77,9 @@ class Reviewed:
     final_answer: str | None = None
     stop_reason: str = ""
     usage: Usage = field(default_factory=Usage)
+    # whether the new steps replace the reviewed attempt (a call the checks found wrong), or
+    # go on from it (after a refusal, the failed calls are part of the way to the answer)
+    supersedes: bool = True
 
 
 async def review(
@@ -78,10 +95,15 @@ async def review(
     call again or answer again, in `REVIEW_TURNS` more turns of `messages`. None: nothing
     found. A reply that makes no new call keeps the trial's calls; a new call with no answer
     after it leaves the trial unanswered (its old answer was about the old call)."""
-    found = findings(trial, tool)
-    if not found:
+    found, supersedes = findings(trial, tool), True
+    if found:
+        prompt = render("explore_review", findings=shown(found))
+    elif refused := refusal(trial):
+        found, supersedes = [f"no call succeeded; the tool said: {refused}"], False
+        prompt = render("explore_review_refused", message=refused)
+    else:
         return None
-    messages.append({"role": "user", "content": render("explore_review", findings=shown(found))})
+    messages.append({"role": "user", "content": prompt})
     settings = replace(turns, max_turns=REVIEW_TURNS, extra_turns=0, require_call=False)
     again = await run_turns(
         model, protocol, [tool], messages, trial.query, settings, is_new_error=is_new_error
@@ -89,4 +111,4 @@ async def review(
     answer, stop = again.final_answer, again.stop_reason
     if answer is None and not again.calls:
         answer, stop = trial.final_answer, trial.stop_reason
-    return Reviewed(found, again.steps, answer, stop, again.usage)
+    return Reviewed(found, again.steps, answer, stop, again.usage, supersedes)
