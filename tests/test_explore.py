@@ -145,7 +145,7 @@ async def test_long_term_memory_lists_earlier_queries_with_their_honest_outcomes
     model.overrides["try"] = model.overrides.pop("try_")
     model.overrides["observation"] = ["Final Answer: 1 km is -0.62 mi"]
     model.overrides["reflect"] = ["Yes. It worked.", "No, the answer was wrong."]
-    await run(model, tools[:1], tmp_path)
+    await run(model, tools[:1], tmp_path, review=False)  # no second try after the refusal
     first_episode, second_episode = imagination_prompts(model)
     assert "already explored" not in first_episode[-1]["content"]
     memory = second_episode[-1]["content"]
@@ -189,7 +189,7 @@ async def test_no_exec_records_the_call_without_running_it(tools, tmp_path):
 
 async def test_tool_errors_are_observed_and_counted(tools, tmp_path):
     model = Explorer(value=-5)
-    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=1)
+    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=1, review=False)
     (trial,) = trials_of(run_dir)
     assert trial["tool_errors"] == 1 and not trial["call_succeeded"]
     assert "value must be >= 0" in trial["steps"][0]["observation"]
