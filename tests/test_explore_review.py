@@ -116,3 +116,28 @@ async def test_a_trial_that_gave_up_after_the_tool_refused_is_shown_the_refusal_
     assert trial.reviewed_at is None  # the refused call is part of the way to the answer
     assert [s.tool_ok for s in trial.call_steps] == [False, True]
     assert trial.final_answer == "0.62 miles" and usable(trial, convert[0])
+
+
+def test_a_reviewed_trial_shows_what_the_review_found(convert):
+    from rich.console import Console
+
+    from ste.explore.report import trial_view
+
+    step = {"raw": "", "call": {"name": "convert", "arguments": {"value": 9, "unit": "km"}}}
+    trial = Trial.read(
+        {
+            "id": "convert/e1/t1",
+            "tool": "convert",
+            "episode": 0,
+            "trial": 0,
+            "seed": 1,
+            "query": "How many miles is 1 km?",
+            "steps": [step, {**step, "call": {**step["call"], "arguments": {"value": 1}}}],
+            "review": ["value=9: not from the request or a result"],
+            "reviewed_at": 1,
+        }
+    )
+    console = Console(record=True, width=200)
+    console.print(trial_view(trial))
+    text = console.export_text()
+    assert "Review: value=9: not from the request" in text and "steps from 2 on" in text

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
 
 from ste.checks.arguments import mentions, successful_calls
 from ste.checks.verdict import Check
+from ste.outcome import leaves
 from ste.records import Trial
 from ste.tools.tool import Tool
 
@@ -39,22 +38,12 @@ def _superlative(query: str) -> str | None:
     return None
 
 
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _texts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
-
-
 def _result_texts(observation: str) -> list[str]:
     try:
-        return list(_texts(json.loads(observation)))
+        value = json.loads(observation)
     except (json.JSONDecodeError, ValueError, RecursionError):
         return [observation]
+    return [leaf for leaf in leaves(value) if isinstance(leaf, str)]
 
 
 def entity_from_request(trial: Trial, tool: Tool) -> Check:

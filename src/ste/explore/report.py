@@ -174,6 +174,11 @@ def trial_view(trial: Trial, model: str = "", protocol: str = "") -> Group:
         (word, style),
         f"  {trial.reflection_reason}",
     )
+    if trial.review:
+        footer.append("\nReview: ", style="bold")
+        footer.append("; ".join(trial.review))
+        if trial.answer_steps is not trial.steps:
+            footer.append(f"  (the steps from {trial.reviewed_at + 1} on replace those before)")
     if trial.error:
         footer.append(f"\nerror: {trial.error}", style="red")
     return Group(header, trajectory_view(trajectory), footer)
