@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from ste.checks.numbers import spoken_numbers
 from ste.checks.verdict import Check
 from ste.outcome import numbers_in, supported
 from ste.records import Step, Trial
@@ -24,53 +25,14 @@ ANY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 # factors by which a caller converts a number the user gave (years -> months, % -> share, ...)
 _CONVERSIONS = (7, 12, 24, 52, 60, 100, 365, 1000)
 # words too common to tie a value to a request
-_COMMON = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "with",
-        "from",
-        "this",
-        "that",
-        "these",
-        "those",
-        "what",
-        "which",
-        "who",
-        "how",
-        "are",
-        "was",
-        "were",
-        "has",
-        "have",
-        "had",
-        "its",
-        "into",
-        "onto",
-        "than",
-        "then",
-        "there",
-        "their",
-        "about",
-        "over",
-        "under",
-        "into",
-        "your",
-        "you",
-        "our",
-        "can",
-        "could",
-        "would",
-        "should",
-        "please",
-        "like",
-        "some",
-        "any",
-        "all",
-        "each",
-    ]
-)
+# fmt: off
+_COMMON = frozenset([
+    "the", "and", "for", "with", "from", "this", "that", "these", "those", "what", "which",
+    "who", "how", "are", "was", "were", "has", "have", "had", "its", "into", "onto", "than",
+    "then", "there", "their", "about", "over", "under", "your", "you", "our", "can", "could",
+    "would", "should", "please", "like", "some", "any", "all", "each",
+])
+# fmt: on
 CONTENT_WORDS = 6  # a value this long is content the user gives (a text to analyse)
 
 
@@ -79,7 +41,10 @@ def successful_calls(trial: Trial) -> list[Step]:
 
 
 def _query_numbers(query: str) -> set[float]:
-    return {float(n) for n in ANY_NUMBER.findall(query.replace(",", ""))}
+    """The numbers a request gives: in digits, in words ("five recipes"), and as decimal
+    places ("to the nearest tenth": 1)."""
+    digits = {float(n) for n in ANY_NUMBER.findall(query.replace(",", ""))}
+    return digits | spoken_numbers(query)
 
 
 def _grounded(value: float, known: set[float]) -> bool:

@@ -228,6 +228,7 @@ async def run_trial(
                 query=query,
                 steps=steps,
                 final_answer=final_answer,
+                stop_reason=stop_reason,
             )
             reviewed = await review(
                 model, protocol, tool, messages, finished, turns, is_new_error=is_new_error

@@ -1,0 +1,50 @@
+"""Numbers a request gives in words: "five recipes", "a dozen eggs", "to the nearest tenth".
+
+A caller passes them as digits (`limit=5`, `precision=1`), and a check that reads only
+digits would call those values invented. "one" is left out: it is mostly a pronoun ("which
+one"), and a 1 passed for it is the invented `top_n=1` the grounding check exists to catch.
+"""
+
+from __future__ import annotations
+
+import re
+
+# fmt: off
+_UNITS = [
+    "zero", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+]
+_TENS = [
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+]
+# fmt: on
+NUMBER_WORDS: dict[str, float] = {
+    **{word: float(i if i == 0 else i + 1) for i, word in enumerate(_UNITS)},
+    **{word: float(20 + 10 * i) for i, word in enumerate(_TENS)},
+    "dozen": 12.0,
+    "hundred": 100.0,
+    "thousand": 1000.0,
+    "half": 0.5,
+}
+# the decimal places a rounding names: "nearest tenth" 1, "two decimal places" (by "two")
+PLACES: dict[str, float] = {"tenth": 1.0, "hundredth": 2.0, "thousandth": 3.0}
+_WHOLE = re.compile(r"\b(?:whole number|nearest integer|nearest (?:dollar|unit|cent))\b", re.I)
+_TOKEN = re.compile(r"[a-z]+")
+
+
+def spoken_numbers(text: str) -> set[float]:
+    """The numbers `text` gives in words, and the decimal places its rounding names."""
+    found: set[float] = set()
+    words = _TOKEN.findall(text.casefold())
+    for index, word in enumerate(words):
+        singular = word[:-1] if word.endswith("s") else word
+        if word in NUMBER_WORDS:
+            found.add(NUMBER_WORDS[word])
+        if singular in PLACES:
+            found.add(PLACES[singular])
+        if word in _TENS and index + 1 < len(words) and words[index + 1] in _UNITS[1:9]:
+            found.add(NUMBER_WORDS[word] + NUMBER_WORDS[words[index + 1]])  # "twenty five"
+    if _WHOLE.search(text):
+        found.add(0.0)
+    return found

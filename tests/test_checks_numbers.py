@@ -1,0 +1,50 @@
+"""Numbers a request gives in words ground the digits a call passes for them."""
+
+from ste.checks.arguments import grounded
+from ste.checks.numbers import spoken_numbers
+from ste.records import Trial
+from ste.tools.tool import Tool
+
+
+def test_number_words_and_rounding_words_are_numbers():
+    assert spoken_numbers("Find five recipes, a dozen eggs") == {5.0, 12.0}
+    assert spoken_numbers("rounded to the nearest tenth") == {1.0}
+    assert spoken_numbers("to the nearest hundredths, twenty-five days") >= {2.0, 25.0}
+    assert spoken_numbers("round it to the nearest whole number") == {0.0}
+    assert spoken_numbers("which one is longest?") == set()  # "one" is mostly a pronoun
+
+
+def _trial(query: str, arguments: dict) -> Trial:
+    step = {
+        "raw": "",
+        "call": {"name": "convert", "arguments": arguments},
+        "observation": '{"result": 787.4}',
+        "tool_ok": True,
+    }
+    return Trial(
+        id="convert/e1/t1", tool="convert", episode=0, trial=0, seed=0, query=query, steps=[step]
+    )
+
+
+TOOL = Tool(
+    name="convert",
+    description="Convert a length.",
+    parameters={
+        "type": "object",
+        "properties": {
+            "value": {"type": "number"},
+            "precision": {"type": "integer", "default": 4},
+        },
+        "required": ["value"],
+    },
+    function=lambda **arguments: None,
+)
+
+
+def test_a_rounding_the_request_names_in_words_is_grounded():
+    query = "Convert 20 meters to inches, rounding to the nearest tenth."
+    assert grounded(_trial(query, {"value": 20, "precision": 1}), TOOL).ok
+    # a rounding the request never names is still invented
+    assert not grounded(
+        _trial("Convert 20 meters to inches.", {"value": 20, "precision": 1}), TOOL
+    ).ok
