@@ -48,3 +48,19 @@ def test_a_rounding_the_request_names_in_words_is_grounded():
     assert not grounded(
         _trial("Convert 20 meters to inches.", {"value": 20, "precision": 1}), TOOL
     ).ok
+
+
+def test_a_number_named_beside_a_passed_one_must_be_passed_too():
+    from ste.checks.arguments import every_value_passed
+
+    query = "What are the public holidays of Spain in the years 2023 and 2024."
+    only_one = _trial(query, {"value": 2024})
+    check = every_value_passed(only_one, TOOL)
+    assert not check.ok and "2023 beside 2024" in check.reason
+    both = only_one.model_copy(
+        update={"steps": [*only_one.steps, _trial(query, {"value": 2023}).steps[0]]}
+    )
+    assert every_value_passed(both, TOOL).ok
+    # a range whose two ends the call passes is passed
+    ranged = _trial("Between 10 and 20 minutes", {"value": 10, "precision": 20})
+    assert every_value_passed(ranged, TOOL).ok

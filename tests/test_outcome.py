@@ -59,6 +59,20 @@ def test_a_clock_time_may_be_answered_on_a_12_hour_clock(answer, solved):
 @pytest.mark.parametrize(
     ("answer", "solved"),
     [
+        ("It is 11:00 PM on August 14, 2024 in Los Angeles.", True),  # the result's date, in words
+        ("It is 11:00 PM on August 17, 2024 in Los Angeles.", False),  # a day no one gave
+    ],
+)
+def test_a_date_of_the_results_may_be_answered_in_words(answer, solved):
+    result = '{"date": "2024-08-14", "time": "23:00", "day_shift": -1}'
+    query = "Convert 1:00 AM on August 15, 2024 from Chicago to Los Angeles time."
+    outcome = judge_outcome(query, answer, [result], [], True)
+    assert outcome.solved is solved, outcome.reason
+
+
+@pytest.mark.parametrize(
+    ("answer", "solved"),
+    [
         ("Under 30 minutes: Caprese Salad and Penne Arrabbiata.", True),  # names from the results
         ("Under 30 minutes you could make a risotto.", False),  # repeats the request's 30 only
         ("Italian dishes under 30 minutes exist.", False),  # 'italian' was the request's word

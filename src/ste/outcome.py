@@ -48,6 +48,15 @@ def clock_numbers(texts: list[str]) -> set[float]:
     return found
 
 
+def date_numbers(texts: list[str]) -> set[float]:
+    """The year, month and day of the ISO dates in `texts`: a result's '2024-08-14' answered
+    as "August 14, 2024" states numbers that follow."""
+    found: set[float] = set()
+    for date in (d for text in texts for d in _ISO_DATE.findall(text or "")):
+        found |= {float(part) for part in date.split("-")}
+    return found
+
+
 def has_clock_time(texts: list[str]) -> bool:
     """Whether a time of day appears (then an answer's AM/PM follows from it)."""
     return any(_CLOCK.search(text or "") for text in texts)
@@ -150,6 +159,7 @@ def judge_outcome(
     from_results = {n for text in results for n in numbers_in(text)}
     evidence = numbers_in(query) | from_results | {n for a in arguments for n in numbers_in(a)}
     evidence |= clock_numbers([query, *results, *arguments])
+    evidence |= date_numbers([query, *results, *arguments])
     unsupported = sorted(n for n in stated if not supported(n, evidence))
     if unsupported:
         shown = ", ".join(f"{n:g}" for n in unsupported[:3])

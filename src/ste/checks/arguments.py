@@ -254,9 +254,20 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
         json.dumps(call.call.arguments, ensure_ascii=False).casefold()  # type: ignore[union-attr]
         for call in calls
     )
+    passed_numbers = {n for call in calls for n in numbers_in(passed)}
     for call in calls:
         for name, value in call.call.arguments.items():  # type: ignore[union-attr]
             schema = properties.get(name, {})
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                other_number = _number_beside(trial.query, value, passed_numbers)
+                if other_number is not None:
+                    return Check(
+                        "every_value_passed",
+                        False,
+                        f"the request names {other_number} beside {value:g}; no successful "
+                        f"call passed {other_number}",
+                    )
+                continue
             if not isinstance(value, str) or schema.get("enum") or not mentions(trial.query, value):
                 continue
             pattern = rf"(?<![\w-])([^\W\d_]{{3,}}),?\s+(?:and|&)\s+{re.escape(value)}(?!\w)"
@@ -269,6 +280,22 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
                     f"the request names {other!r} beside {value!r}; no call passed {other!r}",
                 )
     return Check("every_value_passed", True, "each value the request names was passed")
+
+
+def _number_beside(query: str, value: float, passed: set[float]) -> str | None:
+    """A number the request names beside `value` ("the years 2023 and 2024") that no
+    successful call passed."""
+    shown = re.escape(f"{value:g}")
+    number = r"(\d[\d,]*(?:\.\d+)?)"
+    patterns = (
+        rf"(?<![\w.]){number},?\s+(?:and|&)\s+{shown}(?!\w|\.\d)",
+        rf"(?<![\w.]){shown},?\s+(?:and|&)\s+{number}(?!\w|\.\d)",
+    )
+    for pattern in patterns:
+        for other in re.findall(pattern, query):
+            if not supported(float(other.replace(",", "")), passed):
+                return other
+    return None
 
 
 def in_request(value: Any, query: str) -> bool:
