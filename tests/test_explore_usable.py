@@ -2,6 +2,8 @@
 would write is asked again, told what is wrong, and the stop rule counts usable trials
 (honestly solved and passing distillation's rule checks), not merely solved ones."""
 
+import json
+
 import pytest
 
 from ste.tools import load_tools
@@ -48,3 +50,16 @@ async def test_solved_trials_whose_values_the_request_never_gave_do_not_stop_a_t
     # the same tool with calls of the request's own values stops once it has enough
     grounded = await run(Explorer(), convert, tmp_path / "b", episodes=3, trials=2)
     assert {t["episode"] for t in trials_of(grounded)} == {0, 1}
+
+
+async def test_a_trial_without_a_request_leaves_the_conversation(convert, tmp_path):
+    # the model echoes the prompt instead of writing a request, twice: no request comes
+    echo = "Invent one realistic request that a user might make."
+    model = Explorer(imagine_first=[echo], imagine_retry=[echo, echo])
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=2, rebalance=False)
+    first, second = trials_of(run_dir)
+    assert first["query"] == "" and second["query"]
+    # the second trial starts the conversation afresh: system prompt, then the first prompt
+    asked = [r["messages"] for r in model.requests if model.stage(r["messages"]) == "imagine_first"]
+    assert len(asked[-1]) == 2 and echo not in json.dumps(asked[-1])
+    assert second["messages"][0]["content"].startswith("Invent one")

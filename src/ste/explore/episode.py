@@ -301,7 +301,8 @@ async def run_episode(
     messages: list[Message] = [system]
     if settings.stm:
         for record in done:
-            messages.extend(record.messages)
+            if record.query:  # a trial without a request left the conversation (below)
+                messages.extend(record.messages)
     for trial in range(len(done), settings.trials):
         if not settings.stm:
             messages = [system]
@@ -318,6 +319,10 @@ async def run_episode(
                 raise
             record = _failed_trial(tool, settings, episode, trial, str(error))
             messages = [system]  # the conversation is full: go on in a fresh one
+        if not record.query and not record.error:
+            # no request came (the model echoed the prompt, say): the next trial starts
+            # from before this one, or a small model goes on echoing it trial after trial
+            del messages[trial_start:]
         record.start_state = start_state
         gained = memory.add(record) or gained
         result = on_trial(record)
