@@ -172,6 +172,13 @@ async def run_trial(
     """Imagine a query, try it, reflect; append all of it to `messages`; return the trial."""
     started = time.perf_counter()
     seed = trial_seed(settings.seed, tool.name, episode, trial)
+    names: dict[str, Any] = {  # what identifies the trial
+        "id": trial_id(tool.name, episode, trial),
+        "tool": tool.name,
+        "episode": episode,
+        "trial": trial,
+        "seed": seed,
+    }
     first_in_conversation = len(messages) == 1
     segment_start = len(messages)
     usage = Usage()
@@ -219,17 +226,8 @@ async def run_trial(
         steps = trajectory.steps
         final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason
         if settings.review:
-            finished = Trial(
-                id=trial_id(tool.name, episode, trial),
-                tool=tool.name,
-                episode=episode,
-                trial=trial,
-                seed=seed,
-                query=query,
-                steps=steps,
-                final_answer=final_answer,
-                stop_reason=stop_reason,
-            )
+            finished = Trial(**names, query=query, steps=steps, final_answer=final_answer)
+            finished.stop_reason = stop_reason
             reviewed = await review(
                 model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
             )
@@ -248,11 +246,7 @@ async def run_trial(
 
     calls = [s for s in steps if s.call is not None]  # every call, a reviewed attempt's too
     return Trial(
-        id=trial_id(tool.name, episode, trial),
-        tool=tool.name,
-        episode=episode,
-        trial=trial,
-        seed=seed,
+        **names,
         query=query,
         imagination=imagined,
         steps=steps,
