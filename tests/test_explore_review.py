@@ -141,3 +141,29 @@ def test_a_reviewed_trial_shows_what_the_review_found(convert):
     console.print(trial_view(trial))
     text = console.export_text()
     assert "Review: value=9: not from the request" in text and "steps from 2 on" in text
+
+
+def test_a_schema_refusal_is_reviewed_unless_the_call_passed_a_parameter_the_tool_lacks(convert):
+    from ste.explore.review import refusal
+
+    def trial_of(arguments: dict) -> Trial:
+        step = {
+            "raw": "",
+            "call": {"name": "convert", "arguments": arguments},
+            "observation": "Error: invalid arguments for convert: ...",
+            "tool_ok": False,
+            "error_kind": "invalid_arguments",
+        }
+        return Trial(
+            id="convert/e1/t1",
+            tool="convert",
+            episode=0,
+            trial=0,
+            seed=1,
+            query="How many miles is 5 km?",
+            steps=[step],
+            final_answer="I cannot.",
+        )
+
+    assert refusal(trial_of({"value": "5", "unit": "km"}), convert[0])  # a wrong type: retry
+    assert refusal(trial_of({"value": 5, "unit": "km", "formula": True}), convert[0]) is None

@@ -5,9 +5,10 @@ could pass (an option the request never asked for, 15 years passed as 15 months,
 found in no result) is told what the check found and gets a few more turns: practice then
 ends with the call the request needed, which the trial's record keeps as its answered
 attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. A trial that gave
-up after the tool refused its call (no call succeeded) is shown the tool's message again
-and asked to call with a value the message says it accepts. What no correction can change
-(the request itself, a value the request names that the tool refused) is not reviewed.
+up after its call was refused (no call succeeded; by the tool, or by the schema for a value
+of the wrong type) is shown the message again and asked to call with a value it accepts.
+What no correction can change (the request itself, a value the request names that the tool
+refused, a parameter the tool does not have) is not reviewed.
 """
 
 from __future__ import annotations
@@ -50,15 +51,20 @@ def findings(trial: Trial, tool: Tool) -> list[str]:
     return [c.reason for c in checks if not c.ok and c.name in REVIEWED]
 
 
-def refusal(trial: Trial) -> str | None:
-    """The tool's own message refusing the last call of a finished trial in which no call
-    succeeded (a model often answers "I cannot" right after an error that says what the
-    tool accepts); None otherwise. A call the schema refused is not the tool's word."""
+def refusal(trial: Trial, tool: Tool) -> str | None:
+    """The message refusing the last call of a finished trial in which no call succeeded (a
+    model often answers "I cannot" right after an error that says what the tool accepts:
+    the tool's own words, or the schema's on a value of the wrong type, '5' for 5); None
+    otherwise. A call passing a parameter the tool does not have asks for something the
+    tool does not do: no retry makes it right."""
     calls = trial.call_steps
     if not trial.final_answer or not calls or any(s.tool_ok for s in calls):
         return None
     last = calls[-1]
-    if last.error_kind != "tool_error" or not last.observation:
+    if last.error_kind not in ("tool_error", "invalid_arguments") or not last.observation:
+        return None
+    known = tool.parameters.get("properties", {})
+    if last.call is not None and set(last.call.arguments) - set(known):
         return None
     return " ".join(last.observation.split())[:400]
 
@@ -98,7 +104,7 @@ async def review(
     found, supersedes = findings(trial, tool), True
     if found:
         prompt = render("explore_review", findings=shown(found))
-    elif refused := refusal(trial):
+    elif refused := refusal(trial, tool):
         found, supersedes = [f"no call succeeded; the tool said: {refused}"], False
         prompt = render("explore_review_refused", message=refused)
     else:
