@@ -63,3 +63,12 @@ async def test_a_trial_without_a_request_leaves_the_conversation(convert, tmp_pa
     asked = [r["messages"] for r in model.requests if model.stage(r["messages"]) == "imagine_first"]
     assert len(asked[-1]) == 2 and echo not in json.dumps(asked[-1])
     assert second["messages"][0]["content"].startswith("Invent one")
+
+
+async def test_a_reply_that_declines_to_write_a_request_is_not_tried(convert, tmp_path):
+    refusal = "I'm sorry, but I can't help with that."
+    model = Explorer(imagine_first=[refusal], imagine_retry=[refusal, refusal])
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=2, rebalance=False)
+    first, second = trials_of(run_dir)
+    assert first["query"] == "" and first["calls"] == 0  # no refusal sent to the tool
+    assert second["query"] and second["messages"][0]["content"].startswith("Invent one")

@@ -35,7 +35,15 @@ from ste.records import Trial
 from ste.tools.execute import validation_errors
 from ste.tools.tool import Tool
 
-__all__ = ["MEMORY_MARK", "Check", "natural_query", "offers_help", "rule_checks", "usable"]
+__all__ = [
+    "MEMORY_MARK",
+    "Check",
+    "declines",
+    "natural_query",
+    "offers_help",
+    "rule_checks",
+    "usable",
+]
 
 # the verdict mark of an exploration memory entry ("- a request (fulfilled: yes)"), which a
 # model may copy into its new request
@@ -146,6 +154,13 @@ def usable(trial: Trial, tool: Tool) -> bool:
     """Whether the trial passes every rule check but the reflection's: an example
     distillation can keep (re-execution and the judge aside)."""
     return all(check.ok for check in rule_checks(trial, tool, require_reflection=False))
+
+
+def declines(text: str) -> bool:
+    """Whether a reply written where a request should be declines to write one: a refusal
+    ("I'm sorry, but I can't help with that"), an offer to help, ste's instruction echoed.
+    Tried as a request it teaches nothing (a dev exploration spent an episode on one)."""
+    return bool(_REFUSAL.search(text)) or offers_help(text) or _repeats_instruction(text)
 
 
 def offers_help(text: str) -> bool:

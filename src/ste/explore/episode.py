@@ -14,7 +14,7 @@ from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
-from ste.checks.rules import natural_query
+from ste.checks.rules import declines, natural_query
 from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.errors import ModelError
 from ste.explore.coverage import error_kind
@@ -75,7 +75,9 @@ async def imagine(
     """Ask for a query; a reply without one, whose request is not one a person would write
     (`natural_query`: talk about the tool, a refusal, JSON), or that nearly repeats one of
     the `earlier` requests of the tool (which distillation would drop as a duplicate), is
-    asked once more, told what is wrong. (query or "", raw replies)
+    asked once more, told what is wrong. (query or "", raw replies) If the last is still not
+    natural it is tried all the same (it teaches the tool), unless it declines to be a
+    request at all (`declines`: a refusal, an offer to help, the prompt echoed).
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -113,7 +115,7 @@ async def imagine(
             messages.append(_user(render("explore_query_retry")))
 
     query, replies = await ask_until_read(ask, read, remind)
-    if query is None and unnatural:
+    if query is None and unnatural and not declines(unnatural[0]):
         query = unnatural[0]  # it still teaches the tool, though it cannot become an example
     if query is None:
         return "", replies
