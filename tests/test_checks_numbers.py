@@ -64,3 +64,16 @@ def test_a_number_named_beside_a_passed_one_must_be_passed_too():
     # a range whose two ends the call passes is passed
     ranged = _trial("Between 10 and 20 minutes", {"value": 10, "precision": 20})
     assert every_value_passed(ranged, TOOL).ok
+
+
+def test_this_year_is_the_year_the_request_was_written():
+    from ste.checks.numbers import relative_years
+
+    december_2026 = 1796445000.0  # 2026-12-05
+    assert relative_years("holidays in France this year", december_2026) == {2026.0}
+    assert relative_years("next year and last year", december_2026) == {2027.0, 2025.0}
+    assert relative_years("this year", None) == set()
+    trial = _trial("List the public holidays in France this year.", {"value": 2026})
+    assert not grounded(trial, TOOL).ok  # when it was written is unknown
+    dated = trial.model_copy(update={"finished_at": december_2026})
+    assert grounded(dated, TOOL).ok

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from ste.checks.numbers import spoken_numbers
+from ste.checks.numbers import relative_years, spoken_numbers
 from ste.checks.verdict import Check
 from ste.outcome import numbers_in, supported
 from ste.records import Step, Trial
@@ -92,7 +92,7 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
     """The arguments of the successful calls that neither the request nor an earlier result
     gives: (the call's step, the argument's name, how it is shown: "top_n=1")."""
     properties = tool.parameters.get("properties", {})
-    known = _query_numbers(trial.query)
+    known = _query_numbers(trial.query) | relative_years(trial.query, trial.finished_at)
     invented: list[tuple[Step, str, str]] = []
     for step in trial.call_steps:
         if step.call is not None and step.tool_ok is True:

@@ -8,6 +8,7 @@ one"), and a 1 passed for it is the invented `top_n=1` the grounding check exist
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 # fmt: off
 _UNITS = [
@@ -48,3 +49,16 @@ def spoken_numbers(text: str) -> set[float]:
     if _WHOLE.search(text):
         found.add(0.0)
     return found
+
+
+_RELATIVE_YEAR = re.compile(r"\b(this|current|next|last|previous|coming)\s+year\b", re.I)
+_YEAR_SHIFT = {"this": 0, "current": 0, "next": 1, "coming": 1, "last": -1, "previous": -1}
+
+
+def relative_years(text: str, when: float | None) -> set[float]:
+    """The years "this year", "next year", "last year" name, for a request written at
+    `when` (a Unix time; None: unknown, no years)."""
+    if when is None:
+        return set()
+    year = datetime.fromtimestamp(when, tz=UTC).year
+    return {float(year + _YEAR_SHIFT[m.casefold()]) for m in _RELATIVE_YEAR.findall(text)}

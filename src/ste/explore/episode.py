@@ -229,7 +229,7 @@ async def run_trial(
         final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason
         if settings.review:
             finished = Trial(**names, query=query, steps=steps, final_answer=final_answer)
-            finished.stop_reason = stop_reason
+            finished.stop_reason, finished.finished_at = stop_reason, time.time()  # "this year"
             reviewed = await review(
                 model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
             )
