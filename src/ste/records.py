@@ -85,7 +85,8 @@ class Trial(BaseModel):
             self.query,
             self.final_answer,
             [s.observation or "" for s in calls if s.tool_ok],
-            [json.dumps(s.call.arguments) for s in calls if s.call is not None],
+            # a failed call's arguments support nothing: the answer states what a call did
+            [json.dumps(s.call.arguments) for s in calls if s.call is not None and s.tool_ok],
             succeeded=any(s.tool_ok for s in calls),
         )
 
