@@ -294,6 +294,7 @@ async def test_a_correction_the_review_led_to_becomes_a_note(tools, tmp_path):
     review = [e for e in tool_notes.evidence if e.found]
     assert [e.trial for e in review] == [f"{TOOL}/e1/t1"]
     assert "wrong for the request 'What is 20 C in F?'" in review[0].text()
+    assert not [n for n in tool_notes.notes if n.kind == "fix"]  # a review is no error's fix
     kept = [n for n in tool_notes.notes if n.kind == "review"]
     assert [n.text for n in kept] == [
         'For a request like "What is 20 C in F?", value=20 is right (a first call was wrong '

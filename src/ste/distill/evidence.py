@@ -169,7 +169,7 @@ def fix_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
     notes: list[tuple[str, Evidence]] = []
     seen: set[tuple[str, str]] = set()
     for item in evidence:
-        if item.failed is None or item.fixed is None:
+        if item.failed is None or item.fixed is None or item.found:  # a review's: review_notes
             continue
         before, after = item.failed.arguments, item.fixed.arguments
         changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
