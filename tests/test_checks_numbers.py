@@ -77,3 +77,33 @@ def test_this_year_is_the_year_the_request_was_written():
     assert not grounded(trial, TOOL).ok  # when it was written is unknown
     dated = trial.model_copy(update={"finished_at": december_2026})
     assert grounded(dated, TOOL).ok
+
+
+def test_a_value_quoted_beside_a_passed_one_must_be_passed_too():
+    from ste.checks.arguments import every_value_passed
+
+    food = Tool(
+        name="nutrition",
+        description="Nutrition of a food.",
+        parameters={
+            "type": "object",
+            "properties": {"food": {"type": "string"}, "grams": {"type": "number"}},
+            "required": ["food"],
+        },
+        function=lambda **arguments: None,
+    )
+    query = "Energy of 100g of 'chicken breast, roasted' and 'rice, white, cooked'."
+    step = {
+        "raw": "",
+        "call": {"name": "nutrition", "arguments": {"food": "rice, white, cooked", "grams": 100}},
+        "observation": '{"energy_kcal": 130}',
+        "tool_ok": True,
+    }
+    one = Trial(
+        id="n/e1/t1", tool="nutrition", episode=0, trial=0, seed=0, query=query, steps=[step]
+    )
+    check = every_value_passed(one, food)
+    assert not check.ok and "'chicken breast, roasted'" in check.reason
+    chicken = {**step, "call": {**step["call"], "arguments": {"food": "chicken breast, roasted"}}}
+    both = Trial.read({**one.model_dump(), "steps": [step, chicken]})
+    assert every_value_passed(both, food).ok

@@ -21,6 +21,8 @@ _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as|like)[^.;)]*", re.IGNOR
 _QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]")
 _GLOSSED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]\s*\(([^()]{3,40})\)")
 _DEFAULT = re.compile(r"[,;]?\s*\bthe default\b|[,;]?\s*\bdefault\b", re.IGNORECASE)
+# a value the request quotes: 'chicken breast, roasted', "rice"
+_QUOTED_SPAN = re.compile(r"(?<!\w)'([^'\n]{2,60})'(?!\w)|\"([^\"\n]{2,60})\"")
 ANY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 # factors by which a caller converts a number the user gave (years -> months, % -> share, ...)
 _CONVERSIONS = (7, 12, 24, 52, 60, 100, 365, 1000)
@@ -270,6 +272,17 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
                 continue
             if not isinstance(value, str) or schema.get("enum") or not mentions(trial.query, value):
                 continue
+            quoted = _QUOTED_SPAN.findall(trial.query)
+            spans = [a or b for a, b in quoted]
+            if any(span.casefold() == value.casefold() for span in spans):
+                unpassed = [x for x in spans if x.casefold() not in passed]
+                if unpassed:
+                    return Check(
+                        "every_value_passed",
+                        False,
+                        f"the request quotes {unpassed[0]!r} beside {value!r}; no call "
+                        f"passed {unpassed[0]!r}",
+                    )
             pattern = rf"(?<![\w-])([^\W\d_]{{3,}}),?\s+(?:and|&)\s+{re.escape(value)}(?!\w)"
             for other in re.findall(pattern, trial.query, re.IGNORECASE):
                 if other.casefold() in _COMMON or other.casefold() in passed:
