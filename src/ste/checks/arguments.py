@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from ste.checks.numbers import relative_years, spoken_numbers
+from ste.checks.numbers import number_beside, relative_years, spoken_numbers
 from ste.checks.verdict import Check
 from ste.outcome import numbers_in, supported
 from ste.records import Step, Trial
@@ -261,7 +261,7 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
         for name, value in call.call.arguments.items():  # type: ignore[union-attr]
             schema = properties.get(name, {})
             if isinstance(value, int | float) and not isinstance(value, bool):
-                other_number = _number_beside(trial.query, value, passed_numbers)
+                other_number = number_beside(trial.query, value, passed_numbers)
                 if other_number is not None:
                     return Check(
                         "every_value_passed",
@@ -293,22 +293,6 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
                     f"the request names {other!r} beside {value!r}; no call passed {other!r}",
                 )
     return Check("every_value_passed", True, "each value the request names was passed")
-
-
-def _number_beside(query: str, value: float, passed: set[float]) -> str | None:
-    """A number the request names beside `value` ("the years 2023 and 2024") that no
-    successful call passed."""
-    shown = re.escape(f"{value:g}")
-    number = r"(\d[\d,]*(?:\.\d+)?)"
-    patterns = (
-        rf"(?<![\w.]){number},?\s+(?:and|&)\s+{shown}(?!\w|\.\d)",
-        rf"(?<![\w.]){shown},?\s+(?:and|&)\s+{number}(?!\w|\.\d)",
-    )
-    for pattern in patterns:
-        for other in re.findall(pattern, query):
-            if not supported(float(other.replace(",", "")), passed):
-                return other
-    return None
 
 
 def in_request(value: Any, query: str) -> bool:

@@ -3,12 +3,15 @@
 A caller passes them as digits (`limit=5`, `precision=1`), and a check that reads only
 digits would call those values invented. "one" is left out: it is mostly a pronoun ("which
 one"), and a 1 passed for it is the invented `top_n=1` the grounding check exists to catch.
+Also the years "this year" names, and a number named beside a passed one ("2023 and 2024").
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+
+from ste.outcome import supported
 
 # fmt: off
 _UNITS = [
@@ -62,3 +65,19 @@ def relative_years(text: str, when: float | None) -> set[float]:
         return set()
     year = datetime.fromtimestamp(when, tz=UTC).year
     return {float(year + _YEAR_SHIFT[m.casefold()]) for m in _RELATIVE_YEAR.findall(text)}
+
+
+def number_beside(query: str, value: float, passed: set[float]) -> str | None:
+    """A number the request names beside `value` ("the years 2023 and 2024") that no
+    successful call passed."""
+    shown = re.escape(f"{value:g}")
+    number = r"(\d[\d,]*(?:\.\d+)?)"
+    patterns = (
+        rf"(?<![\w.]){number},?\s+(?:and|&)\s+{shown}(?!\w|\.\d)",
+        rf"(?<![\w.]){shown},?\s+(?:and|&)\s+{number}(?!\w|\.\d)",
+    )
+    for pattern in patterns:
+        for other in re.findall(pattern, query):
+            if not supported(float(other.replace(",", "")), passed):
+                return other
+    return None
