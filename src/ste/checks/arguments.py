@@ -256,7 +256,8 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
         json.dumps(call.call.arguments, ensure_ascii=False).casefold()  # type: ignore[union-attr]
         for call in calls
     )
-    passed_numbers = {n for call in calls for n in numbers_in(passed)}
+    passed_numbers = numbers_in(passed)
+    spans = [a or b for a, b in _QUOTED_SPAN.findall(trial.query)]
     for call in calls:
         for name, value in call.call.arguments.items():  # type: ignore[union-attr]
             schema = properties.get(name, {})
@@ -272,8 +273,6 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
                 continue
             if not isinstance(value, str) or schema.get("enum") or not mentions(trial.query, value):
                 continue
-            quoted = _QUOTED_SPAN.findall(trial.query)
-            spans = [a or b for a, b in quoted]
             if any(span.casefold() == value.casefold() for span in spans):
                 unpassed = [x for x in spans if x.casefold() not in passed]
                 if unpassed:

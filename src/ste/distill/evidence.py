@@ -142,6 +142,18 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The arguments whose values differ between two calls, in order."""
+    return [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+
+
+def _worked(after: dict[str, Any], changed: list[str]) -> str:
+    """What the call that worked passed for the changed arguments ("unit=\"km\""), or that
+    it left them out."""
+    worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
+    return worked or f"leaving out {', '.join(changed)}"
+
+
 def _masked(message: str, refused: dict[str, Any]) -> str:
     """The tool's message without the values it refused: a small model copies a value it
     reads, refused or not."""
@@ -172,7 +184,7 @@ def fix_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
         if item.failed is None or item.fixed is None or item.found:  # a review's: review_notes
             continue
         before, after = item.failed.arguments, item.fixed.arguments
-        changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        changed = _changed(before, after)
         if not changed or len(changed) > 2:
             continue  # nothing, or too much, changed to say what fixed it
         key = (",".join(changed), error_kind(item.failed.observation)[:60])
@@ -180,10 +192,9 @@ def fix_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
             continue
         seen.add(key)
         message = _masked(item.failed.observation, {name: before.get(name) for name in changed})
-        worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
         text = render(
             "notes_fix",
-            worked=worked or f"leaving out {', '.join(changed)}",
+            worked=_worked(after, changed),
             message=message[:240],
         )
         notes.append((text, item))
@@ -233,16 +244,15 @@ def review_notes(evidence: list[Evidence]) -> list[tuple[str, Evidence]]:
     for item in evidence:
         if not item.found or item.failed is None or item.fixed is None:
             continue
-        before, after = item.failed.arguments, item.fixed.arguments
-        changed = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        after = item.fixed.arguments
+        changed = _changed(item.failed.arguments, after)
         if not changed or len(changed) > 2 or ",".join(changed) in seen:
             continue
         seen.add(",".join(changed))
-        worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
         text = render(
             "notes_review",
             request=item.request[:160],
-            worked=worked or f"leaving out {', '.join(changed)}",
+            worked=_worked(after, changed),
             found=item.found[:240],
         )
         notes.append((text, item))
