@@ -228,8 +228,9 @@ async def run_trial(
         steps = trajectory.steps
         final_answer, stop_reason = trajectory.final_answer, trajectory.stop_reason
         if settings.review:
-            finished = Trial(**names, query=query, steps=steps, final_answer=final_answer)
-            finished.stop_reason, finished.finished_at = stop_reason, time.time()  # "this year"
+            so_far = {"steps": steps, "final_answer": final_answer, "stop_reason": stop_reason}
+            # its time: the checks read "this year" as the year it was written
+            finished = Trial(**names, query=query, **so_far, finished_at=time.time())
             reviewed = await review(
                 model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
             )
