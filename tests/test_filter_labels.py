@@ -115,7 +115,15 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # filter of that run (these rules as of 702dc94, the 1.5B judge, re-execution) kept 36 of
 # the 108: precision 0.56 (20/36), recall 0.95: the judge caught 2 more, none of the
 # incoherent requests.
+# 2026-12-05 (next session), every part of the request used (`ste.checks.parts`): a quantity
+# the request states passed or held by a result ("by 6 hours" for a city distance: 9 of
+# the 18), a list asked for named in the answer (a count of holidays: 2), no call converting
+# a value into itself (from_tz = to_tz for "CST to CDT": 1): the last 108 0.87 (20/23)
+# recall 0.95, all 290 0.91 (53/58) recall 0.93, held out 221 0.90 (36/40) recall 0.95. The
+# 108 were read while these rules were written: no longer an unseen figure. Left: "feet and
+# inches" answered in feet (2), a list of top words the result does not hold, recipes the
+# result does not hold, business days "including weekends".
 FLOORS = {
-    "all": {"precision": 0.70, "recall": 0.90},
-    "held_out": {"precision": 0.60, "recall": 0.90},
+    "all": {"precision": 0.88, "recall": 0.90},
+    "held_out": {"precision": 0.85, "recall": 0.90},
 }

@@ -28,6 +28,7 @@ from ste.checks.arguments import (
 from ste.checks.entities import entity_from_request
 from ste.checks.literals import computes_something, dates_passed
 from ste.checks.options import options_asked
+from ste.checks.parts import ends_differ, list_answered, quantities_used
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time
@@ -133,6 +134,9 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(entity_from_request(trial, tool))
     checks.append(dates_passed(trial, tool))
     checks.append(computes_something(trial, tool))
+    checks.append(quantities_used(trial))
+    checks.append(list_answered(trial))
+    checks.append(ends_differ(trial))
     checks.append(names_from_results(trial))
     if require_reflection:
         solved = trial.solved

@@ -38,6 +38,8 @@ REVIEWED = (
     "dates_passed",
     "computes_something",
     "names_from_results",
+    "list_answered",
+    "ends_differ",
 )
 REVIEW_TURNS = 2  # a corrected call and its answer
 

@@ -1,0 +1,177 @@
+"""Rule checks that every part of a request is used: a quantity it states is passed to the
+tool, and the things it asks for are named in the answer.
+
+A model that practises with a tool imagines requests, and some ask for more than the tool
+takes: "the distance between Paris and London by 6 hours" (no parameter takes a duration),
+"the energy of 750 g of pasta for a 70 years old". The call runs, the answer repeats the
+request's words around the result, and every other check passes; but the example teaches
+a caller to drop part of what the user said. Likewise "find the public holidays of 2025"
+answered "There are 11 public holidays": the result lists them, the answer names none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ste.checks.arguments import successful_calls
+from ste.checks.numbers import NUMBER_WORDS
+from ste.checks.verdict import Check
+from ste.outcome import leaves, supported
+from ste.records import Trial
+
+# units of measure a quantity is stated in: time, length, mass, volume, area, speed,
+# temperature, data, shares; in full, plural, and abbreviated
+# fmt: off
+_UNIT_WORDS = [
+    "seconds?", "secs?", "minutes?", "mins?", "hours?", "hrs?", "days?", "weeks?", "months?",
+    "years?", "yrs?", "decades?", "centuries", "century",
+    "millimet(?:er|re)s?", "centimet(?:er|re)s?", "met(?:er|re)s?", "kilomet(?:er|re)s?",
+    "mm", "cm", "km", "miles?", "mi", "feet", "foot", "ft", "inch(?:es)?", "in\\.", "yards?",
+    "yd", "nautical miles?", "nmi",
+    "milligrams?", "grams?", "kilograms?", "mg", "g", "kg", "pounds?", "lbs?", "ounces?",
+    "oz", "tons?", "tonnes?", "stones?",
+    "millilit(?:er|re)s?", "lit(?:er|re)s?", "ml", "l", "gallons?", "gal", "cups?", "pints?",
+    "quarts?", "tablespoons?", "tbsp", "teaspoons?", "tsp",
+    "square (?:met(?:er|re)s?|feet|foot|kilomet(?:er|re)s?|miles?)", "acres?", "hectares?",
+    "mph", "km/h", "kph", "knots?",
+    "degrees?", "°[CF]?", "celsius", "fahrenheit", "kelvin",
+    "bytes?", "kb", "mb", "gb", "tb", "kilobytes?", "megabytes?", "gigabytes?",
+    "percent", "per ?cent", "%", "calories", "kcal",
+]
+# fmt: on
+_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_QUANTITY = re.compile(
+    rf"(?<![\w.,:/-])(\d[\d,]*(?:\.\d+)?|{_NUMBER_WORD})(?:\s*|-)"
+    rf"({'|'.join(_UNIT_WORDS)})(?![\w/])",
+    re.IGNORECASE,
+)
+# factors by which a caller converts a quantity (years -> months, hours -> minutes, % ->
+# share, km -> m, ...) and the common unit conversions a tool may have been given instead
+_FACTORS = (7, 12, 24, 30, 52, 60, 100, 365, 1000, 3600, 86400)
+
+# a request that asks how many, not which ("how many holidays", "the number of recipes")
+_ASKS_COUNT = re.compile(r"\bhow many\b|\b(?:the )?(?:number|count|total) of\b", re.IGNORECASE)
+_LISTED = 2  # a result lists things when it holds this many records with a name
+
+
+def _as_number(token: str) -> float:
+    word = token.casefold()
+    return NUMBER_WORDS[word] if word in NUMBER_WORDS else float(token.replace(",", ""))
+
+
+def _numbers(values: list[object]) -> set[float]:
+    """The numbers among `values`, and those written in their strings ("2+3", "2024-07-15")."""
+    found: set[float] = set()
+    for value in values:
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            found.add(float(value))
+        elif isinstance(value, str):
+            found |= {float(n) for n in re.findall(r"\d+(?:\.\d+)?", value.replace(",", ""))}
+    return found
+
+
+def _converted(value: float, known: set[float]) -> bool:
+    candidates = {value} | {value * f for f in _FACTORS} | {value / f for f in _FACTORS}
+    return any(
+        supported(c, known) or any(abs(c - k) <= 1e-6 * max(1.0, abs(k)) for k in known)
+        for c in candidates
+    )
+
+
+def quantities_used(trial: Trial) -> Check:
+    """Every quantity the request states ("by 6 hours", "a 70 years old", "in 30 days") is
+    passed to a successful call, as written or converted (30 years as 360 months), or held
+    by a result: a quantity no call took is a part of the request the example drops."""
+    calls = successful_calls(trial)
+    if not calls:
+        return Check("quantities_used", True, "no successful call to compare with")
+    known = _numbers([leaf for s in calls for leaf in leaves(s.call.arguments)])  # type: ignore[union-attr]
+    for step in calls:
+        try:
+            known |= _numbers(leaves(json.loads(step.observation or "")))
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            known |= _numbers([step.observation or ""])
+    for match in _QUANTITY.finditer(trial.query):
+        value = _as_number(match.group(1))
+        if not _converted(value, known):
+            return Check(
+                "quantities_used",
+                False,
+                f"the request states {match.group(0).strip()!r}; no call passed it and no "
+                "result holds it (a part of the request the call left out)",
+            )
+    return Check("quantities_used", True, "each quantity the request states was passed")
+
+
+def _named(value: object) -> bool:
+    return isinstance(value, str) and re.search(r"[^\W\d_]{3}", value) is not None
+
+
+def _listed_names(observation: str) -> list[str]:
+    """The names of the records a result lists (a list of objects each with a string
+    field), or [] when it lists none."""
+    try:
+        value = json.loads(observation)
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        return []
+    lists = (
+        [value]
+        if isinstance(value, list)
+        else [v for v in value.values() if isinstance(v, list)]
+        if isinstance(value, dict)
+        else []
+    )
+    for items in lists:
+        records = [item for item in items if isinstance(item, dict)]
+        if len(records) < _LISTED:
+            continue
+        names = [next((v for v in r.values() if _named(v)), None) for r in records]
+        found = [name for name in names if name]
+        if len(found) >= _LISTED:
+            return found
+    return []
+
+
+def list_answered(trial: Trial) -> Check:
+    """A request for things a result lists (holidays, recipes) is answered with at least
+    one of them by name, unless it asks how many: "There are 11 public holidays" names
+    none of what was asked for."""
+    if _ASKS_COUNT.search(trial.query):
+        return Check("list_answered", True, "the request asks how many")
+    answer = (trial.final_answer or "").casefold()
+    for step in successful_calls(trial):
+        names = _listed_names(step.observation or "")
+        if names and not any(name.casefold() in answer for name in names):
+            return Check(
+                "list_answered",
+                False,
+                f"a result lists {len(names)} (e.g. {names[0]!r}); the answer names none of them",
+            )
+    return Check("list_answered", True, "the answer names what the results list")
+
+
+_ENDS = (("from_", "to_"), ("source_", "target_"), ("src_", "dst_"), ("origin_", "destination_"))
+
+
+def ends_differ(trial: Trial) -> Check:
+    """No call converts a thing into itself: `from_tz` and `to_tz` both "America/Chicago"
+    for a request from CST to CDT runs, and its answer restates the time it was given."""
+    for step in successful_calls(trial):
+        arguments = step.call.arguments  # type: ignore[union-attr]
+        for name, value in arguments.items():
+            for start, end in _ENDS:
+                if (
+                    name.startswith(start)
+                    and value is not None
+                    and arguments.get(end + name.removeprefix(start)) == value
+                ):
+                    other = end + name.removeprefix(start)
+                    return Check(
+                        "ends_differ",
+                        False,
+                        f"{name} and {other} are both {value!r}: the call converts nothing",
+                    )
+    return Check("ends_differ", True, "no call converts a value into itself")

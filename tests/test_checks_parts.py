@@ -1,0 +1,107 @@
+"""The rule checks that every part of a request is used (`ste.checks.parts`): a quantity it
+states is passed or held by a result, a list it asks for is named in the answer, and no
+call converts a value into itself."""
+
+import json
+
+import pytest
+
+from ste.checks.parts import ends_differ, list_answered, quantities_used
+from test_distill import step, trial
+
+
+def _distance(query, arguments, result='{"distance": 343.6, "unit": "km"}', final="343.6 km"):
+    call = step("city_distance", arguments, result, True)
+    return trial([call], final=final, query=query, tool="city_distance")
+
+
+@pytest.mark.parametrize(
+    ("query", "arguments", "result"),
+    [
+        ("Convert 5 kilometers to miles.", {"value": 5, "from": "km", "to": "mi"}, "{}"),
+        ("A loan over 30 years", {"term_months": 360}, "{}"),  # converted: 30 x 12
+        ("Recipes under 30 minutes", {"max_minutes": 30}, "{}"),
+        ("Five recipes that take half an hour", {"limit": 5}, '{"minutes": 30}'),
+        ("Energy of a 750g serving of pasta", {"food": "pasta", "grams": 750.0}, "{}"),
+        ("What is 15% of 80?", {"expression": "0.15 * 80"}, "{}"),  # 15 / 100, in a string
+        ("Add 2 weeks to 2024-01-01", {"date": "2024-01-01", "days": 14}, "{}"),  # 2 x 7
+        ("Holidays in the next 30 days", {"year": 2024}, '{"window_days": 30}'),  # a result
+        ("Distance from Paris to London?", {"from_city": "Paris"}, "{}"),  # no quantity
+        ("Convert 12:00 AM EST to CST", {"time": "00:00"}, "{}"),  # a clock time
+    ],
+)
+def test_a_quantity_passed_converted_or_in_a_result_is_used(query, arguments, result):
+    check = quantities_used(_distance(query, arguments, result))
+    assert check.ok, check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("Calculate the distance between Paris and London by 6 hours.", "6 hours"),
+        ("The distance from New York to Paris by 48 hours using miles.", "48 hours"),
+        ("Energy of pasta for a 70 years old", "70 years"),
+        ("The distance from Paris to London in twelve minutes", "twelve minutes"),
+    ],
+)
+def test_a_quantity_no_call_took_is_a_part_left_out(query, said):
+    check = quantities_used(_distance(query, {"from_city": "Paris", "to_city": "London"}))
+    assert not check.ok
+    assert repr(said) in check.reason
+
+
+def test_a_failed_call_does_not_use_a_quantity():
+    failed = step("city_distance", {"hours": 6}, "Error: unknown parameter 'hours'", False)
+    ok = step("city_distance", {"from_city": "Paris"}, '{"distance": 343.6}', True)
+    case = trial([failed, ok], final="343.6 km", query="Paris to London by 6 hours")
+    assert not quantities_used(case).ok
+
+
+HOLIDAYS = json.dumps(
+    {
+        "holidays": [
+            {"date": "2025-01-01", "name": "New Year"},
+            {"date": "2025-05-01", "name": "Labour Day"},
+        ]
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "final", "ok"),
+    [
+        ("The public holidays of 2025 in France?", "There are 2 public holidays.", False),
+        ("The public holidays of 2025 in France?", "New Year (Jan 1) and Labour Day.", True),
+        ("How many public holidays does France have in 2025?", "There are 2.", True),
+        ("The number of holidays in France in 2025?", "2 holidays.", True),
+    ],
+)
+def test_a_list_asked_for_is_answered_by_name_unless_a_count_is_asked(query, final, ok):
+    case = trial(
+        [step("public_holidays", {"year": 2025}, HOLIDAYS, True)], final=final, query=query
+    )
+    assert list_answered(case).ok is ok
+
+
+def test_a_result_of_one_record_or_of_numbers_lists_nothing():
+    one = json.dumps({"holidays": [{"name": "New Year"}]})
+    numbers = json.dumps({"values": [{"x": 1}, {"x": 2}]})
+    for result in (one, numbers, "not json"):
+        case = trial([step("t", {}, result, True)], final="done", query="List them")
+        assert list_answered(case).ok
+
+
+@pytest.mark.parametrize(
+    ("arguments", "ok"),
+    [
+        ({"from_tz": "America/Chicago", "to_tz": "America/Chicago"}, False),
+        ({"source_lang": "en", "target_lang": "en"}, False),
+        ({"from_tz": "America/Chicago", "to_tz": "America/Denver"}, True),
+        ({"from_tz": None, "to_tz": None}, True),
+        ({"start_date": "2025-01-01", "end_date": "2025-01-01"}, True),  # one day, a real span
+    ],
+)
+def test_a_call_converting_a_value_into_itself_is_caught(arguments, ok):
+    case = trial([step("convert_time", arguments, "{}", True)], query="CST to CDT at 1:30")
+    check = ends_differ(case)
+    assert check.ok is ok, check.reason
