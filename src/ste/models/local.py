@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ste.errors import ModelError
 from ste.models.base import GREEDY, ChatResponse, Generation, Message, Tools, Usage
+from ste.models.cpu_buffers import extra_buffers, without_extra_buffers
 from ste.models.threads import threads_from_environment, threads_now
 from ste.models.tool_text import tool_calls_from_text, tool_turns_as_text
 
@@ -63,14 +65,16 @@ class LocalModel:
                 raise ModelError(
                     "local GGUF models need llama-cpp-python: pip install llama-cpp-python"
                 ) from None
+            loading = nullcontext() if extra_buffers(self.path) else without_extra_buffers()
             try:
-                self._llm = Llama(
-                    model_path=str(self.path),
-                    n_ctx=self.n_ctx,
-                    n_threads=self.threads or self.cores,
-                    n_threads_batch=self.threads or self.cores,
-                    verbose=False,
-                )
+                with loading:
+                    self._llm = Llama(
+                        model_path=str(self.path),
+                        n_ctx=self.n_ctx,
+                        n_threads=self.threads or self.cores,
+                        n_threads_batch=self.threads or self.cores,
+                        verbose=False,
+                    )
             except ValueError as error:
                 raise ModelError(f"{self.path}: llama.cpp cannot load it ({error})") from None
         return self._llm
