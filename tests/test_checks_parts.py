@@ -83,6 +83,24 @@ def test_a_list_asked_for_is_answered_by_name_unless_a_count_is_asked(query, fin
     assert list_answered(case).ok is ok
 
 
+def test_a_list_beside_what_was_asked_need_not_be_named():
+    country = json.dumps(
+        {"capital": "Paris", "languages": [{"name": "French"}, {"name": "Breton"}]}
+    )
+    case = trial(
+        [step("country_info", {"code": "FRA"}, country, True)],
+        final="Paris.",
+        query="What is the capital of France?",
+    )
+    assert list_answered(case).ok
+    asked = trial(
+        [step("country_info", {"code": "FRA"}, country, True)],
+        final="Paris.",
+        query="Which languages are spoken in France?",
+    )
+    assert not list_answered(asked).ok
+
+
 def test_a_result_of_one_record_or_of_numbers_lists_nothing():
     one = json.dumps({"holidays": [{"name": "New Year"}]})
     numbers = json.dumps({"values": [{"x": 1}, {"x": 2}]})

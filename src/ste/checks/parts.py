@@ -110,20 +110,29 @@ def _named(value: object) -> bool:
     return isinstance(value, str) and re.search(r"[^\W\d_]{3}", value) is not None
 
 
-def _listed_names(observation: str) -> list[str]:
+def _asked_for(key: str, request: str) -> bool:
+    """Whether the request names the things a result's list holds ("holidays" for the key
+    `holidays`, "recipe" for `recipes`): a list beside the answer asked for (a country's
+    languages beside its capital) need not be named."""
+    stem = re.sub(r"(?:ies|es|s)$", "", key.casefold())[:6]
+    return len(stem) >= 3 and stem in request.casefold()
+
+
+def _listed_names(observation: str, request: str) -> list[str]:
     """The names of the records a result lists (a list of objects each with a string
-    field), or [] when it lists none."""
+    field) where the request asks for them, or [] when it lists none it asks for. A
+    result that is a list is what the call was for; a list under a key, only when the
+    request names the key."""
     try:
         value = json.loads(observation)
     except (json.JSONDecodeError, ValueError, RecursionError):
         return []
-    lists = (
-        [value]
-        if isinstance(value, list)
-        else [v for v in value.values() if isinstance(v, list)]
-        if isinstance(value, dict)
-        else []
-    )
+    if isinstance(value, list):
+        lists = [value]
+    elif isinstance(value, dict):
+        lists = [v for k, v in value.items() if isinstance(v, list) and _asked_for(k, request)]
+    else:
+        return []
     for items in lists:
         records = [item for item in items if isinstance(item, dict)]
         if len(records) < _LISTED:
@@ -143,7 +152,7 @@ def list_answered(trial: Trial) -> Check:
         return Check("list_answered", True, "the request asks how many")
     answer = (trial.final_answer or "").casefold()
     for step in successful_calls(trial):
-        names = _listed_names(step.observation or "")
+        names = _listed_names(step.observation or "", trial.query)
         if names and not any(name.casefold() in answer for name in names):
             return Check(
                 "list_answered",
