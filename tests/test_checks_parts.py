@@ -28,6 +28,8 @@ def _distance(query, arguments, result='{"distance": 343.6, "unit": "km"}', fina
         ("Holidays in the next 30 days", {"year": 2024}, '{"window_days": 30}'),  # a result
         ("Distance from Paris to London?", {"from_city": "Paris"}, "{}"),  # no quantity
         ("Convert 12:00 AM EST to CST", {"time": "00:00"}, "{}"),  # a clock time
+        ("The date 45 days before 2025-02-10?", {"start_date": "2025-02-10", "days": -45}, "{}"),
+        ("A $35,000 car with 20% down", {"amount": 35000, "down_payment": 7000}, "{}"),  # a share
     ],
 )
 def test_a_quantity_passed_converted_or_in_a_result_is_used(query, arguments, result):

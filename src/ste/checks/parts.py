@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 
-from ste.checks.arguments import successful_calls
+from ste.checks.arguments import ANY_NUMBER, successful_calls
 from ste.checks.numbers import NUMBER_WORDS
 from ste.checks.verdict import Check
 from ste.outcome import leaves, supported
@@ -73,8 +73,13 @@ def _numbers(values: list[object]) -> set[float]:
     return found
 
 
-def _converted(value: float, known: set[float]) -> bool:
+def _converted(value: float, known: set[float], share_of: set[float]) -> bool:
+    """Whether `value` is among the known numbers as written, converted, negated ("45
+    days before" as days=-45) or, for a percentage, as that share of another number ("20%
+    down" on $35,000 as down_payment=7000)."""
+    known = known | {-k for k in known}
     candidates = {value} | {value * f for f in _FACTORS} | {value / f for f in _FACTORS}
+    candidates |= {value / 100 * other for other in share_of}
     return any(
         supported(c, known) or any(abs(c - k) <= 1e-6 * max(1.0, abs(k)) for k in known)
         for c in candidates
@@ -94,9 +99,11 @@ def quantities_used(trial: Trial) -> Check:
             known |= _numbers(leaves(json.loads(step.observation or "")))
         except (json.JSONDecodeError, ValueError, RecursionError):
             known |= _numbers([step.observation or ""])
+    others = known | {float(n) for n in ANY_NUMBER.findall(trial.query.replace(",", ""))}
     for match in _QUANTITY.finditer(trial.query):
         value = _as_number(match.group(1))
-        if not _converted(value, known):
+        percent = match.group(2).casefold().replace(" ", "") in ("%", "percent")
+        if not _converted(value, known, others if percent else set()):
             return Check(
                 "quantities_used",
                 False,
