@@ -1,5 +1,7 @@
 """Numbers a request gives in words ground the digits a call passes for them."""
 
+import pytest
+
 from ste.checks.arguments import grounded
 from ste.checks.numbers import spoken_numbers
 from ste.records import Trial
@@ -107,3 +109,28 @@ def test_a_value_quoted_beside_a_passed_one_must_be_passed_too():
     chicken = {**step, "call": {**step["call"], "arguments": {"food": "chicken breast, roasted"}}}
     both = Trial.read({**one.model_dump(), "steps": [step, chicken]})
     assert every_value_passed(both, food).ok
+
+
+def test_numbers_in_several_words_scales_and_months_are_numbers():
+    from ste.checks.numbers import month_numbers, percent_shares
+
+    assert 422.0 in spoken_numbers("status four hundred twenty-two after my post")
+    assert 2e6 in spoken_numbers("2 million South Korean won")
+    assert 3e6 in spoken_numbers("three million people")
+    assert month_numbers("holidays in May 2025, in Dec. and in march") == {5.0, 12.0, 3.0}
+    assert month_numbers("it may rain") == set()  # the verb is no month
+    assert 7000.0 in percent_shares("a $35,000 car with 20% down")
+
+
+@pytest.mark.parametrize(
+    ("query", "arguments"),
+    [
+        ("Holidays in Japan in May 2025?", {"value": 5}),  # a month by name
+        ("The date 45 days before 2025-02-10?", {"value": -45}),  # negated
+        ("A $35,000 car with 20% down", {"value": 7000}),  # a share of another number
+        ("What were 2 million won worth?", {"value": 2000000}),
+    ],
+)
+def test_numbers_a_request_gives_another_way_ground_the_call(query, arguments):
+    check = grounded(_trial(query, arguments), TOOL)
+    assert check.ok, check.reason

@@ -504,3 +504,21 @@ def test_a_result_that_only_repeats_the_call_is_not_the_tools_answer():
     assert not computes_something(trial([same], query="Words in 'a b'?", tool="c"), DISTANCE).ok
     counted = step("count", {"text": "a b"}, '{"metric": "word_count", "value": 2}', True)
     assert computes_something(trial([counted], query="Words in 'a b'?", tool="c"), DISTANCE).ok
+
+
+def test_a_choice_the_request_rules_out_is_not_asked_for():
+    miles = step("distance", {"city": "Rome", "unit": "mi"}, '{"distance": 700}', True)
+    query = "How far is Rome in statute miles, not km?"
+    assert every_choice_asked(trial([miles], query=query, tool="distance"), DISTANCE).ok
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Compute (3.7 + 4.25) × 12 − 18 ÷ 4.",  # an expression: few words, many numbers
+        "Pull the query parameters out of https://example.org/search?q=shoes&size=10",
+    ],
+)
+def test_an_expression_or_a_urls_query_parameters_are_requests(query):
+    check = natural_query(query)
+    assert check.ok, check.reason

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from ste.checks.numbers import number_beside, relative_years, spoken_numbers
+from ste.checks.numbers import number_beside, percent_shares, relative_years, spoken_numbers
 from ste.checks.verdict import Check
 from ste.outcome import numbers_in, supported
 from ste.records import Step, Trial
@@ -43,10 +43,11 @@ def successful_calls(trial: Trial) -> list[Step]:
 
 
 def _query_numbers(query: str) -> set[float]:
-    """The numbers a request gives: in digits, in words ("five recipes"), and as decimal
-    places ("to the nearest tenth": 1)."""
+    """The numbers a request gives: in digits, in words ("five recipes", "two million"), as
+    decimal places ("to the nearest tenth": 1), months by name ("in May": 5), and shares
+    of its numbers ("20% down" on $35,000: 7000)."""
     digits = {float(n) for n in ANY_NUMBER.findall(query.replace(",", ""))}
-    return digits | spoken_numbers(query)
+    return digits | spoken_numbers(query) | percent_shares(query)
 
 
 def _grounded(value: float, known: set[float]) -> bool:
@@ -103,7 +104,8 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
                     continue  # strings: below
                 if properties.get(name, {}).get("default") == value:
                     continue
-                if not _grounded(float(value), known):
+                # as given, or negated ("45 days before" as days=-45)
+                if not (_grounded(float(value), known) or _grounded(-float(value), known)):
                     invented.append((step, name, f"{name}={value:g}"))
             for name, shown in _unrelated_text(step.call.arguments, properties, trial.query):
                 invented.append((step, name, shown))
@@ -176,13 +178,20 @@ def _quantities(query: str, properties: dict[str, Any]) -> str:
     return re.sub(r"(\d[\d.,]*\s*)([^\W\d_]+)", unit, query)
 
 
+# a choice the request rules out ("base64-encoded, not hex", "in km rather than miles")
+_NEGATED = re.compile(
+    r"\b(?:not|instead of|rather than|other than)\s+(?:in\s+|as\s+|an?\s+|the\s+)?[\w-]+",
+    re.IGNORECASE,
+)
+
+
 def _named(
     query: str, schema: dict[str, Any], properties: dict[str, Any] | None = None, given: str = ""
 ) -> list[str]:
-    """The choices of `schema` the request names, but for those it names as a part of a
-    value `given` to another parameter (the "HSL" of "Convert the HSL color hsl(...) to RGB"
-    names the color passed, not a `to_format`)."""
-    query = _quantities(query, properties or {})
+    """The choices of `schema` the request names, but for those it rules out ("not hex")
+    and those it names as a part of a value `given` to another parameter (the "HSL" of
+    "Convert the HSL color hsl(...) to RGB" names the color passed, not a `to_format`)."""
+    query = _NEGATED.sub(" ", _quantities(query, properties or {}))
     return [
         v
         for v, names in choices(schema).items()

@@ -51,7 +51,84 @@ def spoken_numbers(text: str) -> set[float]:
             found.add(NUMBER_WORDS[word] + NUMBER_WORDS[words[index + 1]])  # "twenty five"
     if _WHOLE.search(text):
         found.add(0.0)
+    return found | _compound_numbers(words) | _scaled_digits(text) | month_numbers(text)
+
+
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9}
+
+
+def _compound_numbers(words: list[str]) -> set[float]:
+    """Numbers written in several words: "four hundred twenty two" (the hyphen of
+    "twenty-two" splits like a space), "two million"."""
+    found: set[float] = set()
+    total = current = 0.0
+    run = 0
+    for word in [*words, ""]:
+        if word in NUMBER_WORDS and word not in ("half", "dozen", "hundred", "thousand"):
+            current += NUMBER_WORDS[word]
+        elif word == "hundred" and run:
+            current *= 100
+        elif word in _SCALES and run:
+            total += current * _SCALES[word]
+            current = 0.0
+        else:
+            if run > 1:
+                found.add(total + current)
+            total = current = 0.0
+            run = 0
+            continue
+        run += 1
     return found
+
+
+_SCALED = re.compile(r"(\d+(?:\.\d+)?)\s*(thousand|million|billion)\b", re.IGNORECASE)
+
+
+def _scaled_digits(text: str) -> set[float]:
+    """ "2 million", "1.5 billion": digits times the scale word after them."""
+    return {float(n) * _SCALES[w.casefold()] for n, w in _SCALED.findall(text)}
+
+
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTH = re.compile(
+    r"\b(?:(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|("
+    + "|".join(m for m in _MONTHS if m != "may")
+    + r")|(May))\b",
+    re.IGNORECASE,
+)
+
+
+def month_numbers(text: str) -> set[float]:
+    """The months a request names, as their numbers ("in May 2025": 5); "may" the verb
+    is not a month, "May" the name is."""
+    found: set[float] = set()
+    for short, full, may in _MONTH.findall(text):
+        if may and may != "May":
+            continue
+        name = (short or full or may).casefold()[:3]
+        found.add(float([m[:3] for m in _MONTHS].index(name) + 1))
+    return found
+
+
+def percent_shares(text: str) -> set[float]:
+    """A percentage of another number the request gives ("20% down" on "$35,000": 7000)."""
+    plain = text.replace(",", "")
+    percents = [float(p) for p in re.findall(r"(\d+(?:\.\d+)?)\s*(?:%|per\s?cent\b)", plain)]
+    others = [float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w%])", plain)]
+    return {p / 100 * n for p in percents for n in others if n != p}
 
 
 _RELATIVE_YEAR = re.compile(r"\b(this|current|next|last|previous|coming)\s+year\b", re.I)

@@ -53,7 +53,8 @@ MEMORY_MARK = re.compile(r"\s*\(fulfilled: (?:yes|no|not judged)\)", re.IGNORECA
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _META = re.compile(
     r"\b(?:the|this) (?:\w+ )?tool\b|\b(?:the|a) user\b|\blet'?s (?:pretend|try|use|start)\b"
-    r"|\bparameters?\b|^\W*users?\s+(?:asks?|wants?|needs?|is|would|requests?)\b",
+    r"|(?<!query )(?<!url )\bparameters?\b"  # not a URL's "query parameters"
+    r"|^\W*users?\s+(?:asks?|wants?|needs?|is|would|requests?)\b",
     re.IGNORECASE,
 )
 # a request about content it does not hold ("the given text", "the attached file"): no call
@@ -186,7 +187,8 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
         else:
             return Check("natural_query", False, "the query is JSON, not a request in words")
     words = _WORD.findall(text)
-    if len(words) < 3:
+    numbers = re.findall(r"\d+(?:\.\d+)?", text)  # an expression's ("Compute (3.7 + 4.25) × 12")
+    if not words or len(words) + len(numbers) < 3:
         return Check("natural_query", False, f"the query has {len(words)} word(s): {text[:60]!r}")
     if _REFUSAL.search(text):
         return Check("natural_query", False, f"the query is a refusal: {text[:60]!r}")
