@@ -301,3 +301,38 @@ async def test_a_correction_the_review_led_to_becomes_a_note(tools, tmp_path):
         "for it: value=25: not from the request or a result)."
     ]
     assert kept[0].evidence == [review[0].id]
+
+
+def _accepted(*values):
+    from ste.distill.evidence import Call, Evidence
+
+    return [
+        Evidence(
+            id=f"E{i}",
+            trial="t",
+            fixed=Call(arguments={"ingredient": v, "max_minutes": 30}, observation="{}", ok=True),
+        )
+        for i, v in enumerate(values, 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "values", "contradicted"),
+    [
+        ("The accepted ingredient is garlic.", ("garlic", "basil"), True),
+        ("ingredient must be 'garlic'.", ("garlic", "basil"), True),
+        ("The accepted ingredient is garlic.", ("garlic",), False),  # nothing says otherwise
+        ("The accepted ingredients are garlic and basil.", ("garlic", "basil"), False),
+        ("ingredient is a single food, e.g. garlic.", ("garlic", "basil"), False),  # an example
+        ("The accepted max_minutes is 30.", ("garlic", "basil"), False),  # one value seen
+    ],
+)
+def test_a_rule_giving_one_value_as_the_only_one_is_checked_against_practice(
+    rule, values, contradicted
+):
+    from ste.distill.notes import contradiction
+
+    reason = contradiction(rule, _accepted(*values))
+    assert (reason is not None) is contradicted
+    if contradicted:
+        assert "basil" in reason

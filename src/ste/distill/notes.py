@@ -16,8 +16,10 @@ similar example happens to be retrieved. Here it becomes documentation:
    call, from trials whose corrected attempt passes the checks). Then **the model writes
    rules** from the evidence (prompt `notes_write`), each citing the evidence it rests
    on; a rule that cites more than `MAX_CITED` pieces, when there are more, is about
-   nothing in particular, and one that repeats a note in the tool's words (`REPEATS`
-   lexical similarity) adds nothing: both are dropped.
+   nothing in particular, one that repeats a note in the tool's words (`REPEATS`
+   lexical similarity) adds nothing, and one that gives one value as the only one where
+   practice saw the tool accept another ("the accepted ingredient is garlic") is
+   contradicted: all three are dropped.
 3. **Each note is verified by execution**: every piece of evidence it cites is called again
    on the real tool; the failed call must fail again (an unfixed error: with the same
    message) and the successful one must succeed with the same result. A note that cites no
@@ -145,6 +147,9 @@ async def write_tool_notes(
         if kind == "rule" and _repeats(text, [n.text for n in result.notes]):
             result.dropped.append({"text": text, "reason": "repeats a note in the tool's words"})
             continue
+        if kind == "rule" and (contradicted := contradiction(text, evidence)):
+            result.dropped.append({"text": text, "reason": contradicted})
+            continue
         if not known:
             reason = "cites no evidence" if not cited else f"cites unknown {', '.join(cited)}"
             result.dropped.append({"text": text, "reason": reason})
@@ -163,6 +168,39 @@ async def write_tool_notes(
         trials_cited = list(dict.fromkeys(by_id[c].trial for c in known))
         result.notes.append(Note(text=text, evidence=known, trials=trials_cited, kind=kind))
     return result
+
+
+# a rule that gives one value as the only one: "the accepted max_minutes is 30", "unit must
+# be 'km'", "only garlic"
+_EXCLUSIVE = re.compile(r"\baccepted\b[^.]*?\b(?:is|are)\b|\bmust be\b|\bonly\b|\balways\b", re.I)
+
+
+def _shown_value(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return f"{value:g}" if isinstance(value, int | float) else value.casefold()
+
+
+def contradiction(text: str, evidence: list[Evidence]) -> str | None:
+    """Why a written rule is contradicted by practice, or None: it gives one value of a
+    parameter as the only one ("the accepted ingredient is garlic", from one search with
+    garlic) where the tool accepted another value of it too."""
+    if not _EXCLUSIVE.search(text):
+        return None
+    accepted: dict[str, set[str]] = {}
+    for piece in evidence:
+        for name, value in (piece.fixed.arguments if piece.fixed else {}).items():
+            if (shown := _shown_value(value)) is not None:
+                accepted.setdefault(name, set()).add(shown)
+    rule = text.casefold()
+    for name, values in accepted.items():
+        if len(values) < 2 or not re.search(rf"\b{re.escape(name.casefold())}\b", rule):
+            continue
+        said = [v for v in values if re.search(rf"(?<![\w.]){re.escape(v)}(?![\w]|\.\d)", rule)]
+        if len(said) == 1:
+            other = sorted(values - set(said))[0]
+            return f"gives {name}={said[0]} as the only value; the tool also accepted {other!r}"
+    return None
 
 
 def _repeats(text: str, kept: list[str]) -> bool:
