@@ -208,6 +208,8 @@ def test_long_content_the_request_never_gave_is_not_grounded():
         ("What are the top 10 most frequent words in the given text?", False),
         ("Summarize the attached document for me, please.", False),
         ("Find the 5 most frequent words in the sample text provided.", False),
+        ("Generate a subnet description from a given CIDR notation.", False),  # any noun
+        ("Which holidays fall in the following year in France?", True),  # a time, not content
         ('Count the words in the following text: "I came, I saw, I conquered."', True),
         ("Count the words in the following text: the quick brown fox jumps", True),
         ("How many sentences are in 'I came. I saw. I conquered.'?", True),
@@ -290,6 +292,8 @@ def test_an_offer_to_help_or_a_tool_named_is_not_a_request(query):
     [
         ("Please provide the text that you would like me to analyze.", False),
         ("Which file would you like me to convert for you?", False),
+        ("I can help with that. Can you give me the color you would like to convert?", False),
+        ("What would you like to know about Roman numerals?", False),
         # an indirect request with its values is one (labelled right in the sample)
         ("I would like to know if there is a way to calculate the calories of 500g apple.", True),
         ("Please give me the distance between Paris and Rome.", True),

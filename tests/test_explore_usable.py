@@ -65,8 +65,15 @@ async def test_a_trial_without_a_request_leaves_the_conversation(convert, tmp_pa
     assert second["messages"][0]["content"].startswith("Invent one")
 
 
-async def test_a_reply_that_declines_to_write_a_request_is_not_tried(convert, tmp_path):
-    refusal = "I'm sorry, but I can't help with that."
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        "I'm sorry, but I can't help with that.",
+        "I can help with that. Could you please provide me with the value to convert?",
+        "What would you like to know about unit conversion?",
+    ],
+)
+async def test_a_reply_that_declines_to_write_a_request_is_not_tried(convert, tmp_path, refusal):
     model = Explorer(imagine_first=[refusal], imagine_retry=[refusal, refusal])
     run_dir = await run(model, convert, tmp_path, episodes=1, trials=2, rebalance=False)
     first, second = trials_of(run_dir)

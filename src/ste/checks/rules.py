@@ -59,9 +59,11 @@ _META = re.compile(
 )
 # a request about content it does not hold ("the given text", "the attached file"): no call
 # can fulfil it, and one that invents the content answers another request
+# ("a given CIDR notation", "the provided URL"; not "the following year", a time)
 _ABSENT_CONTENT = re.compile(
     r"\b(?:the|this|a|my|some)\s+(?:given|provided|following|attached|above|below|sample)\s+"
-    r"(?:text|paragraph|passage|document|sentence|string|article|file|list|data(?:set)?|table)s?\b",
+    r"(?!(?:years?|months?|weeks?|days?|mornings?|evenings?|nights?|hours?|minutes?|decades?)\b)"
+    r"[^\W\d_]+\b",
     re.IGNORECASE,
 )
 _CONTENT = re.compile(  # three words or more, quoted or after a colon
@@ -75,13 +77,15 @@ _REFUSAL = re.compile(
 # a reply that talks to ste about writing a request instead of writing one
 _OFFER = re.compile(
     r"\b(?:happy|glad|ready|here) to help\b|\b(?:realistic|next|another) (?:user )?request\b"
-    r"|\bcome up with\b|\b(?:I'?ll|I will|let me) help\b|\byour (?:request|query)\b",
+    r"|\bcome up with\b|\b(?:I'?ll|I will|let me|I can) (?:help|assist)\b"
+    r"|\byour (?:request|query)\b",
     re.IGNORECASE,
 )
 # the helper's voice: a reply that asks the user for what the request should hold ("Please
-# provide the text that you would like me to analyze")
+# provide the text that you would like me to analyze", "the color that you would like to
+# convert", "What would you like to know?"); a user writes "I would like"
 _HELPERS_VOICE = re.compile(
-    r"\b(?:you(?:'d|\s+would)\s+like\s+me\s+to|(?:would|do)\s+you\s+(?:like|want)\s+me\s+to)\b",
+    r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)",
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
@@ -163,9 +167,15 @@ def usable(trial: Trial, tool: Tool) -> bool:
 
 def declines(text: str) -> bool:
     """Whether a reply written where a request should be declines to write one: a refusal
-    ("I'm sorry, but I can't help with that"), an offer to help, ste's instruction echoed.
+    ("I'm sorry, but I can't help with that"), an offer to help, the helper asking the user
+    for what the request should hold ("Can you provide the color you would like to
+    convert?"), ste's instruction echoed.
     Tried as a request it teaches nothing (a dev exploration spent an episode on one)."""
-    return bool(_REFUSAL.search(text)) or offers_help(text) or _repeats_instruction(text)
+    return (
+        bool(_REFUSAL.search(text) or _HELPERS_VOICE.search(text))
+        or offers_help(text)
+        or _repeats_instruction(text)
+    )
 
 
 def offers_help(text: str) -> bool:
