@@ -125,3 +125,34 @@ def test_a_call_converting_a_value_into_itself_is_caught(arguments, ok):
     case = trial([step("convert_time", arguments, "{}", True)], query="CST to CDT at 1:30")
     check = ends_differ(case)
     assert check.ok is ok, check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "arguments", "ok"),
+    [
+        ("Is this ISBN valid? Please provide the ISBN number.", {"isbn": "9780306406157"}, False),
+        ("Describe the subnet of a CIDR block.", {"cidr": "10.0.0.0/8"}, False),
+        ("Is 978-0-306-40615-7 a valid ISBN?", {"isbn": "9780306406157"}, True),  # joined
+        ("Is 978-0-306-40615-7 a valid ISBN?", {"isbn": "9781234567897"}, False),
+        ("Is 9780306406157 a valid ISBN?", {"isbn": "9780306406157"}, True),
+        ("Describe 192.168.1.0/24.", {"cidr": "192.168.1.0/24"}, True),
+        ("What is 17.5% of 2,340?", {"expression": "0.175*2340"}, True),  # converted numbers
+        ("three thousand eight hundred eighty-eight in Roman numerals", {"value": "3888"}, True),
+        ("6:45 pm in London on July 4, 2025 in Los Angeles?", {"time": "18:45"}, True),  # clock
+        ("Midnight on December 5, 2026 as Unix time", {"value": "2026-12-05T00:00:00Z"}, True),
+        ("Convert EST to Paris time", {"to_tz": "Europe/Paris"}, True),  # no digits
+    ],
+)
+def test_an_identifier_the_call_passes_comes_from_the_request(query, arguments, ok):
+    from ste.checks.literals import identifiers_given
+
+    check = identifiers_given(trial([step("t", arguments, "{}", True)], query=query))
+    assert check.ok is ok, check.reason
+
+
+def test_an_identifier_from_an_earlier_result_is_given():
+    from ste.checks.literals import identifiers_given
+
+    listed = step("search", {"q": "books"}, '{"isbns": ["9780306406157"]}', True)
+    checked = step("validate", {"isbn": "9780306406157"}, '{"valid": true}', True)
+    assert identifiers_given(trial([listed, checked], query="Validate the first book's ISBN")).ok

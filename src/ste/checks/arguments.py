@@ -42,7 +42,7 @@ def successful_calls(trial: Trial) -> list[Step]:
     return [s for s in trial.call_steps if s.call is not None and s.tool_ok is True]
 
 
-def _query_numbers(query: str) -> set[float]:
+def request_numbers(query: str) -> set[float]:
     """The numbers a request gives: in digits, in words ("five recipes", "two million"), as
     decimal places ("to the nearest tenth": 1), months by name ("in May": 5), and shares
     of its numbers ("20% down" on $35,000: 7000)."""
@@ -50,7 +50,7 @@ def _query_numbers(query: str) -> set[float]:
     return digits | spoken_numbers(query) | percent_shares(query)
 
 
-def _grounded(value: float, known: set[float]) -> bool:
+def grounded_number(value: float, known: set[float]) -> bool:
     if supported(value, known):
         return True
     converted = {n * f for n in known for f in _CONVERSIONS} | {
@@ -95,7 +95,7 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
     """The arguments of the successful calls that neither the request nor an earlier result
     gives: (the call's step, the argument's name, how it is shown: "top_n=1")."""
     properties = tool.parameters.get("properties", {})
-    known = _query_numbers(trial.query) | relative_years(trial.query, trial.finished_at)
+    known = request_numbers(trial.query) | relative_years(trial.query, trial.finished_at)
     invented: list[tuple[Step, str, str]] = []
     for step in trial.call_steps:
         if step.call is not None and step.tool_ok is True:
@@ -105,7 +105,9 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
                 if properties.get(name, {}).get("default") == value:
                     continue
                 # as given, or negated ("45 days before" as days=-45)
-                if not (_grounded(float(value), known) or _grounded(-float(value), known)):
+                if not (
+                    grounded_number(float(value), known) or grounded_number(-float(value), known)
+                ):
                     invented.append((step, name, f"{name}={value:g}"))
             for name, shown in _unrelated_text(step.call.arguments, properties, trial.query):
                 invented.append((step, name, shown))
@@ -308,7 +310,7 @@ def in_request(value: Any, query: str) -> bool:
     if isinstance(value, bool) or value is None:
         return False
     if isinstance(value, int | float):
-        return supported(float(value), _query_numbers(query))
+        return supported(float(value), request_numbers(query))
     return isinstance(value, str) and mentions(query, value)
 
 

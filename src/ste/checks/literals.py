@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import re
 
-from ste.checks.arguments import successful_calls
+from ste.checks.arguments import grounded_number, request_numbers, successful_calls
 from ste.checks.verdict import Check
 from ste.outcome import leaves
 from ste.records import Trial
 from ste.tools.tool import Tool
 
-__all__ = ["computes_something", "dates_passed"]
+__all__ = ["computes_something", "dates_passed", "identifiers_given"]
 
 _ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
 
@@ -77,3 +77,46 @@ def computes_something(trial: Trial, tool: Tool) -> Check:
         False,
         f"the result only repeats what the call passed ({shown}): nothing the tool computed",
     )
+
+
+# an identifier a call may invent: a URL, an address, a code, a number written with marks
+_IDENTIFIER = re.compile(r"^\S*\d\S*$")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_DATETIME = re.compile(
+    r"^(?:\d{4}-\d{2}-\d{2})?[T ]?(?:\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def identifiers_given(trial: Trial) -> Check:
+    """A one-word value with digits in it that a successful call passes (a URL, a CIDR
+    block, an ISBN, a color code) comes from the request or an earlier result: for "check
+    whether an ISBN is valid, please provide it", the call's '9780306406157' is the model's
+    own, and the example answers a request nobody wrote. Each number of two digits or more
+    in it is the request's (as written, in words, converted: `request_numbers`) or in the
+    text of the request or an earlier result; dates and clock times are left out (a call
+    writes "December 5, 2026, at midnight" as '2026-12-05T00:00:00Z')."""
+    seen = trial.query.replace(",", "")
+    known = request_numbers(trial.query)
+    for step in trial.call_steps:
+        if step.call is not None and step.tool_ok is True:
+            for name, value in step.call.arguments.items():
+                text = value.strip() if isinstance(value, str) else ""
+                if not _IDENTIFIER.match(text) or len(text) < 4 or _DATETIME.match(text):
+                    continue
+                missing = [
+                    n
+                    for n in _NUMBER.findall(text)
+                    if len(n.replace(".", "")) >= 2
+                    and n not in seen
+                    and not (len(n) >= 6 and n in re.sub(r"\D", "", seen))  # 978-0-306-...
+                    and not grounded_number(float(n), known)
+                ]
+                if missing:
+                    return Check(
+                        "identifiers_given",
+                        False,
+                        f"{name}={value[:60]!r}: its {missing[0]} is in neither the request "
+                        "nor an earlier result (a value the model made up)",
+                    )
+        seen += " " + (step.observation or "")
+    return Check("identifiers_given", True, "every identifier passed comes from the request")

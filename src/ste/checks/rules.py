@@ -26,7 +26,7 @@ from ste.checks.arguments import (
     kept_to_the_request,
 )
 from ste.checks.entities import entity_from_request
-from ste.checks.literals import computes_something, dates_passed
+from ste.checks.literals import computes_something, dates_passed, identifiers_given
 from ste.checks.options import options_asked
 from ste.checks.parts import ends_differ, list_answered, quantities_used
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
@@ -138,6 +138,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(kept_to_the_request(trial, tool))
     checks.append(entity_from_request(trial, tool))
     checks.append(dates_passed(trial, tool))
+    checks.append(identifiers_given(trial))
     checks.append(computes_something(trial, tool))
     checks.append(quantities_used(trial))
     checks.append(list_answered(trial))
