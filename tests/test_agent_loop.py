@@ -226,3 +226,21 @@ async def test_native_answer_at_the_limit_answers_a_call_so_the_conversation_goe
     assert trajectory.final_answer is None
     assert trajectory.messages[-1]["role"] == "tool"
     assert trajectory.messages[-1]["tool_call_id"] == "c2"
+
+
+async def test_an_announced_answer_before_any_call_is_told_to_call_the_tool(tools):
+    # a dev exploration lost a whole episode to "Thought: I now know the final answer."
+    # answered with "write the final answer now", four turns in each of three trials
+    model = ScriptedModel(
+        [
+            "Thought: I now know the final answer.",
+            'Action: convert\nAction Input: {"value": 10, "unit": "km"}',
+            "Thought: I now know the final answer.",
+            "Final Answer: 6.21 miles",
+        ]
+    )
+    trajectory = await run_agent(model, tools, "10 km in miles?")
+    assert "without calling a tool" in trajectory.steps[0].parse_error
+    # after a call, the same reply is asked for its answer
+    assert "did not give it" in trajectory.steps[2].parse_error
+    assert trajectory.final_answer == "6.21 miles"

@@ -130,7 +130,7 @@ async def run_turns(
         if settings.require_call and not trajectory.calls:
             parsed = [
                 ParseError(render(f"{protocol.name}_no_call"), p.thought)
-                if isinstance(p, FinalAnswer)
+                if isinstance(p, FinalAnswer) or (isinstance(p, ParseError) and p.announces_answer)
                 else p
                 for p in parsed
             ]

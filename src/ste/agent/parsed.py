@@ -27,6 +27,9 @@ class ParseError:
     message: str
     thought: str = ""
     call_id: str = ""  # set when the mistake was a native tool call, which needs its own reply
+    # the reply meant to answer ("I now know the final answer") but gave no answer: where no
+    # tool was called yet, the model is told to call one, not to write the answer it lacks
+    announces_answer: bool = False
 
 
 Parsed = Action | FinalAnswer | ParseError

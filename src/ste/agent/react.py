@@ -162,10 +162,12 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
         if final:
             answer = text[final.end() :].strip()
             if not answer:
-                return ParseError(render("react_empty_final_answer"), thought)
+                return ParseError(
+                    render("react_empty_final_answer"), thought, announces_answer=True
+                )
             return FinalAnswer(answer, thought)
         if _ANNOUNCED.search(text):
-            return ParseError(render("react_final_answer_missing"), thought)
+            return ParseError(render("react_final_answer_missing"), thought, announces_answer=True)
         return ParseError(_reminded("react_no_action"), thought)
     if len(actions) > 1 or len(inputs) > 1:
         return ParseError(render("react_several_actions"), thought)
