@@ -233,15 +233,24 @@ async def test_real_model_eval_scores_a_right_first_call(model, tmp_path):
     from ste.eval.runner import EvalSettings, prepare_out_dir, read_items, run_eval
 
     tools = load_tools()
-    items = _hash_items(2)
+    # four items: which of them the 0.5B model gets right depends on the CPU's arithmetic
+    # (on a VM without AMX and weight repacking it answered "hello world"'s SHA-256 from
+    # memory, and called the tool right for the SHA-512 item)
+    items = _hash_items(4)
     out = tmp_path / "eval"
     settings = EvalSettings(max_tokens=256)
     prepare_out_dir(out, settings.manifest(model, Path("bundled"), tools), force=False)
     records = await run_eval(model, tools, items, out, settings)
     assert [r.id for r in read_items(out)] == [item.id for item in items]
-    first = records[0]  # "What's the SHA-256 checksum of the string: hello world"
-    assert first.well_formed and first.call["name"] == "hash_text", first.raw
-    assert first.correct and first.exec_equivalent, first
+    shown = [r.raw for r in records]
+    right = [r for r in records if r.correct]
+    assert right, shown  # the model calls the tool right on at least one
+    for record in right:
+        assert record.well_formed and record.call["name"] == "hash_text", record.raw
+        assert record.exec_equivalent, record
+    for record in records:
+        if not record.well_formed:  # an answer without a call is never scored right
+            assert not record.correct and not record.exec_equivalent, record
 
 
 @pytest.mark.real_model
