@@ -3,7 +3,9 @@
 A caller passes them as digits (`limit=5`, `precision=1`), and a check that reads only
 digits would call those values invented. "one" is left out: it is mostly a pronoun ("which
 one"), and a 1 passed for it is the invented `top_n=1` the grounding check exists to catch.
-Also the years "this year" names, and a number named beside a passed one ("2023 and 2024").
+Numbers in several words ("four hundred twenty-two", "2 million"), months by name ("in
+May": 5), shares of a request's numbers ("20% down" on $35,000: 7000), the years "this
+year" names, and a number named beside a passed one ("2023 and 2024").
 """
 
 from __future__ import annotations
