@@ -125,10 +125,14 @@ def month_numbers(text: str) -> set[float]:
     return found
 
 
+# a percentage a text gives: "4.5%", "20 per cent"
+PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
+
+
 def percent_shares(text: str) -> set[float]:
     """A percentage of another number the request gives ("20% down" on "$35,000": 7000)."""
     plain = text.replace(",", "")
-    percents = [float(p) for p in re.findall(r"(\d+(?:\.\d+)?)\s*(?:%|per\s?cent\b)", plain)]
+    percents = [float(p) for p in PERCENT.findall(plain)]
     others = [float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w%])", plain)]
     return {p / 100 * n for p in percents for n in others if n != p}
 

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from ste.checks.arguments import ANY_NUMBER, successful_calls
+from ste.checks.numbers import PERCENT
 from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.tool import Tool
 
-_PERCENT_OF = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 # a parameter that takes a share of one: "as a fraction", "0.065 for 6.5 %", "between 0 and 1"
 _TAKES_FRACTION = re.compile(
     r"\b(?:fraction|proportion|ratio)\b|\bdecimal (?:form|fraction|share)\b|\bbetween 0 and 1\b"
@@ -48,7 +48,7 @@ def scaled_as_described(trial: Trial, tool: Tool) -> Check:
     description states: 4.5 to a parameter "in percent", 0.045 to one that takes a
     fraction. Passed on the other scale, the tool still answers (a 200,000 loan at 0.045 %
     costs 1,357 in interest), so neither an error nor the answer's numbers show the mistake."""
-    percents = {float(n) for n in _PERCENT_OF.findall(trial.query.replace(",", ""))}
+    percents = {float(n) for n in PERCENT.findall(trial.query.replace(",", ""))}
     if not percents:
         return Check("scaled_as_described", True, "the request gives no percentage")
     properties = tool.parameters.get("properties", {})
