@@ -103,12 +103,26 @@ def test_a_list_beside_what_was_asked_need_not_be_named():
     assert not list_answered(asked).ok
 
 
-def test_a_result_of_one_record_or_of_numbers_lists_nothing():
-    one = json.dumps({"holidays": [{"name": "New Year"}]})
+def test_a_result_of_numbers_or_of_a_list_not_asked_for_lists_nothing():
+    unasked = json.dumps({"holidays": [{"name": "New Year"}]})
     numbers = json.dumps({"values": [{"x": 1}, {"x": 2}]})
-    for result in (one, numbers, "not json"):
+    for result in (unasked, numbers, "not json"):
         case = trial([step("t", {}, result, True)], final="done", query="List them")
         assert list_answered(case).ok
+
+
+def test_a_list_of_one_record_asked_for_is_named():
+    """A search that found one recipe answered with nine others (a dev exploration)."""
+    one = json.dumps({"total_matches": 1, "recipes": [{"name": "Vegetable Red Curry"}]})
+    query = "Find the top 10 vegetarian Thai recipes."
+    made_up = trial(
+        [step("search_recipes", {}, one, True)], final="Stir-fry rice, ...", query=query
+    )
+    named = trial(
+        [step("search_recipes", {}, one, True)], final="Vegetable Red Curry.", query=query
+    )
+    assert not list_answered(made_up).ok
+    assert list_answered(named).ok
 
 
 @pytest.mark.parametrize(

@@ -147,7 +147,14 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # (top words, "1 gram of banana per serving", 3+2), names for "information" (2), a date
 # answered in another month than the result's. All 390: 0.81 (66/81) recall 0.89; held
 # out 321: 0.78 (49/63) recall 0.89.
+# 2026-12-05 (a new session), the answer's claims read one by one (`ste.checks.claims`): a
+# date written out is a result's month and day, values quoted from inside the request's
+# text are no result's, a request for information uses more than one field, a list of one
+# record asked for is named: all 390 0.89 (66/74) recall 0.89, held out 0.88 (49/56); on
+# the 80 of dev-exp8 (read while writing them: no longer unseen) 0.75 (9/12). Left: "1 gram of
+# banana per serving" (3), "feet and inches" answered in feet (2), a file's name hashed, a
+# "longer text" the request never gave, business days "including weekends".
 FLOORS = {
-    "all": {"precision": 0.78, "recall": 0.85},
-    "held_out": {"precision": 0.75, "recall": 0.85},
+    "all": {"precision": 0.87, "recall": 0.87},
+    "held_out": {"precision": 0.86, "recall": 0.87},
 }

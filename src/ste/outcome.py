@@ -102,7 +102,7 @@ def quoted_in(answer: str) -> list[str]:
     return [q for q in found if len(q.strip()) >= 2]
 
 
-def _held(value: str, sources: list[str]) -> bool:
+def held(value: str, sources: list[str]) -> bool:
     """Whether a source holds `value`, as written or as a JSON result's string holds it."""
     wanted = value.strip().casefold()
     for text in sources:
@@ -166,10 +166,10 @@ def judge_outcome(
         return Outcome(False, f"the answer states {shown}, found in no tool result")
     sources = [query, *results, *arguments]
     stated_dates = _ISO_DATE.findall(final_answer or "")
-    undated = [d for d in stated_dates if not _held(d, sources)]
+    undated = [d for d in stated_dates if not held(d, sources)]
     if undated:
         return Outcome(False, f"the answer states the date {undated[0]}, found in no tool result")
-    unquoted = [q for q in quoted_in(final_answer or "") if not _held(q, sources)]
+    unquoted = [q for q in quoted_in(final_answer or "") if not held(q, sources)]
     if unquoted:
         return Outcome(False, f"the answer quotes {unquoted[0][:40]!r}, found in no tool result")
     codes = {c for text in results for c in _codes_in(text)}

@@ -52,7 +52,6 @@ _FACTORS = (7, 12, 24, 30, 52, 60, 100, 365, 1000, 3600, 86400)
 
 # a request that asks how many, not which ("how many holidays", "the number of recipes")
 _ASKS_COUNT = re.compile(r"\bhow many\b|\b(?:the )?(?:number|count|total) of\b", re.IGNORECASE)
-_LISTED = 2  # a result lists things when it holds this many records with a name
 
 
 def _as_number(token: str) -> float:
@@ -142,11 +141,8 @@ def _listed_names(observation: str, request: str) -> list[str]:
         return []
     for items in lists:
         records = [item for item in items if isinstance(item, dict)]
-        if len(records) < _LISTED:
-            continue
         names = [next((v for v in r.values() if _named(v)), None) for r in records]
-        found = [name for name in names if name]
-        if len(found) >= _LISTED:
+        if found := [name for name in names if name]:  # one record found is named too
             return found
     return []
 

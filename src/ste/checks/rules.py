@@ -25,6 +25,7 @@ from ste.checks.arguments import (
     grounded,
     kept_to_the_request,
 )
+from ste.checks.claims import answers_broadly, dates_from_results, picked_from_request
 from ste.checks.entities import entity_from_request
 from ste.checks.literals import computes_something, dates_passed, identifiers_given
 from ste.checks.options import options_asked
@@ -144,6 +145,9 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(list_answered(trial))
     checks.append(ends_differ(trial))
     checks.append(names_from_results(trial))
+    checks.append(dates_from_results(trial))
+    checks.append(picked_from_request(trial))
+    checks.append(answers_broadly(trial))
     if require_reflection:
         solved = trial.solved
         checks.append(
