@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ste.checks.parts import ends_differ, list_answered, quantities_used
+from ste.checks.parts import all_returned, ends_differ, list_answered, quantities_used
 from test_distill import step, trial
 
 
@@ -170,3 +170,28 @@ def test_an_identifier_from_an_earlier_result_is_given():
     listed = step("search", {"q": "books"}, '{"isbns": ["9780306406157"]}', True)
     checked = step("validate", {"isbn": "9780306406157"}, '{"valid": true}', True)
     assert identifiers_given(trial([listed, checked], query="Validate the first book's ISBN")).ok
+
+
+RECIPES6 = json.dumps(
+    {"total_matches": 6, "returned": 5, "recipes": [{"name": f"Dish {i}"} for i in range(5)]}
+)
+ALL6 = json.dumps({"total_matches": 6, "recipes": [{"name": f"Dish {i}"} for i in range(6)]})
+
+
+@pytest.mark.parametrize(
+    ("query", "results", "ok"),
+    [
+        ("Find all vegetarian recipes with onion.", [RECIPES6], False),
+        ("Find every vegetarian recipe with onion.", [RECIPES6], False),
+        ("Find all vegetarian recipes with onion.", [RECIPES6, ALL6], True),  # called again
+        ("Find five vegetarian recipes with onion.", [RECIPES6], True),  # not all asked
+        ("Is onion used at all in vegetarian recipes?", [RECIPES6], True),
+        ("Find all vegetarian recipes with onion.", ['{"total_pages": 9, "recipes": []}'], True),
+    ],
+)
+def test_a_request_for_all_is_answered_from_a_call_that_returned_all(query, results, ok):
+    steps = [step("search_recipes", {"ingredient": "onion"}, r, True) for r in results]
+    check = all_returned(trial(steps, final="Dish 0, ...", query=query))
+    assert check.ok is ok, check.reason
+    if not ok:
+        assert "5 of the 6" in check.reason

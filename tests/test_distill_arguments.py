@@ -420,6 +420,18 @@ def test_a_lower_bound_is_not_passed_as_an_upper_one():
     assert bound("min_rating", {}) == "min" and bound("minutes", {}) is None
 
 
+@pytest.mark.parametrize("said", ["no more than", "not more than", "No more than"])
+def test_no_more_than_is_an_upper_bound(said):
+    """8 of a dev exploration's 12 recipe searches were rejected for reading "no more than
+    30 minutes" as "more than 30"."""
+    call = step("recipes", {"max_minutes": 30}, '{"recipes": []}', True)
+    case = trial([call], query=f"Vegetarian dishes that take {said} 30 minutes?", tool="recipes")
+    assert bounds_as_asked(case, RECIPES).ok
+    lower = step("recipes", {"min_minutes": 30}, '{"recipes": []}', True)
+    at_least = trial([lower], query="Dishes that take no less than 30 minutes?", tool="recipes")
+    assert bounds_as_asked(at_least, RECIPES).ok
+
+
 def test_two_things_named_and_one_passed_is_not_kept():
     call = step("nutrition", {"food": "olive oil"}, '{"fat_g": 100}', True)
     both = trial([call], query="Recipes with garlic and olive oil?", tool="nutrition")
@@ -478,6 +490,29 @@ def test_an_entity_asked_for_by_a_superlative_must_not_be_chosen_from_memory(
     assert check.ok is ok, check.reason
     if not ok:
         assert f"code={code!r}" in check.reason and "memory" in check.reason
+
+
+def test_an_options_name_is_no_entity_chosen_from_memory():
+    """ "the most unique words" with metric='sentence_count': a choice among the tool's
+    options, which other checks read, not an entity the model looked up from memory."""
+    stats = Tool(
+        "stats",
+        "Text statistics.",
+        {
+            "type": "object",
+            "properties": {"text": {"type": "string"}, "metric": {"type": "string"}},
+            "required": ["text", "metric"],
+        },
+        lambda **_: {},
+    )
+    arguments = {"text": "a b a", "metric": "sentence_count"}
+    record = trial(
+        [step("stats", arguments, '{"value": 1}', True)],
+        final="1",
+        query="Count the sentences of 'a b a' and find the most unique words.",
+        tool="stats",
+    )
+    assert entity_from_request(record, stats).ok
 
 
 def test_a_date_the_request_writes_out_must_reach_the_call():

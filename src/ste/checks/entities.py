@@ -27,6 +27,8 @@ _SUPERLATIVE = re.compile(
     r"\bthe\s+(?:(?:most|least)\s+\w+|\w{2,}est)\b(?!\s+(?:rate|rates|date|dates|time))",
     re.IGNORECASE,
 )
+# an option's name ("sentence_count", "top-words"): a choice among the tool's, no entity
+_OPTION_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)+")
 _NOT_SUPERLATIVE = {"best", "rest", "interest", "test", "latest", "request", "west", "east"}
 
 
@@ -51,11 +53,14 @@ def entity_from_request(trial: Trial, tool: Tool) -> Check:
     if superlative is None:
         return Check("entity_from_request", True, "the request asks for no entity by a superlative")
     required = tool.parameters.get("required", [])
+    properties = tool.parameters.get("properties", {})
     for step in successful_calls(trial):
         assert step.call is not None
         for name in required:
             value = step.call.arguments.get(name)
             if not isinstance(value, str) or mentions(trial.query, value):
+                continue
+            if "enum" in properties.get(name, {}) or _OPTION_NAME.fullmatch(value):
                 continue
             texts = _result_texts(step.observation or "")
             if not any(len(text) > 2 and mentions(trial.query, text) for text in texts):

@@ -165,6 +165,57 @@ def list_answered(trial: Trial) -> Check:
     return Check("list_answered", True, "the answer names what the results list")
 
 
+# a request for every match ("Find all vegetarian recipes"), not "at all" or "all of it"
+_ASKS_ALL = re.compile(r"(?<!\bat )\b(?:all|every)\b(?!\s+(?:of\s+)?(?:it|that|this)\b)", re.I)
+_TOTAL_KEY = re.compile(r"total|match", re.IGNORECASE)
+
+
+def _held_back(observation: str) -> tuple[int, int] | None:
+    """(records returned, matches in all) of a result that says it holds fewer records than
+    it matched (`{"total_matches": 6, "recipes": [5 records]}`), else None."""
+    try:
+        value = json.loads(observation)
+    except (json.JSONDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    totals = [
+        v
+        for k, v in value.items()
+        if isinstance(v, int)
+        and not isinstance(v, bool)
+        and _TOTAL_KEY.search(k)
+        and "page" not in k
+    ]
+    lists = [
+        len(v)
+        for v in value.values()
+        if isinstance(v, list) and v and all(isinstance(item, dict) for item in v)
+    ]
+    if totals and lists and max(lists) < max(totals):
+        return max(lists), max(totals)
+    return None
+
+
+def all_returned(trial: Trial) -> Check:
+    """A request for all the things a search finds is answered from a call that returned
+    all of them: "Find all vegetarian recipes" called with `limit=5` lists 5 of the 6 the
+    result says it matched."""
+    calls = successful_calls(trial)
+    if not calls or not _ASKS_ALL.search(trial.query):
+        return Check("all_returned", True, "the request asks for no complete list")
+    held_back = [cut for step in calls if (cut := _held_back(step.observation or ""))]
+    if len(held_back) == len(calls):
+        returned, matched = held_back[-1]
+        return Check(
+            "all_returned",
+            False,
+            f"the request asks for all; the result holds {returned} of the {matched} it "
+            "matched (a limit left the rest out)",
+        )
+    return Check("all_returned", True, "a call returned everything it matched")
+
+
 _ENDS = (("from_", "to_"), ("source_", "target_"), ("src_", "dst_"), ("origin_", "destination_"))
 
 

@@ -29,7 +29,7 @@ from ste.checks.claims import answers_broadly, dates_from_results, picked_from_r
 from ste.checks.entities import entity_from_request
 from ste.checks.literals import computes_something, dates_passed, identifiers_given
 from ste.checks.options import options_asked
-from ste.checks.parts import ends_differ, list_answered, quantities_used
+from ste.checks.parts import all_returned, ends_differ, list_answered, quantities_used
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time
@@ -143,6 +143,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(computes_something(trial, tool))
     checks.append(quantities_used(trial))
     checks.append(list_answered(trial))
+    checks.append(all_returned(trial))
     checks.append(ends_differ(trial))
     checks.append(names_from_results(trial))
     checks.append(dates_from_results(trial))

@@ -68,13 +68,15 @@ def scaled_as_described(trial: Trial, tool: Tool) -> Check:
     return Check("scaled_as_described", True, "percentages on the scale the parameters state")
 
 
+# "no more than 30" is an upper bound: "more than" read alone would make it a lower one
+_NOT = r"(?<!\bno )(?<!\bnot )"
 _AT_LEAST = re.compile(
-    r"\b(?:over|more than|at least|above|longer than|greater than|exceeding|no less than"
+    rf"\b{_NOT}(?:over|more than|at least|above|longer than|greater than|exceeding|no less than"
     r"|minimum of|min\.?)\s*$",
     re.IGNORECASE,
 )
 _AT_MOST = re.compile(
-    r"\b(?:under|less than|at most|below|within|shorter than|up to|no more than|maximum of"
+    rf"\b{_NOT}(?:under|less than|at most|below|within|shorter than|up to|no more than|maximum of"
     r"|max\.?)\s*$",
     re.IGNORECASE,
 )

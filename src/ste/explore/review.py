@@ -39,7 +39,11 @@ REVIEWED = (
     "computes_something",
     "names_from_results",
     "list_answered",
+    "all_returned",
     "ends_differ",
+    "dates_from_results",
+    "picked_from_request",
+    "answers_broadly",
 )
 REVIEW_TURNS = 2  # a corrected call and its answer
 
