@@ -19,6 +19,7 @@ from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.errors import ModelError
 from ste.explore.coverage import error_kind
 from ste.explore.memory import ToolMemory, clean_query
+from ste.explore.ranges import Covered, outside
 from ste.explore.review import review
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
@@ -71,13 +72,16 @@ async def imagine(
     usage: Usage,
     memory: str = "",
     earlier: Sequence[str] = (),
+    refusals: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
     """Ask for a query; a reply without one, whose request is not one a person would write
     (`natural_query`: talk about the tool, a refusal, JSON), or that nearly repeats one of
-    the `earlier` requests of the tool (which distillation would drop as a duplicate), is
-    asked once more, told what is wrong. (query or "", raw replies) If the last is still not
-    natural it is tried all the same (it teaches the tool), unless it declines to be a
-    request at all (`declines`: a refusal, an offer to help, the prompt echoed).
+    the `earlier` requests of the tool (which distillation would drop as a duplicate), or
+    that asks about a date outside what the tool's `refusals` say it covers
+    (`ste.explore.ranges`), is asked once more, told what is wrong. (query or "", raw
+    replies) If the last is still not natural it is tried all the same (it teaches the
+    tool), unless it declines to be a request at all (`declines`: a refusal, an offer to
+    help, the prompt echoed).
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -102,15 +106,23 @@ async def imagine(
             unnatural[:] = [query]
             repeated[:] = [same]
             return None
+        if query and (missed := outside(query, refusals)):
+            unnatural[:] = [query]
+            beyond[:] = [missed]
+            return None
         return query or None
 
     repeated: list[str] = []  # the earlier request the latest reply nearly repeats
+    beyond: list[tuple[str, Covered]] = []  # what it asks outside the tool's data, and why
 
     def remind(reply: str) -> None:
         if problem:
             messages.append(_user(render("explore_query_unnatural", problem=problem[0])))
         elif repeated:
             messages.append(_user(render("explore_query_repeated", earlier=repeated.pop())))
+        elif beyond:
+            value, period = beyond.pop()
+            messages.append(_user(render("explore_query_outside", value=value, said=period.said)))
         else:
             messages.append(_user(render("explore_query_retry")))
 
@@ -193,8 +205,19 @@ async def run_trial(
     else:
         prompt = render("explore_imagine_next")
     earlier = [query for query, _ in memory.entries if query] if settings.ltm else []
+    refusals = memory.coverage.error_examples if settings.ltm else []
     query, imagined = await imagine(
-        model, protocol, tool, messages, prompt, settings, seed, usage, remembered, earlier
+        model,
+        protocol,
+        tool,
+        messages,
+        prompt,
+        settings,
+        seed,
+        usage,
+        remembered,
+        earlier,
+        refusals,
     )
     steps: list[Step] = []
     found: list[str] = []  # what the review found (`ste.explore.review`)

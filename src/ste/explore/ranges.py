@@ -1,0 +1,102 @@
+"""What a tool's refusals say its data covers, and an imagined request that asks outside it.
+
+A tool backed by a table answers only for the period the table holds, and its refusals say
+so: "No holiday data for 2027; available years: 2024-2026", "the table covers 2025-01-02
+to 2025-03-26". A small model told these in its memory still imagines "the next public
+holiday in the UK for 2028" and "500 USD to INR on the last day of 2026": a dev exploration
+spent 8 of a currency tool's 9 trials, and most of a holiday tool's, on requests no call
+could fulfil. Such a request is asked again before it is tried, told what the tool covers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+__all__ = ["Covered", "covered", "outside"]
+
+_ISO = r"(\d{4}-\d{2}-\d{2})"
+_YEAR = r"((?:19|20)\d{2})"
+_TO = r"\s*(?:to|through|until|and|-|–|—)\s*"
+_DATE_RANGE = re.compile(rf"(?<![\d-]){_ISO}{_TO}{_ISO}(?![\d-])")
+_YEAR_RANGE = re.compile(rf"(?<![\d-]){_YEAR}{_TO}{_YEAR}(?![\d-])")
+
+_MONTHS = (
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
+)  # fmt: skip
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+# when a request asks about: an ISO date, a date written with its year, a year it names as
+# one ("in 2028", "of 2026", "for the year 2027"; not "2000 USD")
+_ASKED_ISO = re.compile(rf"(?<![\d-]){_ISO}(?![\d-])")
+_ASKED_WRITTEN = re.compile(
+    rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b"
+    rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b",
+    re.IGNORECASE,
+)
+_ASKED_YEAR = re.compile(
+    rf"\b(?:in|of|for|during|since|until|by|year)\s+(?:the\s+year\s+)?{_YEAR}(?![\d-])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Covered:
+    """A period a refusal says the tool covers, and the refusal's words."""
+
+    start: date
+    end: date
+    said: str
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def covered(refusals: Sequence[str]) -> list[Covered]:
+    """The periods the refusals name as covered: date ranges, else year ranges."""
+    found: list[Covered] = []
+    for text in refusals:
+        dates = [(_day(a), _day(b)) for a, b in _DATE_RANGE.findall(text)]
+        found += [Covered(a, b, text) for a, b in dates if a and b and a <= b]
+        if not dates:
+            years = [(int(a), int(b)) for a, b in _YEAR_RANGE.findall(text)]
+            found += [Covered(date(a, 1, 1), date(b, 12, 31), text) for a, b in years if a <= b]
+    return found
+
+
+def _asked(query: str) -> list[tuple[str, date, date]]:
+    """The periods a request asks about: (as written, first day, last day)."""
+    asked = [(d, day, day) for d in _ASKED_ISO.findall(query) if (day := _day(d))]
+    for match in _ASKED_WRITTEN.finditer(query):
+        month_a, day_a, year_a, day_b, month_b, year_b = match.groups()
+        month = _MONTHS.index((month_a or month_b).casefold()[:3]) + 1
+        try:
+            day = date(int(year_a or year_b), month, int(day_a or day_b))
+        except ValueError:
+            continue
+        asked.append((match.group(0), day, day))
+    for match in _ASKED_YEAR.finditer(query):
+        year = int(match.group(1))
+        asked.append((match.group(1), date(year, 1, 1), date(year, 12, 31)))
+    return asked
+
+
+def outside(query: str, refusals: Sequence[str]) -> tuple[str, Covered] | None:
+    """(what the request asks about, the period it misses) for a request that asks about a
+    date or year outside every period the tool's refusals say it covers; None otherwise
+    (no refusal names a period, or the request names no date)."""
+    periods = covered(refusals)
+    if not periods:
+        return None
+    for said, first, last in _asked(query):
+        if not any(p.start <= last and first <= p.end for p in periods):
+            return said, periods[-1]
+    return None
