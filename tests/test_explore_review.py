@@ -167,3 +167,70 @@ def test_a_schema_refusal_is_reviewed_unless_the_call_passed_a_parameter_the_too
 
     assert refusal(trial_of({"value": "5", "unit": "km"}), convert[0])  # a wrong type: retry
     assert refusal(trial_of({"value": 5, "unit": "km", "formula": True}), convert[0]) is None
+
+
+CITIES = '''
+def city_distance(from_city: str, to_city: str) -> dict:
+    """The distance between two cities.
+
+    Args:
+        from_city: A city, with its country code after a comma.
+        to_city: A city, with its country code after a comma.
+    """
+    for name, city in (("from_city", from_city), ("to_city", to_city)):
+        if city.split(",")[0] == "New York City":
+            raise ValueError(
+                f"Unknown city 'New York City' for {name}; it is not in the gazetteer. "
+                "Did you mean 'New York'?"
+            )
+    return {"km": 5837}
+'''
+
+
+def _distance(from_city: str) -> str:
+    arguments = json.dumps({"from_city": from_city, "to_city": "Paris, FR"})
+    return f"Thought: look it up\nAction: city_distance\nAction Input: {arguments}"
+
+
+async def test_a_refusal_that_suggests_one_value_is_shown_as_the_call_it_suggests(tmp_path):
+    toolbox = tmp_path / "cities.py"
+    toolbox.write_text(CITIES)
+    model = Explorer(
+        imagine_first=["User Query: How far is New York City, USA from Paris?"],
+        observation=[ANSWER.format("Error: Unknown city."), ANSWER.format("5837 km")],
+        review=[_distance("New York, US")],
+        **{"try": [_distance("New York City, US")]},
+    )
+    tools = load_tools(str(toolbox))
+    run_dir = await run(model, tools, tmp_path, episodes=1, trials=1, rebalance=False)
+    (told,) = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if model.stage(r["messages"]) == "review"
+    ]
+    assert '{"from_city": "New York, US", "to_city": "Paris, FR"}' in told
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert [s.tool_ok for s in trial.call_steps] == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "refusal", "expected"),
+    [
+        (
+            {"ingredient": "onions", "limit": 5},
+            "Unknown ingredient 'onions'. Names are singular; did you mean 'onion'?",
+            {"ingredient": "onion", "limit": 5},
+        ),
+        (  # several offered: choosing is the model's
+            {"food": "rice"},
+            "Ambiguous food 'rice'. Did you mean: 'rice, white, cooked', 'rice, brown, cooked'?",
+            None,
+        ),
+        ({"food": "rice"}, "Unknown food 'rice'.", None),  # no suggestion
+        ({"food": "rice"}, "Unknown food. Did you mean 'bread'?", None),  # no value named
+    ],
+)
+def test_the_one_value_a_refusal_suggests_replaces_the_refused_one(arguments, refusal, expected):
+    from ste.explore.suggestion import suggested_arguments
+
+    assert suggested_arguments(arguments, refusal) == expected

@@ -6,19 +6,23 @@ found in no result) is told what the check found and gets a few more turns: prac
 ends with the call the request needed, which the trial's record keeps as its answered
 attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. A trial that gave
 up after its call was refused (no call succeeded; by the tool, or by the schema for a value
-of the wrong type) is shown the message again and asked to call with a value it accepts.
+of the wrong type) is shown the message again and asked to call with a value it accepts
+(with its call's arguments as the tool's one suggestion would have them, where it makes
+one: `ste.explore.suggestion`).
 What no correction can change (the request itself, a value the request names that the tool
 refused, a parameter the tool does not have) is not reviewed.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
 from ste.checks.rules import rule_checks
+from ste.explore.suggestion import suggested_arguments
 from ste.models.base import ChatModel, Message, Usage
 from ste.prompts import render
 from ste.records import Trial
@@ -113,6 +117,10 @@ async def review(
     elif refused := refusal(trial, tool):
         found, supersedes = [f"no call succeeded; the tool said: {refused}"], False
         prompt = render("explore_review_refused", message=refused)
+        last = trial.call_steps[-1].call
+        if last is not None and (suggested := suggested_arguments(last.arguments, refused)):
+            shown_arguments = json.dumps(suggested, ensure_ascii=False)
+            prompt += "\n" + render("explore_review_suggested", arguments=shown_arguments)
     else:
         return None
     messages.append({"role": "user", "content": prompt})
