@@ -421,6 +421,8 @@ async def test_a_request_nearly_repeating_an_earlier_one_is_asked_again(tools, t
     retry = next(r for r in model.requests if model.stage(r["messages"]) == "imagine_retry")
     assert retry["messages"][-1]["content"].startswith("That request is nearly the same")
     assert "How many miles is 10 km, for my run today?" in retry["messages"][-1]["content"]
+    asked = [r for r in model.requests if model.stage(r["messages"]).startswith("imagine")]
+    assert retry["generation"].seed == asked[-2]["generation"].seed + 1  # sampled anew
 
 
 async def test_without_long_term_memory_no_request_is_compared_with_earlier_ones(tools, tmp_path):

@@ -86,9 +86,12 @@ async def imagine(
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
     messages.append(_user(f"{prompt}\n\n{memory}" if memory else prompt))
-    sampling = Generation(settings.temperature, settings.imagine_max_tokens, seed=seed)
+    tokens = settings.imagine_max_tokens
 
     async def ask(attempt: int) -> str:
+        # a reply asked again is sampled anew: at the first seed a confident model writes
+        # the same request it was told nearly repeats an earlier one
+        sampling = Generation(settings.temperature, tokens, seed=seed + attempt)
         return await _ask(model, protocol, tool, messages, usage, sampling)
 
     unnatural: list[str] = []  # the last request read that is not natural: kept at worst
