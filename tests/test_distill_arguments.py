@@ -125,10 +125,20 @@ def test_a_number_copied_from_another_unit_is_not_kept():
     query = "Monthly payment on a 30-year mortgage of $250,000 at 6.5%?"
     wrong = loan({"amount": 250000, "annual_rate": 6.5, "term_months": 30}, query)
     assert not wrong.ok and "term_months=30" in wrong.reason and "'30 year'" in wrong.reason
+    assert "(30 year is 360 months)" in wrong.reason  # what the review tells the model
     assert loan({"amount": 250000, "annual_rate": 6.5, "term_months": 360}, query).ok
     # the same number in the parameter's own unit, or in no unit, is as asked
     assert loan({"amount": 1, "annual_rate": 6.5, "term_months": 30}, "over 30 months").ok
     assert loan({"amount": 30, "annual_rate": 6.5, "term_months": 12}, "30 years, 12 months").ok
+
+
+def test_a_quantity_converts_only_by_an_exact_factor():
+    from ste.checks.scales import converted
+
+    assert converted(30, "year", "month") == 360
+    assert converted(90, "minute", "hour") == 1.5
+    assert converted(2, "pound", "kilogram") == 0.9072
+    assert converted(1, "year", "day") is None  # no fixed number of days
 
 
 def test_choices_come_with_the_glosses_the_description_gives_them():

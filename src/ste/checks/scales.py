@@ -146,6 +146,26 @@ _UNIT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "foot": ("foot", "feet", "ft"),
     },
 }
+# each unit in its dimension's base unit (seconds, grams, metres), where the factor is exact;
+# months and years convert only into each other (a month has no fixed number of days)
+_FACTOR: dict[str, float] = {
+    "second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800,
+    "month": 1, "year": 12,
+    "milligram": 0.001, "gram": 1, "kilogram": 1000, "pound": 453.59237, "ounce": 28.349523125,
+    "millimetre": 0.001, "centimetre": 0.01, "metre": 1, "kilometre": 1000, "mile": 1609.344,
+    "foot": 0.3048,
+}  # fmt: skip
+_CALENDAR = {"month", "year"}
+
+
+def converted(number: float, unit: str, into: str) -> float | None:
+    """`number` `unit`s in `into`s (30 years: 360 months), or None where no exact factor
+    converts them (years into days)."""
+    if (unit in _CALENDAR) != (into in _CALENDAR):
+        return None
+    return round(number * _FACTOR[unit] / _FACTOR[into], 4)
+
+
 _UNIT_OF = {
     word: (dimension, unit)
     for dimension, units in _UNIT_WORDS.items()
@@ -184,10 +204,12 @@ def units_as_asked(trial: Trial, tool: Tool) -> Check:
             continue
         for number, (dimension, unit), said in stated:
             if (dimension, number) == (takes_unit[0], float(value)) and unit != takes_unit[1]:
+                into = takes_unit[1]
+                right = converted(number, unit, into)
+                shown = f" ({said} is {right:g} {into}s)" if right is not None else ""
                 return Check(
                     "units_as_asked",
                     False,
-                    f"{name}={value:g}: the request says {said!r} and {name} takes "
-                    f"{takes_unit[1]}s",
+                    f"{name}={value:g}: the request says {said!r} and {name} takes {into}s" + shown,
                 )
     return Check("units_as_asked", True, "numbers in the units the parameters take")
