@@ -6,7 +6,8 @@ that did not get what it was asked for fills the gap with the request's own word
 that passes: the top words of a text "found" by picking words out of the text when the
 call only counted its sentences, "January 17" for a result of 2026-02-17 (17 is there, and
 January is the request's), "United States" as all there is to say for "information about"
-the country whose eleven fields the call returned. Each is a claim no call made.
+the country whose eleven fields the call returned, "22:00 UTC" for a result in CEST. Each
+is a claim no call made.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import re
 from ste.checks.arguments import mentions, successful_calls
 from ste.checks.numbers import month_numbers
 from ste.checks.verdict import Check
-from ste.outcome import held, leaves, numbers_in, quoted_in, supported
+from ste.outcome import has_clock_time, held, leaves, numbers_in, quoted_in, supported
 from ste.records import Trial
 
-__all__ = ["answers_broadly", "dates_from_results", "picked_from_request"]
+__all__ = ["answers_broadly", "dates_from_results", "names_from_results", "picked_from_request"]
 
 _MONTH_NAME = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -32,6 +33,8 @@ _WRITTEN_DATE = re.compile(
     rf"\b({_MONTH_NAME})\s+{_DAY}(?!\d|:|\s*(?:am|pm)\b)|\b{_DAY}\s+(?:of\s+)?({_MONTH_NAME})\b",
     re.IGNORECASE,
 )
+_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
+_TOKEN = re.compile(r"\w+")
 _ISO_DAY = re.compile(r"(?<![\d-])\d{4}-(\d{2})-(\d{2})(?![\d-])")
 
 
@@ -54,6 +57,21 @@ def _sources(trial: Trial) -> list[str]:
         if step.tool_ok:
             texts.append(step.observation or "")
     return texts
+
+
+def names_from_results(trial: Trial) -> Check:
+    """Every code the answer names in capitals (a zone, a currency, a unit, a country) is
+    in the request, a call's arguments or a result: `22:00 UTC` for a CEST result is not."""
+    sources = _sources(trial)
+    known = {token.casefold() for text in sources for token in _TOKEN.findall(text)}
+    if has_clock_time(sources):  # "5:11 PM" for a result's 17:11
+        known |= {"am", "pm"}
+    named = dict.fromkeys(_ACRONYM.findall(trial.final_answer or ""))
+    unknown = [name for name in named if name.casefold() not in known]
+    if unknown:
+        shown = ", ".join(unknown[:3])
+        return Check("names_from_results", False, f"the answer names {shown}, found in no result")
+    return Check("names_from_results", True, "the answer's codes come from the request or results")
 
 
 def dates_from_results(trial: Trial) -> Check:

@@ -25,14 +25,18 @@ from ste.checks.arguments import (
     grounded,
     kept_to_the_request,
 )
-from ste.checks.claims import answers_broadly, dates_from_results, picked_from_request
+from ste.checks.claims import (
+    answers_broadly,
+    dates_from_results,
+    names_from_results,
+    picked_from_request,
+)
 from ste.checks.entities import entity_from_request
 from ste.checks.literals import computes_something, dates_passed, identifiers_given
 from ste.checks.options import options_asked
 from ste.checks.parts import all_returned, ends_differ, list_answered, quantities_used
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
 from ste.checks.verdict import Check
-from ste.outcome import has_clock_time
 from ste.records import Trial
 from ste.tools.execute import validation_errors
 from ste.tools.tool import Tool
@@ -89,8 +93,6 @@ _HELPERS_VOICE = re.compile(
     r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)",
     re.IGNORECASE,
 )
-_ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
-_TOKEN = re.compile(r"\w+")
 
 
 def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Check]:
@@ -254,23 +256,3 @@ def _repeats_instruction(query: str) -> bool:
         SequenceMatcher(None, text, sentence).ratio() > 0.8 or sentence in text
         for sentence in _instruction_sentences()
     )
-
-
-def names_from_results(trial: Trial) -> Check:
-    """Every code the answer names in capitals (a zone, a currency, a unit, a country) is
-    in the request, a call's arguments or a result: `22:00 UTC` for a CEST result is not."""
-    sources = [trial.query]
-    for step in trial.call_steps:
-        if step.call is not None:
-            sources.append(json.dumps(step.call.arguments, ensure_ascii=False))
-        if step.tool_ok:
-            sources.append(step.observation or "")
-    known = {token.casefold() for text in sources for token in _TOKEN.findall(text)}
-    if has_clock_time(sources):  # "5:11 PM" for a result's 17:11
-        known |= {"am", "pm"}
-    named = dict.fromkeys(_ACRONYM.findall(trial.final_answer or ""))
-    unknown = [name for name in named if name.casefold() not in known]
-    if unknown:
-        shown = ", ".join(unknown[:3])
-        return Check("names_from_results", False, f"the answer names {shown}, found in no result")
-    return Check("names_from_results", True, "the answer's codes come from the request or results")
