@@ -93,3 +93,19 @@ async def test_a_request_outside_what_the_tool_covers_is_asked_again(tmp_path):
     retry = next(r for r in model.requests if model.stage(r["messages"]) == "imagine_retry")
     told = retry["messages"][-1]["content"]
     assert '"2028" is outside what it covers' in told and "available years: 2024-2026" in told
+
+
+async def test_a_request_still_outside_after_it_was_asked_again_is_not_tried(tmp_path):
+    toolbox = tmp_path / "holidays.py"
+    toolbox.write_text(HOLIDAYS)
+    model = Planner(
+        imagine_first=["User Query: The public holidays in Germany in 2027?"],
+        imagine_next=["User Query: The public holidays in France in 2028?"],
+        imagine_retry=["User Query: The public holidays in Spain in 2029?"],
+    )
+    model.overrides["try"] = [_call(2027)]
+    model.overrides["observation"] = ["Thought: no data\nFinal Answer: There is no data."]
+    run_dir = await run(model, load_tools(str(toolbox)), tmp_path, episodes=1, trials=2)
+    first, second = trials_of(run_dir)
+    assert first["query"] == "The public holidays in Germany in 2027?"
+    assert second["query"] == "" and second["stop_reason"] == "no query"

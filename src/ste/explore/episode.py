@@ -81,7 +81,7 @@ async def imagine(
     (`ste.explore.ranges`), is asked once more, told what is wrong. (query or "", raw
     replies) If the last is still not natural it is tried all the same (it teaches the
     tool), unless it declines to be a request at all (`declines`: a refusal, an offer to
-    help, the prompt echoed).
+    help, the prompt echoed) or still asks outside what the tool covers.
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -130,8 +130,11 @@ async def imagine(
             messages.append(_user(render("explore_query_retry")))
 
     query, replies = await ask_until_read(ask, read, remind)
-    if query is None and unnatural and not declines(unnatural[0]):
-        query = unnatural[0]  # it still teaches the tool, though it cannot become an example
+    # the last request read still teaches the tool, though it cannot become an example; not
+    # one that declines to be a request, nor one the tool has already said it cannot fulfil
+    last = unnatural[0] if unnatural else ""
+    if query is None and last and not declines(last) and not outside(last, refusals):
+        query = last
     if query is None:
         return "", replies
     messages[-1] = {"role": "assistant", "content": query}  # the query alone, not its wrapping
