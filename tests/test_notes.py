@@ -336,3 +336,17 @@ def test_a_rule_giving_one_value_as_the_only_one_is_checked_against_practice(
     assert (reason is not None) is contradicted
     if contradicted:
         assert "basil" in reason
+
+
+async def test_a_rule_about_refusals_must_cite_a_refused_call(tools, trials, tmp_path):
+    """ "If the country code is not valid, the tool returns an error" written from three
+    accepted calls (a dev exploration's notes): nothing practice saw says so."""
+    writer = ScriptedModel(
+        ["- An invalid unit returns an error [E3]\n- 'celsius' is refused; use degC [E1]"]
+    )
+    notes = await write_notes(writer, trials, tools, tools, tmp_path)
+    reasons = {d["text"]: d["reason"] for d in notes[TOOL].dropped}
+    assert reasons["An invalid unit returns an error."] == (
+        "tells what the tool refuses, but cites only calls it accepted"
+    )
+    assert "'celsius' is refused; use degC." in [n.text for n in notes[TOOL].notes]

@@ -154,6 +154,14 @@ async def write_tool_notes(
             reason = "cites no evidence" if not cited else f"cites unknown {', '.join(cited)}"
             result.dropped.append({"text": text, "reason": reason})
             continue
+        if (
+            kind == "rule"
+            and _ABOUT_ERRORS.search(text)
+            and not any(by_id[c].failed for c in known)
+        ):
+            reason = "tells what the tool refuses, but cites only calls it accepted"
+            result.dropped.append({"text": text, "reason": reason})
+            continue
         if len(known) > MAX_CITED and len(evidence) > MAX_CITED:
             reason = f"cites {len(known)} of {len(evidence)} pieces of evidence: none in particular"
             result.dropped.append({"text": text, "reason": reason})
@@ -169,6 +177,10 @@ async def write_tool_notes(
         result.notes.append(Note(text=text, evidence=known, trials=trials_cited, kind=kind))
     return result
 
+
+# a rule about what the tool refuses ("If the country code is not valid, the tool returns an
+# error"): only a refused call is evidence of it
+_ABOUT_ERRORS = re.compile(r"\berrors?\b|\brefus|\breject|\binvalid\b|\bnot valid\b", re.I)
 
 # a rule that gives one value as the only one: "the accepted max_minutes is 30", "unit must
 # be 'km'", "only garlic"
