@@ -93,14 +93,6 @@ def dates_from_results(trial: Trial) -> Check:
     return Check("dates_from_results", True, "the answer's dates come from the results")
 
 
-def _string_leaves(text: str) -> list[str]:
-    try:
-        value = json.loads(text)
-    except (json.JSONDecodeError, ValueError, RecursionError, TypeError):
-        return []
-    return [leaf for leaf in leaves(value) if isinstance(leaf, str)]
-
-
 def picked_from_request(trial: Trial) -> Check:
     """An answer that quotes several values ("the top words are "am", "learning" and
     "new"") found in no result but only inside a longer text the request gave picked them
@@ -172,7 +164,7 @@ def answers_broadly(trial: Trial) -> Check:
             or (
                 isinstance(field, (int, float))
                 and not isinstance(field, bool)
-                and supported(float(field), stated)
+                and any(supported(n, {float(field)}) for n in stated)  # as written or rounded
             )
         ]
         if len(used) < _ENOUGH:
