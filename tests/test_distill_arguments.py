@@ -571,3 +571,20 @@ def test_a_choice_the_request_rules_out_is_not_asked_for():
 def test_an_expression_or_a_urls_query_parameters_are_requests(query):
     check = natural_query(query)
     assert check.ok, check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "final", "ok"),
+    [
+        ("Convert 10 meters to feet and inches.", "10 meters is 32.8084 feet.", False),
+        ("Convert 10 meters to feet and inches.", "32 feet and 9.7 inches.", True),
+        ("How long is 150 minutes in hours and minutes?", "2 hours 30 minutes", True),
+        ("How long is 150 minutes in hours and minutes?", "2.5 hours", False),
+        ("Convert 10 meters to feet.", "32.8084 ft", True),  # one unit asked
+    ],
+)
+def test_a_result_asked_in_two_units_is_answered_in_both(query, final, ok):
+    from ste.checks.scales import units_answered
+
+    call = step("convert", {"value": 10}, '{"value": 32.8084}', True)
+    assert units_answered(trial([call], final=final, query=query)).ok is ok

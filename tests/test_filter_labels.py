@@ -153,8 +153,10 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # record asked for is named: all 390 0.89 (66/74) recall 0.89, held out 0.88 (49/56); on
 # the 80 of dev-exp8 (read while writing them: no longer unseen) 0.75 (9/12). Left: "1 gram of
 # banana per serving" (3), "feet and inches" answered in feet (2), a file's name hashed, a
-# "longer text" the request never gave, business days "including weekends".
+# "longer text" the request never gave, business days "including weekends". Then a result
+# asked in two units is answered in both ("to feet and inches"): all 0.92 (66/72) recall
+# 0.89, held out 0.91 (49/54).
 FLOORS = {
-    "all": {"precision": 0.87, "recall": 0.87},
-    "held_out": {"precision": 0.86, "recall": 0.87},
+    "all": {"precision": 0.90, "recall": 0.87},
+    "held_out": {"precision": 0.89, "recall": 0.87},
 }

@@ -35,7 +35,12 @@ from ste.checks.entities import entity_from_request
 from ste.checks.literals import computes_something, dates_passed, identifiers_given
 from ste.checks.options import options_asked
 from ste.checks.parts import all_returned, ends_differ, list_answered, quantities_used
-from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
+from ste.checks.scales import (
+    bounds_as_asked,
+    scaled_as_described,
+    units_answered,
+    units_as_asked,
+)
 from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.execute import validation_errors
@@ -133,6 +138,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(grounded(trial, tool))
     checks.append(scaled_as_described(trial, tool))
     checks.append(units_as_asked(trial, tool))
+    checks.append(units_answered(trial))
     checks.append(bounds_as_asked(trial, tool))
     checks.append(enums_as_asked(trial, tool))
     checks.append(options_asked(trial, tool))

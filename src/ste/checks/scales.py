@@ -144,6 +144,8 @@ _UNIT_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
         "kilometre": ("kilometre", "kilometres", "kilometer", "kilometers", "km"),
         "mile": ("mile", "miles"),
         "foot": ("foot", "feet", "ft"),
+        "inch": ("inch", "inches"),
+        "yard": ("yard", "yards", "yd"),
     },
 }
 # each unit in its dimension's base unit (seconds, grams, metres), where the factor is exact;
@@ -153,7 +155,7 @@ _FACTOR: dict[str, float] = {
     "month": 1, "year": 12,
     "milligram": 0.001, "gram": 1, "kilogram": 1000, "pound": 453.59237, "ounce": 28.349523125,
     "millimetre": 0.001, "centimetre": 0.01, "metre": 1, "kilometre": 1000, "mile": 1609.344,
-    "foot": 0.3048,
+    "foot": 0.3048, "inch": 0.0254, "yard": 0.9144,
 }  # fmt: skip
 _CALENDAR = {"month", "year"}
 
@@ -174,6 +176,10 @@ _UNIT_OF = {
 }
 _UNIT_NAMES = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
 _STATED = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s*-?\s*({_UNIT_NAMES})\b", re.IGNORECASE)
+# a request for a result in two units: "to feet and inches", "in hours and minutes"
+_TWO_UNITS = re.compile(
+    rf"\b(?:to|in|into)\s+({_UNIT_NAMES})\s+and\s+({_UNIT_NAMES})\b", re.IGNORECASE
+)
 _IN_UNIT = re.compile(r"\b(?:in|as|of)\s+(" + "|".join(_UNIT_OF) + r")\b", re.IGNORECASE)
 
 
@@ -213,3 +219,21 @@ def units_as_asked(trial: Trial, tool: Tool) -> Check:
                     f"{name}={value:g}: the request says {said!r} and {name} takes {into}s" + shown,
                 )
     return Check("units_as_asked", True, "numbers in the units the parameters take")
+
+
+def units_answered(trial: Trial) -> Check:
+    """A request for a result in two units ("10 meters to feet and inches") is answered in
+    both: 32.8084 feet alone answers half of it."""
+    answer = trial.final_answer or ""
+    for match in _TWO_UNITS.finditer(trial.query):
+        for word in match.groups():
+            dimension, unit = _UNIT_OF[word.casefold()]
+            forms = "|".join(map(re.escape, _UNIT_WORDS[dimension][unit]))
+            if not re.search(rf"\b(?:{forms})\b", answer, re.IGNORECASE):
+                return Check(
+                    "units_answered",
+                    False,
+                    f"the request asks for a result {match.group(0)!r}; the answer gives "
+                    f"no {unit}s",
+                )
+    return Check("units_answered", True, "the answer gives every unit the request asks for")
