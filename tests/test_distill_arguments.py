@@ -224,6 +224,11 @@ def test_long_content_the_request_never_gave_is_not_grounded():
         ("Count the words in the following text: the quick brown fox jumps", True),
         ("How many sentences are in 'I came. I saw. I conquered.'?", True),
         ("How many words does a typical text message hold?", True),
+        ("Create a Base64-encoded string from a longer text.", False),
+        ("Convert 1500 USD to EUR on a specific date.", False),
+        ("Convert 100 USD to EUR on a random future date in 2026.", False),
+        ('Find vegetarian recipes from a specific cuisine, "french".', True),  # given
+        ("Which holidays fall on a different weekend in 2025?", True),  # a time
     ],
 )
 def test_a_request_about_content_it_does_not_hold_is_not_one(query, ok):

@@ -155,8 +155,10 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # banana per serving" (3), "feet and inches" answered in feet (2), a file's name hashed, a
 # "longer text" the request never gave, business days "including weekends". Then a result
 # asked in two units is answered in both ("to feet and inches"): all 0.92 (66/72) recall
-# 0.89, held out 0.91 (49/54).
+# 0.89, held out 0.91 (49/54). And "a longer text", "a specific date" without them are
+# content a request only refers to: all 0.93 (66/71), held out 0.92 (49/53); of the 28
+# labelled requests such words name, none was right.
 FLOORS = {
-    "all": {"precision": 0.90, "recall": 0.87},
-    "held_out": {"precision": 0.89, "recall": 0.87},
+    "all": {"precision": 0.91, "recall": 0.87},
+    "held_out": {"precision": 0.90, "recall": 0.87},
 }

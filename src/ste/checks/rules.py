@@ -69,13 +69,17 @@ _META = re.compile(
 )
 # a request about content it does not hold ("the given text", "the attached file"): no call
 # can fulfil it, and one that invents the content answers another request
-# ("a given CIDR notation", "the provided URL"; not "the following year", a time)
+# ("a given CIDR notation", "the provided URL", "a longer text", "a specific date"; not "the
+# following year", a time, nor "a specific cuisine, "french"", which gives it)
 _ABSENT_CONTENT = re.compile(
-    r"\b(?:the|this|a|my|some)\s+(?:given|provided|following|attached|above|below|sample)\s+"
-    r"(?!(?:years?|months?|weeks?|days?|mornings?|evenings?|nights?|hours?|minutes?|decades?)\b)"
+    r"\b(?:the|this|a|an|my|some)\s+(?:given|provided|following|attached|above|below|sample"
+    r"|longer|random|specific|certain|particular|custom|different)\s+"
+    r"(?!(?:years?|months?|weeks?|weekends?|days?|mornings?|evenings?|nights?|hours?|minutes?"
+    r"|decades?|times?|ways?)\b)"
     r"[^\W\d_]+\b",
     re.IGNORECASE,
 )
+_GIVEN_AFTER = re.compile(r"\s*[,:]?\s*[\"\u201c']")  # "a specific cuisine, "french"": given
 _CONTENT = re.compile(  # three words or more, quoted or after a colon
     r"[\"\u201c'][^\"\u201d']*?\w+\W+\w+\W+\w+[^\"\u201d']*[\"\u201d']|:\s*\S+\s+\S+\s+\S+"
 )
@@ -230,7 +234,7 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
             "request with what it needs written out",
         )
     absent = _ABSENT_CONTENT.search(text)
-    if absent and not _CONTENT.search(text):
+    if absent and not _CONTENT.search(text) and not _GIVEN_AFTER.match(text, absent.end()):
         said = absent.group(0)
         return Check("natural_query", False, f"the query is about {said!r} but does not hold it")
     meta = _META.search(text)
