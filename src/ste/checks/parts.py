@@ -211,7 +211,7 @@ def all_returned(trial: Trial) -> Check:
             "all_returned",
             False,
             f"the request asks for all; the result holds {returned} of the {matched} it "
-            "matched (a limit left the rest out)",
+            f"matched: a call that returns all {matched} answers it",
         )
     return Check("all_returned", True, "a call returned everything it matched")
 
