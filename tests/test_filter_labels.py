@@ -157,8 +157,10 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # asked in two units is answered in both ("to feet and inches"): all 0.92 (66/72) recall
 # 0.89, held out 0.91 (49/54). And "a longer text", "a specific date" without them are
 # content a request only refers to: all 0.93 (66/71), held out 0.92 (49/53); of the 28
-# labelled requests such words name, none was right.
+# labelled requests such words name, none was right. Then a dotted identifier (a version
+# "2.2.10", an address) is no number: "2.2.5 is older than 2.2.10" is faithful, as labelled:
+# all 0.93 (67/72) recall 0.91, held out 0.93 (50/54) recall 0.91.
 FLOORS = {
-    "all": {"precision": 0.91, "recall": 0.87},
-    "held_out": {"precision": 0.90, "recall": 0.87},
+    "all": {"precision": 0.91, "recall": 0.89},
+    "held_out": {"precision": 0.90, "recall": 0.89},
 }

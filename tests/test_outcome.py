@@ -107,3 +107,21 @@ def test_a_date_the_answer_states_must_come_from_the_request_or_a_result():
     wrong = judge_outcome(query, "Ascension Day is on 2026-05-04.", [holidays], [], True)
     assert not wrong.solved and "2026-05-04" in wrong.reason
     assert judge_outcome(query, "Ascension Day is on 2026-05-14.", [holidays], [], True).solved
+
+
+@pytest.mark.parametrize(
+    ("answer", "solved"),
+    [
+        ("2.2.5 is older than 2.2.10.", True),  # versions, no numbers to find in a result
+        ("2.2.5 is older than 2.2.11.", False),  # a version nothing holds
+        ("The broadcast address is 10.20.3.255.", True),
+        ("The broadcast address is 10.20.3.254.", False),
+    ],
+)
+def test_a_dotted_identifier_is_no_number_but_must_come_from_a_source(answer, solved):
+    results = ['{"comparison": -1, "newer": "b", "patch": 10, "broadcast": "10.20.3.255"}']
+    outcome = judge_outcome(
+        "Compare 2.2.5 and 2.2.10; and the broadcast of 10.20.0.0/22?", answer, results, [], True
+    )
+    assert outcome.solved is solved, outcome.reason
+    assert numbers_in("version 2.2.10 of 2024") == {2024.0}

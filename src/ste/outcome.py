@@ -8,7 +8,7 @@ code such as a digest, or a name only the results held, such as a search's "Capr
 is theirs: a `{"result": 89.6}` answered as "32" is not solved, whatever the model's
 reflection says; nor is an answer that quotes a value neither the request nor a result
 holds (a Base64 string "decoded" as "Hello" by a call that encoded it), or a date
-('2026-05-04') none holds. The reflection is
+('2026-05-04') or a dotted identifier (a version, an address) none holds. The reflection is
 kept beside this verdict, and how often the two agree is reported with it.
 """
 
@@ -23,6 +23,10 @@ from typing import Any
 # counts of words or list markers to check
 _NUMBER = re.compile(r"(?<![\w.-])-?\d[\d,]*(?:\.\d+)?(?:[eE][+-]?\d+)?")
 
+
+# a dotted identifier: a version (2.2.10), an IPv4 address: no number, but a value the answer
+# must take from a source as written
+_DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 
 # a code from a result: a digest, an id, an address (6+ characters with a digit in them)
 _CODE = re.compile(r"[\w./:+=-]{6,}")
@@ -124,9 +128,10 @@ class Outcome:
 
 
 def numbers_in(text: str) -> set[float]:
-    """The numbers written in `text` (commas as thousands separators), single digits left out."""
+    """The numbers written in `text` (commas as thousands separators), single digits left out;
+    no part of a dotted identifier ("2.2.10" is no 2.2)."""
     found = set()
-    for match in _NUMBER.finditer(text or ""):
+    for match in _NUMBER.finditer(_DOTTED.sub(" ", text or "")):
         token = match.group().replace(",", "")
         try:
             value = float(token)
@@ -169,6 +174,9 @@ def judge_outcome(
     undated = [d for d in stated_dates if not held(d, sources)]
     if undated:
         return Outcome(False, f"the answer states the date {undated[0]}, found in no tool result")
+    unheld = [d for d in _DOTTED.findall(final_answer or "") if not held(d, sources)]
+    if unheld:
+        return Outcome(False, f"the answer states {unheld[0]}, found in no tool result")
     unquoted = [q for q in quoted_in(final_answer or "") if not held(q, sources)]
     if unquoted:
         return Outcome(False, f"the answer quotes {unquoted[0][:40]!r}, found in no tool result")
