@@ -27,6 +27,11 @@ YEARS = "Error: No holiday data for 2027; available years: 2024-2026"
         ("Convert 450 CHF to CAD today.", RATES, None),  # no date named
         ("What holidays are in May 2026 in France?", YEARS, None),
         ("Holidays of 2028 in France?", "Error: unknown country 'FR2'", None),  # no period
+        # a day without its year: outside a period that holds it in none of its years
+        ("Convert 100 dollars to euros on December 5th.", RATES, "December 5th"),
+        ("Convert 200 dollars to yen on the 4th of December.", RATES, "4th of December"),
+        ("Convert 100 dollars to euros on March 3rd.", RATES, None),
+        ("Which holidays fall around December 25th?", YEARS, None),
     ],
 )
 def test_a_date_outside_every_period_the_refusals_name(query, refusal, asked):

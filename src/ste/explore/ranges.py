@@ -38,6 +38,14 @@ _ASKED_WRITTEN = re.compile(
     rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b",
     re.IGNORECASE,
 )
+# a day written without its year ("on December 5th"): a caller passes it in some year, and
+# it is outside a period shorter than a year that holds that day in none
+_NO_YEAR = r"(?!\d|,?\s+(?:19|20)\d{2}\b)"
+_ASKED_DAY = re.compile(
+    rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b{_NO_YEAR}"
+    rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b{_NO_YEAR}",
+    re.IGNORECASE,
+)
 _ASKED_YEAR = re.compile(
     rf"\b(?:in|of|for|during|since|until|by|year)\s+(?:the\s+year\s+)?{_YEAR}(?![\d-])",
     re.IGNORECASE,
@@ -89,14 +97,41 @@ def _asked(query: str) -> list[tuple[str, date, date]]:
     return asked
 
 
+def _in_some_year(period: Covered, month: int, day: int) -> bool:
+    for year in range(period.start.year, period.end.year + 1):
+        try:
+            when = date(year, month, day)
+        except ValueError:  # February 29 of a year without it
+            continue
+        if period.start <= when <= period.end:
+            return True
+    return False
+
+
+def _asked_days(query: str) -> list[tuple[str, int, int]]:
+    """The days a request writes without a year: (as written, month, day)."""
+    found = []
+    for match in _ASKED_DAY.finditer(query):
+        month_a, day_a, day_b, month_b = match.groups()
+        month = _MONTHS.index((month_a or month_b).casefold()[:3]) + 1
+        day = int(day_a or day_b)
+        if 1 <= day <= 31:
+            found.append((match.group(0), month, day))
+    return found
+
+
 def outside(query: str, refusals: Sequence[str]) -> tuple[str, Covered] | None:
     """(what the request asks about, the period it misses) for a request that asks about a
-    date or year outside every period the tool's refusals say it covers; None otherwise
-    (no refusal names a period, or the request names no date)."""
+    date or year outside every period the tool's refusals say it covers, or a day without
+    its year ("December 5th") that none holds in any of its years; None otherwise (no
+    refusal names a period, or the request names no date)."""
     periods = covered(refusals)
     if not periods:
         return None
     for said, first, last in _asked(query):
         if not any(p.start <= last and first <= p.end for p in periods):
+            return said, periods[-1]
+    for said, month, day in _asked_days(query):
+        if not any(_in_some_year(p, month, day) for p in periods):
             return said, periods[-1]
     return None
