@@ -94,6 +94,7 @@ async def test_schema_violations_are_observations_not_calls(sample):
     assert "'value': 'ten' is not of type 'number'" in result.observation
     assert "'unit': 'yards' is not one of ['km', 'mi']" in result.observation
     assert "'extra' was unexpected" in result.observation
+    assert "(the tool takes only: value, unit, precision)" in result.observation
     missing = await execute(sample["convert"], {"value": 1})
     assert "'unit' is a required property" in missing.observation
     not_object = await execute(sample["convert"], ["km"])

@@ -51,7 +51,13 @@ def validation_errors(tool: Tool, arguments: Any) -> list[str]:
     messages = []
     for error in sorted(validator.iter_errors(arguments), key=lambda e: list(e.path)):
         where = "/".join(str(p) for p in error.path)
-        messages.append(f"'{where}': {error.message}" if where else error.message)
+        message = f"'{where}': {error.message}" if where else error.message
+        names = list(tool.parameters.get("properties", {}))
+        if error.validator == "additionalProperties" and not where and names:
+            # a small model passes fields of the result it wants as arguments: name the ones
+            # the tool takes (a dev exploration lost 6 trials of a country tool so)
+            message += " " + render("observation_parameters", names=", ".join(names))
+        messages.append(message)
     return messages
 
 
