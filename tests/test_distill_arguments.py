@@ -593,3 +593,55 @@ def test_a_result_asked_in_two_units_is_answered_in_both(query, final, ok):
 
     call = step("convert", {"value": 10}, '{"value": 32.8084}', True)
     assert units_answered(trial([call], final=final, query=query)).ok is ok
+
+
+def test_a_quoted_value_passed_in_parts_is_passed():
+    """ "Convert the time '2026-12-05 16:00' in 'Asia/Shanghai'" called with date and time
+    apart (a dev exploration's right trials were rejected for it)."""
+    from ste.checks.arguments import every_value_passed
+
+    zone = Tool(
+        "zone",
+        "Convert a time.",
+        {
+            "type": "object",
+            "properties": {
+                "date": {"type": "string"},
+                "time": {"type": "string"},
+                "from_tz": {"type": "string"},
+            },
+        },
+        lambda **_: {},
+    )
+    arguments = {"date": "2026-12-05", "time": "16:00", "from_tz": "Asia/Shanghai"}
+    query = "Convert the time '2026-12-05 16:00' in the time zone 'Asia/Shanghai' to Sydney."
+    case = trial([step("zone", arguments, '{"time": "19:00"}', True)], query=query, tool="zone")
+    assert every_value_passed(case, zone).ok
+
+
+def test_a_refused_value_replaced_by_the_same_words_is_no_swap():
+    from ste.checks.arguments import kept_to_the_request
+
+    food = Tool(
+        "food",
+        "Nutrition.",
+        {"type": "object", "properties": {"food": {"type": "string"}}},
+        lambda **_: {},
+    )
+    steps = [
+        step(
+            "food",
+            {"food": "brown rice, cooked"},
+            "Error: Did you mean 'rice, brown, cooked'?",
+            False,
+        ),
+        step("food", {"food": "rice, brown, cooked"}, '{"energy_kcal": 123}', True),
+    ]
+    case = trial(steps, query="Macronutrients of 100 g of brown rice, cooked?", tool="food")
+    assert kept_to_the_request(case, food).ok
+    swapped = [
+        steps[0],
+        step("food", {"food": "rice, white, cooked"}, '{"energy_kcal": 130}', True),
+    ]
+    other = trial(swapped, query="Macronutrients of 100 g of brown rice, cooked?", tool="food")
+    assert not kept_to_the_request(other, food).ok

@@ -3,10 +3,10 @@
 `data/labelled_trials.jsonl` holds trials of a real exploration (Qwen2.5-Coder-1.5B on a
 12-tool development toolbox, 3 episodes x 3 trials; the others, marked with their `source`,
 from later ones: 4 added with the rules they exposed, then 70 and 108 labelled before the
-rules' verdicts on them were read, then 20 of the bundled tools and 80 of another dev
-exploration), each labelled by hand as a right or wrong example to learn from, with the
-reason; `data/labelled_tools.json` the tools as the model saw them. The rule checks
-(`ste.checks.rules.rule_checks`, no judge, no re-execution: both need a model or the
+rules' verdicts on them were read, then 20 of the bundled tools, 80 of another dev
+exploration and 108 of one more), each labelled by hand as a right or wrong example to
+learn from, with the reason; `data/labelled_tools.json` the tools as the model saw them.
+The rule checks (`ste.checks.rules.rule_checks`, no judge, no re-execution: both need a model or the
 tools' code) are scored here as a classifier of "kept": precision (kept examples that are
 right) and recall (right examples kept). The first 65 trials were read while the rules
 were written; the rest were labelled after, with the rules frozen, and are reported apart
@@ -160,7 +160,16 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # labelled requests such words name, none was right. Then a dotted identifier (a version
 # "2.2.10", an address) is no number: "2.2.5 is older than 2.2.10" is faithful, as labelled:
 # all 0.93 (67/72) recall 0.91, held out 0.93 (50/54) recall 0.91.
+# 2026-12-05 (same session, end), 108 trials of a new dev exploration at another seed
+# (dev-exp9, at f8ff73d, with all of the above), labelled before the verdicts were read: 16
+# right. The whole filter of that run kept 20, precision 0.60 (12/20), recall 0.75; these
+# rules alone 0.59 (13/22), recall 0.81: the honest unseen figure. Kept wrongly: five
+# weeks passed as 5 days, "10 + 11" for the sums of the first 10 and 12 numbers, an extra
+# payment "in the first month" passed as one every month, a month passed unasked. All 498:
+# 0.85 (80/94) recall 0.89. Then a value the request quotes passed in parts ("2026-12-05
+# 16:00" as a date and a time) and a refused value replaced by the same words in the
+# tool's order ("rice, brown, cooked") no longer reject: all 0.84 (82/98) recall 0.91.
 FLOORS = {
-    "all": {"precision": 0.91, "recall": 0.89},
-    "held_out": {"precision": 0.90, "recall": 0.89},
+    "all": {"precision": 0.82, "recall": 0.89},
+    "held_out": {"precision": 0.79, "recall": 0.89},
 }

@@ -285,7 +285,8 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
             if not isinstance(value, str) or schema.get("enum") or not mentions(trial.query, value):
                 continue
             if any(span.casefold() == value.casefold() for span in spans):
-                unpassed = [x for x in spans if x.casefold() not in passed]
+                # passed whole, or in parts: "2026-12-05 16:00" as a date and a time
+                unpassed = [x for x in spans if not all(w in passed for w in x.casefold().split())]
                 if unpassed:
                     return Check(
                         "every_value_passed",
@@ -303,6 +304,10 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
                     f"the request names {other!r} beside {value!r}; no call passed {other!r}",
                 )
     return Check("every_value_passed", True, "each value the request names was passed")
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
 
 
 def in_request(value: Any, query: str) -> bool:
@@ -364,6 +369,8 @@ def kept_to_the_request(trial: Trial, tool: Tool) -> Check:
             new = after.call.arguments.get(name, properties.get(name, {}).get("default"))
             if new == old or not in_request(old, trial.query) or in_request(new, trial.query):
                 continue
+            if isinstance(old, str) and isinstance(new, str) and _words(old) == _words(new):
+                continue  # the same words in the tool's order: "rice, brown, cooked"
             refused = " ".join((failed.observation or "").split())[:200]
             shown_old, shown_new = json.dumps(old), json.dumps(new, ensure_ascii=False)
             if isinstance(old, str) and isinstance(new, str) and old.casefold() in new.casefold():
