@@ -17,6 +17,7 @@ from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_TOKENS = re.compile(r"\w+")
 _EXAMPLES = re.compile(r"\b(?:e\.g\.|for example|such as|like)[^.;)]*", re.IGNORECASE)
 _QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]")
 _GLOSSED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]\s*\(([^()]{3,40})\)")
@@ -306,10 +307,6 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
     return Check("every_value_passed", True, "each value the request names was passed")
 
 
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.casefold()))
-
-
 def in_request(value: Any, query: str) -> bool:
     """Whether the request names `value`: a number as written or rounded, a word or words."""
     if isinstance(value, bool) or value is None:
@@ -369,7 +366,8 @@ def kept_to_the_request(trial: Trial, tool: Tool) -> Check:
             new = after.call.arguments.get(name, properties.get(name, {}).get("default"))
             if new == old or not in_request(old, trial.query) or in_request(new, trial.query):
                 continue
-            if isinstance(old, str) and isinstance(new, str) and _words(old) == _words(new):
+            words = [set(_TOKENS.findall(str(v).casefold())) for v in (old, new)]
+            if isinstance(new, str) and words[0] == words[1]:
                 continue  # the same words in the tool's order: "rice, brown, cooked"
             refused = " ".join((failed.observation or "").split())[:200]
             shown_old, shown_new = json.dumps(old), json.dumps(new, ensure_ascii=False)
