@@ -16,21 +16,17 @@ import json
 import re
 
 from ste.checks.arguments import mentions, successful_calls
-from ste.checks.numbers import month_numbers
+from ste.checks.numbers import MONTH_NAME, month_numbers
 from ste.checks.verdict import Check
 from ste.outcome import has_clock_time, held, leaves, numbers_in, quoted_in, supported
 from ste.records import Trial
 
 __all__ = ["answers_broadly", "dates_from_results", "names_from_results", "picked_from_request"]
 
-_MONTH_NAME = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 # a date written out: "January 17, 2026", "Jan 17", "17 January 2026", "the 17th of January"
 _WRITTEN_DATE = re.compile(
-    rf"\b({_MONTH_NAME})\s+{_DAY}(?!\d|:|\s*(?:am|pm)\b)|\b{_DAY}\s+(?:of\s+)?({_MONTH_NAME})\b",
+    rf"\b({MONTH_NAME})\s+{_DAY}(?!\d|:|\s*(?:am|pm)\b)|\b{_DAY}\s+(?:of\s+)?({MONTH_NAME})\b",
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")

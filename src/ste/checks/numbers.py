@@ -105,6 +105,11 @@ _MONTHS = (
     "november",
     "december",
 )
+# a month's name as dates write it, in full or short ("Dec.", "sept"): a pattern to build on
+MONTH_NAME = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _MONTH = re.compile(
     r"\b(?:(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?|("
     + "|".join(m for m in _MONTHS if m != "may")

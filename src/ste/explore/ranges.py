@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from ste.checks.numbers import MONTH_NAME, month_numbers
+
 __all__ = ["Covered", "covered", "outside"]
 
 _ISO = r"(\d{4}-\d{2}-\d{2})"
@@ -23,13 +25,7 @@ _TO = r"\s*(?:to|through|until|and|-|–|—)\s*"
 _DATE_RANGE = re.compile(rf"(?<![\d-]){_ISO}{_TO}{_ISO}(?![\d-])")
 _YEAR_RANGE = re.compile(rf"(?<![\d-]){_YEAR}{_TO}{_YEAR}(?![\d-])")
 
-_MONTHS = (
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
-)  # fmt: skip
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
+_MONTH = rf"({MONTH_NAME})"
 # when a request asks about: an ISO date, a date written with its year, a year it names as
 # one ("in 2028", "of 2026", "for the year 2027"; not "2000 USD")
 _ASKED_ISO = re.compile(rf"(?<![\d-]){_ISO}(?![\d-])")
@@ -61,6 +57,10 @@ class Covered:
     said: str
 
 
+def _month(name: str) -> int:
+    return int(next(iter(month_numbers(name.capitalize()))))
+
+
 def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
@@ -85,7 +85,7 @@ def _asked(query: str) -> list[tuple[str, date, date]]:
     asked = [(d, day, day) for d in _ASKED_ISO.findall(query) if (day := _day(d))]
     for match in _ASKED_WRITTEN.finditer(query):
         month_a, day_a, year_a, day_b, month_b, year_b = match.groups()
-        month = _MONTHS.index((month_a or month_b).casefold()[:3]) + 1
+        month = _month(month_a or month_b)
         try:
             day = date(int(year_a or year_b), month, int(day_a or day_b))
         except ValueError:
@@ -113,7 +113,7 @@ def _asked_days(query: str) -> list[tuple[str, int, int]]:
     found = []
     for match in _ASKED_DAY.finditer(query):
         month_a, day_a, day_b, month_b = match.groups()
-        month = _MONTHS.index((month_a or month_b).casefold()[:3]) + 1
+        month = _month(month_a or month_b)
         day = int(day_a or day_b)
         if 1 <= day <= 31:
             found.append((match.group(0), month, day))
