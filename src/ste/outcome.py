@@ -33,7 +33,7 @@ _CODE = re.compile(r"[\w./:+=-]{6,}")
 
 
 # a date as results write it (ISO 8601): its parts are no numbers to check one by one
-_ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
+ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
 
 # a value an answer quotes: "Hello", “/v1/items”
 _QUOTED = re.compile(r'"([^"\n]{1,200})"|\u201c([^\u201d\n]{1,200})\u201d')
@@ -56,7 +56,7 @@ def date_numbers(texts: list[str]) -> set[float]:
     """The year, month and day of the ISO dates in `texts`: a result's '2024-08-14' answered
     as "August 14, 2024" states numbers that follow."""
     found: set[float] = set()
-    for date in (d for text in texts for d in _ISO_DATE.findall(text or "")):
+    for date in (d for text in texts for d in ISO_DATE.findall(text or "")):
         found |= {float(part) for part in date.split("-")}
     return found
 
@@ -170,7 +170,7 @@ def judge_outcome(
         shown = ", ".join(f"{n:g}" for n in unsupported[:3])
         return Outcome(False, f"the answer states {shown}, found in no tool result")
     sources = [query, *results, *arguments]
-    stated_dates = _ISO_DATE.findall(final_answer or "")
+    stated_dates = ISO_DATE.findall(final_answer or "")
     undated = [d for d in stated_dates if not held(d, sources)]
     if undated:
         return Outcome(False, f"the answer states the date {undated[0]}, found in no tool result")

@@ -18,7 +18,7 @@ import re
 from ste.checks.arguments import mentions, successful_calls
 from ste.checks.numbers import MONTH_NAME, month_numbers
 from ste.checks.verdict import Check
-from ste.outcome import has_clock_time, held, leaves, numbers_in, quoted_in, supported
+from ste.outcome import ISO_DATE, has_clock_time, held, leaves, numbers_in, quoted_in, supported
 from ste.records import Trial
 
 __all__ = ["answers_broadly", "dates_from_results", "names_from_results", "picked_from_request"]
@@ -31,12 +31,11 @@ _WRITTEN_DATE = re.compile(
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")
 _TOKEN = re.compile(r"\w+")
-_ISO_DAY = re.compile(r"(?<![\d-])\d{4}-(\d{2})-(\d{2})(?![\d-])")
 
 
 def _month_days(text: str) -> set[tuple[int, int]]:
     """The (month, day) pairs of the dates `text` writes, out or in ISO form."""
-    found = {(int(m), int(d)) for m, d in _ISO_DAY.findall(text or "")}
+    found = {(int(d[5:7]), int(d[8:10])) for d in ISO_DATE.findall(text or "")}
     for month_a, day_a, day_b, month_b in _WRITTEN_DATE.findall(text or ""):
         month = month_numbers((month_a or month_b).capitalize())
         day = int(day_a or day_b)

@@ -16,18 +16,16 @@ import re
 
 from ste.checks.arguments import grounded_number, request_numbers, successful_calls
 from ste.checks.verdict import Check
-from ste.outcome import leaves
+from ste.outcome import ISO_DATE, leaves
 from ste.records import Trial
 from ste.tools.tool import Tool
 
 __all__ = ["computes_something", "dates_passed", "identifiers_given"]
 
-_ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
-
 
 def dates_passed(trial: Trial, tool: Tool) -> Check:
     """Every ISO 8601 date the request writes is passed by some successful call."""
-    dates = list(dict.fromkeys(_ISO_DATE.findall(trial.query)))
+    dates = list(dict.fromkeys(ISO_DATE.findall(trial.query)))
     calls = successful_calls(trial)
     if not dates or not calls:
         return Check("dates_passed", True, "no date written out, or no successful call")

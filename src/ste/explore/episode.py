@@ -221,9 +221,9 @@ async def run_trial(
         settings,
         seed,
         usage,
-        remembered,
-        earlier,
-        refusals,
+        memory=remembered,
+        earlier=earlier,
+        refusals=refusals,
     )
     steps: list[Step] = []
     found: list[str] = []  # what the review found (`ste.explore.review`)

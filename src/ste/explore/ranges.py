@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ste.checks.numbers import MONTH_NAME, month_numbers
+from ste.outcome import ISO_DATE
 
 __all__ = ["Covered", "covered", "outside"]
 
@@ -28,7 +29,6 @@ _YEAR_RANGE = re.compile(rf"(?<![\d-]){_YEAR}{_TO}{_YEAR}(?![\d-])")
 _MONTH = rf"({MONTH_NAME})"
 # when a request asks about: an ISO date, a date written with its year, a year it names as
 # one ("in 2028", "of 2026", "for the year 2027"; not "2000 USD")
-_ASKED_ISO = re.compile(rf"(?<![\d-]){_ISO}(?![\d-])")
 _ASKED_WRITTEN = re.compile(
     rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b"
     rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b",
@@ -82,7 +82,7 @@ def covered(refusals: Sequence[str]) -> list[Covered]:
 
 def _asked(query: str) -> list[tuple[str, date, date]]:
     """The periods a request asks about: (as written, first day, last day)."""
-    asked = [(d, day, day) for d in _ASKED_ISO.findall(query) if (day := _day(d))]
+    asked = [(d, day, day) for d in ISO_DATE.findall(query) if (day := _day(d))]
     for match in _ASKED_WRITTEN.finditer(query):
         month_a, day_a, year_a, day_b, month_b, year_b = match.groups()
         month = _month(month_a or month_b)
