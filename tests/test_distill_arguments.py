@@ -130,6 +130,11 @@ def test_a_number_copied_from_another_unit_is_not_kept():
     # the same number in the parameter's own unit, or in no unit, is as asked
     assert loan({"amount": 1, "annual_rate": 6.5, "term_months": 30}, "over 30 months").ok
     assert loan({"amount": 30, "annual_rate": 6.5, "term_months": 12}, "30 years, 12 months").ok
+    # a number written in words has its unit as much as one in digits
+    words = loan({"amount": 1, "annual_rate": 6.5, "term_months": 15}, "over fifteen years")
+    assert not words.ok and "(fifteen years is 180 months)" in words.reason
+    assert loan({"amount": 1, "annual_rate": 6.5, "term_months": 180}, "over fifteen years").ok
+    assert not loan({"amount": 1, "annual_rate": 6.5, "term_months": 1}, "for one year").ok
 
 
 def test_a_quantity_converts_only_by_an_exact_factor():

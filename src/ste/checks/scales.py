@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ste.checks.arguments import ANY_NUMBER, successful_calls
-from ste.checks.numbers import PERCENT
+from ste.checks.numbers import NUMBER_WORDS, PERCENT
 from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.tool import Tool
@@ -175,7 +175,11 @@ _UNIT_OF = {
     for word in words
 }
 _UNIT_NAMES = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
-_STATED = re.compile(rf"(?<![\w.])(\d+(?:\.\d+)?)\s*-?\s*({_UNIT_NAMES})\b", re.IGNORECASE)
+# a number with its unit, in digits or in words ("30 years", "five weeks", "a dozen eggs")
+_SPOKEN = "|".join(word for word in [*NUMBER_WORDS, "one"] if word not in ("half", "hundred"))
+_STATED = re.compile(
+    rf"(?<![\w.])(\d+(?:\.\d+)?|{_SPOKEN})\s*-?\s*({_UNIT_NAMES})\b", re.IGNORECASE
+)
 # a request for a result in two units: "to feet and inches", "in hours and minutes"
 _TWO_UNITS = re.compile(
     rf"\b(?:to|in|into)\s+({_UNIT_NAMES})\s+and\s+({_UNIT_NAMES})\b", re.IGNORECASE
@@ -193,12 +197,17 @@ def unit_of(name: str, schema: dict[str, Any]) -> tuple[str, str] | None:
     return _UNIT_OF[described.group(1).casefold()] if described else None
 
 
+def _number(said: str) -> float:
+    """A stated number, in digits or in words ("five": 5)."""
+    return NUMBER_WORDS.get(said.casefold(), 1.0) if said[0].isalpha() else float(said)
+
+
 def units_as_asked(trial: Trial, tool: Tool) -> Check:
     """A number the request gives in one unit is not passed unconverted to a parameter that
     takes another unit of the same kind ("over 30 years" as `term_months=30`): the tool
     answers, for a 30-month loan."""
     stated = [
-        (float(number), _UNIT_OF[word.casefold()], f"{number} {word}")
+        (_number(number), _UNIT_OF[word.casefold()], f"{number} {word}")
         for number, word in _STATED.findall(trial.query.replace(",", ""))
     ]
     if not stated:
