@@ -650,3 +650,12 @@ def test_a_refused_value_replaced_by_the_same_words_is_no_swap():
     ]
     other = trial(swapped, query="Macronutrients of 100 g of brown rice, cooked?", tool="food")
     assert not kept_to_the_request(other, food).ok
+
+
+def test_a_small_number_is_not_grounded_by_rounding_a_large_one():
+    from ste.checks.arguments import grounded_number
+
+    # 2024 / 1000 is 2.024: rounded to one decimal it is 2.0, no ground for `month=2`
+    assert not grounded_number(2, {2024.0})
+    assert grounded_number(2.08, {25.0})  # 25 / 12 to two decimals
+    assert grounded_number(2.1, {25.0})  # and to one

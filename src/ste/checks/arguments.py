@@ -57,11 +57,12 @@ def grounded_number(value: float, known: set[float]) -> bool:
     converted = {n * f for n in known for f in _CONVERSIONS} | {
         n / f for n in known for f in _CONVERSIONS
     }
-    # as converted or rounded to decimals: rounded to a whole number, some conversion of
-    # almost any request lands on a small one (25 / 12 as a `precision` of 2)
+    # as converted or rounded to decimals whose last one counts: rounded to a whole number
+    # (2024 / 1000 to one decimal is 2.0), some conversion of almost any request lands on a
+    # small one (25 / 12 as a `precision` of 2, 2024 as `month=2`)
     return any(
         abs(value - c) <= 1e-9 * max(1.0, abs(c))
-        or any(round(c, digits) == value for digits in range(1, 7))
+        or any(round(c, d) == value != round(c, d - 1) for d in range(1, 7))
         for c in converted
     )
 
