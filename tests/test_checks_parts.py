@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from ste.checks.parts import all_returned, ends_differ, list_answered, quantities_used
+from ste.checks.parts import (
+    all_returned,
+    both_answered,
+    ends_differ,
+    list_answered,
+    quantities_used,
+)
 from test_distill import step, trial
 
 
@@ -195,3 +201,23 @@ def test_a_request_for_all_is_answered_from_a_call_that_returned_all(query, resu
     assert check.ok is ok, check.reason
     if not ok:
         assert "5 of the 6" in check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "results", "final", "ok"),
+    [
+        # two sums asked, one number answered (from a call that summed the wrong numbers)
+        (SUMS := "the sum of the first 10 numbers and the sum of the first 12 numbers",
+         ['{"result": 21}'], "21", False),
+        (SUMS, ['{"result": 55}', '{"result": 78}'], "55 and 78", True),
+        (SUMS, ['{"result": 55}', '{"result": 78}'], "The sums are 55 and 78.", True),
+        # one answer to one question; the ends of one distance are no two questions
+        ("the sum of 2 and 3", ['{"result": 5}'], "5", True),
+        ("the distance between the capital of France and the capital of Japan",
+         ['{"distance_km": 9714.6}'], "9714.6 km", True),
+    ],
+)  # fmt: skip
+def test_a_request_for_two_results_of_one_kind_is_answered_with_two(query, results, final, ok):
+    steps = [step("calculate", {"expression": "x"}, r, True) for r in results]
+    check = both_answered(trial(steps, final=final, query=query))
+    assert check.ok is ok, check.reason

@@ -72,6 +72,17 @@ def _numbers(values: list[object]) -> set[float]:
     return found
 
 
+def _result_numbers(trial: Trial) -> set[float]:
+    """The numbers the successful calls' results hold."""
+    found: set[float] = set()
+    for step in successful_calls(trial):
+        try:
+            found |= _numbers(leaves(json.loads(step.observation or "")))
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            found |= _numbers([step.observation or ""])
+    return found
+
+
 def _converted(value: float, known: set[float], share_of: set[float]) -> bool:
     """Whether `value` is among the known numbers as written, converted, negated ("45
     days before" as days=-45) or, for a percentage, as that share of another number ("20%
@@ -93,11 +104,7 @@ def quantities_used(trial: Trial) -> Check:
     if not calls:
         return Check("quantities_used", True, "no successful call to compare with")
     known = _numbers([leaf for s in calls for leaf in leaves(s.call.arguments)])  # type: ignore[union-attr]
-    for step in calls:
-        try:
-            known |= _numbers(leaves(json.loads(step.observation or "")))
-        except (json.JSONDecodeError, ValueError, RecursionError):
-            known |= _numbers([step.observation or ""])
+    known |= _result_numbers(trial)
     others = known | {float(n) for n in ANY_NUMBER.findall(trial.query.replace(",", ""))}
     for match in _QUANTITY.finditer(trial.query):
         value = _as_number(match.group(1))
@@ -214,6 +221,39 @@ def all_returned(trial: Trial) -> Check:
             f"matched: a call that returns all {matched} answers it",
         )
     return Check("all_returned", True, "a call returned everything it matched")
+
+
+# a request for two results of one kind: "the sum of the first 10 numbers and the sum of
+# the first 12", "the distance to Paris and the distance to Rome"; not the ends of one
+# ("between the capital of France and the capital of Japan")
+_TWO_ASKED = re.compile(
+    r"(?<!between )\bthe ([a-z]{3,}) (?:of|to|from|for|in|between)\b[^.?!;,]{1,60}?"
+    r"\band (?:also )?(?:the )?\1\b",
+    re.IGNORECASE,
+)
+
+
+def both_answered(trial: Trial) -> Check:
+    """A request for two results of one kind ("the sum of the first 10 numbers and the sum
+    of the first 12") is answered with two numbers from the results, not one: "21" answers
+    one of them at most."""
+    asked = _TWO_ASKED.search(trial.query)
+    if not asked or not successful_calls(trial):
+        return Check("both_answered", True, "the request asks for one result of each kind")
+    results = _result_numbers(trial)
+    given = {
+        float(n)
+        for n in ANY_NUMBER.findall((trial.final_answer or "").replace(",", ""))
+        if supported(float(n), results)
+    }
+    if len(given) < 2:
+        return Check(
+            "both_answered",
+            False,
+            f"the request asks for two {asked.group(1)}s ({asked.group(0)!r}...); the answer "
+            f"gives {len(given)} number(s) from the results",
+        )
+    return Check("both_answered", True, "the answer gives a result for each one asked")
 
 
 _ENDS = (("from_", "to_"), ("source_", "target_"), ("src_", "dst_"), ("origin_", "destination_"))

@@ -34,7 +34,13 @@ from ste.checks.claims import (
 from ste.checks.entities import entity_from_request
 from ste.checks.literals import computes_something, dates_passed, identifiers_given
 from ste.checks.options import options_asked
-from ste.checks.parts import all_returned, ends_differ, list_answered, quantities_used
+from ste.checks.parts import (
+    all_returned,
+    both_answered,
+    ends_differ,
+    list_answered,
+    quantities_used,
+)
 from ste.checks.scales import (
     bounds_as_asked,
     scaled_as_described,
@@ -156,6 +162,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(quantities_used(trial))
     checks.append(list_answered(trial))
     checks.append(all_returned(trial))
+    checks.append(both_answered(trial))
     checks.append(ends_differ(trial))
     checks.append(names_from_results(trial))
     checks.append(dates_from_results(trial))

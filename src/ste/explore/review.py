@@ -45,6 +45,7 @@ REVIEWED = (
     "names_from_results",
     "list_answered",
     "all_returned",
+    "both_answered",
     "ends_differ",
     "dates_from_results",
     "picked_from_request",
