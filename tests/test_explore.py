@@ -32,7 +32,7 @@ class Explorer:
         last = messages[-1]["content"]
         if last.startswith("Invent one"):
             return "imagine_first"
-        if last.startswith("You now know more"):
+        if last.startswith("You now know more") or last.startswith("No call of the tool"):
             return "imagine_next"
         if (
             last.startswith("Write only the user's request")
@@ -119,6 +119,24 @@ async def test_an_episode_keeps_its_trials_in_one_conversation(tools, tmp_path):
     system = second_imagination[0]["content"]
     assert "API_name: convert" in system and "API_name: tag" not in system
     assert "practising" in system
+
+
+async def test_after_a_trial_without_a_successful_call_a_simpler_request_is_asked(tools, tmp_path):
+    refused = 'Thought: convert\nAction: convert\nAction Input: {"value": "many", "unit": "km"}'
+    model = Explorer(**{"try": [refused, refused]})
+    run_dir = await run(
+        model, tools[:1], tmp_path, episodes=1, trials=3, max_turns=1, extra_turns=0, review=False
+    )
+    first, second, third = trials_of(run_dir)
+    assert not first["call_succeeded"] and not second["call_succeeded"]
+    assert second["messages"][0]["content"].startswith("No call of the tool succeeded")
+    assert "not the values it refused" in second["messages"][0]["content"]
+    # the third follows a failure too; a trial after a success is asked to go further
+    assert third["messages"][0]["content"].startswith("No call of the tool succeeded")
+    assert third["call_succeeded"]
+    model = Explorer()
+    run_dir = await run(model, tools[:1], tmp_path / "ok", episodes=1, trials=2)
+    assert trials_of(run_dir)[1]["messages"][0]["content"].startswith("You now know more")
 
 
 async def test_a_trial_at_its_turn_limit_after_a_successful_call_is_asked_for_its_answer(

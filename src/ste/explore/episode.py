@@ -188,8 +188,15 @@ async def run_trial(
     episode: int,
     trial: int,
     memory: ToolMemory,
+    *,
+    after_failure: bool = False,
 ) -> Trial:
-    """Imagine a query, try it, reflect; append all of it to `messages`; return the trial."""
+    """Imagine a query, try it, reflect; append all of it to `messages`; return the trial.
+
+    `after_failure`: the conversation's last trial had no successful call. The next request
+    is then asked to be simpler, in the forms the tool accepted: asked to explore further, a
+    small model builds on the failed request and fails again (on two dev explorations, 5 of
+    55 trials after a failed one had a successful call, against 69 of 89 after a success)."""
     started = time.perf_counter()
     seed = trial_seed(settings.seed, tool.name, episode, trial)
     names: dict[str, Any] = {  # what identifies the trial
@@ -209,7 +216,7 @@ async def run_trial(
         if settings.ltm:
             remembered = memory.prompt(repair=episode >= settings.episodes)
     else:
-        prompt = render("explore_imagine_next")
+        prompt = render("explore_imagine_simpler" if after_failure else "explore_imagine_next")
     earlier = [query for query, _ in memory.entries if query] if settings.ltm else []
     refusals = memory.coverage.error_examples if settings.ltm else []
     query, imagined = await imagine(
@@ -329,13 +336,24 @@ async def run_episode(
         for record in done:
             if record.query:  # a trial without a request left the conversation (below)
                 messages.extend(record.messages)
+    # the conversation's last trial with a request (a resumed episode's too)
+    last = next((record for record in reversed(done) if record.query), None)
     for trial in range(len(done), settings.trials):
         if not settings.stm:
             messages = [system]
         trial_start = len(messages)
+        failed = settings.stm and last is not None and not last.call_succeeded
         try:
             record = await run_trial(
-                model, protocol, tool, messages, settings, episode, trial, memory
+                model,
+                protocol,
+                tool,
+                messages,
+                settings,
+                episode,
+                trial,
+                memory,
+                after_failure=failed,
             )
         except RequestFailed as failure:  # the endpoint failed this trial: the run goes on
             record = _failed_trial(tool, settings, episode, trial, failure.reason)
@@ -344,11 +362,13 @@ async def run_episode(
             if "context window" not in str(error):
                 raise
             record = _failed_trial(tool, settings, episode, trial, str(error))
-            messages = [system]  # the conversation is full: go on in a fresh one
+            messages, last = [system], None  # the conversation is full: go on in a fresh one
         if not record.query and not record.error:
             # no request came (the model echoed the prompt, say): the next trial starts
             # from before this one, or a small model goes on echoing it trial after trial
             del messages[trial_start:]
+        if record.query and not record.error:
+            last = record
         record.start_state = start_state
         gained = memory.add(record) or gained
         result = on_trial(record)
