@@ -244,6 +244,24 @@ def test_a_request_about_content_it_does_not_hold_is_not_one(query, ok):
 
 
 @pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("Please provide me with some text and a metric I would like to use.", False),
+        ("Can you provide me with a longer text about the weather and its word count?", False),
+        ("Write a short paragraph about cats and count its words.", False),
+        ("Give me a list of chicken recipes under 30 minutes.", True),  # a result, not input
+        ('Count the words of this text I wrote: "I came, I saw, I conquered."', True),
+        ('Write the sentence "I came, I saw" in upper case.', True),  # given, quoted
+    ],
+)
+def test_a_request_that_asks_for_its_own_content_is_not_one(query, ok):
+    check = natural_query(query)
+    assert check.ok is ok, check
+    if not ok:
+        assert "asks to be given what it is about" in check.reason
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "I'm sorry, but I need a specific request first.",

@@ -350,6 +350,12 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             'Let\'s go with this: "Please convert 12:00 from New York to London time."',
             "Please convert 12:00 from New York to London time.",
         ),
+        (  # a markdown label with its bold marks split around the colon
+            "Sure, here's a realistic request for a user:\n\n**User Task:**\nConvert 3 cups "
+            "of flour to grams.",
+            "Convert 3 cups of flour to grams.",
+        ),
+        ("User Task:** Convert 3 cups of flour to grams.", "Convert 3 cups of flour to grams."),
         (  # a request quoting the text it is about is kept whole
             'How many words are in this question: "What is the meaning of life?"',
             'How many words are in this question: "What is the meaning of life?"',

@@ -104,6 +104,15 @@ _OFFER = re.compile(
 # the helper's voice: a reply that asks the user for what the request should hold ("Please
 # provide the text that you would like me to analyze", "the color that you would like to
 # convert", "What would you like to know?"); a user writes "I would like"
+# the request asks to be given the content it is about ("Please provide me with some text
+# and a metric", "write a paragraph about the weather and count its words"): the helper
+# would make up what a user brings
+_ASKS_FOR_INPUT = re.compile(
+    r"\b(?:provide|give|send|generate|write|create|invent|make up)\s+(?:me\s+|us\s+)?"
+    r"(?:with\s+)?(?:a|an|some|the)\s+(?:[^\W\d_]+\s+){0,3}?"
+    r"(?:texts?|sentences?|paragraphs?|passages?|strings?|samples?)\b",
+    re.IGNORECASE,
+)
 _HELPERS_VOICE = re.compile(
     r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)",
     re.IGNORECASE,
@@ -239,6 +248,13 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
             False,
             f"the query is the helper asking the user ({voice.group(0)!r}), not the user's "
             "request with what it needs written out",
+        )
+    if (asks := _ASKS_FOR_INPUT.search(text)) and not _CONTENT.search(text):
+        return Check(
+            "natural_query",
+            False,
+            f"the query asks to be given what it is about ({asks.group(0)!r}): a user's "
+            "request holds its own content, written out",
         )
     absent = _ABSENT_CONTENT.search(text)
     if absent and not _CONTENT.search(text) and not _GIVEN_AFTER.match(text, absent.end()):

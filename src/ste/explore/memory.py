@@ -12,12 +12,12 @@ from ste.records import Trial
 from ste.tools.tool import Tool
 
 _LABEL = re.compile(
-    r"^[\s>*_#`\"]*(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question)\s*"
+    r"^[\s>*_#`\"]*(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question|task)\s*"
     r"(?:\([^)]*\))?\s*[:\-]\s*",
     re.IGNORECASE,
 )
 _LABELLED_LINE = re.compile(
-    r"^[ \t>*_#`\"-]*(?:[A-Za-z]+\s+){0,2}?(?:query|request|question)[ \t*_`]*"
+    r"^[ \t>*_#`\"-]*(?:[A-Za-z]+\s+){0,2}?(?:query|request|question|task)[ \t*_`]*"
     r"(?:\([^)\n]*\))?[ \t*_`]*:[ \t*_`]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
