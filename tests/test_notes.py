@@ -110,12 +110,14 @@ def test_notes_are_parsed_with_their_citations():
         "- Units must be codes: degC, degF or K, not 'celsius' [E1].\n"
         "* Kelvin is written K [E3, e1]\n"
         "1. Results are rounded to 2 decimals\n"
+        "- The metric is case-sensitive. The evidence is [E2, E4].\n"
         "not a bullet [E2]"
     )
     assert parse_notes(reply) == [
         ("Units must be codes: degC, degF or K, not 'celsius'.", ["E1"]),
         ("Kelvin is written K.", ["E3", "E1"]),
         ("Results are rounded to 2 decimals.", []),
+        ("The metric is case-sensitive.", ["E2", "E4"]),  # the sentence the citation ended
     ]
 
 
@@ -336,6 +338,32 @@ def test_a_rule_giving_one_value_as_the_only_one_is_checked_against_practice(
     assert (reason is not None) is contradicted
     if contradicted:
         assert "basil" in reason
+
+
+@pytest.mark.parametrize(
+    ("rule", "values", "contradicted"),
+    [
+        ("`ingredient` must not contain any special characters or spaces.",
+         ("garlic", "olive oil"), "'olive oil' (a space)"),
+        ("ingredient must not contain special characters.", ("garlic", "rice, brown"),
+         "'rice, brown' (a special character)"),
+        ("Ingredient names must be lowercase.", ("garlic", "Basil"),
+         "'Basil' (an upper-case letter)"),
+        ("`ingredient` must not contain spaces.", ("garlic", "basil"), None),  # as practised
+        ("Ingredient names must be lowercase.", ("garlic", "basil"), None),
+        ("The cuisine must be in uppercase.", ("garlic", "basil"), "(a lower-case letter)"),
+    ],
+)  # fmt: skip
+def test_a_rule_about_how_values_are_written_is_checked_against_practice(
+    rule, values, contradicted
+):
+    from ste.distill.notes import contradiction
+
+    reason = contradiction(rule, _accepted(*values))
+    if contradicted is None:
+        assert reason is None
+    else:
+        assert reason is not None and contradicted in reason, reason
 
 
 async def test_a_rule_about_refusals_must_cite_a_refused_call(tools, trials, tmp_path):

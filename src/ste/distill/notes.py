@@ -106,7 +106,8 @@ def parse_notes(reply: str) -> list[tuple[str, list[str]]]:
             for match in _CITATION.finditer(text)
             for part in re.split(r"[,;]", match.group(1))
         ]
-        text = _CITATION.sub("", text).strip().rstrip(".").strip() + "."
+        text = _CITATION.sub("", text).strip().rstrip(".").strip()
+        text = _DANGLING.sub("", text).rstrip(".").strip() + "."
         if len(text) > 1 and text not in seen:
             seen.add(text)
             parsed.append((text[:MAX_NOTE_CHARS], list(dict.fromkeys(cited))))
@@ -187,6 +188,42 @@ _ABOUT_ERRORS = re.compile(r"\berrors?\b|\brefus|\breject|\binvalid\b|\bnot vali
 _EXCLUSIVE = re.compile(r"\baccepted\b[^.]*?\b(?:is|are)\b|\bmust be\b|\bonly\b|\balways\b", re.I)
 
 
+# a sentence left unfinished where the citation was cut out: "... The evidence is."
+_DANGLING = re.compile(r"\s*\bThe evidence (?:is|comes from|being)\s*:?\s*$", re.I)
+
+# a rule about the form a parameter's values take, and how an accepted value breaks it
+# ("from_city must not contain any special characters or spaces", accepted "New York")
+_FORMS: list[tuple[re.Pattern[str], re.Pattern[str], str]] = [
+    (re.compile(r"\bnot (?:contain|include|have|use)\b[^.]*\bspaces?\b", re.I),
+     re.compile(r"\s"), "a space"),
+    (re.compile(r"\bnot (?:contain|include|have|use)\b[^.]*\bspecial characters?\b", re.I),
+     re.compile(r"[^\w\s]"), "a special character"),
+    (re.compile(r"\b(?:in |be |are |is )lower ?-?case\b", re.I), re.compile(r"[A-Z]"),
+     "an upper-case letter"),
+    (re.compile(r"\b(?:in |be |are |is )upper ?-?case\b", re.I), re.compile(r"[a-z]"),
+     "a lower-case letter"),
+]  # fmt: skip
+
+
+def _form_broken(text: str, evidence: list[Evidence]) -> str | None:
+    """Why a rule about the form of a parameter's values is broken by a value the tool
+    accepted, or None. The parameters it names are checked, or every one if it names none."""
+    accepted = [
+        (name, value)
+        for piece in evidence
+        for name, value in (piece.fixed.arguments if piece.fixed else {}).items()
+        if isinstance(value, str)
+    ]
+    named = {n for n, _ in accepted if re.search(rf"\b{re.escape(n)}\b", text, re.I)}
+    for claim, breaks, what in _FORMS:
+        if not claim.search(text):
+            continue
+        for name, value in accepted:
+            if (not named or name in named) and breaks.search(value):
+                return f"says how {name} is written; the tool accepted {name}={value!r} ({what})"
+    return None
+
+
 def _shown_value(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return None
@@ -196,7 +233,10 @@ def _shown_value(value: Any) -> str | None:
 def contradiction(text: str, evidence: list[Evidence]) -> str | None:
     """Why a written rule is contradicted by practice, or None: it gives one value of a
     parameter as the only one ("the accepted ingredient is garlic", from one search with
-    garlic) where the tool accepted another value of it too."""
+    garlic) where the tool accepted another value of it too; or it says how values are
+    written ("without spaces", "in lowercase") and the tool accepted one written otherwise."""
+    if broken := _form_broken(text, evidence):
+        return broken
     if not _EXCLUSIVE.search(text):
         return None
     accepted: dict[str, set[str]] = {}
