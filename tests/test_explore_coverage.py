@@ -84,6 +84,19 @@ async def test_later_episodes_are_told_what_the_tool_refused(tools, tmp_path):
     assert "- Error: value must be >= 0" in memory
 
 
+async def test_a_tool_whose_requests_all_failed_is_asked_for_one_that_avoids_its_errors(
+    tools, tmp_path
+):
+    model = Explorer(value=-1, reflection="No. It failed.")  # every call refused (value -1)
+    await run(model, tools[:1], tmp_path, rebalance=False, max_turns=1, extra_turns=0)
+    _, second_episode = imagination_prompts(model)
+    memory = second_episode[-1]["content"]
+    assert "Invent a request this tool can fulfil, then make the call so that it avoids" in memory
+    assert "- Error: value must be >= 0" in memory
+    # not asked to add parts no call has used to requests that already fail
+    assert "no successful call has used" not in memory
+
+
 async def test_a_new_tool_error_earns_one_more_turn(tools, tmp_path):
     again = 'Action: convert\nAction Input: {"value": -5, "unit": "km"}'
     model = Explorer(value=-5, observation=[again] * 3)  # each call refused, the same error

@@ -153,15 +153,18 @@ class ToolMemory:
         It names what no successful call has used yet, and the latest errors the tool gave:
         their words say what it accepts (a data table's date range, a code system), and a
         request outside it can never succeed. A repair episode asks for a request whose call
-        avoids them."""
+        avoids them, and so does an episode of a tool none of whose requests was fulfilled
+        yet: asked to go where practice has not been, a small model adds parts to requests
+        that already fail."""
         entries = "\n".join(
             f"- {query} (fulfilled: {verdict_word(ok)})" for query, ok in self.entries if query
         )
         if not entries:  # the tool's first episode: nothing to go beyond yet
             return ""
         blocks = [render("explore_memory", entries=entries)]
+        repair = repair or not any(ok for query, ok in self.entries if query)
         uncovered = self.coverage.uncovered()
-        if uncovered:
+        if uncovered and not repair:
             listed = "\n".join(f"- {part}" for part in uncovered)
             blocks.append(render("explore_memory_uncovered", uncovered=listed))
         if self.coverage.error_examples:
