@@ -144,7 +144,9 @@ def test_an_unknown_notes_routing_is_refused_with_exit_2(tmp_path, monkeypatch):
         app, ["eval", "tests.jsonl", "--out", "r", "--notes-for", "some"], env={"COLUMNS": "200"}
     )
     assert result.exit_code == 2, result.output
-    assert "--notes-for must be all, routed, chosen, got 'some'" in " ".join(result.output.split())
+    assert "--notes-for must be all, routed, chosen, checked, got 'some'" in " ".join(
+        result.output.split()
+    )
     assert not (tmp_path / "r").exists()
 
 

@@ -132,3 +132,40 @@ async def test_chosen_without_notes_for_the_called_tool_asks_once(tools, tmp_pat
     )
     assert record.correct and record.notes_of is None and record.call_before_notes is None
     assert len(model.requests) == 1
+
+
+async def test_checked_shows_the_call_the_notes_of_its_tool_and_asks_for_it_again(tools, tmp_path):
+    replies = [
+        'Action: convert\nAction Input: {"value": 10, "unit": "miles"}',  # without notes
+        'Action: convert\nAction Input: {"value": 10, "unit": "km"}',  # checked against them
+        'Action: tag\nAction Input: {"items": [1, 2]}',
+        'Action: tag\nAction Input: {"items": [1, 2]}',  # unchanged
+    ]
+    model, records, _, _ = await evaluate(tools, tmp_path, replies, "checked")
+    assert [r.correct for r in records] == [True, True]
+    assert [r.notes_of for r in records] == ["convert", "tag"]
+    assert records[0].call_before_notes["arguments"] == {"value": 10, "unit": "miles"}
+    assert records[0].usage.calls == 2
+    check = model.requests[1]["messages"]
+    # the request and the first call stay in the conversation; the notes come after the call
+    assert check[:-1] == [*model.requests[0]["messages"], check[-2]]
+    assert check[-2] == {
+        "role": "assistant",
+        "content": 'Action: convert\nAction Input: {"value": 10, "unit": "miles"}',
+    }
+    assert check[-1]["role"] == "user" and "never 'miles'" in check[-1]["content"]
+    assert "Check the call you wrote against these notes" in check[-1]["content"]
+    assert "never 'miles'" not in model.requests[0]["messages"][-1]["content"]
+
+
+def test_a_native_call_is_answered_before_the_notes_follow_it():
+    from ste.icl.check import _after_reply
+
+    reply = {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}, {"id": "c2"}]}
+    assert _after_reply(reply, "notes") == [
+        {"role": "tool", "tool_call_id": "c1", "content": "notes"},
+        {"role": "tool", "tool_call_id": "c2", "content": "notes"},
+    ]
+    assert _after_reply({"role": "assistant", "content": "Action: x"}, "notes") == [
+        {"role": "user", "content": "notes"}
+    ]

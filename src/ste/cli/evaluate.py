@@ -103,7 +103,8 @@ def eval_command(
         typer.Option(
             help="routed: only the notes of the tool the query is most about, beside the "
             "query; chosen: the query asked again with the notes of the tool the model called "
-            "without them; all: every tool's notes, in the descriptions."
+            "without them; checked: that call shown the notes of its tool and written again; "
+            "all: every tool's notes, in the descriptions."
         ),
     ] = "routed",
     allow_side_effects: AllowSideEffectsOption = None,

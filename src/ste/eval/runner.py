@@ -15,6 +15,7 @@ from typing import Any
 
 from ste import __version__, workdir
 from ste.agent import run_agent
+from ste.agent.loop import TurnSettings
 from ste.agent.trajectory import Trajectory
 from ste.distill.notes import load_notes, with_notes
 from ste.eval.matching import lenient_match_any, match_any
@@ -22,6 +23,7 @@ from ste.eval.summary import markdown, summarise_by_tool
 from ste.eval.testset import TestItem
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
+from ste.icl.check import checked_call
 from ste.icl.demonstrations import demonstrations_for
 from ste.icl.demonstrations import preface as demonstration_preface
 from ste.icl.routing import RoutedNotes, ToolRouter
@@ -59,7 +61,8 @@ class EvalSettings:
     notes: str | None = None  # a `ste distill` dataset: its tool notes, shown as notes_for says
     # "all": every tool's notes in its description; "routed": only the notes of the tool
     # the request is most about (`ste.icl.routing`), beside the request; "chosen": the
-    # request asked again with the notes of the tool the model called without them
+    # request asked again with the notes of the tool the model called without them;
+    # "checked": that call shown the notes and written again (`ste.icl.check`)
     notes_for: str = "all"
     allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
     reset: str = ""  # a command run before each item (empty: none)
@@ -151,6 +154,17 @@ async def score_item(
     prefer = about if settings.demos_for == "routed" else None
     schemas = {t.name: t.parameters for t in tools}
 
+    turns = TurnSettings.of(
+        max_turns=settings.max_turns if settings.full else 1,
+        stop_at_first_call=not settings.full,
+        require_call=False,
+        temperature=0.0,
+        max_tokens=settings.max_tokens,
+        seed=settings.seed,
+        tool_timeout=settings.tool_timeout,
+        grammar=settings.grammar,
+    )
+
     async def attempt(notes: str) -> tuple[Trajectory, list[str]]:
         preface, shown = demonstration_preface("", notes), []
         if bank is not None:
@@ -172,26 +186,26 @@ async def score_item(
                 item.query,
                 protocol=settings.protocol,  # type: ignore[arg-type]
                 preface=preface,
-                max_turns=settings.max_turns if settings.full else 1,
-                stop_at_first_call=not settings.full,
-                require_call=False,
-                temperature=0.0,
-                max_tokens=settings.max_tokens,
-                seed=settings.seed,
-                tool_timeout=settings.tool_timeout,
-                grammar=settings.grammar,
+                settings=turns,
             )
         return trajectory, shown
 
     trajectory, shown = await attempt(notes)
     before = None
-    chosen = trajectory.first_call if settings.notes_for == "chosen" else None
+    chosen = trajectory.first_call if settings.notes_for in ("chosen", "checked") else None
     if routed is not None and chosen is not None and (notes := routed.text_of(chosen.name)):
-        # asked again, the notes of the tool it called beside the request
+        # asked again, the notes of the tool it called beside the request (chosen), or
+        # after its call, to check it against them (checked: `ste.icl.check`)
         before, notes_of, without_notes = chosen, chosen.name, trajectory
         if settings.reset:
             await run_reset(settings.reset)
-        trajectory, shown = await attempt(notes)
+        if settings.notes_for == "checked":
+            async with fresh_instance(offered, item.state):
+                trajectory = await checked_call(
+                    model, settings.protocol, offered, without_notes, notes, turns
+                )
+        else:
+            trajectory, shown = await attempt(notes)
         trajectory.usage.add(without_notes.usage)  # the item costs both requests
         trajectory.seconds += without_notes.seconds
     expected = [c.model_dump() for c in item.expected]
@@ -276,7 +290,7 @@ async def run_eval(
         settings.notes and settings.notes_for == "routed"
     )
     router = ToolRouter(tools) if routes else None
-    if settings.notes and settings.notes_for in ("routed", "chosen"):
+    if settings.notes and settings.notes_for in ("routed", "chosen", "checked"):
         routed = RoutedNotes(load_notes(settings.notes), router or tools)
     elif settings.notes:  # the model reads each tool's notes in its description
         tools = with_notes(tools, load_notes(settings.notes))

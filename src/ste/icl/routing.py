@@ -34,14 +34,16 @@ from ste.tools.tool import Tool
 __all__ = ["DEMOS_FOR", "NOTES_FOR", "NOTES_PLACES", "RoutedNotes", "ToolRouter", "tool_text"]
 
 # whose notes a request reads: every tool's (in the descriptions), the routed tool's, or
-# the chosen tool's (both beside the request)
-NOTES_FOR = ("all", "routed", "chosen")
+# the chosen tool's (both beside the request), or the chosen tool's after its call, which
+# is checked against them
+NOTES_FOR = ("all", "routed", "chosen", "checked")
 # which examples a request is shown: the routed tool's first, or the most similar of any tool
 DEMOS_FOR = ("routed", "similar")
 NOTES_PLACES = {  # how a results table names each
     "all": "every tool's, in the descriptions",
     "routed": "the request's tool's, beside it",
     "chosen": "the called tool's, the call asked again",
+    "checked": "the called tool's, the call checked against them",
 }
 
 
