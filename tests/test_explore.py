@@ -356,6 +356,9 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "Convert 3 cups of flour to grams.",
         ),
         ("User Task:** Convert 3 cups of flour to grams.", "Convert 3 cups of flour to grams."),
+        ("User: Convert 100 USD to EUR.", "Convert 100 USD to EUR."),  # the speaker's label
+        ("**User:** Convert 100 USD to EUR.", "Convert 100 USD to EUR."),
+        ("Users often convert 3 km to miles.", "Users often convert 3 km to miles."),
         (  # a request quoting the text it is about is kept whole
             'How many words are in this question: "What is the meaning of life?"',
             'How many words are in this question: "What is the meaning of life?"',

@@ -12,8 +12,8 @@ from ste.records import Trial
 from ste.tools.tool import Tool
 
 _LABEL = re.compile(
-    r"^[\s>*_#`\"]*(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question|task)\s*"
-    r"(?:\([^)]*\))?\s*[:\-]\s*",
+    r"^[\s>*_#`\"]*(?:(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question|task)\s*"
+    r"(?:\([^)]*\))?\s*[:\-]|user\s*:)[\s*_]*",
     re.IGNORECASE,
 )
 _LABELLED_LINE = re.compile(
