@@ -337,7 +337,7 @@ async def run_episode(
             if record.query:  # a trial without a request left the conversation (below)
                 messages.extend(record.messages)
     # the conversation's last trial with a request (a resumed episode's too)
-    last = next((record for record in reversed(done) if record.query), None)
+    last = next((r for r in reversed(done) if r.query and not r.error), None)
     for trial in range(len(done), settings.trials):
         if not settings.stm:
             messages = [system]
