@@ -8,8 +8,7 @@ and whether it was fulfilled) goes into the first imagination prompt of each con
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
@@ -27,8 +26,6 @@ from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
 from ste.models.retry import RequestFailed
 from ste.prompts import render
 from ste.records import Trial
-from ste.tools.reset import run_reset
-from ste.tools.stateful import fresh_instance, replay, succeeded_calls
 from ste.tools.tool import Tool
 from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
 
@@ -192,11 +189,8 @@ async def run_trial(
     after_failure: bool = False,
 ) -> Trial:
     """Imagine a query, try it, reflect; append all of it to `messages`; return the trial.
-
-    `after_failure`: the conversation's last trial had no successful call. The next request
-    is then asked to be simpler, in the forms the tool accepted: asked to explore further, a
-    small model builds on the failed request and fails again (on two dev explorations, 5 of
-    55 trials after a failed one had a successful call, against 69 of 89 after a success)."""
+    `after_failure` (no call of the last trial succeeded): the request is asked to be
+    simpler; asked to explore further, a small model builds on the failed request."""
     started = time.perf_counter()
     seed = trial_seed(settings.seed, tool.name, episode, trial)
     names: dict[str, Any] = {  # what identifies the trial
@@ -321,7 +315,7 @@ async def run_episode(
     today: str | None = None,
 ) -> bool:
     """Run the trials of `episode` not in `done` (its finished trials, in order), inside
-    `episode_world` (its reset, its stateful instance). `today`: the run's date, told to
+    `ste.explore.world.episode_world` (its reset, its stateful instance). `today`: the run's date, told to
     the model in the system message.
 
     With short-term memory the conversation is rebuilt from the finished trials, so a
@@ -375,21 +369,6 @@ async def run_episode(
         if result is not None:
             await result
     return gained
-
-
-@asynccontextmanager
-async def episode_world(
-    tool: Tool, settings: ExploreSettings, done: list[Trial], start_state: Any
-) -> AsyncIterator[None]:
-    """What an episode runs in: the user's reset first, then (for a stateful tool) a fresh
-    instance from `start_state`, on which a resumed episode's successful calls are replayed."""
-    if settings.reset:
-        await run_reset(settings.reset)
-    async with fresh_instance([tool], start_state):
-        if done and tool.stateful:
-            calls = [c for record in done for c in succeeded_calls(record.steps)]
-            await replay(tool, calls, settings.tool_timeout)
-        yield
 
 
 def _failed_trial(

@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ste.agent.loop import get_protocol
-from ste.explore.episode import episode_world, run_episode
+from ste.explore.episode import run_episode
 from ste.explore.memory import ToolMemory
 from ste.explore.rundir import RunDir
 from ste.explore.settings import ExploreSettings
+from ste.explore.world import episode_world
 from ste.models.base import ChatModel
 from ste.models.metered import MeteredModel
 from ste.records import Trial
