@@ -315,8 +315,8 @@ async def run_episode(
     today: str | None = None,
 ) -> bool:
     """Run the trials of `episode` not in `done` (its finished trials, in order), inside
-    `ste.explore.world.episode_world` (its reset, its stateful instance). `today`: the run's date, told to
-    the model in the system message.
+    `ste.explore.world.episode_world` (its reset, its stateful instance). `today`: the
+    run's date, told to the model in the system message.
 
     With short-term memory the conversation is rebuilt from the finished trials, so a
     resumed episode continues exactly where it stopped. `memory` (the tool's long-term
