@@ -357,6 +357,11 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
         ),
         ("User Task:** Convert 3 cups of flour to grams.", "Convert 3 cups of flour to grams."),
         ("User: Convert 100 USD to EUR.", "Convert 100 USD to EUR."),  # the speaker's label
+        (  # a markdown heading over the request; a short quotation after it is no bound
+            'Sure, let\'s explore.\n\n### Request\n"Find the energy of 200 g of banana."\n\n'
+            '### Exploring\n1. **Food**: "banana".\n2. **Grams**: 200, an "other" field.',
+            "Find the energy of 200 g of banana.",
+        ),
         ("**User:** Convert 100 USD to EUR.", "Convert 100 USD to EUR."),
         ("Users often convert 3 km to miles.", "Users often convert 3 km to miles."),
         (  # a request quoting the text it is about is kept whole

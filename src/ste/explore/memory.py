@@ -16,6 +16,11 @@ _LABEL = re.compile(
     r"(?:\([^)]*\))?\s*[:\-]|user\s*:)[\s*_]*",
     re.IGNORECASE,
 )
+# a markdown heading naming the request, the request on the lines after it ("### Request")
+_HEADING = re.compile(
+    r"^[ \t]*#+[ \t]*(?:[A-Za-z]+\s+){0,2}?(?:query|request|question|task)[ \t*_:]*\n\s*(\S.*)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _LABELLED_LINE = re.compile(
     r"^[ \t>*_#`\"-]*(?:[A-Za-z]+\s+){0,2}?(?:query|request|question|task)[ \t*_`]*"
     r"(?:\([^)\n]*\))?[ \t*_`]*:[ \t*_`]*(.*)$",
@@ -40,7 +45,9 @@ _META_PREAMBLE = re.compile(
 _META_TALK = re.compile(
     r"\b(?:i'll|i will|i'd|let's|let me|here's|here is|how about|based on|go with)\b", re.IGNORECASE
 )
-_QUOTED = re.compile(r'"([^"]{8,})"|\u201c([^\u201d]{8,})\u201d')
+# every quoted span, short ones too: skipping '"banana"' pairs its closing quote with the
+# next opening one, and the text between two quotations reads as one
+_QUOTED = re.compile(r'"([^"]*)"|\u201c([^\u201d]*)\u201d')
 MAX_QUERY_CHARS = 600
 MAX_ERRORS = 6  # the latest distinct errors the long-term memory lists
 MIN_QUERY_WORDS = 3
@@ -58,7 +65,7 @@ def clean_query(text: str, prompt: str = "") -> str:
     solving = _SOLVING.search(text)
     if solving:
         text = text[: solving.start()]
-    labelled = _LABELLED_LINE.search(text)
+    labelled = _LABELLED_LINE.search(text) or _HEADING.search(text)
     if labelled:
         text = text[labelled.start(1) :].strip()
     elif _CHATTER.match(text):
@@ -91,7 +98,7 @@ def clean_query(text: str, prompt: str = "") -> str:
 def _quoted(text: str) -> str:
     """The longest double-quoted span of a few words, or ""."""
     spans = [double or curly for double, curly in _QUOTED.findall(text)]
-    spans = [s.strip() for s in spans if len(s.split()) >= MIN_QUERY_WORDS]
+    spans = [s.strip() for s in spans if len(s) >= 8 and len(s.split()) >= MIN_QUERY_WORDS]
     return max(spans, key=len, default="")
 
 
