@@ -234,6 +234,8 @@ def test_long_content_the_request_never_gave_is_not_grounded():
         ("Convert 100 USD to EUR on a random future date in 2026.", False),
         ('Find vegetarian recipes from a specific cuisine, "french".', True),  # given
         ("Which holidays fall on a different weekend in 2025?", True),  # a time
+        ("What are the 10 most frequent words in my document?", False),  # the user's own
+        ('Count the words in my essay: "I came, I saw, I conquered."', True),  # given
     ],
 )
 def test_a_request_about_content_it_does_not_hold_is_not_one(query, ok):

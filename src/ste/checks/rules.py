@@ -75,14 +75,18 @@ _META = re.compile(
 )
 # a request about content it does not hold ("the given text", "the attached file"): no call
 # can fulfil it, and one that invents the content answers another request
-# ("a given CIDR notation", "the provided URL", "a longer text", "a specific date"; not "the
-# following year", a time, nor "a specific cuisine, "french"", which gives it)
+# ("a given CIDR notation", "the provided URL", "a longer text", "a specific date", "my
+# document"; not "the following year", a time, nor "a specific cuisine, "french"", which
+# gives it)
 _ABSENT_CONTENT = re.compile(
     r"\b(?:the|this|a|an|my|some)\s+(?:given|provided|following|attached|above|below|sample"
     r"|longer|random|specific|certain|particular|custom|different)\s+"
     r"(?!(?:years?|months?|weeks?|weekends?|days?|mornings?|evenings?|nights?|hours?|minutes?"
     r"|decades?|times?|ways?)\b)"
-    r"[^\W\d_]+\b",
+    r"[^\W\d_]+\b"
+    # the user's own writing, referred to ("the top words in my document")
+    r"|\b(?:my|our)\s+(?:own\s+)?(?:documents?|files?|essays?|articles?|texts?|paragraphs?"
+    r"|emails?|messages?|reports?|letters?|stor(?:y|ies)|speech|transcripts?|notes)\b",
     re.IGNORECASE,
 )
 _GIVEN_AFTER = re.compile(r"\s*[,:]?\s*[\"\u201c']")  # "a specific cuisine, "french"": given
