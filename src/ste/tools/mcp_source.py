@@ -67,11 +67,13 @@ class _StderrLog:
     # what a server said before any run directory was set (its start-up), for the first one
     early: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=500))
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _reader: threading.Thread | None = None  # forwards the latest server's stderr
 
     def open_pipe(self) -> int:
         """A pipe whose write end the server gets as its stderr; returns that end."""
         read_end, write_end = os.pipe()
-        threading.Thread(target=self._forward, args=(read_end,), daemon=True).start()
+        self._reader = threading.Thread(target=self._forward, args=(read_end,), daemon=True)
+        self._reader.start()
         return write_end
 
     def path(self) -> Path:
@@ -102,7 +104,12 @@ class _StderrLog:
                 self._write(list(self.early))
                 self.early.clear()
 
-    def last_words(self) -> str:
+    def last_words(self, wait: float = 0.0) -> str:
+        """The server's last stderr line, as told in an error. `wait`: up to that many
+        seconds for the pipe's end, for a server that died (its last words may still be in
+        the pipe when its connection is seen closed; only the server holds the write end)."""
+        if wait and self._reader is not None:
+            self._reader.join(wait)
         lines = [line for line in self.tail if line.strip()]
         return f"; its stderr ended with: {lines[-1][:300]}" if lines else ""
 
@@ -120,6 +127,7 @@ class McpConnection:
         self._client: Any = None
         self._stop: asyncio.Event | None = None
         self._lock: asyncio.Lock | None = None
+        self._errlog: Any = None  # ste's copy of a starting server's stderr pipe
         self.starts = 0
         _connections.append(self)
 
@@ -143,8 +151,9 @@ class McpConnection:
             env=env or None,
             cwd=self.server.cwd,
         )
-        errlog = open(self.log.open_pipe(), "w", encoding="utf-8")  # noqa: SIM115 - the server owns it
-        return stdio_client(parameters, errlog=errlog)
+        # the server's stderr; ste's copy of it is closed once the server runs (`_hold`)
+        self._errlog = open(self.log.open_pipe(), "w", encoding="utf-8")  # noqa: SIM115
+        return stdio_client(parameters, errlog=self._errlog)
 
     async def _hold(self, ready: asyncio.Future[list[Any]]) -> None:
         """Open the session, list the tools, and keep the session until told to stop."""
@@ -153,6 +162,9 @@ class McpConnection:
         self._stop = asyncio.Event()
         try:
             async with Client(self._transport(), cache=None) as client:
+                if self._errlog is not None:  # the server has its own copy: at its exit
+                    self._errlog.close()  # the pipe ends, and its last words are all read
+                    self._errlog = None
                 listed = []
                 cursor = None
                 while True:
@@ -223,7 +235,8 @@ class McpConnection:
         except ServerGone as gone:
             message = (
                 f"the MCP server '{self.name}' stopped during the call ({gone})"
-                f"{self.log.last_words()}; it is started again for the next call"
+                f"{await asyncio.to_thread(self.log.last_words, 2.0)}; it is started again "
+                "for the next call"
             )
             raise WorkerFault(render("observation_error", message=message)) from None
         return _value(result)
