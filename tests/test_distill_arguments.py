@@ -248,6 +248,25 @@ def test_a_request_about_content_it_does_not_hold_is_not_one(query, ok):
 @pytest.mark.parametrize(
     ("query", "ok"),
     [
+        ("I want to calculate the factorial of a number.", False),
+        ("I need to calculate the cube of a negative number.", False),
+        ("Find the distance between two cities, in kilometers.", False),
+        ("How many days are between two dates: 2024-01-01 and 2024-02-01?", True),
+        ("Find the distance between two cities, Paris and Rome.", True),
+        ("Find a number of recipes with chicken.", True),  # a quantity, not a value
+        ("Convert an amount of 50 dollars to euros.", True),
+    ],
+)
+def test_a_request_that_names_a_value_by_its_kind_only_is_not_one(query, ok):
+    check = natural_query(query)
+    assert check.ok is ok, check
+    if not ok:
+        assert "but gives none" in check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "ok"),
+    [
         ("Please provide me with some text and a metric I would like to use.", False),
         ("Can you provide me with a longer text about the weather and its word count?", False),
         ("Write a short paragraph about cats and count its words.", False),

@@ -89,6 +89,29 @@ _ABSENT_CONTENT = re.compile(
     r"|emails?|messages?|reports?|letters?|stor(?:y|ies)|speech|transcripts?|notes)\b",
     re.IGNORECASE,
 )
+# a value the request names by its kind only ("the factorial of a number", "the distance
+# between two cities"): the call can only invent it
+_UNSPECIFIED = re.compile(
+    r"\b(?:a|an|two|three|some)\s+(?:(?:negative|positive|whole|random|large|small|big"
+    r"|decimal)\s+)?(numbers?|integers?|amounts?|dates?|cit(?:y|ies))\b"
+    r"(?!\s*(?:of\b|like\b|such as\b|[:(\"']))",
+    re.IGNORECASE,
+)
+
+
+def _unspecified(text: str) -> str | None:
+    """The value `text` names by its kind only, where it gives none of that kind (no digit
+    for a number or a date, no name after the first word for a city), else None."""
+    for match in _UNSPECIFIED.finditer(text):
+        if match.group(1).casefold().startswith("cit"):
+            given = re.search(r"(?<=\s)[A-Z][a-z]", text)
+        else:
+            given = re.search(r"\d", text)
+        if not given:
+            return match.group(0)
+    return None
+
+
 _GIVEN_AFTER = re.compile(r"\s*[,:]?\s*[\"\u201c']")  # "a specific cuisine, "french"": given
 _CONTENT = re.compile(  # three words or more, quoted or after a colon
     r"[\"\u201c'][^\"\u201d']*?\w+\W+\w+\W+\w+[^\"\u201d']*[\"\u201d']|:\s*\S+\s+\S+\s+\S+"
@@ -260,6 +283,8 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
             f"the query asks to be given what it is about ({asks.group(0)!r}): a user's "
             "request holds its own content, written out",
         )
+    if unnamed := _unspecified(text):
+        return Check("natural_query", False, f"the query asks about {unnamed!r} but gives none")
     absent = _ABSENT_CONTENT.search(text)
     if absent and not _CONTENT.search(text) and not _GIVEN_AFTER.match(text, absent.end()):
         said = absent.group(0)
