@@ -169,7 +169,13 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # 0.85 (80/94) recall 0.89. Then a value the request quotes passed in parts ("2026-12-05
 # 16:00" as a date and a time) and a refused value replaced by the same words in the
 # tool's order ("rice, brown, cooked") no longer reject: all 0.85 (82/96) recall 0.91.
+# 2026-12-05 (next session): a number in words with its unit, a month grounded by rounding
+# a year, two results asked and one answered, a request asking for its own content: all
+# 498 0.89 (82/92) recall 0.91. Then 108 trials of another dev exploration (dev-exp10, seed
+# 2, at 316c186), labelled before any verdict was read: 24 right; that run's whole filter
+# kept 32, precision 0.66 (21/32), recall 0.88 (the honest unseen figure). All 606, with
+# the rules written after (some on these trials): 0.84 (124 kept) recall 0.91.
 FLOORS = {
     "all": {"precision": 0.82, "recall": 0.89},
-    "held_out": {"precision": 0.79, "recall": 0.89},
+    "held_out": {"precision": 0.80, "recall": 0.89},
 }
