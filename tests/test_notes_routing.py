@@ -169,3 +169,16 @@ def test_a_native_call_is_answered_before_the_notes_follow_it():
     assert _after_reply({"role": "assistant", "content": "Action: x"}, "notes") == [
         {"role": "user", "content": "notes"}
     ]
+
+
+async def test_checked_keeps_the_first_call_when_none_is_written_again(tools, tmp_path):
+    replies = [
+        'Action: convert\nAction Input: {"value": 10, "unit": "km"}',
+        "Thought: The call I wrote is already correct and follows the notes.",  # no call
+    ]
+    model, (record,), _, _ = await evaluate(tools, tmp_path, replies, "checked", items=ITEMS[:1])
+    assert record.correct and record.call == {
+        "name": "convert",
+        "arguments": {"value": 10, "unit": "km"},
+    }
+    assert record.usage.calls == 2 and len(model.requests) == 2

@@ -204,6 +204,8 @@ async def score_item(
                 trajectory = await checked_call(
                     model, settings.protocol, offered, without_notes, notes, turns
                 )
+            if trajectory.first_call is None:  # "the call is already correct", an answer
+                trajectory.steps = without_notes.steps  # the first call stands
         else:
             trajectory, shown = await attempt(notes)
         trajectory.usage.add(without_notes.usage)  # the item costs both requests
