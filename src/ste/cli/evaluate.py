@@ -101,10 +101,9 @@ def eval_command(
     notes_for: Annotated[
         str,
         typer.Option(
-            help="routed: only the notes of the tool the query is most about, beside the "
-            "query; chosen: the query asked again with the notes of the tool the model called "
-            "without them; checked: that call shown the notes of its tool and written again; "
-            "all: every tool's notes, in the descriptions."
+            help="routed: the notes of the tool the query is most about, beside it; chosen: "
+            "the query asked again with the notes of the tool the model called; checked: that "
+            "call shown its tool's notes and written again; all: in the descriptions."
         ),
     ] = "routed",
     allow_side_effects: AllowSideEffectsOption = None,
