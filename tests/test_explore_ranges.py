@@ -1,9 +1,9 @@
 """Requests outside what a tool's refusals say it covers (`ste.explore.ranges`) are asked
-again before they are tried."""
+again before they are tried, and have their dates moved inside if still outside."""
 
 import pytest
 
-from ste.explore.ranges import covered, outside
+from ste.explore.ranges import covered, moved_inside, outside
 from ste.tools import load_tools
 from test_explore import Explorer, run, trials_of
 
@@ -37,6 +37,30 @@ YEARS = "Error: No holiday data for 2027; available years: 2024-2026"
 def test_a_date_outside_every_period_the_refusals_name(query, refusal, asked):
     missed = outside(query, [refusal])
     assert (missed[0] if missed else None) == asked
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal", "moved"),
+    [
+        # an ISO date: the same day in a covered year, else the period's nearest end
+        ("Convert 300 USD to EUR on the 2026-12-01 rate.", RATES, "on the 2025-03-26 rate."),
+        ("Convert 300 USD to EUR on 2024-12-01.", RATES, "on 2025-01-02."),
+        ("Convert 300 USD to EUR on 2026-02-10.", RATES, "on 2025-02-10."),
+        ("Holidays in Germany on 2027-12-25?", YEARS, "on 2026-12-25?"),
+        ("The public holidays in Spain in 2029?", YEARS, "in 2026?"),
+        ("Holidays in France on December 25, 2028?", YEARS, "on December 25, 2026?"),
+        # a written day no covered year holds, a day without its year: not moved
+        ("Convert 100 USD to EUR on December 5th, 2026.", RATES, None),
+        ("Convert 100 dollars to euros on December 5th.", RATES, None),
+        ("Convert 100 USD to EUR on 2025-02-03.", RATES, None),  # inside already
+    ],
+)
+def test_dates_outside_are_moved_into_the_period_covered(query, refusal, moved):
+    new = moved_inside(query, [refusal])
+    if moved is None:
+        assert new is None
+    else:
+        assert new is not None and new.endswith(moved) and outside(new, [refusal]) is None
 
 
 def test_periods_are_read_from_date_ranges_else_year_ranges():
@@ -100,7 +124,7 @@ async def test_a_request_outside_what_the_tool_covers_is_asked_again(tmp_path):
     assert '"2028" is outside what it covers' in told and "available years: 2024-2026" in told
 
 
-async def test_a_request_still_outside_after_it_was_asked_again_is_not_tried(tmp_path):
+async def test_a_request_still_outside_after_it_was_asked_again_is_tried_moved_inside(tmp_path):
     toolbox = tmp_path / "holidays.py"
     toolbox.write_text(HOLIDAYS)
     model = Planner(
@@ -108,9 +132,14 @@ async def test_a_request_still_outside_after_it_was_asked_again_is_not_tried(tmp
         imagine_next=["User Query: The public holidays in France in 2028?"],
         imagine_retry=["User Query: The public holidays in Spain in 2029?"],
     )
-    model.overrides["try"] = [_call(2027)]
-    model.overrides["observation"] = ["Thought: no data\nFinal Answer: There is no data."]
+    model.overrides["try"] = [_call(2027), _call(2026)]
+    model.overrides["observation"] = [
+        "Thought: no data\nFinal Answer: There is no data.",
+        "Thought: I now know the final answer\nFinal Answer: New Year's Day.",
+    ]
     run_dir = await run(model, load_tools(str(toolbox)), tmp_path, episodes=1, trials=2)
     first, second = trials_of(run_dir)
     assert first["query"] == "The public holidays in Germany in 2027?"
-    assert second["query"] == "" and second["stop_reason"] == "no query"
+    # the last request asked, its year moved into those the tool said it covers
+    assert second["query"] == "The public holidays in Spain in 2026?"
+    assert second["call_succeeded"]

@@ -18,7 +18,7 @@ from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.errors import ModelError
 from ste.explore.coverage import error_kind
 from ste.explore.memory import ToolMemory, clean_query
-from ste.explore.ranges import Covered, outside
+from ste.explore.ranges import Covered, moved_inside, outside
 from ste.explore.review import review
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
@@ -78,7 +78,8 @@ async def imagine(
     (`ste.explore.ranges`), is asked once more, told what is wrong. (query or "", raw
     replies) If the last is still not natural it is tried all the same (it teaches the
     tool), unless it declines to be a request at all (`declines`: a refusal, an offer to
-    help, the prompt echoed) or still asks outside what the tool covers.
+    help, the prompt echoed); one still outside what the tool covers is tried with its
+    dates moved inside (`moved_inside`), or not at all.
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -128,9 +129,12 @@ async def imagine(
 
     query, replies = await ask_until_read(ask, read, remind)
     # the last request read still teaches the tool, though it cannot become an example; not
-    # one that declines to be a request, nor one the tool has already said it cannot fulfil
+    # one that declines to be a request; one the tool has already said it cannot fulfil
+    # with its dates moved into what the tool covers, if they can be
     last = unnatural[0] if unnatural else ""
-    if query is None and last and not declines(last) and not outside(last, refusals):
+    if last and outside(last, refusals):
+        last = moved_inside(last, refusals) or ""
+    if query is None and last and not declines(last):
         query = last
     if query is None:
         return "", replies

@@ -5,7 +5,10 @@ so: "No holiday data for 2027; available years: 2024-2026", "the table covers 20
 to 2025-03-26". A small model told these in its memory still imagines "the next public
 holiday in the UK for 2028" and "500 USD to INR on the last day of 2026": a dev exploration
 spent 8 of a currency tool's 9 trials, and most of a holiday tool's, on requests no call
-could fulfil. Such a request is asked again before it is tried, told what the tool covers.
+could fulfil. Such a request is asked again before it is tried, told what the tool covers;
+one still outside after that has its dates moved into the period (`moved_inside`): the
+currency tool's explorer, told today's date, had asked outside again in 6 of its 9 trials
+of a later dev exploration, which then tried nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import date
 from ste.checks.numbers import MONTH_NAME, month_numbers
 from ste.outcome import ISO_DATE
 
-__all__ = ["Covered", "covered", "outside"]
+__all__ = ["Covered", "covered", "moved_inside", "outside"]
 
 _ISO = r"(\d{4}-\d{2}-\d{2})"
 _YEAR = r"((?:19|20)\d{2})"
@@ -135,3 +138,46 @@ def outside(query: str, refusals: Sequence[str]) -> tuple[str, Covered] | None:
         if not any(_in_some_year(p, month, day) for p in periods):
             return said, periods[-1]
     return None
+
+
+def _into(day: date, period: Covered) -> date:
+    """`day` in `period`: the same day of a year the period holds, else its nearest end."""
+    years = range(period.start.year, period.end.year + 1)
+    for year in sorted(years, key=lambda y: abs(y - day.year)):
+        try:
+            moved = day.replace(year=year)
+        except ValueError:  # February 29
+            continue
+        if period.start <= moved <= period.end:
+            return moved
+    return period.end if day > period.end else period.start
+
+
+def moved_inside(query: str, refusals: Sequence[str]) -> str | None:
+    """`query` with each date and year it asks about outside what the tool's refusals say it
+    covers moved into the last period they name: an ISO date to the same day of a year the
+    period holds, else its nearest end ("2026-12-01" into 2025-01-02..2025-03-26 is
+    "2025-03-26"); a date written with its year ("December 25, 2027") to the same day of
+    a covered year; a year ("in 2027") to the nearest covered one. None where nothing is
+    outside, or something outside cannot be moved so (a written day no covered year
+    holds, a day without its year)."""
+    missed = outside(query, refusals)
+    if missed is None:
+        return None
+    period = missed[1]
+    moved = query
+    for said, first, last in _asked(query):
+        if any(p.start <= last and first <= p.end for p in covered(refusals)):
+            continue
+        if ISO_DATE.fullmatch(said):
+            new = _into(first, period).isoformat()
+        elif said.isdigit():  # a year
+            year = min(max(first.year, period.start.year), period.end.year)
+            new = str(year)
+        else:  # a date written with its year: only its year changes
+            day = _into(first, period)
+            if (day.month, day.day) != (first.month, first.day):
+                return None
+            new = said.replace(str(first.year), str(day.year))
+        moved = re.sub(rf"(?<![\d-]){re.escape(said)}(?![\d-])", new, moved, count=1)
+    return moved if moved != query and outside(moved, refusals) is None else None
