@@ -698,3 +698,38 @@ def test_a_small_number_is_not_grounded_by_rounding_a_large_one():
     assert not grounded_number(2, {2024.0})
     assert grounded_number(2.08, {25.0})  # 25 / 12 to two decimals
     assert grounded_number(2.1, {25.0})  # and to one
+
+
+def _tool_of(name: str, parameter: str, description: str) -> Tool:
+    properties = {parameter: {"type": "string", "description": description}}
+    return Tool(name, "A tool.", {"type": "object", "properties": properties}, lambda **_: {})
+
+
+@pytest.mark.parametrize(
+    ("query", "tool", "ok"),
+    [
+        (
+            "Give the SHA-256 hash of a file named 'example.txt'.",
+            ("hash", "text", "The text."),
+            False,
+        ),
+        (
+            'Top 5 words in the document "report.docx".',
+            ("stats", "text", "Text to analyse."),
+            False,
+        ),
+        (
+            "Parse https://example.com/files/report.pdf for me.",
+            ("parse", "text", "Any text."),
+            True,
+        ),
+        ("How large is the file 'data.csv'?", ("size", "path", "A path on disk."), True),
+        ("Fetch 'index.html' from the site.", ("fetch", "page", "The page's URL."), True),
+        ("Hash the words 'hello world'.", ("hash", "text", "The text."), True),
+    ],
+)
+def test_a_request_about_a_file_the_tool_cannot_read_is_not_one(query, tool, ok):
+    check = natural_query(query, _tool_of(*tool))
+    assert check.ok is ok, check
+    if not ok:
+        assert "about the file" in check.reason

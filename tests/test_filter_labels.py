@@ -175,6 +175,8 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # 2, at 316c186), labelled before any verdict was read: 24 right; that run's whole filter
 # kept 32, precision 0.66 (21/32), recall 0.88 (the honest unseen figure). All 606, with
 # the rules written after (some on these trials): 0.84 (124 kept) recall 0.91.
+# 2026-12-05 (a third session): a request about a file the tool cannot read, by its name
+# ("example.txt"): all 606 0.85 (122 kept) recall 0.91; held out 0.84 (104) recall 0.92.
 FLOORS = {
     "all": {"precision": 0.82, "recall": 0.89},
     "held_out": {"precision": 0.80, "recall": 0.89},
