@@ -213,6 +213,45 @@ async def test_a_refusal_that_suggests_one_value_is_shown_as_the_call_it_suggest
     assert [s.tool_ok for s in trial.call_steps] == [False, True]
 
 
+RECIPES = '''
+def search_recipes(cuisine: str, max_minutes: int | None = None) -> dict:
+    """Recipes of a cuisine.
+
+    Args:
+        cuisine: A cuisine.
+        max_minutes: The longest time to cook, in minutes.
+    """
+    return {"recipes": [{"name": "Pad Thai", "minutes": 25}]}
+'''
+
+
+def _recipes(minutes: str | int) -> str:
+    arguments = json.dumps({"cuisine": "thai", "max_minutes": minutes})
+    return f"Thought: search\nAction: search_recipes\nAction Input: {arguments}"
+
+
+async def test_a_number_refused_in_quotes_is_shown_as_the_call_without_them(tmp_path):
+    toolbox = tmp_path / "recipes.py"
+    toolbox.write_text(RECIPES)
+    model = Explorer(
+        imagine_first=["User Query: A Thai recipe I can cook in 30 minutes?"],
+        observation=[ANSWER.format("The query is not valid."), ANSWER.format("Pad Thai")],
+        review=[_recipes(30)],
+        **{"try": [_recipes("30")]},
+    )
+    tools = load_tools(str(toolbox))
+    run_dir = await run(model, tools, tmp_path, episodes=1, trials=1, rebalance=False)
+    (told,) = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if model.stage(r["messages"]) == "review"
+    ]
+    assert "(write it without quotes: 30)" in told
+    assert '{"cuisine": "thai", "max_minutes": 30}' in told
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert [s.tool_ok for s in trial.call_steps] == [False, True]
+
+
 @pytest.mark.parametrize(
     ("arguments", "refusal", "expected"),
     [

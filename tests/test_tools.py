@@ -101,6 +101,38 @@ async def test_schema_violations_are_observations_not_calls(sample):
     assert "arguments must be a JSON object" in not_object.observation
 
 
+async def test_a_number_written_in_quotes_is_told_without_them(sample):
+    result = await execute(sample["convert"], {"value": "10", "unit": "km", "precision": "2"})
+    assert not result.ok
+    assert (
+        "'value': '10' is not of type 'number' (write it without quotes: 10)" in result.observation
+    )
+    assert "'precision': '2' is not of type 'integer' (write it without quotes: 2)" in (
+        result.observation
+    )
+    ten = await execute(sample["convert"], {"value": "ten", "unit": "km"})
+    assert "without quotes" not in ten.observation  # no number written: nothing to tell
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (
+            {"value": "10", "unit": "km", "precision": "2"},
+            {"value": 10, "unit": "km", "precision": 2},
+        ),
+        ({"value": "2.5", "unit": "km"}, {"value": 2.5, "unit": "km"}),
+        ({"value": 10, "unit": "km", "precision": "2.5"}, None),  # no integer
+        ({"value": "NaN", "unit": "km"}, None),
+        ({"value": 10, "unit": "km"}, None),  # nothing to change
+    ],
+)
+def test_strings_that_write_the_number_a_parameter_wants_are_retyped(sample, arguments, expected):
+    from ste.tools.execute import retyped_arguments
+
+    assert retyped_arguments(sample["convert"].parameters, arguments) == expected
+
+
 async def test_integral_floats_reach_integer_parameters_as_int(sample):
     result = await execute(sample["convert"], {"value": 10, "unit": "km", "precision": 1.0})
     assert result.value == {"result": 6.2, "unit": "mi"}

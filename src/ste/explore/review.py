@@ -8,7 +8,8 @@ attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. A trial 
 up after its call was refused (no call succeeded; by the tool, or by the schema for a value
 of the wrong type) is shown the message again and asked to call with a value it accepts
 (with its call's arguments as the tool's one suggestion would have them, where it makes
-one: `ste.explore.suggestion`).
+one: `ste.explore.suggestion`, or with the numbers and booleans it wrote in quotes written
+as such: `ste.tools.execute.retyped_arguments`).
 What no correction can change (the request itself, a value the request names that the tool
 refused, a parameter the tool does not have) is not reviewed.
 """
@@ -26,6 +27,7 @@ from ste.explore.suggestion import suggested_arguments
 from ste.models.base import ChatModel, Message, Usage
 from ste.prompts import render
 from ste.records import Trial
+from ste.tools.execute import retyped_arguments
 from ste.tools.tool import Tool
 
 # the checks a new call or a new answer to the same request can pass
@@ -120,7 +122,11 @@ async def review(
         found, supersedes = [f"no call succeeded; the tool said: {refused}"], False
         prompt = render("explore_review_refused", message=refused)
         last = trial.call_steps[-1].call
-        if last is not None and (suggested := suggested_arguments(last.arguments, refused)):
+        suggested = last and (
+            suggested_arguments(last.arguments, refused)
+            or retyped_arguments(tool.parameters, last.arguments)
+        )
+        if suggested:
             shown_arguments = json.dumps(suggested, ensure_ascii=False)
             prompt += "\n" + render("explore_review_suggested", arguments=shown_arguments)
     else:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import inspect
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -53,12 +54,53 @@ def validation_errors(tool: Tool, arguments: Any) -> list[str]:
         where = "/".join(str(p) for p in error.path)
         message = f"'{where}': {error.message}" if where else error.message
         names = list(tool.parameters.get("properties", {}))
+        if error.validator == "type" and (typed := retyped(error.instance, error.validator_value)):
+            # '30' for 30: a small model that reads only "is not of type" passes it again
+            message += " " + render("observation_without_quotes", value=json.dumps(typed[0]))
         if error.validator == "additionalProperties" and not where and names:
             # a small model passes fields of the result it wants as arguments: name the ones
             # the tool takes (a dev exploration lost 6 trials of a country tool so)
             message += " " + render("observation_parameters", names=", ".join(names))
         messages.append(message)
     return messages
+
+
+def retyped(value: Any, types: Any) -> tuple[Any] | None:
+    """`value`, a string, as the JSON value of one of the schema's `types` that it writes
+    ('30' -> 30 for "integer", 'true' -> true for "boolean"), in a 1-tuple; None when it
+    is no string or writes none of them."""
+    if not isinstance(value, str):
+        return None
+    wanted = [types] if isinstance(types, str) else list(types or [])
+    text = value.strip()
+    if "boolean" in wanted and text.casefold() in ("true", "false"):
+        return (text.casefold() == "true",)
+    try:
+        number = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        return None
+    if not math.isfinite(number):
+        return None
+    if "integer" in wanted and (isinstance(number, int) or number.is_integer()):
+        return (int(number),)
+    if "number" in wanted:
+        return (number,)
+    return None
+
+
+def retyped_arguments(schema: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any] | None:
+    """`arguments` with each string its parameter's schema wants as a number or a boolean
+    written as one (`retyped`); None where no argument changes."""
+    properties = schema.get("properties", {})
+    out = dict(arguments)
+    for name, value in arguments.items():
+        types = properties.get(name, {}).get("type") if isinstance(properties, dict) else None
+        takes_text = "string" in (types if isinstance(types, list) else [types])
+        if types and not takes_text and (typed := retyped(value, types)) is not None:
+            out[name] = typed[0]
+    return out if out != arguments else None
 
 
 def coerce_integers(schema: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
