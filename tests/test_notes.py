@@ -378,3 +378,21 @@ async def test_a_rule_about_refusals_must_cite_a_refused_call(tools, trials, tmp
         "tells what the tool refuses, but cites only calls it accepted"
     )
     assert "'celsius' is refused; use degC." in [n.text for n in notes[TOOL].notes]
+
+
+@pytest.mark.parametrize(
+    ("rule", "restated"),
+    [
+        ("The value parameter must be a number.", True),
+        ("The from_unit and to_unit parameters must be strings.", True),
+        ("Units are codes: degC, degF or K; 'celsius' is refused.", False),
+        ("Pass the temperature in Kelvin as K, never as kelvins.", False),
+    ],
+)
+def test_a_rule_that_only_restates_the_description_is_dropped(tools, rule, restated):
+    from ste.distill.notes import restates
+
+    reason = restates(rule, tools[TOOL])
+    assert bool(reason) is restated
+    if restated:
+        assert reason == "says what the tool's description already says"

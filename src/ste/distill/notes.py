@@ -17,9 +17,9 @@ similar example happens to be retrieved. Here it becomes documentation:
    rules** from the evidence (prompt `notes_write`), each citing the evidence it rests
    on; a rule that cites more than `MAX_CITED` pieces, when there are more, is about
    nothing in particular, one that repeats a note in the tool's words (`REPEATS`
-   lexical similarity) adds nothing, and one that gives one value as the only one where
-   practice saw the tool accept another ("the accepted ingredient is garlic") is
-   contradicted: all three are dropped.
+   lexical similarity) or says only what the description says (`restates`) adds nothing,
+   and one that gives one value as the only one where practice saw the tool accept
+   another ("the accepted ingredient is garlic") is contradicted: all four are dropped.
 3. **Each note is verified by execution**: every piece of evidence it cites is called again
    on the real tool; the failed call must fail again (an unfixed error: with the same
    message) and the successful one must succeed with the same result. A note that cites no
@@ -148,6 +148,9 @@ async def write_tool_notes(
         if kind == "rule" and _repeats(text, [n.text for n in result.notes]):
             result.dropped.append({"text": text, "reason": "repeats a note in the tool's words"})
             continue
+        if kind == "rule" and (restated := restates(text, tool)):
+            result.dropped.append({"text": text, "reason": restated})
+            continue
         if kind == "rule" and (contradicted := contradiction(text, evidence)):
             result.dropped.append({"text": text, "reason": contradicted})
             continue
@@ -252,6 +255,36 @@ def contradiction(text: str, evidence: list[Evidence]) -> str | None:
         if len(said) == 1:
             other = sorted(values - set(said))[0]
             return f"gives {name}={said[0]} as the only value; the tool also accepted {other!r}"
+    return None
+
+
+# words any rule about a parameter uses, whatever it teaches
+_GENERIC = frozenset(
+    {
+        "the", "and", "for", "are", "its", "this", "that", "with", "from", "should", "must",
+        "can", "will", "not", "any", "each", "which", "when", "where", "value", "values",
+        "parameter", "parameters", "tool", "tools", "accept", "accepts", "accepted", "take",
+        "takes", "given", "such", "representing", "represents", "returns", "return",
+    }
+)  # fmt: skip
+_DOC_WORD = re.compile(r"[^\W\d_][^\W_]{2,}")
+RESTATES = 0.85  # of a rule's words, the share in the tool's description that says no more
+
+
+def restates(text: str, tool: Tool) -> str | None:
+    """Why a written rule says nothing the tool's description and parameters do not ("The
+    vegetarian parameter should be a boolean value, ...", "from_city and to_city must be
+    strings": 7 of the 45 rules two dev explorations' notes kept): at least `RESTATES` of its
+    words, generic ones aside, are words of the documentation. None if it says more."""
+    documented = f"{tool.description} {json.dumps(tool.parameters)}".replace("_", " ")
+    known = {w.casefold() for w in _DOC_WORD.findall(documented)}
+    said = [w.casefold() for w in _DOC_WORD.findall(text.replace("_", " "))]
+    said = [w for w in said if w not in _GENERIC]
+    if not said:
+        return "says nothing in particular"
+    new = [w for w in said if w not in known and w.removesuffix("s") not in known]
+    if 1 - len(new) / len(said) >= RESTATES:
+        return "says what the tool's description already says"
     return None
 
 
