@@ -10,6 +10,7 @@ from ste.checks.parts import (
     all_returned,
     both_answered,
     ends_differ,
+    fields_answered,
     list_answered,
     quantities_used,
 )
@@ -221,3 +222,29 @@ def test_a_request_for_two_results_of_one_kind_is_answered_with_two(query, resul
     steps = [step("calculate", {"expression": "x"}, r, True) for r in results]
     check = both_answered(trial(steps, final=final, query=query))
     assert check.ok is ok, check.reason
+
+
+APPLE = json.dumps(
+    {"food": "apple", "grams": 100.0, "energy_kcal": 52.0, "protein_g": 0.3, "fiber_g": 2.4}
+)
+NUTRIENTS = "The energy, protein and fiber content of 100 g of apple?"
+
+
+@pytest.mark.parametrize(
+    ("query", "final", "ok"),
+    [
+        (NUTRIENTS, "An apple of 100 grams has 0.3 grams of protein.", False),
+        (NUTRIENTS, "52 kcal, 0.3 g protein, 2.4 g fiber.", True),  # by value
+        (NUTRIENTS, "Energy 52, protein 0.3, fiber 2.4 grams.", True),
+        (NUTRIENTS, "Energy: 52 kcal; protein: 0.3 g; fiber: 2 g.", True),  # rounded
+        ("How much protein is in 100 g of apple?", "0.3 g of protein.", True),  # one asked
+        # the food echoes the argument passed: not a thing asked for
+        ("How much protein is in 100 g of food called apple?", "0.3 g.", True),
+    ],
+)
+def test_each_result_field_a_request_names_is_answered(query, final, ok):
+    call = step("nutrition_facts", {"food": "apple", "grams": 100}, APPLE, True)
+    check = fields_answered(trial([call], final=final, query=query))
+    assert check.ok is ok, check.reason
+    if not ok:
+        assert "energy_kcal=52.0" in check.reason and "fiber_g=2.4" in check.reason

@@ -177,7 +177,9 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # the rules written after (some on these trials): 0.84 (124 kept) recall 0.91.
 # 2026-12-05 (a third session): a request about a file the tool cannot read, by its name
 # ("example.txt"): all 606 0.85 (122 kept) recall 0.91; held out 0.84 (104) recall 0.92.
+# Then a result field the request names and the answer leaves out (five nutrients asked,
+# the protein answered): all 0.87 (120 kept) recall 0.91; held out 0.85 (102) recall 0.92.
 FLOORS = {
-    "all": {"precision": 0.82, "recall": 0.89},
-    "held_out": {"precision": 0.80, "recall": 0.89},
+    "all": {"precision": 0.85, "recall": 0.89},
+    "held_out": {"precision": 0.83, "recall": 0.89},
 }

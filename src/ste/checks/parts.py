@@ -6,7 +6,8 @@ takes: "the distance between Paris and London by 6 hours" (no parameter takes a 
 "the energy of 750 g of pasta for a 70 years old". The call runs, the answer repeats the
 request's words around the result, and every other check passes; but the example teaches
 a caller to drop part of what the user said. Likewise "find the public holidays of 2025"
-answered "There are 11 public holidays": the result lists them, the answer names none.
+answered "There are 11 public holidays": the result lists them, the answer names none; and
+"energy, protein and fiber content" answered with the protein alone.
 """
 
 from __future__ import annotations
@@ -254,6 +255,52 @@ def both_answered(trial: Trial) -> Check:
             f"gives {len(given)} number(s) from the results",
         )
     return Check("both_answered", True, "the answer gives a result for each one asked")
+
+
+def _forms(value: object) -> list[str] | None:
+    """How an answer may write a result's value: a number rounded or with separators, a
+    string as it is; None for what an answer does not quote (a list, a record, a flag)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        whole = round(value)
+        shown = [f"{value:g}", f"{value:,}", f"{value:,.2f}", f"{value:.1f}"]
+        return [*shown, f"{whole}", f"{whole:,}"]
+    return [value] if isinstance(value, str) and value else None
+
+
+def fields_answered(trial: Trial) -> Check:
+    """Each thing a request asks for by the name of a field of the result ("energy content,
+    protein content and fiber content": energy_kcal, protein_g, fiber_g) is in the answer,
+    by its name or its value. A field that echoes an argument (the date, the amount) is
+    not asked for. Two dev trials asked for five nutrients and answered only the protein."""
+    query, answer = trial.query.casefold(), (trial.final_answer or "").casefold()
+    unanswered: list[str] = []
+    for step in successful_calls(trial):
+        try:
+            result = json.loads(step.observation or "")
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            continue
+        if not isinstance(result, dict):
+            continue
+        arguments = step.call.arguments  # type: ignore[union-attr]
+        passed = {json.dumps(v) for v in arguments.values()}
+        for key, value in result.items():
+            forms = _forms(value)
+            word = re.split(r"[_\W]+", key.casefold())[0]
+            if forms is None or key in arguments or json.dumps(value) in passed or len(word) < 4:
+                continue
+            asked = re.search(rf"\b{re.escape(word)}", query)
+            if asked and word not in answer and not any(f.casefold() in answer for f in forms):
+                unanswered.append(f"{key}={value!r}")
+    if unanswered:
+        return Check(
+            "fields_answered",
+            False,
+            f"the request asks for {', '.join(unanswered[:3])}; the answer gives neither its "
+            "name nor its value",
+        )
+    return Check("fields_answered", True, "the answer gives each result field the request names")
 
 
 _ENDS = (("from_", "to_"), ("source_", "target_"), ("src_", "dst_"), ("origin_", "destination_"))

@@ -38,6 +38,7 @@ from ste.checks.parts import (
     all_returned,
     both_answered,
     ends_differ,
+    fields_answered,
     list_answered,
     quantities_used,
 )
@@ -224,6 +225,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(list_answered(trial))
     checks.append(all_returned(trial))
     checks.append(both_answered(trial))
+    checks.append(fields_answered(trial))
     checks.append(ends_differ(trial))
     checks.append(names_from_results(trial))
     checks.append(dates_from_results(trial))

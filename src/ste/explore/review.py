@@ -48,6 +48,7 @@ REVIEWED = (
     "list_answered",
     "all_returned",
     "both_answered",
+    "fields_answered",
     "ends_differ",
     "dates_from_results",
     "picked_from_request",
