@@ -115,6 +115,10 @@ def test_final_answer():
         ("Action: convert_units\nAction Input: value=10, unit=km", "must be one JSON object"),
         ("Action: convert_units\nAction Input: {'value': 10}", "not valid JSON"),
         ("Action: convert_units\nAction Input: {'value': 10}", "double quotes"),
+        (
+            'Action: convert_units\nAction Input: {"value": 20*12+10, "unit": "km"}',
+            "(20*12+10 is arithmetic; JSON holds only numbers: work it out and write the number)",
+        ),
         ('Action: convert_units\nAction Input: {"value": 10,', "not valid JSON"),
         ("Action: convert_units\nAction Input: [1, 2]", "must be one JSON object"),
         ("Action: convert_units\nAction Input:", "must be one JSON object"),

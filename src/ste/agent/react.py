@@ -90,6 +90,13 @@ def _named_tool(line: str, tool_names: list[str]) -> str:
     return named.pop() if len(named) == 1 else line
 
 
+# a value written as arithmetic, which JSON does not hold ("term_months": 20*12+10)
+# (not a date written without its quotes: that is a string)
+_ARITHMETIC = re.compile(
+    r":\s*(?!\d{4}-\d\d?-\d\d?)(\(?-?\d[\d.]*\s*[-+*/]\s*[\d.(][^,}\n]{0,40})"
+)
+
+
 def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
     """Decode the first JSON object in `text`: (object, error, text after it)."""
     text = _FENCE.sub("", text).strip()
@@ -103,6 +110,9 @@ def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
         return None, render("reply_limit", problem=str(error)), ""
     except json.JSONDecodeError as error:
         hint = " " + render("react_single_quotes_hint") if "'" in text[start:] else ""
+        if arithmetic := _ARITHMETIC.search(text, start):
+            # "term_months": 20*12+10: a small model gives up on the call and answers from memory
+            hint += " " + render("react_arithmetic_hint", expression=arithmetic.group(1).strip())
         message = render(
             "react_input_invalid_json",
             message=error.msg,
