@@ -244,3 +244,41 @@ async def test_an_announced_answer_before_any_call_is_told_to_call_the_tool(tool
     # after a call, the same reply is asked for its answer
     assert "did not give it" in trajectory.steps[2].parse_error
     assert trajectory.final_answer == "6.21 miles"
+
+
+async def test_a_refusal_listing_codes_is_told_which_abbreviate_the_refused_word(toolboxes):
+    tools = load_tools(str(toolboxes / "temperatures.py"))
+    kelvin = 'Action: convert_temperature\nAction Input: {"value": 1, "from_unit": "kelvin", '
+    model = ScriptedModel(
+        [kelvin + '"to_unit": "degC"}', kelvin.replace('"kelvin"', '"K"') + '"to_unit": "degC"}']
+    )
+    trajectory = await run_agent(model, tools, "1 kelvin in Celsius?", max_turns=2)
+    refused, good = trajectory.steps
+    told = model.requests[1]["messages"][-1]["content"]
+    assert told.endswith(
+        "accepted: degC, degF, K (Of the values listed, these abbreviate 'kelvin': K.)"
+    )
+    assert "abbreviate" not in refused.observation  # the step keeps the tool's own words
+    assert good.tool_ok
+
+
+@pytest.mark.parametrize(
+    ("arguments", "refusal", "codes"),
+    [
+        ({"unit": "liter"}, "Unknown unit 'liter'. Accepted: mm, m, km, ml, l, gal", "l"),
+        ({"unit": "kilometer"}, "Unknown unit 'kilometer'. Accepted: m, km, K, kg", "km"),
+        ({"metric": "character_count"}, "Unknown metric 'character_count'. Available: "
+         "word_count, char_count, char_count_no_spaces", "char_count"),
+        ({"unit": "km/h"}, "Unknown unit 'km/h'. Accepted: m, km, mi", None),  # no word
+        ({"cuisine": "vegan"}, "Unknown cuisine 'vegan'. Accepted: thai, greek, indian", None),
+        ({"unit": "meter"}, "Unknown unit 'meter'. Try again.", None),  # no list
+        ({"unit": "meter"}, "Accepted: mm, m, km (and 'meter' is fine)", "m"),
+    ],
+)  # fmt: skip
+def test_the_listed_values_that_abbreviate_a_refused_word(arguments, refusal, codes):
+    from ste.agent.hints import abbreviations_hint
+
+    hint = abbreviations_hint(arguments, refusal)
+    assert (hint is None) is (codes is None), hint
+    if codes:
+        assert hint.endswith(f": {codes}.)")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol
 
+from ste.agent.hints import abbreviations_hint
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.agent.react import ReactProtocol
@@ -91,6 +92,18 @@ def _failed_before(trajectory: Trajectory, call: CallRecord) -> bool:
     )
 
 
+def _told(trajectory: Trajectory, step: Step, arguments: dict[str, Any]) -> str:
+    """What the model reads of a refused call: the tool's words, the values its message
+    lists that abbreviate the one it refused (`ste.agent.hints`), and, where this very call
+    failed before in the trajectory, that it is stuck."""
+    told = step.observation or ""
+    if hint := abbreviations_hint(arguments, told):
+        told += f" {hint}"
+    if step.call is not None and _failed_before(trajectory, step.call):
+        told += f"\n{render('observation_repeated_call')}"
+    return told
+
+
 async def run_turns(
     model: ChatModel,
     protocol: AgentProtocol,
@@ -164,9 +177,8 @@ async def run_turns(
                     step.observation = result.observation
                     step.tool_ok = result.ok
                     step.error_kind = result.error_kind
-                    if not result.ok and _failed_before(trajectory, step.call):
-                        # stuck: the model is told so; the step keeps the tool's own words
-                        shown = f"{step.observation}\n{render('observation_repeated_call')}"
+                    if not result.ok:  # the step keeps the tool's own words
+                        shown = _told(trajectory, step, meaning.arguments)
                     if (
                         not result.ok
                         and is_new_error is not None

@@ -1,0 +1,58 @@
+"""What ste adds to a tool's refusal that lists the values it accepts: those of them that
+abbreviate the value it refused.
+
+Tools that take codes refuse a word with a long list: "Unknown unit 'liter' for from_unit.
+Accepted unit codes - length: mm, cm, m, km, ...; volume: ml, l, gal, ...". A small model
+reads past the code it needs and passes "liter" or "litre" until its turns run out (three
+dev trials of a unit tool ended so, each with four refused calls). The listed codes that
+abbreviate the refused word (their letters in its order, from its first: "l" for
+"liter", "km" for "kilometer", "char_count" for "character_count") are named after the
+message. The trial's record keeps the tool's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ste.prompts import render
+
+__all__ = ["abbreviations_hint"]
+
+_LIST = re.compile(r"(?:[\w./+-]+\s*,\s*){2,}[\w./+-]+")
+_WORD = re.compile(r"[^\W\d]{4,}")
+_MAX_SHOWN = 3
+
+
+def _abbreviates(code: str, word: str) -> bool:
+    """Whether `code` is shorter than `word` and its letters appear in `word` in order,
+    from its first letter (case aside)."""
+    code, word = code.casefold(), word.casefold()
+    if not code or len(code) >= len(word) or code[0] != word[0]:
+        return False
+    rest = iter(word)
+    return all(letter in rest for letter in code)
+
+
+def abbreviations_hint(arguments: Mapping[str, Any], refusal: str) -> str | None:
+    """The hint for a refusal that lists values and quotes a refused argument, naming the
+    listed values that abbreviate it (the longer ones, where a one-letter value would only
+    share its first letter); None where none does."""
+    listed = [v.strip() for found in _LIST.findall(refusal) for v in found.split(",")]
+    if not listed:
+        return None
+    for value in arguments.values():
+        # a word, not a compound ("km/h" is no length, "cm³" no "cm") or a phrase
+        if not isinstance(value, str) or not _WORD.fullmatch(value):
+            continue
+        if f"'{value}'" not in refusal and f'"{value}"' not in refusal:
+            continue
+        if value in listed:
+            continue
+        found = list(dict.fromkeys(v for v in listed if _abbreviates(v, value)))
+        longer = [v for v in found if len(v) > 1]
+        found = (longer or found)[:_MAX_SHOWN]
+        if found:
+            return render("observation_abbreviations", value=value, codes=", ".join(found))
+    return None
