@@ -368,6 +368,13 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             'How many words are in this question: "What is the meaning of life?"',
             'How many words are in this question: "What is the meaning of life?"',
         ),
+        (  # commentary after the request ("In this request:") is no label; the user's task
+            # is kept without its question about which tool to use
+            'Certainly! Here is a request:\n\n"I want the distance from Paris to Rome. What '
+            'tool can I use to find this?"\n\nIn this request:\n- "Paris" is the from city.',
+            "I want the distance from Paris to Rome.",
+        ),
+        ("Convert 5 km to miles. Which API should I call?", "Convert 5 km to miles."),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

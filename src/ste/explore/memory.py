@@ -22,7 +22,9 @@ _HEADING = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _LABELLED_LINE = re.compile(
-    r"^[ \t>*_#`\"-]*(?:[A-Za-z]+\s+){0,2}?(?:query|request|question|task)[ \t*_`]*"
+    # not commentary about the request written above ("In this request:", "This query:")
+    r"^[ \t>*_#`\"-]*(?!(?:in\s+)?(?:this|that|the above|above)\s)"
+    r"(?:[A-Za-z]+\s+){0,2}?(?:query|request|question|task)[ \t*_`]*"
     r"(?:\([^)\n]*\))?[ \t*_`]*:[ \t*_`]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -47,6 +49,11 @@ _META_TALK = re.compile(
 )
 # every quoted span, short ones too: skipping '"banana"' pairs its closing quote with the
 # next opening one, and the text between two quotations reads as one
+# a sentence of the request asking which tool to use ("What tool can I use to find this?"):
+# the user's task is the rest
+_WHICH_TOOL = re.compile(
+    r"\s*\b(?:what|which)\s+(?:tool|api|function|endpoint)s?\b[^.?!]*[.?!]?\s*$", re.IGNORECASE
+)
 _QUOTED = re.compile(r'"([^"]*)"|\u201c([^\u201d]*)\u201d')
 MAX_QUERY_CHARS = 600
 MAX_ERRORS = 6  # the latest distinct errors the long-term memory lists
@@ -90,6 +97,7 @@ def clean_query(text: str, prompt: str = "") -> str:
         text = _quoted(text)
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1].strip()
+    text = _WHICH_TOOL.sub("", text).strip() or text
     if len(text.split()) < MIN_QUERY_WORDS or len(text) > MAX_QUERY_CHARS:
         return ""
     return text
