@@ -92,9 +92,7 @@ def _named_tool(line: str, tool_names: list[str]) -> str:
 
 # a value written as arithmetic, which JSON does not hold ("term_months": 20*12+10)
 # (not a date written without its quotes: that is a string)
-_ARITHMETIC = re.compile(
-    r":\s*(?!\d{4}-\d\d?-\d\d?)(\(?-?\d[\d.]*\s*[-+*/]\s*[\d.(][^,}\n]{0,40})"
-)
+_ARITHMETIC = re.compile(r":\s*(?!\d{4}-\d\d?-\d\d?)(\(?-?\d[\d.]*\s*[-+*/]\s*[\d.(][^,}\n]{0,40})")
 
 
 def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
