@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from ste.checks.calls import successful_calls
 from ste.checks.numbers import number_beside, percent_shares, relative_years, spoken_numbers
 from ste.checks.verdict import Check
 from ste.outcome import numbers_in, supported
@@ -37,10 +38,6 @@ _COMMON = frozenset([
 ])
 # fmt: on
 CONTENT_WORDS = 6  # a value this long is content the user gives (a text to analyse)
-
-
-def successful_calls(trial: Trial) -> list[Step]:
-    return [s for s in trial.call_steps if s.call is not None and s.tool_ok is True]
 
 
 def request_numbers(query: str) -> set[float]:

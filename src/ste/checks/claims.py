@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 
-from ste.checks.arguments import mentions, successful_calls
+from ste.checks.arguments import mentions
+from ste.checks.calls import record_results, successful_calls
 from ste.checks.numbers import MONTH_NAME, month_numbers
 from ste.checks.verdict import Check
 from ste.outcome import ISO_DATE, has_clock_time, held, leaves, numbers_in, quoted_in, supported
@@ -133,13 +134,7 @@ def answers_broadly(trial: Trial) -> Check:
         return Check("answers_broadly", True, "the request asks for no information in general")
     answer = (trial.final_answer or "").casefold()
     stated = numbers_in(trial.final_answer or "")
-    for step in successful_calls(trial):
-        try:
-            value = json.loads(step.observation or "")
-        except (json.JSONDecodeError, ValueError, RecursionError):
-            continue
-        if not isinstance(value, dict):
-            continue
+    for step, value in record_results(trial):
         given = {str(leaf).casefold() for leaf in leaves(step.call.arguments)}  # type: ignore[union-attr]
         fields = {
             key: field

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 
-from ste.checks.arguments import mentions, successful_calls
+from ste.checks.arguments import mentions
+from ste.checks.calls import successful_calls
 from ste.checks.verdict import Check
 from ste.outcome import leaves
 from ste.records import Trial

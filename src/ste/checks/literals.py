@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import re
 
-from ste.checks.arguments import grounded_number, request_numbers, successful_calls
+from ste.checks.arguments import grounded_number, request_numbers
+from ste.checks.calls import successful_calls
 from ste.checks.verdict import Check
 from ste.outcome import ISO_DATE, leaves
 from ste.records import Trial

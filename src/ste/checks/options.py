@@ -18,7 +18,8 @@ import json
 import re
 from typing import Any
 
-from ste.checks.arguments import choices, successful_calls
+from ste.checks.arguments import choices
+from ste.checks.calls import successful_calls
 from ste.checks.verdict import Check
 from ste.records import Step, Trial
 from ste.tools.tool import Tool

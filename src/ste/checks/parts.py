@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 
-from ste.checks.arguments import ANY_NUMBER, successful_calls
+from ste.checks.arguments import ANY_NUMBER
+from ste.checks.calls import record_results, successful_calls
 from ste.checks.numbers import NUMBER_WORDS
 from ste.checks.verdict import Check
 from ste.outcome import leaves, supported
@@ -276,13 +277,7 @@ def fields_answered(trial: Trial) -> Check:
     not asked for. Two dev trials asked for five nutrients and answered only the protein."""
     query, answer = trial.query.casefold(), (trial.final_answer or "").casefold()
     unanswered: list[str] = []
-    for step in successful_calls(trial):
-        try:
-            result = json.loads(step.observation or "")
-        except (json.JSONDecodeError, ValueError, RecursionError):
-            continue
-        if not isinstance(result, dict):
-            continue
+    for step, result in record_results(trial):
         arguments = step.call.arguments  # type: ignore[union-attr]
         passed = {json.dumps(v) for v in arguments.values()}
         for key, value in result.items():

@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from ste.checks.arguments import ANY_NUMBER, successful_calls
+from ste.checks.arguments import ANY_NUMBER
+from ste.checks.calls import successful_calls
 from ste.checks.numbers import NUMBER_WORDS, PERCENT
 from ste.checks.verdict import Check
 from ste.records import Trial

@@ -23,7 +23,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ste.checks.arguments import invented_arguments, successful_calls
+from ste.checks.arguments import invented_arguments
+from ste.checks.calls import successful_calls
 from ste.checks.options import unasked_choices
 from ste.distill.reproduction import same_result
 from ste.records import Trial
