@@ -733,3 +733,21 @@ def test_a_request_about_a_file_the_tool_cannot_read_is_not_one(query, tool, ok)
     assert check.ok is ok, check
     if not ok:
         assert "about the file" in check.reason
+
+
+def test_a_code_the_request_never_gave_is_grounded_by_a_result_naming_what_it_quotes():
+    status = Tool(
+        "http_status",
+        "What an HTTP status code means.",
+        {"type": "object", "properties": {"code": {"type": "integer"}}, "required": ["code"]},
+        lambda **_: {},
+    )
+    result = '{"code": 404, "phrase": "Not Found", "class": "4xx Client Error"}'
+    lookup = step("http_status", {"code": 404}, result, True)
+    asked = trial([lookup], query="Find the status code for 'Not Found'", tool="http_status")
+    assert grounded(asked, status).ok
+    unquoted = trial([lookup], query="Which code means a page is missing?", tool="http_status")
+    assert not grounded(unquoted, status).ok  # nothing named that the result confirms
+    other = step("http_status", {"code": 500}, '{"code": 500, "phrase": "Server Error"}', True)
+    wrong = trial([other], query="Find the status code for 'Not Found'", tool="http_status")
+    assert not grounded(wrong, status).ok

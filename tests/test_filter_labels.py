@@ -179,7 +179,9 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # ("example.txt"): all 606 0.85 (122 kept) recall 0.91; held out 0.84 (104) recall 0.92.
 # Then a result field the request names and the answer leaves out (five nutrients asked,
 # the protein answered): all 0.87 (120 kept) recall 0.91; held out 0.85 (102) recall 0.92.
+# Then a number grounded by its own result naming what the request quotes (code=404 for
+# 'Not Found'): all 0.87 (122 kept) recall 0.93; held out 0.86 (104) recall 0.94.
 FLOORS = {
-    "all": {"precision": 0.85, "recall": 0.89},
-    "held_out": {"precision": 0.83, "recall": 0.89},
+    "all": {"precision": 0.85, "recall": 0.91},
+    "held_out": {"precision": 0.83, "recall": 0.91},
 }
