@@ -124,6 +124,33 @@ async def test_chosen_asks_again_with_the_notes_of_the_tool_the_model_called(too
     assert "whole numbers" not in asked[2] and "whole numbers" in asked[3]
 
 
+async def test_chosen_keeps_the_numbers_of_the_request_the_first_call_had(tools, tmp_path):
+    replies = [
+        'Action: convert\nAction Input: {"value": 10, "unit": "miles"}',  # without notes
+        'Action: convert\nAction Input: {"value": 100, "unit": "km", "precision": 3}',
+    ]
+    _, (record,), _, _ = await evaluate(tools, tmp_path, replies, "chosen", items=ITEMS[:1])
+    # the unit the notes taught stands; 100, which the request never gave, is put back to 10
+    # (precision=3, new, stays as written: only a changed number of the request is kept)
+    assert record.call == {
+        "name": "convert",
+        "arguments": {"value": 10, "unit": "km", "precision": 3},
+    }
+    assert record.call_before_notes["arguments"]["value"] == 10
+
+
+def test_a_changed_number_the_request_supports_stands():
+    from ste.agent.trajectory import CallRecord
+    from ste.icl.check import numbers_kept
+
+    before = CallRecord(name="loan", arguments={"amount": 30000, "term_months": 6})
+    after = CallRecord(name="loan", arguments={"amount": 300000, "term_months": 72})
+    kept = numbers_kept(before, after, "A $30,000 loan over 6 years?")
+    assert kept.arguments == {"amount": 30000, "term_months": 72}  # 6 years as 72 months
+    other = CallRecord(name="convert", arguments={"amount": 300000})
+    assert numbers_kept(before, other, "A $30,000 loan over 6 years?") is other
+
+
 async def test_chosen_without_notes_for_the_called_tool_asks_once(tools, tmp_path):
     replies = ['Action: convert\nAction Input: {"value": 10, "unit": "km"}']
     no_notes = {"kind": "ste-notes", "tools": {}}

@@ -23,7 +23,7 @@ from ste.eval.summary import markdown, summarise_by_tool
 from ste.eval.testset import TestItem
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
-from ste.icl.check import checked_call
+from ste.icl.check import checked_call, numbers_kept
 from ste.icl.demonstrations import demonstrations_for
 from ste.icl.demonstrations import preface as demonstration_preface
 from ste.icl.routing import RoutedNotes, ToolRouter
@@ -208,6 +208,8 @@ async def score_item(
                 trajectory.steps = without_notes.steps  # the first call stands
         else:
             trajectory, shown = await attempt(notes)
+        if calls := trajectory.calls:  # the user's numbers stand
+            calls[0].call = numbers_kept(before, calls[0].call, item.query)  # type: ignore[arg-type]
         trajectory.usage.add(without_notes.usage)  # the item costs both requests
         trajectory.seconds += without_notes.seconds
     expected = [c.model_dump() for c in item.expected]
