@@ -282,3 +282,22 @@ def test_the_listed_values_that_abbreviate_a_refused_word(arguments, refusal, co
     assert (hint is None) is (codes is None), hint
     if codes:
         assert hint.endswith(f": {codes}.)")
+
+
+def test_a_refused_value_that_names_another_parameter_is_told_so():
+    from ste.agent.hints import parameter_hint
+
+    parameters = {"properties": {"cuisine": {}, "vegetarian": {}, "max_minutes": {}}}
+    refusal = "Unknown cuisine 'vegetarian'. Accepted cuisines: thai, greek, indian"
+    hint = parameter_hint({"cuisine": "vegetarian"}, refusal, parameters)
+    assert hint == (
+        "('vegetarian' is no value of cuisine: it is the name of another parameter, "
+        "vegetarian. Set vegetarian instead.)"
+    )
+    assert (
+        parameter_hint({"cuisine": "vegan"}, refusal.replace("vegetarian", "vegan"), parameters)
+        is None
+    )
+    assert parameter_hint({"cuisine": "Max minutes"}, "Unknown 'Max minutes'", parameters)
+    # a value the refusal does not quote was not what it refused
+    assert parameter_hint({"cuisine": "vegetarian"}, "Unknown cuisine.", parameters) is None

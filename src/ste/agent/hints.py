@@ -7,7 +7,10 @@ reads past the code it needs and passes "liter" or "litre" until its turns run o
 dev trials of a unit tool ended so, each with four refused calls). The listed codes that
 abbreviate the refused word (their letters in its order, from its first: "l" for
 "liter", "km" for "kilometer", "char_count" for "character_count") are named after the
-message. The trial's record keeps the tool's own words.
+message. A refused value that is the name of another of the tool's parameters
+("vegetarian" passed as a cuisine, where the tool has a `vegetarian` flag: a recipe tool's
+explorer did so in most of its refused calls, then swapped in a cuisine nobody asked for)
+is told so. The trial's record keeps the tool's own words.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 from ste.prompts import render
 
-__all__ = ["abbreviations_hint"]
+__all__ = ["abbreviations_hint", "parameter_hint"]
 
 _LIST = re.compile(r"(?:[\w./+-]+\s*,\s*){2,}[\w./+-]+")
 _WORD = re.compile(r"[^\W\d]{4,}")
@@ -55,4 +58,25 @@ def abbreviations_hint(arguments: Mapping[str, Any], refusal: str) -> str | None
         found = (longer or found)[:_MAX_SHOWN]
         if found:
             return render("observation_abbreviations", value=value, codes=", ".join(found))
+    return None
+
+
+def _name(text: str) -> str:
+    return re.sub(r"[\s_-]+", " ", text.strip().casefold())
+
+
+def parameter_hint(
+    arguments: Mapping[str, Any], refusal: str, parameters: Mapping[str, Any]
+) -> str | None:
+    """The hint for a refusal that quotes a value passed to one parameter which is the name
+    of another parameter of the tool; None otherwise."""
+    names = {_name(n): n for n in parameters.get("properties", {})}
+    for passed, value in arguments.items():
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if f"'{value}'" not in refusal and f'"{value}"' not in refusal:
+            continue
+        other = names.get(_name(value))
+        if other is not None and other != passed:
+            return render("observation_value_is_parameter", value=value, passed=passed, other=other)
     return None

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol
 
-from ste.agent.hints import abbreviations_hint
+from ste.agent.hints import abbreviations_hint, parameter_hint
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.agent.react import ReactProtocol
@@ -92,12 +92,14 @@ def _failed_before(trajectory: Trajectory, call: CallRecord) -> bool:
     )
 
 
-def _told(trajectory: Trajectory, step: Step, arguments: dict[str, Any]) -> str:
+def _told(trajectory: Trajectory, step: Step, arguments: dict[str, Any], tool: Tool) -> str:
     """What the model reads of a refused call: the tool's words, the values its message
-    lists that abbreviate the one it refused (`ste.agent.hints`), and, where this very call
-    failed before in the trajectory, that it is stuck."""
+    lists that abbreviate the one it refused, or that the refused value names another of
+    its parameters (`ste.agent.hints`), and, where this very call failed before in the
+    trajectory, that it is stuck."""
     told = step.observation or ""
-    if hint := abbreviations_hint(arguments, told):
+    hint = abbreviations_hint(arguments, told) or parameter_hint(arguments, told, tool.parameters)
+    if hint:
         told += f" {hint}"
     if step.call is not None and _failed_before(trajectory, step.call):
         told += f"\n{render('observation_repeated_call')}"
@@ -178,7 +180,7 @@ async def run_turns(
                     step.tool_ok = result.ok
                     step.error_kind = result.error_kind
                     if not result.ok:  # the step keeps the tool's own words
-                        shown = _told(trajectory, step, meaning.arguments)
+                        shown = _told(trajectory, step, meaning.arguments, by_name[meaning.name])
                     if (
                         not result.ok
                         and is_new_error is not None
