@@ -10,10 +10,10 @@ import json
 import re
 from typing import Any
 
-from ste.checks.calls import successful_calls
+from ste.checks.calls import confirmed, successful_calls
 from ste.checks.numbers import number_beside, percent_shares, relative_years, spoken_numbers
 from ste.checks.verdict import Check
-from ste.outcome import held, numbers_in, supported
+from ste.outcome import numbers_in, supported
 from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
@@ -114,18 +114,6 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
                 invented.append((step, name, shown))
         known |= numbers_in(step.observation or "")
     return invented
-
-
-# a name quoted in a request, in single or double quotes (not an apostrophe's)
-_NAMED = re.compile(r"(?<!\w)'([^'\n]{4,60})'(?!\w)|\"([^\"\n]{4,60})\"")
-
-
-def confirmed(step: Step, query: str) -> bool:
-    """Whether the call's own result names what the request quotes by name ('Not Found' for
-    a code=404 the request never gave): a lookup by the code a name stands for, which the
-    tool's answer confirms (the labelled bundled trials had two so, both right)."""
-    named = [a or b for a, b in _NAMED.findall(query)]
-    return any(held(q, [step.observation or ""]) for q in named if not re.search(r"\d", q))
 
 
 def grounded(trial: Trial, tool: Tool) -> Check:
