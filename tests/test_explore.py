@@ -464,6 +464,18 @@ async def test_a_request_nearly_repeating_an_earlier_one_is_asked_again(tools, t
     assert retry["generation"].seed == asked[-2]["generation"].seed + 1  # sampled anew
 
 
+async def test_a_request_still_repeating_a_fulfilled_one_is_not_tried_again(tools, tmp_path):
+    model = Explorer()
+    first = "User Query: How many miles is 10 km, for my run today?"
+    repeat = "User Query: How many miles is 10 km, for my run today please?"
+    model.overrides["imagine_first"] = [first, repeat]
+    model.overrides["imagine_retry"] = [repeat]  # asked again, the same request
+    run_dir = await run(model, tools[:1], tmp_path, trials=1)
+    done, again = trials_of(run_dir)
+    assert done["query"] == first[12:] and done["call_succeeded"]
+    assert again["query"] == "" and again["stop_reason"] == "no query"
+
+
 async def test_without_long_term_memory_no_request_is_compared_with_earlier_ones(tools, tmp_path):
     model = Explorer()
     same = "User Query: How many miles is 10 km, for my run today?"

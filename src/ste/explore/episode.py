@@ -8,7 +8,7 @@ and whether it was fulfilled) goes into the first imagination prompt of each con
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
@@ -70,6 +70,7 @@ async def imagine(
     memory: str = "",
     earlier: Sequence[str] = (),
     refusals: Sequence[str] = (),
+    fulfilled: Collection[str] = (),
 ) -> tuple[str, list[str]]:
     """Ask for a query; a reply without one, whose request is not one a person would write
     (`natural_query`: talk about the tool, a refusal, JSON), or that nearly repeats one of
@@ -78,8 +79,10 @@ async def imagine(
     (`ste.explore.ranges`), is asked once more, told what is wrong. (query or "", raw
     replies) If the last is still not natural it is tried all the same (it teaches the
     tool), unless it declines to be a request at all (`declines`: a refusal, an offer to
-    help, the prompt echoed); one still outside what the tool covers is tried with its
-    dates moved inside (`moved_inside`), or not at all.
+    help, the prompt echoed), or nearly repeats one of the `fulfilled` requests (tried
+    again, it teaches nothing: a dev exploration ran one request three times); one still
+    outside what the tool covers is tried with its dates moved inside (`moved_inside`),
+    or not at all.
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -132,6 +135,8 @@ async def imagine(
     # one that declines to be a request; one the tool has already said it cannot fulfil
     # with its dates moved into what the tool covers, if they can be
     last = unnatural[0] if unnatural else ""
+    if last and (same := nearly_repeats(last, earlier)) and same in fulfilled:
+        last = ""
     if last and outside(last, refusals):
         last = moved_inside(last, refusals) or ""
     if query is None and last and not declines(last):
@@ -216,6 +221,7 @@ async def run_trial(
     else:
         prompt = render("explore_imagine_simpler" if after_failure else "explore_imagine_next")
     earlier = [query for query, _ in memory.entries if query] if settings.ltm else []
+    fulfilled = {query for query, ok in memory.entries if query and ok} if settings.ltm else set()
     refusals = memory.coverage.error_examples if settings.ltm else []
     query, imagined = await imagine(
         model,
@@ -229,6 +235,7 @@ async def run_trial(
         memory=remembered,
         earlier=earlier,
         refusals=refusals,
+        fulfilled=fulfilled,
     )
     steps: list[Step] = []
     found: list[str] = []  # what the review found (`ste.explore.review`)
