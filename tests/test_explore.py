@@ -375,6 +375,7 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "I want the distance from Paris to Rome.",
         ),
         ("Convert 5 km to miles. Which API should I call?", "Convert 5 km to miles."),
+        ("---\n\nHow many miles is 10 km?\n\n---\n\nIt is simple.", "How many miles is 10 km?"),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

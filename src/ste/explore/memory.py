@@ -86,7 +86,8 @@ def clean_query(text: str, prompt: str = "") -> str:
     elif (preamble := _META_PREAMBLE.match(text)) and _META_TALK.search(preamble.group()):
         text = _quoted(text[preamble.end() :]) or text
     # a paragraph offering to help comes before the request; what follows it is commentary
-    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()] or [""]
+    # (a markdown rule, "---", is no paragraph: the request often comes after one)
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if re.search(r"\w", p)] or [""]
     while len(paragraphs) > 1 and offers_help(paragraphs[0]):
         paragraphs.pop(0)
     text = paragraphs[0]
