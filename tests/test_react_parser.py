@@ -125,6 +125,7 @@ def test_final_answer():
         ('Action Input: {"value": 1}\nAction: convert_units', "no 'Action:' line"),
         ("Action Input: value=1\nAction: convert_units", "Write 'Action:' first"),
         ("Final Answer:", "Final Answer is empty"),
+        ("Final Answer: <the answer to the user's query, from the tool results>", "is empty"),
         ('Action: convert_units\nAction Input: {"value": __import__("os")}', "not valid JSON"),
     ],
 )

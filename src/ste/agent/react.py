@@ -90,6 +90,8 @@ def _named_tool(line: str, tool_names: list[str]) -> str:
     return named.pop() if len(named) == 1 else line
 
 
+# an answer that is a template's placeholder, "<the answer ...>", not an answer
+_PLACEHOLDER = re.compile(r"<[^<>\n]{3,120}>\.?")
 # a value written as arithmetic, which JSON does not hold ("term_months": 20*12+10)
 # (not a date written without its quotes: that is a string)
 _ARITHMETIC = re.compile(r":\s*(?!\d{4}-\d\d?-\d\d?)(\(?-?\d[\d.]*\s*[-+*/]\s*[\d.(][^,}\n]{0,40})")
@@ -169,7 +171,8 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
     if not actions and not inputs:
         if final:
             answer = text[final.end() :].strip()
-            if not answer:
+            # the prompt's placeholder copied ("<the answer to the user's query, ...>")
+            if not answer or _PLACEHOLDER.fullmatch(answer):
                 return ParseError(
                     render("react_empty_final_answer"), thought, announces_answer=True
                 )
