@@ -25,6 +25,8 @@ def test_the_answers_numbers_must_come_from_the_results(answer, solved):
 def test_no_success_or_no_answer_or_no_query_is_not_solved():
     assert not judge_outcome("q", "89.6", [RESULT], [], succeeded=False).solved
     assert "no final answer" in judge_outcome("q", " ", [RESULT], [], True).reason
+    copied = "<the answer to the user's query, from the tool results>"
+    assert "no final answer" in judge_outcome("q", copied, [RESULT], [], True).reason
     assert not judge_outcome("", "89.6", [RESULT], [], True).solved
 
 

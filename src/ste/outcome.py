@@ -121,6 +121,15 @@ def held(value: str, sources: list[str]) -> bool:
     return False
 
 
+_PLACEHOLDER = re.compile(r"<[^<>\n]{3,120}>\.?")
+
+
+def placeholder(answer: str) -> bool:
+    """Whether an answer is a template's placeholder copied ("<the answer to the user's
+    query, from the tool results>"), not an answer."""
+    return bool(_PLACEHOLDER.fullmatch(answer.strip()))
+
+
 @dataclass(frozen=True)
 class Outcome:
     solved: bool
@@ -158,7 +167,7 @@ def judge_outcome(
         return Outcome(False, "no request was imagined")
     if not succeeded:
         return Outcome(False, "no call of the tool succeeded")
-    if not (final_answer or "").strip():
+    if not (final_answer or "").strip() or placeholder(final_answer or ""):
         return Outcome(False, "no final answer")
     stated = numbers_in(final_answer or "")
     from_results = {n for text in results for n in numbers_in(text)}

@@ -17,6 +17,7 @@ from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.models import bounded_json
 from ste.models.base import ChatModel, ChatResponse, Generation, Message
 from ste.models.bounded_json import ReplyLimitError
+from ste.outcome import placeholder
 from ste.prompts import render
 from ste.tools.tool import Tool
 
@@ -90,8 +91,6 @@ def _named_tool(line: str, tool_names: list[str]) -> str:
     return named.pop() if len(named) == 1 else line
 
 
-# an answer that is a template's placeholder, "<the answer ...>", not an answer
-_PLACEHOLDER = re.compile(r"<[^<>\n]{3,120}>\.?")
 # a value written as arithmetic, which JSON does not hold ("term_months": 20*12+10)
 # (not a date written without its quotes: that is a string)
 _ARITHMETIC = re.compile(r":\s*(?!\d{4}-\d\d?-\d\d?)(\(?-?\d[\d.]*\s*[-+*/]\s*[\d.(][^,}\n]{0,40})")
@@ -172,7 +171,7 @@ def parse_react(text: str, tool_names: list[str]) -> Parsed:
         if final:
             answer = text[final.end() :].strip()
             # the prompt's placeholder copied ("<the answer to the user's query, ...>")
-            if not answer or _PLACEHOLDER.fullmatch(answer):
+            if not answer or placeholder(answer):
                 return ParseError(
                     render("react_empty_final_answer"), thought, announces_answer=True
                 )
