@@ -248,3 +248,21 @@ def test_each_result_field_a_request_names_is_answered(query, final, ok):
     assert check.ok is ok, check.reason
     if not ok:
         assert "energy_kcal=52.0" in check.reason and "fiber_g=2.4" in check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "passed", "ok"),
+    [
+        ("What is (2 * 3 + 1) * 4 ** 2?", "2 * 3 + 1 * 4 ** 2", False),
+        ("What is (2 * 3 + 1) * 4 ** 2?", "(2*3+1)*4**2", True),
+        ("Compute (1 + 2) * (3 + 4)", "(1 + 2) * 3 + 4", False),  # one pair lost
+        ("What is 5 * 3 + 2 ** 2?", "5*3+2**2", True),  # no brackets to keep
+        ("Convert (about) 5 km to miles", "5", True),  # a bracket around words
+    ],
+)
+def test_a_bracketed_expression_is_passed_with_its_brackets(query, passed, ok):
+    from ste.checks.literals import grouping_kept
+
+    call = step("calculate", {"expression": passed}, '{"result": 1}', True)
+    check = grouping_kept(trial([call], final="1", query=query))
+    assert check.ok is ok, check.reason

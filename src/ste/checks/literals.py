@@ -21,7 +21,7 @@ from ste.outcome import ISO_DATE, leaves
 from ste.records import Trial
 from ste.tools.tool import Tool
 
-__all__ = ["computes_something", "dates_passed", "identifiers_given"]
+__all__ = ["computes_something", "dates_passed", "grouping_kept", "identifiers_given"]
 
 
 def dates_passed(trial: Trial, tool: Tool) -> Check:
@@ -119,3 +119,31 @@ def identifiers_given(trial: Trial) -> Check:
                     )
         seen += " " + (step.observation or "")
     return Check("identifiers_given", True, "every identifier passed comes from the request")
+
+
+# an arithmetic expression written in a request, with its brackets: "(2 * 3 + 1) * 4 ** 2"
+_EXPRESSION = re.compile(r"[\d(][\d\s.+\-*/^%()×÷]*[\d)]")
+
+
+def grouping_kept(trial: Trial) -> Check:
+    """A call that passes an expression the request writes with brackets keeps them: "(2 *
+    3 + 1) * 4 ** 2" passed as "2 * 3 + 1 * 4 ** 2" computes another number (two dev trials
+    did, each answered with the wrong result)."""
+    written = [e for e in _EXPRESSION.findall(trial.query) if "(" in e and re.search(r"[-+*/^]", e)]
+    if not written:
+        return Check("grouping_kept", True, "the request writes no bracketed expression")
+    wanted = max(e.count("(") for e in written)
+    passed = [
+        value
+        for step in successful_calls(trial)
+        for value in leaves(step.call.arguments)  # type: ignore[union-attr]
+        if isinstance(value, str) and re.search(r"\d\s*[-+*/^]", value)
+    ]
+    if passed and all(value.count("(") < wanted for value in passed):
+        return Check(
+            "grouping_kept",
+            False,
+            f"the request writes {max(written, key=len).strip()!r}; the call passed "
+            f"{passed[-1]!r}, without its brackets",
+        )
+    return Check("grouping_kept", True, "the call keeps the request's brackets")

@@ -32,7 +32,12 @@ from ste.checks.claims import (
     picked_from_request,
 )
 from ste.checks.entities import entity_from_request
-from ste.checks.literals import computes_something, dates_passed, identifiers_given
+from ste.checks.literals import (
+    computes_something,
+    dates_passed,
+    grouping_kept,
+    identifiers_given,
+)
 from ste.checks.options import options_asked
 from ste.checks.parts import (
     all_returned,
@@ -221,6 +226,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(dates_passed(trial, tool))
     checks.append(identifiers_given(trial))
     checks.append(computes_something(trial, tool))
+    checks.append(grouping_kept(trial))
     checks.append(quantities_used(trial))
     checks.append(list_answered(trial))
     checks.append(all_returned(trial))

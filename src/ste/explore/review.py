@@ -44,6 +44,7 @@ REVIEWED = (
     "every_value_passed",
     "dates_passed",
     "computes_something",
+    "grouping_kept",
     "names_from_results",
     "list_answered",
     "all_returned",
