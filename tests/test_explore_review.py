@@ -187,20 +187,10 @@ def city_distance(from_city: str, to_city: str) -> dict:
 '''
 
 
-def _distance(from_city: str) -> str:
-    arguments = json.dumps({"from_city": from_city, "to_city": "Paris, FR"})
-    return f"Thought: look it up\nAction: city_distance\nAction Input: {arguments}"
-
-
-async def test_a_refusal_that_suggests_one_value_is_shown_as_the_call_it_suggests(tmp_path):
-    toolbox = tmp_path / "cities.py"
-    toolbox.write_text(CITIES)
-    model = Explorer(
-        imagine_first=["User Query: How far is New York City, USA from Paris?"],
-        observation=[ANSWER.format("Error: Unknown city."), ANSWER.format("5837 km")],
-        review=[_distance("New York, US")],
-        **{"try": [_distance("New York City, US")]},
-    )
+async def _reviewed(model, source: str, tmp_path) -> tuple[str, Trial]:
+    """Explore the tool `source` defines for one trial: (what the review told, the trial)."""
+    toolbox = tmp_path / "tool.py"
+    toolbox.write_text(source)
     tools = load_tools(str(toolbox))
     run_dir = await run(model, tools, tmp_path, episodes=1, trials=1, rebalance=False)
     (told,) = [
@@ -208,8 +198,23 @@ async def test_a_refusal_that_suggests_one_value_is_shown_as_the_call_it_suggest
         for r in model.requests
         if model.stage(r["messages"]) == "review"
     ]
+    return told, Trial.read(trials_of(run_dir)[0])
+
+
+def _distance(from_city: str) -> str:
+    arguments = json.dumps({"from_city": from_city, "to_city": "Paris, FR"})
+    return f"Thought: look it up\nAction: city_distance\nAction Input: {arguments}"
+
+
+async def test_a_refusal_that_suggests_one_value_is_shown_as_the_call_it_suggests(tmp_path):
+    model = Explorer(
+        imagine_first=["User Query: How far is New York City, USA from Paris?"],
+        observation=[ANSWER.format("Error: Unknown city."), ANSWER.format("5837 km")],
+        review=[_distance("New York, US")],
+        **{"try": [_distance("New York City, US")]},
+    )
+    told, trial = await _reviewed(model, CITIES, tmp_path)
     assert '{"from_city": "New York, US", "to_city": "Paris, FR"}' in told
-    trial = Trial.read(trials_of(run_dir)[0])
     assert [s.tool_ok for s in trial.call_steps] == [False, True]
 
 
@@ -231,24 +236,15 @@ def _recipes(minutes: str | int) -> str:
 
 
 async def test_a_number_refused_in_quotes_is_shown_as_the_call_without_them(tmp_path):
-    toolbox = tmp_path / "recipes.py"
-    toolbox.write_text(RECIPES)
     model = Explorer(
         imagine_first=["User Query: A Thai recipe I can cook in 30 minutes?"],
         observation=[ANSWER.format("The query is not valid."), ANSWER.format("Pad Thai")],
         review=[_recipes(30)],
         **{"try": [_recipes("30")]},
     )
-    tools = load_tools(str(toolbox))
-    run_dir = await run(model, tools, tmp_path, episodes=1, trials=1, rebalance=False)
-    (told,) = [
-        r["messages"][-1]["content"]
-        for r in model.requests
-        if model.stage(r["messages"]) == "review"
-    ]
+    told, trial = await _reviewed(model, RECIPES, tmp_path)
     assert "(write it without quotes: 30)" in told
     assert '{"cuisine": "thai", "max_minutes": 30}' in told
-    trial = Trial.read(trials_of(run_dir)[0])
     assert [s.tool_ok for s in trial.call_steps] == [False, True]
 
 
