@@ -50,6 +50,10 @@ class Explorer:
             return "answer_at_limit"
         if last.startswith("Before you finish"):
             return "review"
+        if last.startswith("Your request did not give") or last.startswith(
+            "That request cannot be kept"
+        ):
+            return "restate"
         raise AssertionError(f"unexpected prompt: {last[:80]}")
 
     async def chat(self, messages, **options) -> ChatResponse:

@@ -55,6 +55,9 @@ class Trial(BaseModel):
     # a review after a refusal, whose steps go on from the failed calls)
     review: list[str] = Field(default_factory=list)
     reviewed_at: int | None = None
+    # the request as first imagined, when it left out values the call needed and was
+    # written again with them (`ste.explore.restate`); `query` is the restated one
+    restated_from: str | None = None
 
     @property
     def answer_steps(self) -> list[Step]:
@@ -93,7 +96,7 @@ class Trial(BaseModel):
     def dump(self) -> dict[str, Any]:
         """The JSON object of its line (optional fields only when set)."""
         record = self.model_dump(mode="json")
-        for optional in ("error", "finished_at", "review", "reviewed_at"):
+        for optional in ("error", "finished_at", "review", "reviewed_at", "restated_from"):
             if record.get(optional) in (None, []):
                 record.pop(optional, None)
         return record

@@ -16,18 +16,21 @@ from ste.agent.trajectory import Step
 from ste.checks.rules import declines, natural_query
 from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.errors import ModelError
+from ste.explore.conversation import ask_text, user_message
 from ste.explore.coverage import error_kind
 from ste.explore.memory import ToolMemory, clean_query
 from ste.explore.ranges import Covered, moved_inside, outside
+from ste.explore.reflection import reflect
+from ste.explore.restate import missing_values, restate
 from ste.explore.review import review
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
-from ste.models.base import GREEDY, ChatModel, Generation, Message, Usage
+from ste.models.base import ChatModel, Generation, Message, Usage
 from ste.models.retry import RequestFailed
 from ste.prompts import render
 from ste.records import Trial
 from ste.tools.tool import Tool
-from ste.verdicts import ask_until_read, parse_yes_no, reason_after_verdict
+from ste.verdicts import ask_until_read
 
 
 def system_message(protocol: AgentProtocol, tool: Tool, today: str | None = None) -> Message:
@@ -36,26 +39,6 @@ def system_message(protocol: AgentProtocol, tool: Tool, today: str | None = None
     if today:
         content += "\n" + render("explore_today", today=today)
     return {"role": "system", "content": content}
-
-
-def _user(content: str) -> Message:
-    return {"role": "user", "content": content}
-
-
-async def _ask(
-    model: ChatModel,
-    protocol: AgentProtocol,
-    tool: Tool,
-    messages: list[Message],
-    usage: Usage,
-    generation: Generation,
-) -> str:
-    """One plain-text turn (imagination or reflection) in the episode's conversation."""
-    response = await model.chat(messages, tools=protocol.tools_param([tool]), generation=generation)
-    usage.add(response.usage)
-    text = response.text.strip()
-    messages.append({"role": "assistant", "content": text})
-    return text
 
 
 async def imagine(
@@ -86,14 +69,14 @@ async def imagine(
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
-    messages.append(_user(f"{prompt}\n\n{memory}" if memory else prompt))
+    messages.append(user_message(f"{prompt}\n\n{memory}" if memory else prompt))
     tokens = settings.imagine_max_tokens
 
     async def ask(attempt: int) -> str:
         # a reply asked again is sampled anew: at the first seed a confident model writes
         # the same request it was told nearly repeats an earlier one
         sampling = Generation(settings.temperature, tokens, seed=seed + attempt)
-        return await _ask(model, protocol, tool, messages, usage, sampling)
+        return await ask_text(model, protocol, tool, messages, usage, sampling)
 
     unnatural: list[str] = []  # the last request read that is not natural: kept at worst
     problem: list[str] = []  # why the latest reply's request is not natural, if it is not
@@ -121,14 +104,15 @@ async def imagine(
 
     def remind(reply: str) -> None:
         if problem:
-            messages.append(_user(render("explore_query_unnatural", problem=problem[0])))
+            messages.append(user_message(render("explore_query_unnatural", problem=problem[0])))
         elif repeated:
-            messages.append(_user(render("explore_query_repeated", earlier=repeated.pop())))
+            messages.append(user_message(render("explore_query_repeated", earlier=repeated.pop())))
         elif beyond:
             value, period = beyond.pop()
-            messages.append(_user(render("explore_query_outside", value=value, said=period.said)))
+            outside_prompt = render("explore_query_outside", value=value, said=period.said)
+            messages.append(user_message(outside_prompt))
         else:
-            messages.append(_user(render("explore_query_retry")))
+            messages.append(user_message(render("explore_query_retry")))
 
     query, replies = await ask_until_read(ask, read, remind)
     # the last request read still teaches the tool, though it cannot become an example; not
@@ -155,34 +139,6 @@ def nearly_repeats(query: str, earlier: Sequence[str]) -> str | None:
     similarity = lexical_similarity([query, *earlier])[0][1:]
     best = max(range(len(earlier)), key=similarity.__getitem__)
     return earlier[best] if similarity[best] >= DEFAULT_THRESHOLDS["lexical"] else None
-
-
-async def reflect(
-    model: ChatModel,
-    protocol: AgentProtocol,
-    tool: Tool,
-    messages: list[Message],
-    seed: int,
-    usage: Usage,
-) -> tuple[bool | None, str, str]:
-    """Ask whether the query was fulfilled: (verdict or None, reason, raw reply).
-
-    Asked at temperature 0: it is a judgment, not an exploration.
-    """
-    messages.append(_user(render("explore_reflect")))
-    generation = GREEDY.but(max_tokens=128, seed=seed)
-
-    async def ask(attempt: int) -> str:
-        return await _ask(model, protocol, tool, messages, usage, generation)
-
-    def remind(reply: str) -> None:  # the reply is in the conversation already
-        messages.append(_user(render("verdict_reminder")))
-
-    verdict, replies = await ask_until_read(ask, parse_yes_no, remind)
-    raw = replies[-1]
-    if verdict is not None:
-        return verdict, reason_after_verdict(raw), raw
-    return None, "the reflection gave no Yes/No verdict", raw
 
 
 async def run_trial(
@@ -240,11 +196,12 @@ async def run_trial(
     steps: list[Step] = []
     found: list[str] = []  # what the review found (`ste.explore.review`)
     reviewed_at: int | None = None
+    restated_from: str | None = None
     final_answer = None
     stop_reason = "no query"
     solved, reflection_reason, reflection_raw = None, "", ""
     if query:
-        messages.append(_user(render(f"explore_try_{protocol.name}", query=query)))
+        messages.append(user_message(render(f"explore_try_{protocol.name}", query=query)))
         turns = TurnSettings(
             max_turns=settings.max_turns,
             generation=Generation(settings.temperature, settings.max_tokens, seed=seed),
@@ -272,9 +229,21 @@ async def run_trial(
             so_far = {"steps": steps, "final_answer": final_answer, "stop_reason": stop_reason}
             # its time: the checks read "this year" as the year it was written
             finished = Trial(**names, query=query, **so_far, finished_at=time.time())
-            reviewed = await review(
-                model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
-            )
+            # a request that left out values the call needed is written again with them;
+            # any other fault of the work is the review's
+            restated = None
+            if values := missing_values(finished, tool):
+                sampling = Generation(settings.temperature, settings.imagine_max_tokens, seed=seed)
+                restated = await restate(
+                    model, protocol, tool, messages, finished, values, sampling, usage
+                )
+            reviewed = None
+            if restated is not None:
+                restated_from, query = finished.query, restated.query
+            else:
+                reviewed = await review(
+                    model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
+                )
             if reviewed is not None:
                 found = reviewed.findings
                 reviewed_at = len(steps) if reviewed.supersedes else None
@@ -305,6 +274,7 @@ async def run_trial(
         reflection_reason=reflection_reason,
         review=found,
         reviewed_at=reviewed_at,
+        restated_from=restated_from,
         messages=messages[segment_start:],
         usage=usage,
         seconds=round(time.perf_counter() - started, 3),

@@ -59,6 +59,8 @@ def trial_stats(trials: list[Trial]) -> dict[str, Any]:
         # the ones that then called again
         "reviewed": sum(bool(t.review) for t in trials),
         "review_called_again": sum(t.answer_steps is not t.steps for t in trials),
+        # requests written again with the values their call made up (`ste.explore.restate`)
+        "restated": sum(t.restated_from is not None for t in trials),
         "distinct_queries": len(queries),
         "coverage": coverage(trials),
         "usage": usage.as_dict(),
@@ -131,7 +133,8 @@ def review_line(summary: dict[str, Any]) -> str:
     overall = summary["overall"]
     return (
         f"reviewed {overall.get('reviewed', 0)} trial(s) (told what the rule checks found), "
-        f"{overall.get('review_called_again', 0)} of them called again"
+        f"{overall.get('review_called_again', 0)} of them called again; "
+        f"restated {overall.get('restated', 0)} request(s) with the values their call made up"
     )
 
 
@@ -179,6 +182,9 @@ def trial_view(trial: Trial, model: str = "", protocol: str = "") -> Group:
         footer.append("; ".join(trial.review))
         if trial.answer_steps is not trial.steps:
             footer.append(f"  (the steps from {trial.reviewed_at + 1} on replace those before)")
+    if trial.restated_from is not None:
+        footer.append("\nRestated from: ", style="bold")
+        footer.append(trial.restated_from)
     if trial.error:
         footer.append(f"\nerror: {trial.error}", style="red")
     return Group(header, trajectory_view(trajectory), footer)

@@ -201,7 +201,8 @@ def _summary(data: dict[str, Any]) -> str:
             "reviewed",
             f"{overall.get('reviewed', 0):,}",
             f"trials told what the rule checks found; {overall.get('review_called_again', 0)} "
-            "called again",
+            f"called again; {overall.get('restated', 0)} requests restated with the values "
+            "their call made up",
         ),
         ("distinct queries", f"{overall['distinct_queries']:,}", "imagined by the model"),
         (

@@ -1,0 +1,130 @@
+"""The restated request: a trial whose request left out a value the call needed (the model
+made it up) is written again with that value, and kept only if every check then passes."""
+
+import json
+
+import pytest
+
+from ste.checks.rules import usable
+from ste.explore.report import review_line, summarise
+from ste.explore.restate import missing_values, restated_trial
+from ste.records import Trial
+from ste.tools import load_tools
+from test_explore import Explorer, run, trials_of
+
+WITHOUT_DISTANCE = "How many miles did I run on my marathon training day?"
+
+
+def _call(value: int, **more: int) -> str:
+    arguments = json.dumps({"value": value, "unit": "km", **more})
+    return f"Thought: convert\nAction: convert\nAction Input: {arguments}"
+
+
+@pytest.fixture
+def convert(toolboxes):
+    return [t for t in load_tools(str(toolboxes / "sample.py")) if t.name == "convert"]
+
+
+def _stage_prompts(model: Explorer, stage: str) -> list[str]:
+    return [
+        r["messages"][-1]["content"] for r in model.requests if model.stage(r["messages"]) == stage
+    ]
+
+
+async def test_a_request_without_the_value_its_call_made_up_is_restated_with_it(convert, tmp_path):
+    model = Explorer(
+        imagine_first=[WITHOUT_DISTANCE],
+        value=42,
+        restate=["How many miles did I run on my marathon training day? I ran 42 km."],
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    (asked,) = _stage_prompts(model, "restate")
+    assert "- 42 (The distance to convert.)" in asked  # the made-up value, described
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert trial.query.endswith("I ran 42 km.") and trial.restated_from == WITHOUT_DISTANCE
+    assert not _stage_prompts(model, "review")  # nothing left for the review to correct
+    assert usable(trial, convert[0])
+    summary = summarise(run_dir.read_trials(), [])
+    assert summary["overall"]["restated"] == 1 and "restated 1 request(s)" in review_line(summary)
+    # the conversation goes on from the restated request, not the reply's wrapping
+    assert trial.messages[-3]["content"] == trial.query  # (the reflection follows it)
+
+
+async def test_a_restated_request_that_changes_the_value_is_not_kept(convert, tmp_path):
+    # asked twice, the model restates 7 km where the call converted 42: the trial stays as
+    # it was, and the review tells what is wrong with it
+    model = Explorer(
+        imagine_first=[WITHOUT_DISTANCE],
+        value=42,
+        restate=["How many miles is 7 km?", "How many miles is 7 km today?"],
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    again = _stage_prompts(model, "restate")
+    assert len(again) == 2 and "value=42: not from the request" in again[1]
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert trial.query == WITHOUT_DISTANCE and trial.restated_from is None
+    assert len(_stage_prompts(model, "review")) == 1
+
+
+def _trial(query: str, call: dict, answer: str = "26.1 miles") -> Trial:
+    return Trial.read(
+        {
+            "id": "convert/e1/t1",
+            "tool": "convert",
+            "episode": 0,
+            "trial": 0,
+            "seed": 1,
+            "query": query,
+            "final_answer": answer,
+            "stop_reason": "final_answer",
+            "steps": [
+                {
+                    "raw": "",
+                    "call": {"name": "convert", "arguments": call},
+                    "observation": '{"miles": 26.1}',
+                    "tool_ok": True,
+                }
+            ],
+        }
+    )
+
+
+def test_only_a_request_that_lacks_required_values_is_restated(convert):
+    tool = convert[0]
+    assert missing_values(_trial(WITHOUT_DISTANCE, {"value": 42, "unit": "km"}), tool) == [
+        ("value", 42)
+    ]
+    # a value the request gives, passed as another: the call is wrong, not the request
+    assert (
+        missing_values(_trial("How many miles is 5 km?", {"value": 42, "unit": "km"}), tool) == []
+    )
+    # an optional value nobody asked for: the review's to correct
+    unasked = {"value": 42, "unit": "km", "precision": 5}
+    assert missing_values(_trial(WITHOUT_DISTANCE, unasked), tool) == []
+    # nothing made up: nothing to restate
+    assert (
+        missing_values(_trial("How many miles is 42 km?", {"value": 42, "unit": "km"}), tool) == []
+    )
+
+
+def test_the_restated_trial_keeps_the_first_request_beside_it(convert):
+    first = _trial(WITHOUT_DISTANCE, {"value": 42, "unit": "km"})
+    restated = restated_trial(first, "How many miles is 42 km?")
+    assert restated.restated_from == WITHOUT_DISTANCE
+    assert restated.dump()["restated_from"] == WITHOUT_DISTANCE
+    assert "restated_from" not in first.dump()  # only where it was restated
+    assert usable(restated, convert[0]) and not usable(first, convert[0])
+
+
+def test_ste_show_tells_the_request_a_trial_restated(convert):
+    from rich.console import Console
+
+    from ste.explore.report import trial_view
+
+    restated = restated_trial(
+        _trial(WITHOUT_DISTANCE, {"value": 42, "unit": "km"}), "How many miles is 42 km?"
+    )
+    console = Console(record=True, width=200)
+    console.print(trial_view(restated))
+    shown = console.export_text()
+    assert f"Restated from: {WITHOUT_DISTANCE}" in shown and "How many miles is 42 km?" in shown
