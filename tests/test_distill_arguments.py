@@ -283,6 +283,41 @@ def test_a_request_that_asks_for_its_own_content_is_not_one(query, ok):
 
 
 @pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("Please provide the names of various food groups and their daily intake.", False),
+        ("To compare them, provide different sets of values for energy and macronutrients.", False),
+        ("Suggest several cities in France and their distances from Paris.", False),
+        ("Give me three chicken recipes under 30 minutes.", True),  # results, not input
+        ("List all public holidays in France in 2026.", True),
+    ],
+)
+def test_a_request_that_asks_the_helper_to_come_up_with_values_is_not_one(query, ok):
+    check = natural_query(query)
+    assert check.ok is ok, check
+    if not ok:
+        assert "come up with values" in check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("The quick brown fox jumps over the lazy dog.", False),
+        ("This recipe uses tomatoes, basil and garlic, with some added olive oil.", False),
+        ("The quick brown fox jumps over the lazy dog: count its words.", True),
+        ("The loan is $200,000 at 5% over 30 years; what is the monthly payment?", True),
+        ("The meeting is at 9 AM in Tokyo, and I need the time in Paris.", True),
+        ("Convert 5 km to miles.", True),  # an imperative opening: a request
+    ],
+)
+def test_a_bare_statement_is_not_a_request(query, ok):
+    check = natural_query(query)
+    assert check.ok is ok, check
+    if not ok:
+        assert "a statement, not a request" in check.reason
+
+
+@pytest.mark.parametrize(
     "query",
     [
         "I'm sorry, but I need a specific request first.",

@@ -171,6 +171,25 @@ _ASKS_FOR_INPUT = re.compile(
     r"(?:texts?|sentences?|paragraphs?|passages?|strings?|samples?)\b",
     re.IGNORECASE,
 )
+# a request for the helper to come up with values ("please provide the names of various food
+# groups", "provide different sets of values"): the user's own task names them
+_ASKS_TO_INVENT = re.compile(
+    r"\b(?:provide|give|suggest|generate|invent|make up)\s+(?:me\s+|us\s+)?(?:with\s+)?"
+    r"(?:the\s+names?\s+of\s+)?(?:various|different|several|multiple)\b",
+    re.IGNORECASE,
+)
+# a statement, not a request: it opens as prose ("The quick brown fox jumps ...") and neither
+# asks ("?") nor says what the user wants done
+_PROSE_OPENING = re.compile(
+    r"^\W*(?:the|a|an|this|that|these|those|it|he|she|they|we|our|his|her|its|there)\b",
+    re.IGNORECASE,
+)
+_REQUEST_WORD = re.compile(
+    r"\b(?:please|can|could|would|will|need|needs|want|wants|like|help|find|tell|show|give"
+    r"|list|calculate|convert|compute|count|check|look|get|what|how|which|when|where|who|why"
+    r"|whether|should|must|let)\b",
+    re.IGNORECASE,
+)
 _HELPERS_VOICE = re.compile(
     r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)",
     re.IGNORECASE,
@@ -315,6 +334,20 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
             False,
             f"the query asks to be given what it is about ({asks.group(0)!r}): a user's "
             "request holds its own content, written out",
+        )
+    if invent := _ASKS_TO_INVENT.search(text):
+        return Check(
+            "natural_query",
+            False,
+            f"the query asks the helper to come up with values ({invent.group(0)!r}): a "
+            "user's request names its own",
+        )
+    if "?" not in text and _PROSE_OPENING.match(text) and not _REQUEST_WORD.search(text):
+        return Check(
+            "natural_query",
+            False,
+            f"the query is a statement, not a request: {text[:60]!r} asks nothing and says "
+            "nothing the user wants done",
         )
     if unnamed := _unspecified(text):
         return Check("natural_query", False, f"the query asks about {unnamed!r} but gives none")
