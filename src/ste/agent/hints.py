@@ -21,14 +21,14 @@ from typing import Any
 
 from ste.prompts import render
 
-__all__ = ["abbreviations_hint", "parameter_hint"]
+__all__ = ["abbreviates", "abbreviations_hint", "listed_values", "parameter_hint"]
 
 _LIST = re.compile(r"(?:[\w./+-]+\s*,\s*){2,}[\w./+-]+")
 _WORD = re.compile(r"[^\W\d]{4,}")
 _MAX_SHOWN = 3
 
 
-def _abbreviates(code: str, word: str) -> bool:
+def abbreviates(code: str, word: str) -> bool:
     """Whether `code` is shorter than `word` and its letters appear in `word` in order,
     from its first letter (case aside)."""
     code, word = code.casefold(), word.casefold()
@@ -38,11 +38,16 @@ def _abbreviates(code: str, word: str) -> bool:
     return all(letter in rest for letter in code)
 
 
+def listed_values(refusal: str) -> list[str]:
+    """The values a refusal lists ("Accepted unit codes - length: mm, cm, m, km, ...")."""
+    return [v.strip() for found in _LIST.findall(refusal) for v in found.split(",")]
+
+
 def abbreviations_hint(arguments: Mapping[str, Any], refusal: str) -> str | None:
     """The hint for a refusal that lists values and quotes a refused argument, naming the
     listed values that abbreviate it (the longer ones, where a one-letter value would only
     share its first letter); None where none does."""
-    listed = [v.strip() for found in _LIST.findall(refusal) for v in found.split(",")]
+    listed = listed_values(refusal)
     if not listed:
         return None
     for value in arguments.values():
@@ -53,7 +58,7 @@ def abbreviations_hint(arguments: Mapping[str, Any], refusal: str) -> str | None
             continue
         if value in listed:
             continue
-        found = list(dict.fromkeys(v for v in listed if _abbreviates(v, value)))
+        found = list(dict.fromkeys(v for v in listed if abbreviates(v, value)))
         longer = [v for v in found if len(v) > 1]
         found = (longer or found)[:_MAX_SHOWN]
         if found:

@@ -8,7 +8,7 @@ and whether it was fulfilled) goes into the first imagination prompt of each con
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
@@ -19,12 +19,13 @@ from ste.errors import ModelError
 from ste.explore.conversation import ask_text, user_message
 from ste.explore.coverage import error_kind
 from ste.explore.memory import ToolMemory, clean_query
-from ste.explore.ranges import Covered, moved_inside, outside
+from ste.explore.ranges import moved_inside, outside
 from ste.explore.reflection import reflect
 from ste.explore.restate import missing_values, restate
 from ste.explore.review import review
 from ste.explore.rundir import trial_id
 from ste.explore.settings import ExploreSettings, trial_seed
+from ste.explore.unavailable import names_unavailable
 from ste.models.base import ChatModel, Generation, Message, Usage
 from ste.models.retry import RequestFailed
 from ste.prompts import render
@@ -54,6 +55,7 @@ async def imagine(
     earlier: Sequence[str] = (),
     refusals: Sequence[str] = (),
     fulfilled: Collection[str] = (),
+    unavailable: Mapping[str, str] | None = None,
 ) -> tuple[str, list[str]]:
     """Ask for a query; a reply without one, whose request is not one a person would write
     (`natural_query`: talk about the tool, a refusal, JSON), or that nearly repeats one of
@@ -65,7 +67,8 @@ async def imagine(
     help, the prompt echoed), or nearly repeats one of the `fulfilled` requests (tried
     again, it teaches nothing: a dev exploration ran one request three times); one still
     outside what the tool covers is tried with its dates moved inside (`moved_inside`),
-    or not at all.
+    or not at all; so is one naming a value the tool said it does not hold (`unavailable`,
+    `ste.explore.unavailable`).
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -95,12 +98,16 @@ async def imagine(
             return None
         if query and (missed := outside(query, refusals)):
             unnatural[:] = [query]
-            beyond[:] = [missed]
+            beyond[:] = [(missed[0], missed[1].said)]
+            return None
+        if query and (lacking := names_unavailable(query, unavailable or {})):
+            unnatural[:] = [query]
+            beyond[:] = [lacking]
             return None
         return query or None
 
     repeated: list[str] = []  # the earlier request the latest reply nearly repeats
-    beyond: list[tuple[str, Covered]] = []  # what it asks outside the tool's data, and why
+    beyond: list[tuple[str, str]] = []  # what it asks outside the tool's data, and its words
 
     def remind(reply: str) -> None:
         if problem:
@@ -108,8 +115,8 @@ async def imagine(
         elif repeated:
             messages.append(user_message(render("explore_query_repeated", earlier=repeated.pop())))
         elif beyond:
-            value, period = beyond.pop()
-            outside_prompt = render("explore_query_outside", value=value, said=period.said)
+            value, said = beyond.pop()
+            outside_prompt = render("explore_query_outside", value=value, said=said)
             messages.append(user_message(outside_prompt))
         else:
             messages.append(user_message(render("explore_query_retry")))
@@ -123,6 +130,8 @@ async def imagine(
         last = ""
     if last and outside(last, refusals):
         last = moved_inside(last, refusals) or ""
+    if last and names_unavailable(last, unavailable or {}):
+        last = ""
     if query is None and last and not declines(last):
         query = last
     if query is None:
@@ -192,6 +201,7 @@ async def run_trial(
         earlier=earlier,
         refusals=refusals,
         fulfilled=fulfilled,
+        unavailable=memory.unavailable if settings.ltm else None,
     )
     steps: list[Step] = []
     found: list[str] = []  # what the review found (`ste.explore.review`)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ste.checks.rules import MEMORY_MARK, offers_help, usable
 from ste.explore.coverage import Coverage
+from ste.explore.unavailable import passed_values, refused_values
 from ste.prompts import render
 from ste.records import Trial
 from ste.tools.tool import Tool
@@ -147,6 +148,8 @@ class ToolMemory:
     # trials that could become examples: honestly solved (`Trial.outcome`, not as the model
     # said) and passing every rule check of distillation (`ste.checks.rules.usable`)
     usable: int = 0
+    # values the tool said it does not hold, with its words (`ste.explore.unavailable`)
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, tool: Tool, trials: list[Trial]) -> ToolMemory:
@@ -160,6 +163,11 @@ class ToolMemory:
         self.entries.append((trial.query, fulfilled(trial)))
         tool = self.coverage.tool
         self.usable += usable(trial, tool) if tool is not None else trial.outcome.solved
+        passed = passed_values(trial)
+        for value in [v for v in self.unavailable if v.casefold() in passed]:
+            del self.unavailable[value]
+        if tool is not None:
+            self.unavailable.update(refused_values(trial, tool))
         return self.coverage.add(trial)
 
     def prompt(self, *, repair: bool = False) -> str:
