@@ -54,6 +54,8 @@ class Explorer:
             "That request cannot be kept"
         ):
             return "restate"
+        if last.startswith("That is the request now"):
+            return "restate_answer"
         raise AssertionError(f"unexpected prompt: {last[:80]}")
 
     async def chat(self, messages, **options) -> ChatResponse:
@@ -70,7 +72,7 @@ class Explorer:
             value = self.count if self.value is None else self.value
             arguments = json.dumps({"value": value, "unit": "km"})
             text = f"Thought: convert\nAction: convert\nAction Input: {arguments}"
-        elif stage in ("observation", "answer_at_limit"):
+        elif stage in ("observation", "answer_at_limit", "restate_answer"):
             text = "Thought: I now know the final answer\nFinal Answer: done"
         else:
             text = self.reflection

@@ -36,6 +36,7 @@ async def test_a_request_without_the_value_its_call_made_up_is_restated_with_it(
         imagine_first=[WITHOUT_DISTANCE],
         value=42,
         restate=["How many miles did I run on my marathon training day? I ran 42 km."],
+        restate_answer=["Thought: I now know the final answer\nFinal Answer: You ran 26.1 miles."],
     )
     run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
     (asked,) = _stage_prompts(model, "restate")
@@ -43,11 +44,26 @@ async def test_a_request_without_the_value_its_call_made_up_is_restated_with_it(
     trial = Trial.read(trials_of(run_dir)[0])
     assert trial.query.endswith("I ran 42 km.") and trial.restated_from == WITHOUT_DISTANCE
     assert not _stage_prompts(model, "review")  # nothing left for the review to correct
+    # answered again for the request as restated: the new answer passes every check
+    assert trial.final_answer == "You ran 26.1 miles." and trial.steps[-1].final_answer
     assert usable(trial, convert[0])
     summary = summarise(run_dir.read_trials(), [])
     assert summary["overall"]["restated"] == 1 and "restated 1 request(s)" in review_line(summary)
     # the conversation goes on from the restated request, not the reply's wrapping
-    assert trial.messages[-3]["content"] == trial.query  # (the reflection follows it)
+    assert trial.messages[-5]["content"] == trial.query  # (its answer, the reflection follow)
+
+
+async def test_a_new_answer_that_fails_a_check_leaves_the_first(convert, tmp_path):
+    # the answer written again gives a number no result holds: the first answer stays
+    model = Explorer(
+        imagine_first=[WITHOUT_DISTANCE],
+        value=42,
+        restate=["How many miles did I run on my marathon training day? I ran 42 km."],
+        restate_answer=["Thought: I now know the final answer\nFinal Answer: About 30 miles."],
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=1, rebalance=False)
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert trial.restated_from == WITHOUT_DISTANCE and trial.final_answer == "done"
 
 
 async def test_a_restated_request_that_changes_the_value_is_not_kept(convert, tmp_path):

@@ -250,6 +250,7 @@ async def run_trial(
             reviewed = None
             if restated is not None:
                 restated_from, query = finished.query, restated.query
+                steps, final_answer = restated.steps, restated.final_answer
             else:
                 reviewed = await review(
                     model, protocol, tool, messages, finished, turns, is_new_error=is_new_error

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ste.agent.loop import AgentProtocol
+from ste.agent.parsed import Action, FinalAnswer
+from ste.agent.trajectory import Step
 from ste.checks.arguments import ANY_NUMBER, grounded_number, invented_arguments, mentions
 from ste.checks.rules import rule_checks
 from ste.explore.conversation import ask_text, user_message
@@ -155,6 +157,36 @@ async def restate(
         messages.append(user_message(again))
 
     restated, _replies = await ask_until_read(ask, read, remind, attempts=2)
-    if restated is not None:
-        messages[-1] = {"role": "assistant", "content": restated.query}
-    return restated
+    if restated is None:
+        return None
+    messages[-1] = {"role": "assistant", "content": restated.query}
+    return await answer_again(model, protocol, tool, messages, restated, generation, usage)
+
+
+async def answer_again(
+    model: ChatModel,
+    protocol: AgentProtocol,
+    tool: Tool,
+    messages: list[Message],
+    trial: Trial,
+    generation: Generation,
+    usage: Usage,
+) -> Trial:
+    """The restated trial answered again from its results (its answer was written for the
+    first request); the new answer replaces the old only if every rule check still passes.
+    A call in the reply is not run (answered so, for the conversation that goes on)."""
+    messages.append(user_message(render(f"explore_restate_answer_{protocol.name}")))
+    response, parsed = await protocol.ask(model, messages, [tool], generation)
+    usage.add(response.usage)
+    messages.append(protocol.reply_message(response, parsed))
+    calls = [p for p in parsed if isinstance(p, Action)]
+    if calls:
+        not_run = render("observation_after_limit")
+        messages.extend(protocol.observation_messages(calls, [not_run] * len(calls)))
+    answer = next((p.answer.strip() for p in parsed if isinstance(p, FinalAnswer)), "")
+    if not answer or calls:
+        return trial
+    step = Step(raw=response.text, thought=parsed[0].thought if parsed else "", final_answer=answer)
+    again = trial.model_copy(update={"final_answer": answer, "steps": [*trial.steps, step]})
+    failed = [c for c in rule_checks(again, tool, require_reflection=False) if not c.ok]
+    return trial if failed else again
