@@ -323,10 +323,16 @@ def test_a_bare_statement_is_not_a_request(query, ok):
         "I'm sorry, but I need a specific request first.",
         "To help a user, give a text.",
         "User asks about the Unix timestamp of 2026-12-05 in UTC.",
+        "Please provide the name of a country and I will find out its capital city.",
+        "let's explore a new request.",
     ],
 )
 def test_a_refusal_or_talk_about_a_user_is_not_a_request(query):
     assert not natural_query(query).ok
+
+
+def test_a_user_saying_what_they_will_do_is_still_a_request():
+    assert natural_query("I will travel to Paris next week; what time is it there now?").ok
 
 
 def test_a_request_written_after_a_user_label_is_one():

@@ -74,7 +74,8 @@ MEMORY_MARK = re.compile(r"\s*\(fulfilled: (?:yes|no|not judged)\)", re.IGNORECA
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _META = re.compile(
-    r"\b(?:the|this) (?:\w+ )?tool\b|\b(?:the|a) user\b|\blet'?s (?:pretend|try|use|start)\b"
+    r"\b(?:the|this) (?:\w+ )?tool\b|\b(?:the|a) user\b"
+    r"|\blet'?s (?:pretend|try|use|start|explore|test)\b"
     r"|(?<!query )(?<!url )\bparameters?\b"  # not a URL's "query parameters"
     r"|^\W*users?\s+(?:asks?|wants?|needs?|is|would|requests?)\b",
     re.IGNORECASE,
@@ -191,7 +192,10 @@ _REQUEST_WORD = re.compile(
     re.IGNORECASE,
 )
 _HELPERS_VOICE = re.compile(
-    r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)",
+    r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)"
+    # the helper promising the work ("... a country and I will find out its capital")
+    r"|\bI(?:'ll|\s+will)\s+(?:then\s+)?(?:find|look|calculate|compute|convert|check|search"
+    r"|tell|give|get)\b",
     re.IGNORECASE,
 )
 
