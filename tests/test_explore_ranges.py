@@ -49,8 +49,10 @@ def test_a_date_outside_every_period_the_refusals_name(query, refusal, asked):
         ("Holidays in Germany on 2027-12-25?", YEARS, "on 2026-12-25?"),
         ("The public holidays in Spain in 2029?", YEARS, "in 2026?"),
         ("Holidays in France on December 25, 2028?", YEARS, "on December 25, 2026?"),
-        # a written day no covered year holds, a day without its year: not moved
-        ("Convert 100 USD to EUR on December 5th, 2026.", RATES, None),
+        # a written day no covered year holds: written anew at the period's nearest end
+        ("Convert 100 USD to EUR on December 5th, 2026.", RATES, "on March 26, 2025."),
+        ("Convert 50 CHF to EUR on December 5, 2026.", RATES, "on March 26, 2025."),
+        # a day without its year: not moved
         ("Convert 100 dollars to euros on December 5th.", RATES, None),
         ("Convert 100 USD to EUR on 2025-02-03.", RATES, None),  # inside already
     ],

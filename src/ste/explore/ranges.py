@@ -158,9 +158,10 @@ def moved_inside(query: str, refusals: Sequence[str]) -> str | None:
     covers moved into the last period they name: an ISO date to the same day of a year the
     period holds, else its nearest end ("2026-12-01" into 2025-01-02..2025-03-26 is
     "2025-03-26"); a date written with its year ("December 25, 2027") to the same day of
-    a covered year; a year ("in 2027") to the nearest covered one. None where nothing is
-    outside, or something outside cannot be moved so (a written day no covered year
-    holds, a day without its year)."""
+    a covered year, or written anew at the period's nearest end where no covered year holds
+    it ("December 5th, 2026" into 2025-01-02..2025-03-26 is "March 26, 2025"); a year ("in
+    2027") to the nearest covered one. None where nothing is outside, or something outside
+    cannot be moved so (a day without its year)."""
     missed = outside(query, refusals)
     if missed is None:
         return None
@@ -174,10 +175,11 @@ def moved_inside(query: str, refusals: Sequence[str]) -> str | None:
         elif said.isdigit():  # a year
             year = min(max(first.year, period.start.year), period.end.year)
             new = str(year)
-        else:  # a date written with its year: only its year changes
+        else:  # a date written with its year: its year changes, else it is written anew
             day = _into(first, period)
-            if (day.month, day.day) != (first.month, first.day):
-                return None
-            new = said.replace(str(first.year), str(day.year))
+            if (day.month, day.day) == (first.month, first.day):
+                new = said.replace(str(first.year), str(day.year))
+            else:  # a day no covered year holds: the period's nearest end
+                new = f"{day:%B} {day.day}, {day.year}"
         moved = re.sub(rf"(?<![\d-]){re.escape(said)}(?![\d-])", new, moved, count=1)
     return moved if moved != query and outside(moved, refusals) is None else None
