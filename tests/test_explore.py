@@ -382,6 +382,15 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
         ),
         ("Convert 5 km to miles. Which API should I call?", "Convert 5 km to miles."),
         ("---\n\nHow many miles is 10 km?\n\n---\n\nIt is simple.", "How many miles is 10 km?"),
+        (  # the request said by someone: the words said
+            'I would ask: "What is the percentage of fat in 50 grams of apple?".',
+            "What is the percentage of fat in 50 grams of apple?",
+        ),
+        ("A user might ask: How far is Paris from Rome?", "How far is Paris from Rome?"),
+        (
+            "I would like to know the capital of France.",
+            "I would like to know the capital of France.",
+        ),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

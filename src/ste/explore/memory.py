@@ -56,6 +56,13 @@ _WHICH_TOOL = re.compile(
     r"\s*\b(?:what|which)\s+(?:tool|api|function|endpoint)s?\b[^.?!]*[.?!]?\s*$", re.IGNORECASE
 )
 _QUOTED = re.compile(r'"([^"]*)"|\u201c([^\u201d]*)\u201d')
+# the request said by someone ('I would ask: "What is ...?"'): the words said are the request
+_SPEAKER = re.compile(
+    r"^\W*(?:I|a user|the user|users?|they|someone|a person)\s+(?:would|might|could|will|may)"
+    r"\s+(?:ask|say|write|request)\b(?:\s+something\s+like)?\s*[:,]?\s*",
+    re.IGNORECASE,
+)
+_WHOLLY_QUOTED = re.compile(r'["\u201c](.+?)["\u201d]\W*', re.DOTALL)
 MAX_QUERY_CHARS = 600
 MAX_ERRORS = 6  # the latest distinct errors the long-term memory lists
 MIN_QUERY_WORDS = 3
@@ -93,6 +100,9 @@ def clean_query(text: str, prompt: str = "") -> str:
         paragraphs.pop(0)
     text = paragraphs[0]
     text = _LABEL.sub("", text.strip())
+    if spoken := _SPEAKER.match(text):
+        said = _WHOLLY_QUOTED.fullmatch(text[spoken.end() :])
+        text = said.group(1) if said else text[spoken.end() :]
     text = " ".join(text.split()).strip().strip("*_`").strip()
     text = MEMORY_MARK.sub("", text).removeprefix("- ").strip()  # copied from the memory
     if prompt and _echoes(text, prompt):
