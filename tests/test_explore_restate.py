@@ -144,3 +144,42 @@ def test_ste_show_tells_the_request_a_trial_restated(convert):
     console.print(trial_view(restated))
     shown = console.export_text()
     assert f"Restated from: {WITHOUT_DISTANCE}" in shown and "How many miles is 42 km?" in shown
+
+
+def test_a_value_named_in_code_is_no_value_the_request_lacks():
+    from pathlib import Path
+
+    from ste.explore.restate import unnamed_texts
+    from ste.tools.tool import described_tool
+
+    specs = json.loads((Path(__file__).parent / "data" / "labelled_tools.json").read_text())
+    text_stats = described_tool(specs["text_stats"])
+    trial = Trial.read(
+        {
+            "id": "text_stats/e1/t1",
+            "tool": "text_stats",
+            "episode": 0,
+            "trial": 0,
+            "seed": 1,
+            "query": "The top 10 most common words in 'The quick brown fox jumps over the dog.'",
+            "final_answer": "the, quick, brown",
+            "steps": [
+                {
+                    "raw": "",
+                    "call": {
+                        "name": "text_stats",
+                        "arguments": {
+                            "text": "The quick brown fox jumps over the dog.",
+                            "metric": "top_words",
+                            "top_n": 10,
+                        },
+                    },
+                    "observation": '{"metric": "top_words", "value": []}',
+                    "tool_ok": True,
+                }
+            ],
+        }
+    )
+    assert unnamed_texts(trial, text_stats) == []  # "top_words" is said in words
+    other = trial.model_copy(update={"query": "The top 10 most common words in my text."})
+    assert unnamed_texts(other, text_stats) == [("text", "The quick brown fox jumps over the dog.")]

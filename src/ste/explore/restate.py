@@ -19,13 +19,20 @@ A made-up optional value (a month nobody asked for) is the call's fault: the rev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from ste.agent.loop import AgentProtocol
 from ste.agent.parsed import Action, FinalAnswer
 from ste.agent.trajectory import Step
-from ste.checks.arguments import ANY_NUMBER, grounded_number, invented_arguments, mentions
+from ste.checks.arguments import (
+    ANY_NUMBER,
+    choices,
+    grounded_number,
+    invented_arguments,
+    mentions,
+)
 from ste.checks.rules import rule_checks
 from ste.explore.conversation import ask_text, user_message
 from ste.explore.memory import clean_query
@@ -70,9 +77,13 @@ def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
     return list(values.items())
 
 
+_IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+
+
 def unnamed_texts(trial: Trial, tool: Tool) -> list[tuple[str, str]]:
-    """The required free-text values (no enum) of the successful calls that the request
-    does not name: ('from_city', 'Paris') for "the distance between two cities"."""
+    """The required free-text values (not a choice: no enum, not one of the values its
+    description quotes) of the successful calls that the request does not name:
+    ('from_city', 'Paris') for "the distance between two cities"."""
     properties = tool.parameters.get("properties", {})
     required = set(tool.parameters.get("required", []))
     unnamed = []
@@ -80,8 +91,11 @@ def unnamed_texts(trial: Trial, tool: Tool) -> list[tuple[str, str]]:
         if step.call is None or not step.tool_ok:
             continue
         for name, value in step.call.arguments.items():
-            if name not in required or properties.get(name, {}).get("enum"):
-                continue
+            schema = properties.get(name, {})
+            if name not in required or schema.get("enum") or value in choices(schema):
+                continue  # a choice: the request names it in its own words
+            if isinstance(value, str) and _IDENTIFIER.fullmatch(value):
+                continue  # a name in code ("top_words"), which a request says in words
             if isinstance(value, str) and value.strip() and not mentions(trial.query, value):
                 unnamed.append((name, value))
     return unnamed
