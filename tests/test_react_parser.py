@@ -32,6 +32,9 @@ def parse(text: str):
         # the call's JSON on the Action line, no Action Input label
         'Action: Call the `convert_units` tool with the input JSON: {"value": 10, "from_unit": "km"}',
         'Action: convert_units {"value": 10, "from_unit": "km"}',
+        # ... or in a code block right under the Action line
+        "Thought: x\nAction: Call the `convert_units` tool with the arguments:\n```json\n"
+        '{\n  "value": 10,\n  "from_unit": "km"\n}\n```',
         # a longer order to call it
         'Action: Call the convert_units tool with the input "10 km".\n'
         'Action Input: {"value": 10, "from_unit": "km"}',

@@ -126,12 +126,17 @@ def _decode_object(text: str) -> tuple[dict[str, Any] | None, str | None, str]:
 
 def _inline_call(rest: str, tool_names: list[str], thought: str) -> Action | None:
     """A call written on the Action line itself, its JSON object after the tool's name
-    ("Action: Call the `search_recipes` tool with the input JSON: {"cuisine": "thai"}"):
-    the Action, when the words before the object name one tool and the object decodes."""
+    ("Action: Call the `search_recipes` tool with the input JSON: {"cuisine": "thai"}"),
+    or in a code block right under it ("Action: Call the `public_holidays` tool with the
+    arguments:" then "```json {...} ```": a 1.5B explorer ran out of turns writing so): the
+    Action, when the words before the object name one tool and the object decodes."""
     brace = rest.find("{")
-    if brace < 0 or "\n" in rest[:brace].strip():
+    if brace < 0:
         return None
-    name = _named_tool(_clean_name(rest[:brace]), tool_names)
+    line, _, between = rest[:brace].strip().partition("\n")
+    if _FENCE.sub("", between).strip():  # words between the Action line and the object
+        return None
+    name = _named_tool(_clean_name(line), tool_names)
     arguments, error, _rest = _decode_object(rest[brace:])
     if name not in tool_names or error or arguments is None:
         return None
