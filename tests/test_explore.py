@@ -492,6 +492,17 @@ async def test_a_request_still_repeating_a_fulfilled_one_is_not_tried_again(tool
     assert again["query"] == "" and again["stop_reason"] == "no query"
 
 
+async def test_a_request_of_the_same_form_with_other_values_is_a_new_one(tools, tmp_path):
+    # lexically near, but another distance: a new task, tried without being asked again
+    model = Explorer()
+    first = "User Query: How many miles is 10 km, for my run today?"
+    other = "User Query: How many miles is 12 km, for my run today?"
+    model.overrides["imagine_first"] = [first, other]
+    run_dir = await run(model, tools[:1], tmp_path, trials=1)
+    assert [t["query"] for t in trials_of(run_dir)] == [first[12:], other[12:]]
+    assert not [r for r in model.requests if model.stage(r["messages"]) == "imagine_retry"]
+
+
 async def test_without_long_term_memory_no_request_is_compared_with_earlier_ones(tools, tmp_path):
     model = Explorer()
     same = "User Query: How many miles is 10 km, for my run today?"

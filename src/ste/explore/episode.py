@@ -7,6 +7,7 @@ and whether it was fulfilled) goes into the first imagination prompt of each con
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
@@ -142,12 +143,30 @@ async def imagine(
 
 def nearly_repeats(query: str, earlier: Sequence[str]) -> str | None:
     """The earlier request `query` nearly repeats (lexical similarity at distillation's
-    dedup threshold), if any: such a trial could never become another example."""
+    dedup threshold, with the same values: numbers, names and codes), if any: such a trial
+    could never become another example. A request of the same form with other values ("a
+    $400,000 mortgage at 5.5% for 20 years" after "$300,000 at 5% for 30 years") is a new
+    task: tried, it may get right what the first got wrong."""
     if not earlier:
         return None
     similarity = lexical_similarity([query, *earlier])[0][1:]
-    best = max(range(len(earlier)), key=similarity.__getitem__)
-    return earlier[best] if similarity[best] >= DEFAULT_THRESHOLDS["lexical"] else None
+    values = _values(query)
+    alike = [i for i in range(len(earlier)) if _values(earlier[i]) == values]
+    best = max(alike, key=similarity.__getitem__, default=None)
+    if best is None or similarity[best] < DEFAULT_THRESHOLDS["lexical"]:
+        return None
+    return earlier[best]
+
+
+_VALUE = re.compile(r"\d[\d.,:/-]*\d|\d|\b[^\W\d_]*[A-Z][\w-]*")
+
+
+def _values(text: str) -> set[str]:
+    """The numbers, names and codes a request gives (its first word aside: a capital)."""
+    found = _VALUE.findall(text.strip())
+    if found and text.strip().startswith(found[0]) and not found[0][0].isdigit():
+        found = found[1:]
+    return {value.casefold() for value in found}
 
 
 async def run_trial(
