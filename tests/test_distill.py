@@ -461,6 +461,31 @@ def test_a_free_text_argument_must_share_a_word_with_the_request():
     assert grounded(trial([suggested], query="Calories in beef?", tool="nutrition"), food).ok
 
 
+@pytest.mark.parametrize(
+    ("query", "expression", "ok"),
+    [
+        ("What is the result of a division?", "10 / 2", False),  # 10: never given
+        ("What is 10 divided by 2?", "10 / 2", True),
+        ("What is the factorial of 5?", "5 * 4 * 3 * 2 * 1", True),  # single digits
+        ("Add 10 to the square root of 16.", "(16**0.5) + 10", True),  # a fraction: a way to write
+        ("What is 2 to the power of 32?", "2**32", True),
+    ],
+)
+def test_a_whole_number_written_inside_a_text_value_comes_from_the_request(query, expression, ok):
+    from ste.checks.arguments import grounded
+    from ste.tools.tool import Tool
+
+    calc = Tool(
+        "calculate",
+        "Evaluate an expression.",
+        {"type": "object", "properties": {"expression": {"type": "string"}}},
+        lambda **_: {},
+    )
+    call = step("calculate", {"expression": expression}, '{"result": 1}', True)
+    check = grounded(trial([call], query=query, tool="calculate"), calc)
+    assert check.ok is ok, check
+
+
 def test_the_tools_of_a_no_exec_run_are_never_run_to_check_them(tools, tmp_path, toolboxes):
     from ste.distill.pipeline import runnable_tools
 

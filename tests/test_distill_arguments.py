@@ -12,7 +12,6 @@ from ste.checks.arguments import (
     every_choice_asked,
     every_value_passed,
     grounded,
-    kept_to_the_request,
 )
 from ste.checks.entities import entity_from_request
 from ste.checks.rules import natural_query, rule_checks
@@ -24,6 +23,7 @@ from ste.checks.scales import (
     unit_of,
     units_as_asked,
 )
+from ste.checks.swaps import kept_to_the_request
 from ste.distill.pipeline import DistillSettings, distill
 from ste.tools import load_tools
 from ste.tools.tool import Tool, described_tool
@@ -705,7 +705,7 @@ def test_a_quoted_value_passed_in_parts_is_passed():
 
 
 def test_a_refused_value_replaced_by_the_same_words_is_no_swap():
-    from ste.checks.arguments import kept_to_the_request
+    from ste.checks.swaps import kept_to_the_request
 
     food = Tool(
         "food",

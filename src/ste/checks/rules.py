@@ -23,7 +23,6 @@ from ste.checks.arguments import (
     every_choice_asked,
     every_value_passed,
     grounded,
-    kept_to_the_request,
 )
 from ste.checks.claims import (
     answers_broadly,
@@ -53,6 +52,7 @@ from ste.checks.scales import (
     units_answered,
     units_as_asked,
 )
+from ste.checks.swaps import kept_to_the_request
 from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.execute import validation_errors
