@@ -53,6 +53,7 @@ from ste.checks.scales import (
     units_as_asked,
 )
 from ste.checks.swaps import kept_to_the_request
+from ste.checks.times import times_as_asked
 from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.execute import validation_errors
@@ -250,6 +251,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(identifiers_given(trial))
     checks.append(computes_something(trial, tool))
     checks.append(grouping_kept(trial))
+    checks.append(times_as_asked(trial))
     checks.append(quantities_used(trial))
     checks.append(list_answered(trial))
     checks.append(all_returned(trial))

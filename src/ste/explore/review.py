@@ -45,6 +45,7 @@ REVIEWED = (
     "dates_passed",
     "computes_something",
     "grouping_kept",
+    "times_as_asked",
     "names_from_results",
     "list_answered",
     "all_returned",

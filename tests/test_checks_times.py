@@ -1,0 +1,49 @@
+"""times_as_asked: a 12-hour time the request writes is passed as that time on the 24-hour
+clock."""
+
+import pytest
+
+from ste.checks.times import asked_times, times_as_asked
+from test_distill import step, trial
+
+
+@pytest.mark.parametrize(
+    ("query", "times"),
+    [
+        ("Convert 10:30 PM in Paris to UTC.", {"10:30 PM": "22:30"}),
+        ("What is 12:00 AM in Tokyo?", {"12:00 AM": "00:00"}),
+        ("At 7 pm and at 9 a.m., please.", {"7 pm": "19:00", "9 a.m.": "09:00"}),
+        ("Convert 17:00 AM in New York.", {}),  # no such time: the request is incoherent
+        ("Convert 22:30 in Paris to UTC.", {}),
+    ],
+)
+def test_twelve_hour_times_are_read_on_the_24_hour_clock(query, times):
+    assert asked_times(query) == times
+
+
+def _convert(time: str, observation: str = '{"time": "21:30"}'):
+    return step("convert_time", {"time": time, "from_tz": "Europe/Paris"}, observation, True)
+
+
+@pytest.mark.parametrize(
+    ("query", "passed", "ok"),
+    [
+        ("Convert 10:30 PM in Paris to UTC.", "22:30", True),
+        ("Convert 10:30 PM in Paris to UTC.", "20:30", False),
+        ("What is 12:00 AM Paris time in Tokyo?", "12:00", False),  # midnight passed as noon
+        ("What is 12:00 PM Paris time in Tokyo?", "12:00", True),
+        ("Convert 22:30 in Paris to UTC.", "20:30", True),  # no 12-hour time: not this check's
+    ],
+)
+def test_a_call_passes_the_time_the_request_writes(query, passed, ok):
+    check = times_as_asked(trial([_convert(passed)], query=query, tool="convert_time"))
+    assert check.ok is ok, check
+    if not ok:
+        assert "the request says" in check.reason and repr(passed) in check.reason
+
+
+def test_a_time_an_earlier_result_gave_may_be_passed_on():
+    first = _convert("22:30", '{"time": "21:30"}')
+    second = _convert("21:30", '{"time": "05:30"}')
+    query = "It is 10:30 PM in Paris: what time is it in UTC, and then in Tokyo?"
+    assert times_as_asked(trial([first, second], query=query, tool="convert_time")).ok
