@@ -4,7 +4,7 @@
 12-tool development toolbox, 3 episodes x 3 trials; the others, marked with their `source`,
 from later ones: 4 added with the rules they exposed, then 70 and 108 labelled before the
 rules' verdicts on them were read, then 20 of the bundled tools, 80 of another dev
-exploration and 108 of one more), each labelled by hand as a right or wrong example to
+exploration and 108 of each of four more), each labelled by hand as a right or wrong example to
 learn from, with the reason; `data/labelled_tools.json` the tools as the model saw them.
 The rule checks (`ste.checks.rules.rule_checks`, no judge, no re-execution: both need a model or the
 tools' code) are scored here as a classifier of "kept": precision (kept examples that are
@@ -186,6 +186,14 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # precision 0.55 (16/29), recall 0.67 (the honest unseen figure); the rules at f5ff7b9 on
 # them 0.62 (18/29), recall 0.75. All 714: 0.82 (151 kept) recall 0.90; held out 0.80
 # (133) recall 0.90.
+# 2026-12-05 (a fourth session): a request for the helper to come up with values, a bare
+# statement, a whole number inside a text value that no request gave ("10 / 2"), a 12-hour
+# time passed as another (`times_as_asked`): all 714 0.86 (145 kept) recall 0.90. Then 108
+# trials of a dev exploration at a fifth seed (dev-exp12, seed 4, at 8fecff4, with the
+# restated request), labelled before any verdict was read: 32 right; that run's whole filter
+# kept 34, precision 0.68 (23/34), recall 0.72 (the honest unseen figure); the rules at
+# the session's end on them 0.79 (26/33), recall 0.81 (some written after reading them).
+# All 822: 0.84 (178 kept) recall 0.88; held out 0.83 (160) recall 0.88.
 FLOORS = {
     "all": {"precision": 0.80, "recall": 0.88},
     "held_out": {"precision": 0.78, "recall": 0.88},
