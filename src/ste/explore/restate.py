@@ -9,7 +9,9 @@ made-up values given by the user (hindsight relabelling, as Learn-by-Interact's 
 construction writes an instruction from a trajectory). The restated request is kept only
 if it passes every rule check with the trial's own calls and answer (the values now come
 from it) and keeps every number the first request gave; otherwise the trial stays as it
-was (and is reviewed).
+was (and is reviewed). The restated request is then answered again from the same results
+(the answer was written for the first request), the new answer kept only if every rule
+check still passes (`answer_again`).
 
 Only a request that lacks values is restated: every other rule check passes (a natural
 request aside: one naming a value by its kind only, "a text", is what lacks it), every
