@@ -183,3 +183,36 @@ def test_a_value_named_in_code_is_no_value_the_request_lacks():
     assert unnamed_texts(trial, text_stats) == []  # "top_words" is said in words
     other = trial.model_copy(update={"query": "The top 10 most common words in my text."})
     assert unnamed_texts(other, text_stats) == [("text", "The quick brown fox jumps over the dog.")]
+
+
+WORDS = '''
+def count_words(text: str) -> dict:
+    """Count the words of a text.
+
+    Args:
+        text: The text to count.
+    """
+    return {"words": len(text.split())}
+'''
+
+
+async def test_a_restated_request_may_repeat_a_long_value_the_prompt_lists(tmp_path):
+    # the text given back is six words or more of the prompt: the values, not an echo
+    toolbox = tmp_path / "words.py"
+    toolbox.write_text(WORDS)
+    tools = load_tools(str(toolbox))
+    text = "The quick brown fox jumps over the lazy dog."
+    call = json.dumps({"text": text})
+    model = Explorer(
+        imagine_first=["How many words are in my favourite pangram?"],
+        restate=[f"How many words are in my favourite pangram: {text}"],
+        restate_answer=["Thought: I now know the final answer\nFinal Answer: It has 9 words."],
+    )
+    model.overrides["try"] = [f"Thought: count\nAction: count_words\nAction Input: {call}"]
+    model.overrides["observation"] = [
+        "Thought: I now know the final answer\nFinal Answer: 9 words."
+    ]
+    run_dir = await run(model, tools, tmp_path, episodes=1, trials=1, rebalance=False)
+    trial = Trial.read(trials_of(run_dir)[0])
+    assert trial.restated_from == "How many words are in my favourite pangram?"
+    assert trial.query.endswith(text) and trial.final_answer == "It has 9 words."

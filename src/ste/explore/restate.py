@@ -162,7 +162,8 @@ async def restate(
         return await ask_text(model, protocol, tool, messages, usage, sampling)
 
     def read(reply: str) -> Trial | None:
-        query = clean_query(reply, prompt)
+        # the request repeats the values the prompt lists: only its instructions are an echo
+        query = clean_query(reply, render("explore_restate", values=""))
         restated = restated_trial(trial, query)
         wrong = acceptable(restated, trial.query, tool)
         problem[:] = [wrong] if wrong else []
