@@ -38,6 +38,7 @@ class Explorer:
             last.startswith("Write only the user's request")
             or last.startswith("That is not a request")
             or last.startswith("That request is nearly")
+            or last.startswith("The tool cannot fulfil")
         ):
             return "imagine_retry"
         if last.startswith("Now fulfil"):

@@ -115,13 +115,6 @@ def test_no_gap_where_the_trial_got_a_call_through_or_the_value_names_a_paramete
     assert refused_values(parameter, recipes[0]) == {}
 
 
-class Planner(Explorer):
-    def stage(self, messages):
-        if messages[-1]["content"].startswith("The tool cannot fulfil"):
-            return "imagine_retry"
-        return super().stage(messages)
-
-
 def _call(ingredient: str) -> str:
     return (
         f'Thought: search\nAction: search_recipes\nAction Input: {{"ingredient": "{ingredient}"}}'
@@ -129,7 +122,7 @@ def _call(ingredient: str) -> str:
 
 
 async def test_a_request_naming_a_value_the_tool_does_not_hold_is_asked_again(recipes, tmp_path):
-    model = Planner(
+    model = Explorer(
         imagine_first=["User Query: Find me a recipe with beans."],
         imagine_next=["User Query: Find me a quick recipe with beans."],
         imagine_retry=["User Query: Find me a recipe with rice."],
@@ -150,7 +143,7 @@ async def test_a_request_naming_a_value_the_tool_does_not_hold_is_asked_again(re
 
 
 async def test_a_request_still_naming_it_is_not_tried(recipes, tmp_path):
-    model = Planner(
+    model = Explorer(
         imagine_first=["User Query: Find me a recipe with beans."],
         imagine_next=["User Query: Find me a quick recipe with beans."],
         imagine_retry=["User Query: Find me a cheap recipe with beans."],
