@@ -54,6 +54,7 @@ from ste.checks.scales import (
 )
 from ste.checks.swaps import kept_to_the_request
 from ste.checks.times import times_as_asked
+from ste.checks.unit_codes import unit_codes_as_asked
 from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.execute import validation_errors
@@ -239,6 +240,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(grounded(trial, tool))
     checks.append(scaled_as_described(trial, tool))
     checks.append(units_as_asked(trial, tool))
+    checks.append(unit_codes_as_asked(trial))
     checks.append(units_answered(trial))
     checks.append(bounds_as_asked(trial, tool))
     checks.append(enums_as_asked(trial, tool))

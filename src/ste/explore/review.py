@@ -36,6 +36,7 @@ REVIEWED = (
     "grounded",
     "scaled_as_described",
     "units_as_asked",
+    "unit_codes_as_asked",
     "units_answered",
     "bounds_as_asked",
     "enums_as_asked",
