@@ -392,6 +392,18 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "I would like to know the capital of France.",
             "I would like to know the capital of France.",
         ),
+        (  # a sentence about writing the request, then the request put as imagined
+            "I'll write a user request for a tool. Imagine I need to convert 1500 meters to km.",
+            "I need to convert 1500 meters to km.",
+        ),
+        (
+            "Imagine that my flight leaves at 9 AM; what time is it in Tokyo?",
+            "My flight leaves at 9 AM; what time is it in Tokyo?",
+        ),
+        (
+            "Imagine a world of 3 moons: how far is Paris?",
+            "Imagine a world of 3 moons: how far is Paris?",
+        ),
     ],
 )
 def test_queries_are_read_from_imaginations(reply, query):

@@ -62,6 +62,14 @@ _SPEAKER = re.compile(
     r"\s+(?:ask|say|write|request)\b(?:\s+something\s+like)?\s*[:,]?\s*",
     re.IGNORECASE,
 )
+# a first sentence about writing the request ("I'll write a user request for a tool."), and
+# the request put as imagined ("Imagine I need ..."): the request is what follows
+_WRITING_IT = re.compile(
+    r"^(?:I'll|I will|I'm going to|Let me|Let's)\s+(?:write|create|come up with|think of"
+    r"|imagine|generate|make)\b[^.!?:\"]*\b(?:request|query|question|task)\b[^.!?:\"]*[.!:]\s+"
+    r"|^Imagine(?:\s+that)?\s+(?=I\b|I'|my\b|we\b)",
+    re.IGNORECASE,
+)
 _WHOLLY_QUOTED = re.compile(r'["\u201c](.+?)["\u201d]\W*', re.DOTALL)
 MAX_QUERY_CHARS = 600
 MAX_ERRORS = 6  # the latest distinct errors the long-term memory lists
@@ -100,6 +108,9 @@ def clean_query(text: str, prompt: str = "") -> str:
         paragraphs.pop(0)
     text = paragraphs[0]
     text = _LABEL.sub("", text.strip())
+    while (writing := _WRITING_IT.match(text)) and writing.end() < len(text):
+        text = text[writing.end() :]
+        text = text[:1].upper() + text[1:]
     if spoken := _SPEAKER.match(text):
         said = _WHOLLY_QUOTED.fullmatch(text[spoken.end() :])
         text = said.group(1) if said else text[spoken.end() :]
