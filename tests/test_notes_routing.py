@@ -130,12 +130,9 @@ async def test_chosen_keeps_the_numbers_of_the_request_the_first_call_had(tools,
         'Action: convert\nAction Input: {"value": 100, "unit": "km", "precision": 3}',
     ]
     _, (record,), _, _ = await evaluate(tools, tmp_path, replies, "chosen", items=ITEMS[:1])
-    # the unit the notes taught stands; 100, which the request never gave, is put back to 10
-    # (precision=3, new, stays as written: only a changed number of the request is kept)
-    assert record.call == {
-        "name": "convert",
-        "arguments": {"value": 10, "unit": "km", "precision": 3},
-    }
+    # the unit the notes taught stands; 100, which the request never gave, is put back to 10,
+    # and precision=3, added with no support in the request, is taken out
+    assert record.call == {"name": "convert", "arguments": {"value": 10, "unit": "km"}}
     assert record.call_before_notes["arguments"]["value"] == 10
 
 

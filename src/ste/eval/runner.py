@@ -23,9 +23,10 @@ from ste.eval.summary import markdown, summarise_by_tool
 from ste.eval.testset import TestItem
 from ste.icl import DEFAULT_K, DEFAULT_TOKEN_BUDGET
 from ste.icl.bank import DemoBank
-from ste.icl.check import checked_call, numbers_kept
+from ste.icl.check import checked_call
 from ste.icl.demonstrations import demonstrations_for
 from ste.icl.demonstrations import preface as demonstration_preface
+from ste.icl.revision import revision_kept
 from ste.icl.routing import RoutedNotes, ToolRouter
 from ste.jsonl import JsonlAppender, numbered_records, read_jsonl, write_json
 from ste.models.base import ChatModel
@@ -204,12 +205,14 @@ async def score_item(
                 trajectory = await checked_call(
                     model, settings.protocol, offered, without_notes, notes, turns
                 )
-            if trajectory.first_call is None:  # "the call is already correct", an answer
-                trajectory.steps = without_notes.steps  # the first call stands
         else:
             trajectory, shown = await attempt(notes)
-        if calls := trajectory.calls:  # the user's numbers stand
-            calls[0].call = numbers_kept(before, calls[0].call, item.query)  # type: ignore[arg-type]
+        # a change stands where the notes, the tool or the request support it
+        kept = revision_kept(before, trajectory.first_call, item.query, by_name[before.name], notes)
+        if kept is before:  # "the call is already correct", another tool, no call
+            trajectory.steps = without_notes.steps  # the first call stands
+        else:
+            trajectory.calls[0].call = kept
         trajectory.usage.add(without_notes.usage)  # the item costs both requests
         trajectory.seconds += without_notes.seconds
     expected = [c.model_dump() for c in item.expected]
