@@ -203,6 +203,38 @@ def test_a_value_the_request_names_swapped_after_an_error_is_a_doubt_for_the_jud
     assert kept_to_the_request(said, DISTANCE).ok
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "refusal", "ok"),
+    [
+        ("miles", "mi", "Error: Unknown unit 'miles'. Accepted: km, mi, nmi", True),  # abbreviated
+        ("feet", "ft", "Error: Unknown unit 'feet'.", True),
+        ("miles", "m", "Error: Unknown unit 'miles'.", False),  # one letter: metres, not miles
+        ("miles", "km", "Error: Unknown unit 'miles'.", False),
+        (  # the tool names the value it accepts for the refused one
+            "US/Eastern",
+            "America/New_York",
+            "Error: 'US/Eastern' is an alias (link) name; use the canonical name "
+            "'America/New_York'.",
+            True,
+        ),
+        (  # an example of the form is no translation
+            "EST",
+            "America/New_York",
+            "Error: 'EST' is an abbreviation; use e.g. 'America/New_York'.",
+            False,
+        ),
+    ],
+)
+def test_a_refused_value_written_in_the_tools_form_is_no_swap(old, new, refusal, ok):
+    steps = [
+        step("convert", {"unit": old}, refusal, False),
+        step("convert", {"unit": new}, '{"value": 1}', True),
+    ]
+    unit = Tool("convert", "Convert.", {"type": "object", "properties": {"unit": {}}}, print)
+    check = kept_to_the_request(trial(steps, query=f"How far is 3 {old}?"), unit)
+    assert check.ok is ok, check.reason
+
+
 def test_long_content_the_request_never_gave_is_not_grounded():
     text = Tool(
         "stats",
@@ -423,12 +455,13 @@ def swapped_unit():
     return trial(
         [
             step(
-                "convert", {"value": 10, "unit": "kilometres"}, "Error: unit: not km or mi", False
+                "convert", {"value": 10, "unit": "klicks"}, "Error: unit: not km or mi", False
             ),
             step("convert", {"value": 10, "unit": "km"}, '{"result": 6.21, "unit": "mi"}', True),
         ],
-        query="How many miles is 10 kilometres?",
-        final="10 kilometres is 6.21 mi",
+        # slang the tool does not take, written as a code: a rule cannot tell it is the same
+        query="How many miles is 10 klicks (kilometres)?",
+        final="10 klicks is 6.21 mi",
     )
 
 

@@ -24,6 +24,25 @@ def _chose_unasked(old: str, new: str, refusal: str, query: str) -> bool:
     return not any(mentions(query, word) for word in re.findall(r"\w+", qualifier))
 
 
+# the refusal saying the refused value is another name of one it accepts
+_ALIAS = re.compile(r"\b(?:alias|canonical|also known as|same as|short for|stands for)\b", re.I)
+
+
+def _same_thing(old: object, new: object, refusal: str) -> bool:
+    """Whether `new` is `old` in the tool's form: an abbreviation of it ('mi' for 'miles',
+    'ft' for 'feet': its first letter, then letters of it in order), or the name the
+    refusal gives as the one it accepts for it ("'US/Eastern' is an alias (link) name ...;
+    use the canonical name 'America/New_York'")."""
+    if not (isinstance(old, str) and isinstance(new, str)) or not new or not old:
+        return False
+    short, long = new.casefold(), old.casefold()
+    if 2 <= len(short) < len(long) and short[0] == long[0] and short.isalpha():
+        letters = iter(long)
+        if all(letter in letters for letter in short):
+            return True
+    return bool(_ALIAS.search(refusal)) and f"'{new}'" in refusal
+
+
 def kept_to_the_request(trial: Trial, tool: Tool) -> Check:
     """A value the request names that the tool refused is not swapped, unasked, for another
     the tool accepts: olive oil for coconut oil, 2024's holidays for 2023's. Where a failed
@@ -47,6 +66,8 @@ def kept_to_the_request(trial: Trial, tool: Tool) -> Check:
             words = [set(_TOKENS.findall(str(v).casefold())) for v in (old, new)]
             if isinstance(new, str) and words[0] == words[1]:
                 continue  # the same words in the tool's order: "rice, brown, cooked"
+            if _same_thing(old, new, failed.observation or ""):
+                continue
             refused = " ".join((failed.observation or "").split())[:200]
             shown_old, shown_new = json.dumps(old), json.dumps(new, ensure_ascii=False)
             if isinstance(old, str) and isinstance(new, str) and old.casefold() in new.casefold():
