@@ -454,9 +454,7 @@ def convert(toolboxes):
 def swapped_unit():
     return trial(
         [
-            step(
-                "convert", {"value": 10, "unit": "klicks"}, "Error: unit: not km or mi", False
-            ),
+            step("convert", {"value": 10, "unit": "klicks"}, "Error: unit: not km or mi", False),
             step("convert", {"value": 10, "unit": "km"}, '{"result": 6.21, "unit": "mi"}', True),
         ],
         # slang the tool does not take, written as a code: a rule cannot tell it is the same

@@ -107,8 +107,10 @@ def _trial(query: str, call: dict, answer: str = "26.1 miles") -> Trial:
 
 def test_only_a_request_that_lacks_required_values_is_restated(convert):
     tool = convert[0]
+    # the made-up distance and its unit, which the request (in miles) does not name
     assert missing_values(_trial(WITHOUT_DISTANCE, {"value": 42, "unit": "km"}), tool) == [
-        ("value", 42)
+        ("value", 42),
+        ("unit", "km"),
     ]
     # a value the request gives, passed as another: the call is wrong, not the request
     assert (

@@ -50,27 +50,34 @@ def units_named(query: str) -> set[Unit]:
     return named
 
 
-def unit_codes_as_asked(trial: Trial) -> Check:
-    """A call passes a unit as a string (a code or a word) of a dimension whose units the
-    request names, and the request does not name it: "100 cm to kilometers" sent with
-    `to_unit="m"`. A code the vocabulary does not know ('nmi', 'degC') is not judged."""
+def units_not_asked(trial: Trial) -> list[tuple[str, str, Unit]]:
+    """(parameter, value, the unit it means) for each unit a successful call passes as a
+    string, of a kind the request names units of, that the request does not name."""
     named = units_named(trial.query)
     dimensions = {dimension for dimension, _ in named}
-    if not named:
-        return Check("unit_codes_as_asked", True, "the request names no unit")
+    found = []
     for step in successful_calls(trial):
         for name, value in step.call.arguments.items():  # type: ignore[union-attr]
             if not isinstance(value, str):
                 continue
             meant = [unit for unit in _meanings(value) if unit[0] in dimensions]
-            if len(meant) != 1 or meant[0] in named:
-                continue
-            dimension, unit = meant[0]
-            asked = sorted(u for d, u in named if d == dimension)
-            words = ", ".join(_UNIT_WORDS[dimension][u][1] for u in asked)
-            return Check(
-                "unit_codes_as_asked",
-                False,
-                f"{name}={value!r} is {unit}s; the request names {words} and no {unit}s",
-            )
-    return Check("unit_codes_as_asked", True, "every unit passed is one the request names")
+            if len(meant) == 1 and meant[0] not in named:
+                found.append((name, value, meant[0]))
+    return found
+
+
+def unit_codes_as_asked(trial: Trial) -> Check:
+    """A call passes a unit as a string (a code or a word) of a kind whose units the
+    request names, and the request does not name it: "100 cm to kilometers" sent with
+    `to_unit="m"`. A code the vocabulary does not know ('nmi', 'degC') is not judged."""
+    not_asked = units_not_asked(trial)
+    if not not_asked:
+        return Check("unit_codes_as_asked", True, "every unit passed is one the request names")
+    name, value, (dimension, unit) = not_asked[0]
+    named = units_named(trial.query)
+    words = ", ".join(_UNIT_WORDS[dimension][u][1] for d, u in sorted(named) if d == dimension)
+    return Check(
+        "unit_codes_as_asked",
+        False,
+        f"{name}={value!r} is {unit}s; the request names {words} and no {unit}s",
+    )

@@ -36,6 +36,7 @@ from ste.checks.arguments import (
     mentions,
 )
 from ste.checks.rules import rule_checks
+from ste.checks.unit_codes import units_not_asked
 from ste.explore.conversation import ask_text, user_message
 from ste.explore.memory import clean_query
 from ste.models.base import ChatModel, Generation, Message, Usage
@@ -46,7 +47,8 @@ from ste.verdicts import ask_until_read
 
 # the failing checks a request that lacks values may have: the made-up values themselves,
 # and a request that names what it lacks by its kind ("a text", "an amount")
-RESTATABLE = frozenset({"grounded", "natural_query"})
+# (and a unit that came with a made-up quantity: "42 km" for "how many miles did I run?")
+RESTATABLE = frozenset({"grounded", "natural_query", "unit_codes_as_asked"})
 
 
 def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
@@ -75,6 +77,8 @@ def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
         if step.call is not None:
             values.setdefault(name, step.call.arguments[name])
     for name, value in unnamed_texts(trial, tool):  # one word, which `grounded` lets pass
+        values.setdefault(name, value)
+    for name, value, _unit in units_not_asked(trial):  # the made-up quantity's unit
         values.setdefault(name, value)
     return list(values.items())
 
