@@ -97,6 +97,8 @@ async def test_schema_violations_are_observations_not_calls(sample):
     assert "(the tool takes only: value, unit, precision)" in result.observation
     missing = await execute(sample["convert"], {"value": 1})
     assert "'unit' is a required property" in missing.observation
+    # with what the missing one is, from its description
+    assert "(unit: The unit `value` is in: 'km' or 'mi'.)" in missing.observation
     not_object = await execute(sample["convert"], ["km"])
     assert "arguments must be a JSON object" in not_object.observation
 

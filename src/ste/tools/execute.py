@@ -57,6 +57,16 @@ def validation_errors(tool: Tool, arguments: Any) -> list[str]:
         if error.validator == "type" and (typed := retyped(error.instance, error.validator_value)):
             # '30' for 30: a small model that reads only "is not of type" passes it again
             message += " " + render("observation_without_quotes", value=json.dumps(typed[0]))
+        if error.validator == "required" and isinstance(error.instance, dict):
+            # what the missing one is: a small model told only "'to_tz' is a required
+            # property" made the same call again (a dev exploration lost a tool's trials so)
+            properties = tool.parameters.get("properties", {})
+            for name in error.validator_value:
+                described = str(properties.get(name, {}).get("description", "")).strip()
+                if described and name not in error.instance and repr(name) in error.message:
+                    message += " " + render(
+                        "observation_required", name=name, description=described
+                    )
         if error.validator == "additionalProperties" and not where and names:
             # a small model passes fields of the result it wants as arguments: name the ones
             # the tool takes (a dev exploration lost 6 trials of a country tool so)
