@@ -396,6 +396,12 @@ def test_a_changed_tool_or_setting_makes_a_different_run(tools):
             "I'll write a user request for a tool. Imagine I need to convert 1500 meters to km.",
             "I need to convert 1500 meters to km.",
         ),
+        (  # solving at once, the first thought states the user's need: that is the request
+            "Thought: I need the capital of the country with code 'NZL'. (fulfilled: no)\n"
+            'Action: country_info\nAction Input: {"code": "NZL"}',
+            "I need the capital of the country with code 'NZL'.",
+        ),
+        ("Thought: I will check DEU to be sure.\nAction: country_info", ""),
         (
             "Imagine that my flight leaves at 9 AM; what time is it in Tokyo?",
             "My flight leaves at 9 AM; what time is it in Tokyo?",

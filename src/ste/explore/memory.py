@@ -62,6 +62,12 @@ _SPEAKER = re.compile(
     r"\s+(?:ask|say|write|request)\b(?:\s+something\s+like)?\s*[:,]?\s*",
     re.IGNORECASE,
 )
+# a reply that starts solving at once: "Thought: I need the capital of the country ..."
+_NEED_THOUGHT = re.compile(
+    r"^[\s>*_#`]*thought\s*:\s*((?:I\s+(?:need|want|would like)|I'd like|Please|What|How|Which"
+    r"|Find|Convert|Calculate)\b[^\n]*)",
+    re.IGNORECASE,
+)
 # a first sentence about writing the request ("I'll write a user request for a tool."), and
 # the request put as imagined ("Imagine I need ..."): the request is what follows
 _WRITING_IT = re.compile(
@@ -87,7 +93,9 @@ def clean_query(text: str, prompt: str = "") -> str:
     text = (text or "").replace("```", "").strip()
     solving = _SOLVING.search(text)
     if solving:
-        text = text[: solving.start()]
+        # solving from its first line, the thought stating the user's need is the request
+        thought = _NEED_THOUGHT.match(text) if solving.start() == 0 else None
+        text = thought.group(1) if thought else text[: solving.start()]
     labelled = _LABELLED_LINE.search(text) or _HEADING.search(text)
     if labelled:
         text = text[labelled.start(1) :].strip()
