@@ -431,6 +431,7 @@ def test_an_offer_to_help_or_a_tool_named_is_not_a_request(query):
         ("Please give me the distance between Paris and Rome.", True),
         ("Would you tell me the holidays of France in 2025?", True),
         ("Find the fastest way to get from Paris to Rome by train.", True),
+        ("Think about what to do next", False),  # the agent's format, echoed
     ],
 )
 def test_the_helpers_voice_is_not_a_request(query, ok):

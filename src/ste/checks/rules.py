@@ -384,7 +384,10 @@ def _instruction_sentences() -> tuple[str, ...]:
     """The sentences of the prompts that ask the model for a request."""
     from ste.prompts import PROMPTS_DIR, template
 
-    texts = [template(path.stem) for path in sorted(PROMPTS_DIR.glob("explore_*.txt"))]
+    # the exploration's prompts, and the agent's (its format's placeholders, "Thought: <think
+    # about what to do next>", came back as a request)
+    paths = [*PROMPTS_DIR.glob("explore_*.txt"), *PROMPTS_DIR.glob("*_system.txt")]
+    texts = [template(path.stem).replace("<", "").replace(">", "") for path in sorted(paths)]
     sentences = (s.strip().casefold() for t in texts for s in re.split(r"(?<=[.:!?])\s+|\n+", t))
     return tuple(s for s in sentences if len(s) > 20 and "{" not in s)
 
