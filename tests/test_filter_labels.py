@@ -4,7 +4,7 @@
 12-tool development toolbox, 3 episodes x 3 trials; the others, marked with their `source`,
 from later ones: 4 added with the rules they exposed, then 70 and 108 labelled before the
 rules' verdicts on them were read, then 20 of the bundled tools, 80 of another dev
-exploration and 108 of each of four more), each labelled by hand as a right or wrong example to
+exploration and 108 of each of five more), each labelled by hand as a right or wrong example to
 learn from, with the reason; `data/labelled_tools.json` the tools as the model saw them.
 The rule checks (`ste.checks.rules.rule_checks`, no judge, no re-execution: both need a model or the
 tools' code) are scored here as a classifier of "kept": precision (kept examples that are
@@ -194,6 +194,15 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # kept 34, precision 0.68 (23/34), recall 0.72 (the honest unseen figure); the rules at
 # the session's end on them 0.79 (26/33), recall 0.81 (some written after reading them).
 # All 822: 0.84 (178 kept) recall 0.88; held out 0.83 (160) recall 0.88.
+# 2026-12-06 (a fifth session), before a new run: a unit passed as a code the request does
+# not name ("3 miles" as from_unit='m'), a refused value in the tool's form ('miles' ->
+# 'mi') no swap, the agent's format echoed as a request: all 822 0.84 (176 kept) recall 0.89.
+# Then 108 trials of a dev exploration at a sixth seed (dev-exp13, seed 5, at da59f21),
+# labelled before any verdict was read: 26 right; the rules at da59f21 on them 0.67 (24/36)
+# recall 0.92, at the commit before the next check 0.67 too (the unseen figure). Then every
+# number a request gives goes into the expression computed for it ("then add 2" left out:
+# 4 of them): on dev-exp13 0.75 (24/32), no longer unseen; all 930 0.84 (175/208) recall
+# 0.89; held out 0.83 (158/190) recall 0.89; the 822 before 0.86 (151/176) recall 0.89.
 FLOORS = {
     "all": {"precision": 0.80, "recall": 0.88},
     "held_out": {"precision": 0.78, "recall": 0.88},

@@ -31,6 +31,7 @@ from ste.checks.claims import (
     picked_from_request,
 )
 from ste.checks.entities import entity_from_request
+from ste.checks.expressions import expression_numbers_used
 from ste.checks.literals import (
     computes_something,
     dates_passed,
@@ -255,6 +256,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(grouping_kept(trial))
     checks.append(times_as_asked(trial))
     checks.append(quantities_used(trial))
+    checks.append(expression_numbers_used(trial))
     checks.append(list_answered(trial))
     checks.append(all_returned(trial))
     checks.append(both_answered(trial))

@@ -37,6 +37,7 @@ REVIEWED = (
     "scaled_as_described",
     "units_as_asked",
     "unit_codes_as_asked",
+    "expression_numbers_used",
     "units_answered",
     "bounds_as_asked",
     "enums_as_asked",
