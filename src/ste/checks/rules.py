@@ -18,12 +18,7 @@ import re
 from difflib import SequenceMatcher
 from functools import cache
 
-from ste.checks.arguments import (
-    enums_as_asked,
-    every_choice_asked,
-    every_value_passed,
-    grounded,
-)
+from ste.checks.arguments import enums_as_asked, every_choice_asked, every_value_passed, grounded
 from ste.checks.claims import (
     answers_broadly,
     dates_from_results,
@@ -32,12 +27,7 @@ from ste.checks.claims import (
 )
 from ste.checks.entities import entity_from_request
 from ste.checks.expressions import expression_numbers_used
-from ste.checks.literals import (
-    computes_something,
-    dates_passed,
-    grouping_kept,
-    identifiers_given,
-)
+from ste.checks.literals import computes_something, dates_passed, grouping_kept, identifiers_given
 from ste.checks.options import options_asked
 from ste.checks.parts import (
     all_returned,
