@@ -396,3 +396,17 @@ def test_a_rule_that_only_restates_the_description_is_dropped(tools, rule, resta
     assert bool(reason) is restated
     if restated:
         assert reason == "says what the tool's description already says"
+
+
+def test_a_note_about_a_parameter_the_tool_does_not_take_is_dropped():
+    from ste.distill.note_schema import unknown_parameter
+    from ste.tools.tool import Tool
+
+    schema = {"type": "object", "properties": {"country": {}, "year": {}, "month": {}}}
+    holidays = Tool("public_holidays", "List holidays.", schema, print)
+    said = "The `count` parameter is optional and specifies the number of holidays to return."
+    assert unknown_parameter(said, holidays) == "names a parameter 'count' the tool does not take"
+    assert unknown_parameter("The `month` parameter narrows the list.", holidays) is None
+    assert unknown_parameter("An optional parameter narrows the list.", holidays) is None
+    assert unknown_parameter("Pass the parameter 'year' as a number.", holidays) is None
+    assert unknown_parameter("The week_day input is ignored.", holidays) is not None

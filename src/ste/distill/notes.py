@@ -52,6 +52,7 @@ from ste.distill.evidence import (
     review_evidence,
     review_notes,
 )
+from ste.distill.note_schema import unknown_parameter
 from ste.errors import SteError
 from ste.jsonl import append_jsonl, numbered_records, write_json
 from ste.models.base import ChatModel, Generation
@@ -150,6 +151,9 @@ async def write_tool_notes(
             continue
         if kind == "rule" and (restated := restates(text, tool)):
             result.dropped.append({"text": text, "reason": restated})
+            continue
+        if kind == "rule" and (contradicted := unknown_parameter(text, tool)):
+            result.dropped.append({"text": text, "reason": contradicted})
             continue
         if kind == "rule" and (contradicted := contradiction(text, evidence)):
             result.dropped.append({"text": text, "reason": contradicted})
