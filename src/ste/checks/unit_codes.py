@@ -36,7 +36,7 @@ def _meanings(value: str) -> tuple[Unit, ...]:
     said = value.strip()
     if said.casefold() in _UNIT_OF:
         return (_UNIT_OF[said.casefold()],)
-    return _CODES.get(said.casefold(), _CODES.get(said, ()))
+    return _CODES.get(said.casefold(), ())
 
 
 def units_named(query: str) -> set[Unit]:

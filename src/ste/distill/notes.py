@@ -152,8 +152,8 @@ async def write_tool_notes(
         if kind == "rule" and (restated := restates(text, tool)):
             result.dropped.append({"text": text, "reason": restated})
             continue
-        if kind == "rule" and (contradicted := unknown_parameter(text, tool)):
-            result.dropped.append({"text": text, "reason": contradicted})
+        if kind == "rule" and (unknown := unknown_parameter(text, tool)):
+            result.dropped.append({"text": text, "reason": unknown})
             continue
         if kind == "rule" and (contradicted := contradiction(text, evidence)):
             result.dropped.append({"text": text, "reason": contradicted})
