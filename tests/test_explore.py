@@ -38,6 +38,7 @@ class Explorer:
             last.startswith("Write only the user's request")
             or last.startswith("That is not a request")
             or last.startswith("That request is nearly")
+            or last.startswith("That request does not give")
             or last.startswith("The tool cannot fulfil")
         ):
             return "imagine_retry"
@@ -497,6 +498,20 @@ async def test_a_request_nearly_repeating_an_earlier_one_is_asked_again(tools, t
     assert "How many miles is 10 km, for my run today?" in retry["messages"][-1]["content"]
     asked = [r for r in model.requests if model.stage(r["messages"]).startswith("imagine")]
     assert retry["generation"].seed == asked[-2]["generation"].seed + 1  # sampled anew
+
+
+async def test_a_request_without_a_value_the_tool_needs_is_asked_again(tools, tmp_path):
+    model = Explorer()
+    model.overrides["imagine_first"] = ["User Query: How many miles is my morning run?"]
+    model.overrides["imagine_retry"] = ["User Query: How many miles is my 8 km morning run?"]
+    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=1)
+    assert [t["query"] for t in trials_of(run_dir)] == ["How many miles is my 8 km morning run?"]
+    first = imagination_prompts(model)[0][-1]["content"]
+    assert "must itself give a value for each input the tool needs" in first
+    retry = next(r for r in model.requests if model.stage(r["messages"]) == "imagine_retry")
+    told = retry["messages"][-1]["content"]
+    assert told.startswith("That request does not give every value the tool needs")
+    assert "it gives 0 numbers, but the task needs 1" in told
 
 
 async def test_a_request_still_repeating_a_fulfilled_one_is_not_tried_again(tools, tmp_path):

@@ -34,6 +34,7 @@ def _stage_prompts(model: Explorer, stage: str) -> list[str]:
 async def test_a_request_without_the_value_its_call_made_up_is_restated_with_it(convert, tmp_path):
     model = Explorer(
         imagine_first=[WITHOUT_DISTANCE],
+        imagine_retry=[WITHOUT_DISTANCE],  # told it lacks the distance, it writes it again
         value=42,
         restate=["How many miles did I run on my marathon training day? I ran 42 km."],
         restate_answer=["Thought: I now know the final answer\nFinal Answer: You ran 26.1 miles."],
@@ -57,6 +58,7 @@ async def test_a_new_answer_that_fails_a_check_leaves_the_first(convert, tmp_pat
     # the answer written again gives a number no result holds: the first answer stays
     model = Explorer(
         imagine_first=[WITHOUT_DISTANCE],
+        imagine_retry=[WITHOUT_DISTANCE],  # told it lacks the distance, it writes it again
         value=42,
         restate=["How many miles did I run on my marathon training day? I ran 42 km."],
         restate_answer=["Thought: I now know the final answer\nFinal Answer: About 30 miles."],
@@ -71,6 +73,7 @@ async def test_a_restated_request_that_changes_the_value_is_not_kept(convert, tm
     # it was, and the review tells what is wrong with it
     model = Explorer(
         imagine_first=[WITHOUT_DISTANCE],
+        imagine_retry=[WITHOUT_DISTANCE],  # told it lacks the distance, it writes it again
         value=42,
         restate=["How many miles is 7 km?", "How many miles is 7 km today?"],
     )

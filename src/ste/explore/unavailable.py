@@ -5,7 +5,7 @@ ingredient 'beans'. Ingredient names are lowercase and singular, e.g. 'tomato'")
 explorer that met such a refusal keeps imagining requests about it: a dev exploration asked a
 recipe tool for beans in 8 of its 9 trials, and no call of those 8 succeeded. So a new
 request that names such a value is asked again, told what the tool said
-(`ste.explore.episode.imagine`), and one still naming it is not tried.
+(`ste.explore.imagine.imagine`), and one still naming it is not tried.
 
 A value counts as not held when a call passing it, for a request that names it, was refused
 in words that quote it, and no call of that trial succeeded; not when the refusal lists a

@@ -61,7 +61,12 @@ def _prefix(template_name: str, length: int = 40) -> str:
 # What the last user message starts with, per kind of turn; read from ste's own prompts so
 # the endpoint follows them when they are reworded.
 _KINDS: dict[str, tuple[str, ...]] = {
-    "imagine": ("explore_imagine_first", "explore_imagine_next", "explore_query_retry"),
+    "imagine": (
+        "explore_imagine_first",
+        "explore_imagine_next",
+        "explore_query_retry",
+        "explore_query_lacking",
+    ),
     "try": ("explore_try_react", "react_query", "react_no_call"),
     "observation": ("react_observation",),
     "reflect": ("explore_reflect", "verdict_reminder"),
