@@ -301,3 +301,7 @@ def test_a_refused_value_that_names_another_parameter_is_told_so():
     assert parameter_hint({"cuisine": "Max minutes"}, "Unknown 'Max minutes'", parameters)
     # a value the refusal does not quote was not what it refused
     assert parameter_hint({"cuisine": "vegetarian"}, "Unknown cuisine.", parameters) is None
+    # a flag: the call to make instead, the refused argument out and the flag set
+    parameters["properties"]["vegetarian"] = {"type": "boolean"}
+    hint = parameter_hint({"cuisine": "vegetarian", "max_minutes": 30}, refusal, parameters)
+    assert hint.endswith('(Call it so instead: {"max_minutes": 30, "vegetarian": true})')

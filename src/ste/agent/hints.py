@@ -10,11 +10,15 @@ abbreviate the refused word (their letters in its order, from its first: "l" for
 message. A refused value that is the name of another of the tool's parameters
 ("vegetarian" passed as a cuisine, where the tool has a `vegetarian` flag: a recipe tool's
 explorer did so in most of its refused calls, then swapped in a cuisine nobody asked for)
-is told so. The trial's record keeps the tool's own words.
+is told so; where that parameter is a flag (a boolean), with the call to make instead (the
+refused argument out, the flag set): told only to set it, the 1.5B explorer passed the same
+refused call again in 5 of a recipe tool's 9 dev trials. The trial's record keeps the
+tool's own words.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -82,6 +86,11 @@ def parameter_hint(
         if f"'{value}'" not in refusal and f'"{value}"' not in refusal:
             continue
         other = names.get(_name(value))
-        if other is not None and other != passed:
-            return render("observation_value_is_parameter", value=value, passed=passed, other=other)
+        if other is None or other == passed:
+            continue
+        told = render("observation_value_is_parameter", value=value, passed=passed, other=other)
+        if parameters["properties"][other].get("type") == "boolean":
+            instead = {k: v for k, v in arguments.items() if k != passed} | {other: True}
+            told += " " + render("observation_flag_call", call=json.dumps(instead))
+        return told
     return None
