@@ -69,9 +69,9 @@ async def run_trial(
 
     remembered = ""
     if first_in_conversation:
-        prompt = render("explore_imagine_first", tool_name=tool.name)
-        if needs := needs_list(tool):
-            prompt += "\n" + render("explore_imagine_needs", needs=needs)
+        needs = needs_list(tool)
+        needs = render("explore_imagine_needs", needs=needs).rstrip() + "\n" if needs else ""
+        prompt = render("explore_imagine_first", tool_name=tool.name, needs=needs)
         if settings.ltm:
             remembered = memory.prompt(repair=episode >= settings.episodes)
     else:
