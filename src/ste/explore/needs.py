@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from ste.checks.arguments import ANY_NUMBER
+from ste.checks.numbers import MONTH_NAME
 from ste.tools.tool import Tool
 
 _NUMBER_WORDS = (
@@ -29,14 +30,10 @@ _RELATIVE = re.compile(r"\b(?:this|next|last|current|coming)\s+(?:year|month)\b"
 _CLOCK_TIME = re.compile(
     r"\b\d{1,2}:\d\d\b|\b\d{1,2}\s*[ap]\.?m\b|\bnoon\b|\bmidnight\b|\bo'clock\b", re.IGNORECASE
 )
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _DATE = re.compile(
-    rf"\b\d{{4}}-\d\d?-\d\d?\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b(?:{_MONTHS})\.?\s+\d"
-    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\b(?:{_DAYS})\b"
+    rf"\b\d{{4}}-\d\d?-\d\d?\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b{MONTH_NAME}\.?\s+\d"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTH_NAME}\b|\b(?:{_DAYS})\b"
     r"|\b(?:today|tomorrow|yesterday|tonight|now)\b|\b(?:next|last|this)\s+(?:week|month|year)\b",
     re.IGNORECASE,
 )
