@@ -147,6 +147,7 @@ class EvalRecord(BaseModel):
     demonstrations: list[str] | None = None  # example ids shown (with --demos)
     notes_of: str | None = None  # the tool whose notes were shown (--notes-for routed, chosen)
     call_before_notes: dict[str, Any] | None = None  # --notes-for chosen: the call without them
+    call_before_check: dict[str, Any] | None = None  # --check-call: the call checked
     final_answer: str | None = None  # with --full
     answer_correct: bool | None = None  # with --full and an expected answer
     usage: Usage = Field(default_factory=Usage)

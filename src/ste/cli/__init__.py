@@ -17,6 +17,7 @@ PIPELINE_ORDER = (
     "mcp_serving",
     "training",
     "evaluate",
+    "comparing",
     "experimenting",
     "reporting",
 )

@@ -1,4 +1,4 @@
-"""`ste eval`, `ste eval-file`, `ste compare`: score models on test sets."""
+"""`ste eval`, `ste eval-file`: score models on test sets."""
 
 from __future__ import annotations
 
@@ -113,6 +113,13 @@ def eval_command(
         typer.Option(
             help="Embedded models: constrain the reply to a call whose arguments fit the "
             "tool's schema, or an answer."
+        ),
+    ] = False,
+    check_call: Annotated[
+        bool,
+        typer.Option(
+            help="Check the call against the request before it runs (numbers, units, dates, "
+            "schema); one that fails is asked again once, told why."
         ),
     ] = False,
 ) -> None:
@@ -383,18 +390,4 @@ def eval_file(
         judge_model,
         model_concurrency(judge_model, concurrency),
         trust_cached=not recompute_string_match,
-    )
-
-
-@app.command()
-@user_errors
-def compare(
-    results_a: Annotated[Path, typer.Argument(help="Results dir of `ste eval` (A).")],
-    results_b: Annotated[Path, typer.Argument(help="Results dir of `ste eval` (B).")],
-) -> None:
-    """Compare two eval results side by side, per tool, with McNemar's test on correctness."""
-    from ste.eval.compare import compare_results
-
-    console.print(
-        compare_results(results_a, results_b), markup=False, highlight=False, soft_wrap=True
     )

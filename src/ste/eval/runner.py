@@ -26,6 +26,7 @@ from ste.icl.bank import DemoBank
 from ste.icl.check import checked_call
 from ste.icl.demonstrations import demonstrations_for
 from ste.icl.demonstrations import preface as demonstration_preface
+from ste.icl.request_check import request_checked
 from ste.icl.revision import revision_kept
 from ste.icl.routing import RoutedNotes, ToolRouter
 from ste.jsonl import JsonlAppender, numbered_records, read_jsonl, write_json
@@ -68,6 +69,7 @@ class EvalSettings:
     allow_side_effects: str = ""  # "all" or tool names: tools not read-only that may run
     reset: str = ""  # a command run before each item (empty: none)
     grammar: bool = False  # llama.cpp: the first reply constrained to a valid call or answer
+    check_call: bool = False  # the call checked against the request (`ste.icl.request_check`)
 
     def manifest(self, model: ChatModel, tests: Path, tools: list[Tool]) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class EvalSettings:
             **({"allow_side_effects": self.allow_side_effects} if self.allow_side_effects else {}),
             **({"reset": self.reset} if self.reset else {}),
             **({"grammar": True} if self.grammar else {}),
+            **({"check_call": True} if self.check_call else {}),
             "demos": self.demos,
             "k": self.k if self.demos else None,
             "demo_tokens": self.demo_tokens if self.demos else None,
@@ -215,6 +218,19 @@ async def score_item(
             trajectory.calls[0].call = kept
         trajectory.usage.add(without_notes.usage)  # the item costs both requests
         trajectory.seconds += without_notes.seconds
+        conversation = without_notes if kept is before else trajectory
+    else:
+        conversation = trajectory
+    checked = None  # the call as it was before it was checked, where it was asked again
+    if settings.check_call and (call := trajectory.first_call) is not None:
+        # checked against the request before it runs (`ste.icl.request_check`)
+        kept, again = await request_checked(
+            model, settings.protocol, offered, conversation, call, item.query, turns
+        )
+        if again is not None:
+            checked, trajectory.calls[0].call = call, kept
+            trajectory.usage.add(again.usage)
+            trajectory.seconds += again.seconds
     expected = [c.model_dump() for c in item.expected]
     first = trajectory.steps[0] if trajectory.steps else None
     call = first.call if first else None
@@ -256,6 +272,8 @@ async def score_item(
         record.notes_of = notes_of
     if before is not None:
         record.call_before_notes = before.model_dump()
+    if checked is not None:
+        record.call_before_check = checked.model_dump()
     if settings.full:
         record.final_answer = trajectory.final_answer
         if item.answer is not None:

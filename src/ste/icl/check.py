@@ -41,7 +41,21 @@ async def checked_call(
 ) -> Trajectory:
     """The trajectory of the call written again after `first` (stopped at its first call),
     shown `notes` (the called tool's, as `RoutedNotes.text_of` writes them)."""
-    prompt = render("icl_notes_check", notes=notes)
+    return await asked_again(
+        model, protocol, tools, first, render("icl_notes_check", notes=notes), settings
+    )
+
+
+async def asked_again(
+    model: ChatModel,
+    protocol: str,
+    tools: list[Tool],
+    first: Trajectory,
+    prompt: str,
+    settings: TurnSettings,
+) -> Trajectory:
+    """The trajectory of the reply to `prompt`, sent after `first`'s call (stopped at its
+    first call, as `settings` say)."""
     messages = [*first.messages, *_after_reply(first.messages[-1], prompt)]
     return await run_turns(model, get_protocol(protocol), tools, messages, prompt, settings)
 

@@ -46,15 +46,20 @@ BEFORE_RUNNING: tuple[Callable[[Trial, Tool], Check], ...] = (
 )
 
 
-def failing(call: CallRecord, query: str, tool: Tool) -> set[str]:
-    """The names of the checks `call` fails before it runs, for `query`."""
+def failed_checks(call: CallRecord, query: str, tool: Tool) -> list[Check]:
+    """The checks `call` fails before it runs, for `query`, each with its reason."""
     step = Step(raw="", call=call, observation="", tool_ok=True)
     trial = Trial(id=f"{tool.name}/e0/t0", tool=tool.name, episode=0, trial=0, seed=0)
     trial.query, trial.steps = query, [step]
-    failed = {check.name for rule in BEFORE_RUNNING if not (check := rule(trial, tool)).ok}
-    if validation_errors(tool, call.arguments):
-        failed.add("arguments_valid")
+    failed = [check for rule in BEFORE_RUNNING if not (check := rule(trial, tool)).ok]
+    if errors := validation_errors(tool, call.arguments):
+        failed.append(Check("arguments_valid", False, "; ".join(errors)))
     return failed
+
+
+def failing(call: CallRecord, query: str, tool: Tool) -> set[str]:
+    """The names of the checks `call` fails before it runs, for `query`."""
+    return {check.name for check in failed_checks(call, query, tool)}
 
 
 def _words(text: str) -> set[str]:
