@@ -170,6 +170,22 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     assert len(model.requests) == asked  # every stage was done: nothing asked again
 
 
+async def test_check_call_adds_the_in_context_condition_with_its_call_checked(tmp_path, toolboxes):
+    model = AllRounder()
+    experiment = make_experiment(tmp_path, toolboxes, model, check_call=True)
+    (tmp_path / "exp").mkdir()
+    results = await experiment.run()
+    assert list(results["conditions"]) == [
+        "baseline",
+        "STE in-context (k demonstrations)",
+        "STE in-context (k demonstrations), the call checked against the request",
+    ]
+    assert results["settings"]["check_call"] is True
+    manifest = json.loads((tmp_path / "exp" / "icl-checked" / "manifest.json").read_text())
+    assert manifest["check_call"] is True and manifest["demos"]
+    assert "check_call" not in json.loads((tmp_path / "exp" / "icl" / "manifest.json").read_text())
+
+
 class NativeCaller:
     """Asked natively, calls `convert(3, unit)`: "mi" (wrong) unless it learned a unit."""
 

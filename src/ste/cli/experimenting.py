@@ -145,6 +145,13 @@ def experiment(
     notes: Annotated[
         bool, typer.Option(help="Also measure tool notes, alone and with demonstrations.")
     ] = False,
+    check_call: Annotated[
+        bool,
+        typer.Option(
+            help="Also measure the last in-context condition with its call checked against "
+            "the request before it runs (ste eval --check-call)."
+        ),
+    ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N test items.")] = None,
     items_per_tool: Annotated[
         int | None, typer.Option(min=1, help="Only the first N test items of each tool.")
@@ -180,7 +187,9 @@ def experiment(
     out = Path(options["out"])
     toolbox, tests_path, name = _bench_files(bench)
     chosen = [a.strip() for a in ablations.split(",") if a.strip()] if ablations else []
-    settings = ExperimentSettings.from_options(options, ablations=chosen)
+    settings = ExperimentSettings.from_options(
+        options, ablations=chosen, check_call=options["check_call"]
+    )
     try:
         settings.check()
     except ValueError as error:

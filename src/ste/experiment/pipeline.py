@@ -138,10 +138,12 @@ class Experiment:
         demos: Path | None = None,
         protocol: str | None = None,
         notes: Path | None = None,
+        check_call: bool = False,
     ) -> dict[str, Any]:
         out = self.out / name
         settings = replace(
             self.settings.icl,
+            check_call=check_call,
             protocol=protocol or self.settings.protocol,
             demos=str(demos) if demos else None,
             notes=str(notes) if notes else None,
@@ -237,6 +239,14 @@ class Experiment:
             await self._stage("notes", lambda: self.evaluate("notes", self.model, notes=dataset))
             await self._stage(
                 "icl-notes", lambda: self.evaluate("icl-notes", self.model, dataset, notes=dataset)
+            )
+        if self.settings.check_call:  # the last in-context condition, its call checked
+            notes = dataset if self.settings.notes else None
+            await self._stage(
+                "icl-checked",
+                lambda: self.evaluate(
+                    "icl-checked", self.model, dataset, notes=notes, check_call=True
+                ),
             )
         if self.settings.train is not None:
             if self.native_baseline_needed:
@@ -343,6 +353,8 @@ class Experiment:
             "notes": f"STE tool notes ({NOTES_PLACES[self.settings.notes_for]})",
             "icl-notes": f"STE in-context + tool notes ({NOTES_PLACES[self.settings.notes_for]})",
         }
+        last = names["icl-notes"] if self.settings.notes else names["icl"]
+        names["icl-checked"] = f"{last}, the call checked against the request"
         if self.settings.train is not None and self.native_baseline_needed:
             names["baseline-native"] = f"baseline, {self.train_base}, native protocol"
         names["finetuned"] = f"STE fine-tuned {self.train_base}, native protocol"

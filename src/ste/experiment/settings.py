@@ -65,6 +65,9 @@ class ExperimentSettings:
     # whose notes a request reads in those conditions (`ste.icl.routing.NOTES_FOR`): the
     # tool the model called, its call asked again with them beside the request
     notes_for: str = "chosen"
+    # also the condition of the last in-context one with its call checked against the
+    # request before it runs (`ste.icl.request_check`)
+    check_call: bool = False
     concurrency: int | None = None  # default: what the model serves at once
 
     def __post_init__(self) -> None:
@@ -155,6 +158,7 @@ class ExperimentSettings:
             "ablations": list(self.ablations),
             "notes": self.notes,
             **({"notes_for": self.notes_for} if self.notes else {}),
+            **({"check_call": True} if self.check_call else {}),
             "concurrency": self.concurrency,
             "allow_side_effects": self.explore.allow_side_effects,
             "reset": self.explore.reset,
