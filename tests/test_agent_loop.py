@@ -302,6 +302,14 @@ def test_a_refused_value_that_names_another_parameter_is_told_so():
     # a value the refusal does not quote was not what it refused
     assert parameter_hint({"cuisine": "vegetarian"}, "Unknown cuisine.", parameters) is None
     # a flag: the call to make instead, the refused argument out and the flag set
-    parameters["properties"]["vegetarian"] = {"type": "boolean"}
-    hint = parameter_hint({"cuisine": "vegetarian", "max_minutes": 30}, refusal, parameters)
-    assert hint.endswith('(Call it so instead: {"max_minutes": 30, "vegetarian": true})')
+    for flag in (
+        {"type": "boolean"},
+        {"type": ["boolean", "null"]},
+        {"anyOf": [{"type": "boolean"}, {"type": "null"}]},
+    ):
+        parameters["properties"]["vegetarian"] = flag
+        hint = parameter_hint({"cuisine": "vegetarian", "max_minutes": 30}, refusal, parameters)
+        assert hint.endswith('(Call it so instead: {"max_minutes": 30, "vegetarian": true})')
+    parameters["properties"]["vegetarian"] = {"type": "string"}
+    hint = parameter_hint({"cuisine": "vegetarian"}, refusal, parameters)
+    assert "Call it so" not in hint

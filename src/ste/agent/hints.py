@@ -74,6 +74,14 @@ def _name(text: str) -> str:
     return re.sub(r"[\s_-]+", " ", text.strip().casefold())
 
 
+def _is_flag(schema: Mapping[str, Any]) -> bool:
+    """A boolean parameter: `"boolean"`, `["boolean", "null"]` or an `anyOf` holding one."""
+    kinds = schema.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    nested = [s.get("type") for s in schema.get("anyOf", []) if isinstance(s, Mapping)]
+    return "boolean" in kinds + nested
+
+
 def parameter_hint(
     arguments: Mapping[str, Any], refusal: str, parameters: Mapping[str, Any]
 ) -> str | None:
@@ -89,7 +97,7 @@ def parameter_hint(
         if other is None or other == passed:
             continue
         told = render("observation_value_is_parameter", value=value, passed=passed, other=other)
-        if parameters["properties"][other].get("type") == "boolean":
+        if _is_flag(parameters["properties"][other]):
             instead = {k: v for k, v in arguments.items() if k != passed} | {other: True}
             told += " " + render("observation_flag_call", call=json.dumps(instead))
         return told
