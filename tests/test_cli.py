@@ -137,6 +137,15 @@ def test_help_paragraphs_are_wrapped_by_the_terminal_not_the_source():
     assert "has confidence intervals and each stage's cost." in result.output
 
 
+def test_check_call_with_full_is_refused_with_exit_2(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tests.jsonl").write_text("")
+    result = runner.invoke(app, ["eval", "tests.jsonl", "--out", "r", "--check-call", "--full"])
+    assert result.exit_code == 2, result.output
+    assert "--check-call checks the first call before it runs" in result.output
+    assert not (tmp_path / "r").exists()
+
+
 def test_an_unknown_notes_routing_is_refused_with_exit_2(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "tests.jsonl").write_text("")

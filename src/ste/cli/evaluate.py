@@ -143,6 +143,8 @@ def eval_command(
         raise SteError(f"--notes-for must be {', '.join(NOTES_FOR)}, got {notes_for!r}")
     if demos_for not in DEMOS_FOR:
         raise SteError(f"--demos-for must be {', '.join(DEMOS_FOR)}, got {demos_for!r}")
+    if check_call and full:
+        raise SteError("--check-call checks the first call before it runs; --full runs it")
     if is_toolbench_dir(tests_path):
         if toolbox or full:
             raise SteError("a ToolBench-50 folder brings its own APIs and has no answers to score")
