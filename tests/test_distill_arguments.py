@@ -101,9 +101,11 @@ def test_a_percentage_passed_on_the_other_scale_is_not_kept():
     query = "Monthly payment on $200,000 at 4.5% over 30 years, with 0 down?"
     wrong = loan({"amount": 200000, "annual_rate": 0.045, "down_payment": 0}, query)
     assert not wrong.ok and "annual_rate=0.045" in wrong.reason and "percent" in wrong.reason
+    assert wrong.fix == {"annual_rate": 4.5}  # the value that passes, offered with the call
     assert loan({"amount": 200000, "annual_rate": 4.5, "down_payment": 0}, query).ok
     taxed = "Monthly payment on $200,000 at 4.5 percent with 20% tax?"
-    assert not loan({"amount": 200000, "annual_rate": 4.5, "tax": 20}, taxed).ok
+    as_percent = loan({"amount": 200000, "annual_rate": 4.5, "tax": 20}, taxed)
+    assert not as_percent.ok and as_percent.fix == {"tax": 0.2}
     assert loan({"amount": 200000, "annual_rate": 4.5, "tax": 0.2}, taxed).ok
     # no percentage in the request: nothing to compare with
     assert loan({"amount": 200000, "annual_rate": 0.045}, "A loan of $200,000 at 0.045?").ok
@@ -126,6 +128,7 @@ def test_a_number_copied_from_another_unit_is_not_kept():
     wrong = loan({"amount": 250000, "annual_rate": 6.5, "term_months": 30}, query)
     assert not wrong.ok and "term_months=30" in wrong.reason and "'30 year'" in wrong.reason
     assert "(30 year is 360 months)" in wrong.reason  # what the review tells the model
+    assert wrong.fix == {"term_months": 360}  # and the value it offers, a whole number
     assert loan({"amount": 250000, "annual_rate": 6.5, "term_months": 360}, query).ok
     # the same number in the parameter's own unit, or in no unit, is as asked
     assert loan({"amount": 1, "annual_rate": 6.5, "term_months": 30}, "over 30 months").ok
@@ -135,6 +138,12 @@ def test_a_number_copied_from_another_unit_is_not_kept():
     assert not words.ok and "(fifteen years is 180 months)" in words.reason
     assert loan({"amount": 1, "annual_rate": 6.5, "term_months": 180}, "over fifteen years").ok
     assert not loan({"amount": 1, "annual_rate": 6.5, "term_months": 1}, "for one year").ok
+    # a unit with no exact factor into the parameter's is named, and no value offered
+    days = units_as_asked(
+        trial([step("loan", {"term_days": 2}, "{}", True)], query="over 2 years", tool="loan"),
+        Tool("loan", "A loan.", {"properties": {"term_days": {"type": "integer"}}}, dict),
+    )
+    assert not days.ok and days.fix == {}
 
 
 def test_a_quantity_converts_only_by_an_exact_factor():

@@ -269,3 +269,36 @@ def test_the_one_value_a_refusal_suggests_replaces_the_refused_one(arguments, re
     from ste.explore.suggestion import suggested_arguments
 
     assert suggested_arguments(arguments, refusal) == expected
+
+
+LOAN = '''
+def loan_payment(amount: float, term_months: int) -> dict:
+    """The monthly payment of a loan without interest.
+
+    Args:
+        amount: The amount borrowed.
+        term_months: Loan term in months.
+    """
+    return {"monthly_payment": round(amount / term_months, 2)}
+'''
+
+
+def _loan(term: int) -> str:
+    arguments = json.dumps({"amount": 1200, "term_months": term})
+    return f"Thought: compute\nAction: loan_payment\nAction Input: {arguments}"
+
+
+async def test_a_value_a_check_works_out_is_offered_as_the_call_with_it_fixed(tmp_path):
+    # 20 years passed as 20 months: the check names 240 months, and the review shows the
+    # call with 240 in it, which a small model copies more surely than it converts
+    model = Explorer(
+        imagine_first=["User Query: The monthly payment on a 20-year loan of 1200?"],
+        observation=[ANSWER.format("60.0 a month"), ANSWER.format("5.0 a month")],
+        review=[_loan(240)],
+        **{"try": [_loan(20)]},
+    )
+    told, trial = await _reviewed(model, LOAN, tmp_path)
+    assert "(20 year is 240 months)" in told
+    assert '{"amount": 1200, "term_months": 240}' in told
+    assert [s.call.arguments["term_months"] for s in trial.call_steps] == [240]
+    assert trial.final_answer == "5.0 a month"

@@ -87,3 +87,41 @@ def test_only_a_call_of_the_same_tool_that_fails_fewer_checks_stands(tools):
     # fixing one check while failing another it passed is no fix
     invalid = CallRecord(name="convert", arguments={"value": 10, "unit": "miles"})
     assert fix_kept(wrong, invalid, query, convert) is wrong
+
+
+async def test_a_value_a_check_works_out_is_offered_in_the_call_asked_for(tmp_path):
+    from ste.tools import Tool
+
+    def loan(amount: float, term_months: int) -> dict:
+        return {"monthly_payment": round(amount / term_months, 2)}
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number"},
+            "term_months": {"type": "integer", "description": "Loan term in months."},
+        },
+        "required": ["amount", "term_months"],
+    }
+    tools = [Tool("loan", "The monthly payment of a loan.", schema, loan)]
+    item = {
+        "id": "loan",
+        "query": "The monthly payment on a 20-year loan of 1200?",
+        "expected": [{"name": "loan", "arguments": {"amount": 1200, "term_months": 240}}],
+    }
+    tests = tmp_path / "tests.jsonl"
+    tests.write_text(json.dumps(item) + "\n")
+    model = ScriptedModel(
+        [
+            'Action: loan\nAction Input: {"amount": 1200, "term_months": 20}',
+            'Action: loan\nAction Input: {"amount": 1200, "term_months": 240}',
+        ]
+    )
+    settings = EvalSettings(check_call=True)
+    out = tmp_path / "results"
+    prepare_out_dir(out, settings.manifest(model, tests, tools), force=False)
+    (record,) = await run_eval(model, tools, load_tests(tests, ["loan"]), out, settings)
+    told = model.requests[1]["messages"][-1]["content"]
+    assert "(20 year is 240 months)" in told
+    assert '{"amount": 1200, "term_months": 240}' in told  # the call with the value fixed
+    assert record.correct and record.call["arguments"]["term_months"] == 240

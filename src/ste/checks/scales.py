@@ -34,6 +34,11 @@ def _numbers_passed(trial: Trial) -> Iterator[tuple[str, int | float]]:
                 yield name, value
 
 
+def _plain(number: float) -> int | float:
+    """360.0 as 360: a whole number is passed as one."""
+    return int(number) if float(number).is_integer() else number
+
+
 def takes(schema: dict[str, Any]) -> str | None:
     """The scale a number parameter's description states: "fraction", "percent" or None."""
     description = schema.get("description", "")
@@ -59,13 +64,16 @@ def scaled_as_described(trial: Trial, tool: Tool) -> Check:
             "percent": {p / 100 for p in percents} - percents,
             "fraction": {p for p in percents if p > 1},
         }.get(scale or "", set())
-        if any(abs(value - w) <= 1e-9 * max(1.0, abs(w)) for w in wrong):
-            return Check(
-                "scaled_as_described",
-                False,
-                f"{name}={value:g}: the request gives a percentage and {name} takes a "
-                f"{'percent' if scale == 'percent' else 'fraction'}",
-            )
+        for w in wrong:
+            if abs(value - w) <= 1e-9 * max(1.0, abs(w)):
+                right = round(w * 100, 6) if scale == "percent" else round(w / 100, 8)
+                return Check(
+                    "scaled_as_described",
+                    False,
+                    f"{name}={value:g}: the request gives a percentage and {name} takes a "
+                    f"{'percent' if scale == 'percent' else 'fraction'}",
+                    fix={name: _plain(right)},
+                )
     return Check("scaled_as_described", True, "percentages on the scale the parameters state")
 
 
@@ -227,6 +235,7 @@ def units_as_asked(trial: Trial, tool: Tool) -> Check:
                     "units_as_asked",
                     False,
                     f"{name}={value:g}: the request says {said!r} and {name} takes {into}s" + shown,
+                    fix={name: _plain(right)} if right is not None else {},
                 )
     return Check("units_as_asked", True, "numbers in the units the parameters take")
 

@@ -221,7 +221,7 @@ def decision(trial: Trial, checks: list[Check]) -> dict[str, Any]:
     failed = [c for c in checks if not c.ok]
     return {
         "tool": trial.tool,
-        "checks": [asdict(c) for c in checks],
+        "checks": [{k: v for k, v in asdict(c).items() if k != "fix" or v} for c in checks],
         "kept": not failed,
         "rejected_by": failed[0].name if failed else None,
         "reason": failed[0].reason if failed else "",

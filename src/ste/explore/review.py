@@ -4,7 +4,10 @@ A trial that answered after a successful call but fails a check a corrected call
 could pass (an option the request never asked for, 15 years passed as 15 months, a number
 found in no result) is told what the check found and gets a few more turns: practice then
 ends with the call the request needed, which the trial's record keeps as its answered
-attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. A trial that gave
+attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. Where a check
+works out the value that passes (`Check.fix`: 360 for 30 years), the call is shown with it:
+told "20 year is 240 months", a 1.5B model called again with 20 in 4 of 4 loan trials of
+one dev exploration (dev-exp14). A trial that gave
 up after its call was refused (no call succeeded; by the tool, or by the schema for a value
 of the wrong type) is shown the message again and asked to call with a value it accepts
 (with its call's arguments as the tool's one suggestion would have them, where it makes
@@ -19,10 +22,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
 from ste.checks.rules import rule_checks
+from ste.checks.verdict import Check, fixes
 from ste.explore.suggestion import suggested_arguments
 from ste.models.base import ChatModel, Message, Usage
 from ste.prompts import render
@@ -61,13 +66,28 @@ REVIEWED = (
 REVIEW_TURNS = 2  # a corrected call and its answer
 
 
-def findings(trial: Trial, tool: Tool) -> list[str]:
-    """What the reviewed checks found wrong with a finished trial that had a successful
-    call (nothing for one without: there is no work to correct)."""
+def failed(trial: Trial, tool: Tool) -> list[Check]:
+    """The reviewed checks a finished trial with a successful call fails (none for one
+    without: there is no work to correct)."""
     if not trial.final_answer or not any(s.tool_ok for s in trial.call_steps):
         return []
     checks = rule_checks(trial, tool, require_reflection=False)
-    return [c.reason for c in checks if not c.ok and c.name in REVIEWED]
+    return [c for c in checks if not c.ok and c.name in REVIEWED]
+
+
+def findings(trial: Trial, tool: Tool) -> list[str]:
+    """What the reviewed checks found wrong with a finished trial (`failed`)."""
+    return [c.reason for c in failed(trial, tool)]
+
+
+def fixed_call(trial: Trial, checks: list[Check]) -> dict[str, Any] | None:
+    """The last successful call's arguments with the values the failed checks work out
+    (`Check.fix`: 30 years as `term_months=360`), or None where no check offers one."""
+    values = fixes(checks)
+    calls = [s.call for s in trial.call_steps if s.tool_ok and s.call is not None]
+    if not values or not calls:
+        return None
+    return {**calls[-1].arguments, **values}
 
 
 def refusal(trial: Trial, tool: Tool) -> str | None:
@@ -120,9 +140,13 @@ async def review(
     call again or answer again, in `REVIEW_TURNS` more turns of `messages`. None: nothing
     found. A reply that makes no new call keeps the trial's calls; a new call with no answer
     after it leaves the trial unanswered (its old answer was about the old call)."""
-    found, supersedes = findings(trial, tool), True
+    checks, supersedes = failed(trial, tool), True
+    found = [c.reason for c in checks]
     if found:
         prompt = render("explore_review", findings=shown(found))
+        if fixed := fixed_call(trial, checks):
+            arguments = json.dumps(fixed, ensure_ascii=False)
+            prompt += "\n" + render("check_fixed_call", arguments=arguments)
     elif refused := refusal(trial, tool):
         found, supersedes = [f"no call succeeded; the tool said: {refused}"], False
         prompt = render("explore_review_refused", message=refused)

@@ -17,6 +17,7 @@ import json
 
 from ste.agent.loop import TurnSettings
 from ste.agent.trajectory import CallRecord, Trajectory
+from ste.checks.verdict import fixes
 from ste.icl.check import asked_again
 from ste.icl.revision import failed_checks, failing
 from ste.models.base import ChatModel
@@ -52,5 +53,8 @@ async def request_checked(
     reasons = "\n".join(f"- {check.reason}" for check in failed)
     shown = json.dumps(call.arguments, ensure_ascii=False)
     prompt = render("icl_request_check", tool=call.name, call=shown, reasons=reasons)
+    if fixed_values := fixes(failed):
+        fixed = json.dumps({**call.arguments, **fixed_values}, ensure_ascii=False)
+        prompt += "\n" + render("check_fixed_call", arguments=fixed)
     again = await asked_again(model, protocol, tools, conversation, prompt, settings)
     return fix_kept(call, again.first_call, query, by_name[call.name]), again
