@@ -47,3 +47,16 @@ def test_a_time_an_earlier_result_gave_may_be_passed_on():
     second = _convert("21:30", '{"time": "05:30"}')
     query = "It is 10:30 PM in Paris: what time is it in UTC, and then in Tokyo?"
     assert times_as_asked(trial([first, second], query=query, tool="convert_time")).ok
+
+
+@pytest.mark.parametrize(
+    ("query", "passed", "fix"),
+    [
+        ("Convert 10:30 PM in Paris to UTC.", "20:30", {"time": "22:30"}),
+        ("Convert 10:30 PM in Paris to UTC.", "20:30:00", {"time": "22:30:00"}),
+        ("Is 9 AM or 10:30 PM in Paris later in UTC?", "20:30", {}),  # which one: not known
+    ],
+)
+def test_the_one_time_asked_is_offered_in_its_place(query, passed, fix):
+    check = times_as_asked(trial([_convert(passed)], query=query, tool="convert_time"))
+    assert not check.ok and check.fix == fix

@@ -440,6 +440,7 @@ def test_an_enum_choice_the_request_names_must_be_the_one_passed():
     asked = trial([calendar], query="How many business days until May?", tool="count_days")
     check = enums_as_asked(asked, days)
     assert not check.ok and "'business'" in check.reason
+    assert check.fix == {"day_type": "business"}  # the default it left, replaced
     business = step("count_days", {"day_type": "business"}, '{"days": 80}', True)
     assert enums_as_asked(trial([business], query="Business days until May?"), days).ok
 

@@ -254,6 +254,7 @@ def enums_as_asked(trial: Trial, tool: Tool) -> Check:
                 "enums_as_asked",
                 False,
                 f"the request says {named[0]!r}, the call {name}={passed!r}",
+                fix={name: named[0]},
             )
     return Check("enums_as_asked", True, "enum values as the request names them")
 

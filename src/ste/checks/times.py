@@ -47,10 +47,14 @@ def times_as_asked(trial: Trial) -> Check:
             time = f"{int(passed.group(1)):02d}:{passed.group(2)}"
             if time not in allowed:
                 said = ", ".join(f"{k} ({v})" for k, v in asked.items())
+                # one time asked: the value that passes, its seconds (":00") kept
+                only = set(asked.values())
+                fix = {name: only.pop() + value[passed.end(2) :]} if len(only) == 1 else {}
                 return Check(
                     "times_as_asked",
                     False,
                     f"the request says {said}; the call passed {name}={value!r}",
+                    fix=fix,
                 )
         allowed |= _clock(step.observation or "")
     return Check("times_as_asked", True, "times of day as the request writes them")
