@@ -313,3 +313,57 @@ def test_a_refused_value_that_names_another_parameter_is_told_so():
     parameters["properties"]["vegetarian"] = {"type": "string"}
     hint = parameter_hint({"cuisine": "vegetarian"}, refusal, parameters)
     assert "Call it so" not in hint
+
+
+ZONES = (
+    "Error: Unknown time zone 'Eastern Time' for from_tz. Use an IANA time zone name, "
+    "e.g. 'America/New_York', 'Europe/Paris', or 'UTC'."
+)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "refusal", "query", "values"),
+    [
+        ({"from_tz": "Eastern Time"}, ZONES, "10 AM New York in Tokyo?", "'America/New_York'"),
+        ({"from_tz": "Eastern Time"}, ZONES, "9 AM Eastern Time in Tokyo time?", None),
+        ({"from_tz": "Eastern Time"}, ZONES, "9 AM in Paris or New York?", "'America/New_York'"),
+        ({"from_tz": "Eastern Time"}, ZONES, "Noon in Paris in Tokyo?", "'Europe/Paris'"),
+        ({"metric": "word_freq"}, "Unknown metric 'word_freq'. Available metrics: word_count, "
+         "char_count, top_words", "The top 3 words of 'a b a'?", "'top_words'"),
+        ({"from_tz": "Eastern Time"}, ZONES.replace("'Eastern Time'", "zone"), "New York?", None),
+        ({"tz": "America/New_York"}, ZONES.replace("Eastern Time", "America/New_York"),
+         "New York time?", None),  # the value it refused is not offered back
+    ],
+)  # fmt: skip
+def test_the_values_a_refusal_gives_that_match_the_request_are_named(
+    arguments, refusal, query, values
+):
+    from ste.agent.hints import request_hint
+
+    hint = request_hint(arguments, refusal, query)
+    assert (hint is None) is (values is None), hint
+    if values:
+        assert (
+            hint
+            == f"(Of the values the message gives, these match words of the request: {values}.)"
+        )
+
+
+async def test_a_refusal_giving_a_value_the_request_names_is_told_so(tmp_path):
+    toolbox = tmp_path / "zones.py"
+    toolbox.write_text(
+        "def convert_time(time: str, from_tz: str) -> dict:\n"
+        '    """Convert a time to UTC.\n\n    Args:\n        time: HH:MM.\n'
+        '        from_tz: An IANA time zone name.\n    """\n'
+        '    if "/" not in from_tz:\n'
+        "        raise ValueError(f\"Unknown time zone {from_tz!r}; e.g. 'America/New_York'\")\n"
+        '    return {"utc": "15:00"}\n'
+    )
+    tools = load_tools(str(toolbox))
+    act = 'Action: convert_time\nAction Input: {"time": "10:00", "from_tz": "%s"}'
+    model = ScriptedModel([act % "Eastern", act % "America/New_York"])
+    trajectory = await run_agent(model, tools, "10:00 in New York, in UTC?", max_turns=2)
+    told = model.requests[1]["messages"][-1]["content"]
+    assert told.endswith("these match words of the request: 'America/New_York'.)")
+    assert "match words" not in trajectory.steps[0].observation
+    assert trajectory.steps[1].tool_ok

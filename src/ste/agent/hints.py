@@ -12,8 +12,12 @@ message. A refused value that is the name of another of the tool's parameters
 explorer did so in most of its refused calls, then swapped in a cuisine nobody asked for)
 is told so; where that parameter is a flag (a boolean), with the call to make instead (the
 refused argument out, the flag set): told only to set it, the 1.5B explorer passed the same
-refused call again in 5 of a recipe tool's 9 dev trials. The trial's record keeps the
-tool's own words.
+refused call again in 5 of a recipe tool's 9 dev trials. Of the other values a refusal
+gives (quoted examples, a list), those that share the most words with the request are named:
+told "Use an IANA time zone name ..., e.g. 'America/New_York', 'Europe/Paris'", the
+explorer passed "Eastern Time Zone", "Eastern Standard Time", "Eastern Time" for a request
+about New York until its turns ran out (3 of a time tool's 12 dev trials). The trial's
+record keeps the tool's own words.
 """
 
 from __future__ import annotations
@@ -25,7 +29,13 @@ from typing import Any
 
 from ste.prompts import render
 
-__all__ = ["abbreviates", "abbreviations_hint", "listed_values", "parameter_hint"]
+__all__ = [
+    "abbreviates",
+    "abbreviations_hint",
+    "listed_values",
+    "parameter_hint",
+    "request_hint",
+]
 
 _LIST = re.compile(r"(?:[\w./+-]+\s*,\s*){2,}[\w./+-]+")
 _WORD = re.compile(r"[^\W\d]{4,}")
@@ -102,3 +112,35 @@ def parameter_hint(
             told += " " + render("observation_flag_call", call=json.dumps(instead))
         return told
     return None
+
+
+_QUOTED = re.compile(r"'([^'\n]{1,60})'|\"([^\"\n]{1,60})\"")
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def _stems(text: str) -> set[str]:
+    """The words of `text` of three letters or more, case and a plural's "s" aside."""
+    words = {w.casefold() for w in _TOKEN.findall(text) if len(w) >= 3 and not w.isdigit()}
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words}
+
+
+def request_hint(arguments: Mapping[str, Any], refusal: str, query: str) -> str | None:
+    """The hint for a refusal that quotes a string value passed and gives other values
+    (quoted examples, a list): those sharing the most words with the request ('America/
+    New_York' for a request about New York); None where none shares one."""
+    passed = [v for v in arguments.values() if isinstance(v, str)]
+    if not any(f"'{v}'" in refusal or f'"{v}"' in refusal for v in passed):
+        return None
+    offered = [q for m in _QUOTED.finditer(refusal) for q in m.groups() if q]
+    offered += listed_values(refusal)
+    asked, known = _stems(query), {v.casefold() for v in passed}
+    shared = {
+        value: len(_stems(value) & asked)
+        for value in dict.fromkeys(offered)
+        if value.casefold() not in known
+    }
+    best = max(shared.values(), default=0)
+    if not best:
+        return None
+    found = [value for value, count in shared.items() if count == best][:_MAX_SHOWN]
+    return render("observation_request_words", values=", ".join(f"'{v}'" for v in found))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol
 
-from ste.agent.hints import abbreviations_hint, parameter_hint
+from ste.agent.hints import abbreviations_hint, parameter_hint, request_hint
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.agent.react import ReactProtocol
@@ -94,11 +94,15 @@ def _failed_before(trajectory: Trajectory, call: CallRecord) -> bool:
 
 def _told(trajectory: Trajectory, step: Step, arguments: dict[str, Any], tool: Tool) -> str:
     """What the model reads of a refused call: the tool's words, the values its message
-    lists that abbreviate the one it refused, or that the refused value names another of
-    its parameters (`ste.agent.hints`), and, where this very call failed before in the
-    trajectory, that it is stuck."""
+    lists that abbreviate the one it refused, that the refused value names another of its
+    parameters, or the values it gives that match the request's words (`ste.agent.hints`),
+    and, where this very call failed before in the trajectory, that it is stuck."""
     told = step.observation or ""
-    hint = abbreviations_hint(arguments, told) or parameter_hint(arguments, told, tool.parameters)
+    hint = (
+        abbreviations_hint(arguments, told)
+        or parameter_hint(arguments, told, tool.parameters)
+        or request_hint(arguments, told, trajectory.query)
+    )
     if hint:
         told += f" {hint}"
     if step.call is not None and _failed_before(trajectory, step.call):
