@@ -60,3 +60,38 @@ def test_a_time_an_earlier_result_gave_may_be_passed_on():
 def test_the_one_time_asked_is_offered_in_its_place(query, passed, fix):
     check = times_as_asked(trial([_convert(passed)], query=query, tool="convert_time"))
     assert not check.ok and check.fix == fix
+
+
+@pytest.mark.parametrize(
+    ("text", "times"),
+    [
+        ("It is 08:30 in Auckland.", {"08:30"}),
+        ("It is 8:30 PM, or 3 p.m. there, and 15:00 PM here.", {"20:30", "15:00"}),
+        ("Midnight is 12:00 AM; noon 12 PM.", {"00:00", "12:00"}),
+        ("The ratio is 16:9 and it took 30 minutes.", set()),
+    ],
+)
+def test_the_times_a_text_states_on_the_24_hour_clock(text, times):
+    from ste.checks.times import stated_times
+
+    assert stated_times(text) == times
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("It is 08:30 in Auckland.", True),
+        ("It is 8:30 AM in Auckland, 2:30 PM in New York.", True),  # the request's time
+        ("It is 08:30 PM in Auckland.", False),  # the result's 08:30 made 20:30
+        ("08:30 in Auckland is 05:30 AM Eastern.", False),  # a time nothing computed
+        ("It is half past eight in Auckland.", True),  # no time written as one
+    ],
+)
+def test_a_time_the_answer_states_comes_from_a_result(answer, ok):
+    from ste.checks.times import times_from_results
+
+    converted = _convert("14:30", '{"time": "08:30", "utc_offset": "+13:00"}')
+    asked = trial([converted], query="2:30 PM in New York, in Auckland?", tool="convert_time")
+    asked.final_answer = answer
+    check = times_from_results(asked)
+    assert check.ok is ok, check

@@ -44,7 +44,7 @@ from ste.checks.scales import (
     units_as_asked,
 )
 from ste.checks.swaps import kept_to_the_request
-from ste.checks.times import times_as_asked
+from ste.checks.times import times_as_asked, times_from_results
 from ste.checks.unit_codes import unit_codes_as_asked
 from ste.checks.verdict import Check
 from ste.records import Trial
@@ -254,6 +254,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(ends_differ(trial))
     checks.append(names_from_results(trial))
     checks.append(dates_from_results(trial))
+    checks.append(times_from_results(trial))
     checks.append(picked_from_request(trial))
     checks.append(answers_broadly(trial))
     if require_reflection:

@@ -1,9 +1,13 @@
-"""A time of day the request writes on the 12-hour clock ("10:30 PM") is passed as that
+"""Times of day. One the request writes on the 12-hour clock ("10:30 PM") is passed as that
 time on the 24-hour clock (22:30), not another: a 1.5B explorer passed "10:30 PM" as 20:30
-and "12:00 AM" (midnight) as 12:00, and answered from those results."""
+and "12:00 AM" (midnight) as 12:00, and answered from those results. One the answer
+states is one a result, a call or the request holds: the explorer answered a result's
+"08:30" as "08:30 PM", and added a "05:30 AM Eastern" that nothing computed; every number
+of those answers is a result's, so the faithfulness check passes them."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from ste.checks.calls import successful_calls
@@ -58,3 +62,48 @@ def times_as_asked(trial: Trial) -> Check:
                 )
         allowed |= _clock(step.observation or "")
     return Check("times_as_asked", True, "times of day as the request writes them")
+
+
+# a time of day an answer states: "08:30", "8:30 PM", "3 p.m." (its seconds aside)
+_STATED_TIME = re.compile(
+    r"\b(\d{1,2}):(\d\d)(?::\d\d)?(?:\s*([ap])\.?\s?m\b\.?)?|\b(\d{1,2})\s*([ap])\.?\s?m\b\.?",
+    re.IGNORECASE,
+)
+
+
+def stated_times(text: str) -> set[str]:
+    """The times of day `text` states, as HH:MM on the 24-hour clock ("8:30 PM": "20:30";
+    "15:00 PM", a 24-hour time with a needless PM, as 15:00)."""
+    found = set()
+    for match in _STATED_TIME.finditer(text or ""):
+        hour = int(match.group(1) or match.group(4))
+        minute = int(match.group(2) or 0)
+        half = (match.group(3) or match.group(5) or "").casefold()
+        if half and 1 <= hour <= 12:
+            hour = hour % 12 + (12 if half == "p" else 0)
+        if hour <= 24 and minute <= 59:
+            found.add(f"{hour:02d}:{minute:02d}")
+    return found
+
+
+def times_from_results(trial: Trial) -> Check:
+    """Every time of day the answer states is one a successful call's result, a call or the
+    request holds (on the 24-hour clock)."""
+    stated = stated_times(trial.final_answer or "")
+    if not stated:
+        return Check("times_from_results", True, "the answer states no time of day")
+    known = stated_times(trial.query)
+    for step in trial.call_steps:
+        if step.call is not None:
+            known |= stated_times(json.dumps(step.call.arguments, ensure_ascii=False))
+        if step.tool_ok:
+            known |= stated_times(step.observation or "")
+    unknown = sorted(stated - known)
+    if unknown:
+        return Check(
+            "times_from_results",
+            False,
+            f"the answer states the time {unknown[0]} (24-hour clock), found in no result, "
+            "call or the request",
+        )
+    return Check("times_from_results", True, "the answer's times come from the results")

@@ -60,6 +60,7 @@ REVIEWED = (
     "fields_answered",
     "ends_differ",
     "dates_from_results",
+    "times_from_results",
     "picked_from_request",
     "answers_broadly",
 )
