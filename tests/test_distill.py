@@ -495,3 +495,21 @@ def test_the_tools_of_a_no_exec_run_are_never_run_to_check_them(tools, tmp_path,
         record = manifest("m", tools[:1], ExploreSettings(execute=execute))
         run_dir.write_manifest({**record, "toolbox": str(toolboxes / "sample.py")})
         assert set(runnable_tools(run_dir.path)) == expected
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("There are 14 days between them, inclusive of both days.", False),
+        ("There are 14 days between them, not inclusive of the end date.", True),
+        ("There are 14 days between them (exclusive of the end; not counting it).", True),
+        ("There are 14 days between them.", True),
+    ],
+)
+def test_a_flag_the_result_reports_false_is_not_stated_as_holding(answer, ok):
+    from ste.checks.claims import flags_as_results
+
+    counted = step("date_calc", {"start": "2023-01-01"}, '{"days": 14, "inclusive": false}', True)
+    asked = trial([counted], query="Days from January 1 to 15, 2023?", tool="date_calc")
+    asked.final_answer = answer
+    assert flags_as_results(asked).ok is ok

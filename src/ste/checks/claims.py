@@ -6,8 +6,9 @@ that did not get what it was asked for fills the gap with the request's own word
 that passes: the top words of a text "found" by picking words out of the text when the
 call only counted its sentences, "January 17" for a result of 2026-02-17 (17 is there, and
 January is the request's), "United States" as all there is to say for "information about"
-the country whose eleven fields the call returned, "22:00 UTC" for a result in CEST. Each
-is a claim no call made.
+the country whose eleven fields the call returned, "22:00 UTC" for a result in CEST, "704
+days ... inclusive of both days" for a result with `"inclusive": false`. Each is a claim no
+call made.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ from ste.checks.verdict import Check
 from ste.outcome import ISO_DATE, has_clock_time, held, leaves, numbers_in, quoted_in, supported
 from ste.records import Trial
 
-__all__ = ["answers_broadly", "dates_from_results", "names_from_results", "picked_from_request"]
+__all__ = [
+    "answers_broadly",
+    "dates_from_results",
+    "flags_as_results",
+    "names_from_results",
+    "picked_from_request",
+]
 
 _DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 # a date written out: "January 17, 2026", "Jan 17", "17 January 2026", "the 17th of January"
@@ -165,3 +172,32 @@ def answers_broadly(trial: Trial) -> Check:
                 f"{len(used)} of the result's {len(fields)} fields",
             )
     return Check("answers_broadly", True, "the answer uses what the result holds")
+
+
+# a word the answer negates: "not inclusive", "non-vegetarian", "isn't ambiguous"
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:not|non|isn't|aren't|wasn't|weren't|no|without|exclusive)\b[\w\s-]{0,20}$",
+    re.IGNORECASE,
+)
+
+
+def flags_as_results(trial: Trial) -> Check:
+    """A flag every result reports false (`"inclusive": false`), named by a one-word field,
+    is not stated by the answer as holding ("inclusive of both days"), unless negated."""
+    flags: dict[str, set[bool]] = {}
+    for _, result in record_results(trial):
+        for key, value in result.items():
+            if isinstance(value, bool) and re.fullmatch(r"[a-z]{4,}", key):
+                flags.setdefault(key, set()).add(value)
+    answer = trial.final_answer or ""
+    for key, values in flags.items():
+        if values != {False}:
+            continue
+        for match in re.finditer(rf"\b{key}\b", answer, re.IGNORECASE):
+            if not _NEGATED_BEFORE.search(answer[: match.start()][-30:]):
+                return Check(
+                    "flags_as_results",
+                    False,
+                    f"the answer says {key!r} where the result has {key}=false",
+                )
+    return Check("flags_as_results", True, "no flag a result reports false is stated")

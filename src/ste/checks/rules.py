@@ -22,6 +22,7 @@ from ste.checks.arguments import enums_as_asked, every_choice_asked, every_value
 from ste.checks.claims import (
     answers_broadly,
     dates_from_results,
+    flags_as_results,
     names_from_results,
     picked_from_request,
 )
@@ -255,6 +256,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(names_from_results(trial))
     checks.append(dates_from_results(trial))
     checks.append(times_from_results(trial))
+    checks.append(flags_as_results(trial))
     checks.append(picked_from_request(trial))
     checks.append(answers_broadly(trial))
     if require_reflection:

@@ -61,6 +61,7 @@ REVIEWED = (
     "ends_differ",
     "dates_from_results",
     "times_from_results",
+    "flags_as_results",
     "picked_from_request",
     "answers_broadly",
 )
