@@ -367,3 +367,27 @@ async def test_a_refusal_giving_a_value_the_request_names_is_told_so(tmp_path):
     assert told.endswith("these match words of the request: 'America/New_York'.)")
     assert "match words" not in trajectory.steps[0].observation
     assert trajectory.steps[1].tool_ok
+
+
+async def test_a_reply_without_the_call_asked_for_is_followed_by_one_that_can_only_call(tools):
+    # a 1.5B explorer told to call the tool answered again, and echoed the feedback as its
+    # answer, until its turns ran out: after one reply without a call, the grammar of the
+    # next allows only a call (models that take no grammar, endpoints, ignore it)
+    pytest.importorskip("llama_cpp")  # the grammar is llama-cpp-python's
+    model = ScriptedModel(
+        [
+            "Thought: I now know the final answer\nFinal Answer: 6.21 miles",
+            'Thought: convert\nAction: convert\nAction Input: {"value": 10, "unit": "km"}',
+            "Thought: I now know the final answer\nFinal Answer: 6.21 miles",
+        ]
+    )
+    trajectory = await run_agent(model, tools, "10 km in miles?", max_turns=3)
+    assert trajectory.final_answer == "6.21 miles"
+    first, forced, after = model.requests
+    assert "gbnf" not in first and "gbnf" not in after
+    assert forced["gbnf"].startswith('root ::= "Thought: "')
+    assert "Final Answer" not in forced["gbnf"].splitlines()[0]
+    # without a call required (an eval's first call), nothing is forced
+    model = ScriptedModel(["Final Answer: 6.21 miles"])
+    trajectory = await run_agent(model, tools, "10 km in miles?", require_call=False)
+    assert trajectory.final_answer == "6.21 miles" and "gbnf" not in model.requests[0]

@@ -10,11 +10,12 @@ require_module("llama_cpp")
 
 
 @pytest.mark.parametrize("build", [react_grammar, native_grammar])
-def test_every_bundled_tool_schema_becomes_one_grammar_llama_cpp_reads(build):
+@pytest.mark.parametrize("answer", [True, False])
+def test_every_bundled_tool_schema_becomes_one_grammar_llama_cpp_reads(build, answer):
     from llama_cpp.llama_grammar import LlamaGrammar
 
     tools = load_tools()
-    grammar = build(tools)
+    grammar = build(tools, answer)
     assert grammar is not None
     for tool in tools:
         assert f'"{tool.name}' in grammar
@@ -29,6 +30,8 @@ def test_the_react_grammar_lists_each_tool_with_its_own_arguments_rule():
     assert '"hash_text\\nAction Input: " tool0-args' in first
     assert '"base64_convert\\nAction Input: " tool1-args' in first
     assert '"Final Answer: "' in first
+    only_calls = react_grammar(tools, answer=False).splitlines()[0]
+    assert "Final Answer" not in only_calls and '"hash_text\\nAction Input: "' in only_calls
 
 
 def test_arguments_keep_the_schemas_property_order():

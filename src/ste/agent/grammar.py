@@ -1,5 +1,6 @@
 """Grammar-constrained tool calls for llama.cpp models: a reply can only be a call whose
-arguments fit the tool's JSON Schema (names, types, enums, required fields), or an answer.
+arguments fit the tool's JSON Schema (names, types, enums, required fields), or an answer;
+or, for a model that answered without the call it was asked to make, only such a call.
 
 The grammar (GBNF) is built from the tools' schemas with llama-cpp-python's own JSON Schema
 converter, one set of rules per tool, and goes with the request in `Generation.gbnf`;
@@ -50,16 +51,18 @@ def _grammar(tools: list[Tool], before_arguments: str, root: str) -> str | None:
     return "root ::= " + root.replace("{calls}", calls) + "\n" + rules
 
 
-def react_grammar(tools: list[Tool]) -> str | None:
-    """`Thought: ...` then `Action: NAME` + `Action Input: {arguments}`, or `Final Answer: ...`."""
-    root = (
-        '"Thought: " [^\\n]* "\\n" ( "Action: " ( {calls} ) | "Final Answer: " ' + _ANY_TEXT + " )"
-    )
+def react_grammar(tools: list[Tool], answer: bool = True) -> str | None:
+    """`Thought: ...` then `Action: NAME` + `Action Input: {arguments}`, or (with `answer`)
+    `Final Answer: ...`."""
+    answers = ' | "Final Answer: " ' + _ANY_TEXT if answer else ""
+    root = '"Thought: " [^\\n]* "\\n" ( "Action: " ( {calls} )' + answers + " )"
     return _grammar(tools, "{name}\nAction Input: ", root)
 
 
-def native_grammar(tools: list[Tool]) -> str | None:
-    """`<tool_call>{"name": NAME, "arguments": {...}}</tool_call>` (Qwen's form), or text."""
+def native_grammar(tools: list[Tool], answer: bool = True) -> str | None:
+    """`<tool_call>{"name": NAME, "arguments": {...}}</tool_call>` (Qwen's form), or (with
+    `answer`) text."""
     opening = _literal('<tool_call>\n{"name": "')
-    root = opening + ' ( {calls} ) "}\\n</tool_call>" | [^<{\\n] ' + _ANY_TEXT
+    texts = " | [^<{\\n] " + _ANY_TEXT if answer else ""
+    root = opening + ' ( {calls} ) "}\\n</tool_call>"' + texts
     return _grammar(tools, '{name}", "arguments": ', root)

@@ -29,7 +29,7 @@ class AgentProtocol(Protocol):
     def tools_param(self, tools: list[Tool]) -> list[dict[str, Any]] | None: ...
     def first_messages(self, tools: list[Tool], query: str) -> list[Message]: ...
     def query_message(self, query: str) -> Message: ...
-    def grammar(self, tools: list[Tool]) -> str | None: ...
+    def grammar(self, tools: list[Tool], answer: bool = True) -> str | None: ...
     async def ask(
         self, model: ChatModel, messages: list[Message], tools: list[Tool], generation: Generation
     ) -> tuple[ChatResponse, list[Parsed]]: ...
@@ -135,10 +135,16 @@ async def run_turns(
     by_name = {t.name: t for t in tools}
     trajectory = Trajectory(query=query, model=model.name, protocol=protocol.name)
     turns, limit = 0, settings.max_turns
+    answered_without_call = False
     while turns < limit:
         turns += 1
         generation = settings.generation
-        if settings.grammar:
+        if answered_without_call and (forced := protocol.grammar(tools, answer=False)):
+            # told to call the tool after answering without one, a 1.5B explorer answered
+            # again, and echoed the feedback as its answer, until its turns ran out (2 of
+            # a country tool's 9 dev trials): its next reply can only be a call
+            generation = generation.but(gbnf=forced)
+        elif settings.grammar:
             generation = generation.but(gbnf=protocol.grammar(tools))
         response, parsed = await protocol.ask(model, messages, tools, generation)
         trajectory.usage.add(response.usage)
@@ -153,6 +159,7 @@ async def run_turns(
                 else p
                 for p in parsed
             ]
+            answered_without_call = not any(isinstance(p, Action) for p in parsed)
         for meaning in parsed:
             step = Step(raw=response.text, thought=meaning.thought)
             shown = ""  # what the model is told, when it is more than the step's observation

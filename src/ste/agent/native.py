@@ -53,8 +53,8 @@ class NativeProtocol:
     def query_message(self, query: str) -> Message:
         return {"role": "user", "content": query}
 
-    def grammar(self, tools: list[Tool]) -> str | None:
-        return native_grammar(tools)
+    def grammar(self, tools: list[Tool], answer: bool = True) -> str | None:
+        return native_grammar(tools, answer)
 
     async def ask(
         self, model: ChatModel, messages: list[Message], tools: list[Tool], generation: Generation

@@ -229,8 +229,8 @@ class ReactProtocol:
     def tools_param(self, tools: list[Tool]) -> list[dict[str, Any]] | None:
         return None
 
-    def grammar(self, tools: list[Tool]) -> str | None:
-        return react_grammar(tools)
+    def grammar(self, tools: list[Tool], answer: bool = True) -> str | None:
+        return react_grammar(tools, answer)
 
     def query_message(self, query: str) -> Message:
         return {"role": "user", "content": render("react_query", query=query)}
