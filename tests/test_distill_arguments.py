@@ -833,3 +833,20 @@ def test_a_code_the_request_never_gave_is_grounded_by_a_result_naming_what_it_qu
     other = step("http_status", {"code": 500}, '{"code": 500, "phrase": "Server Error"}', True)
     wrong = trial([other], query="Find the status code for 'Not Found'", tool="http_status")
     assert not grounded(wrong, status).ok
+
+
+@pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("hash text='hello world'", False),  # a call's syntax
+        ("Work out text = 'hello world' please", False),
+        ("Hash it, text: 'hello world'", False),
+        ("Hash the text 'hello world' for me.", True),  # the parameter's word in prose
+        ("What text: the one I sent?", True),  # no value after the colon
+    ],
+)
+def test_a_request_giving_a_parameter_its_value_in_a_calls_syntax_is_not_one(query, ok):
+    check = natural_query(query, _tool_of("hash", "text", "The text."))
+    assert check.ok is ok, check
+    if not ok:
+        assert "talks about the tool ('text')" in check.reason

@@ -300,6 +300,9 @@ def offers_help(text: str) -> bool:
     return bool(_OFFER.search(text))
 
 
+_ASSIGNED = r"""(?:=|:\s*['"\d{\[])"""  # "expression='2 + 3'", "date: '2026-12-06'"
+
+
 def natural_query(query: str, tool: Tool | None = None) -> Check:
     """The query reads as a request a person would write: not JSON or a bare value, not
     ste's instruction or memory repeated, not talk about the tool, its parameters or "the
@@ -368,6 +371,8 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
     # name no one writes in prose ("convert_units", "getWeather") says the query knows it
     names = [n for n in [tool.name, *properties] if not n.isalpha()] if tool else []
     named = [n for n in names if re.search(rf"\b{re.escape(n)}\b", text, re.IGNORECASE)]
+    # any parameter given a value in a call's syntax: "calculate expression='2 + 3'"
+    named += [n for n in properties if re.search(rf"\b{re.escape(n)}\s*{_ASSIGNED}", text)]
     if meta or named:
         said = meta.group(0) if meta else named[0]
         return Check("natural_query", False, f"the query talks about the tool ({said!r})")
