@@ -30,6 +30,7 @@ from ste.checks.entities import entity_from_request
 from ste.checks.expressions import expression_numbers_used
 from ste.checks.literals import computes_something, dates_passed, grouping_kept, identifiers_given
 from ste.checks.options import options_asked
+from ste.checks.owners import numbers_to_their_parameters
 from ste.checks.parts import (
     all_returned,
     both_answered,
@@ -38,12 +39,7 @@ from ste.checks.parts import (
     list_answered,
     quantities_used,
 )
-from ste.checks.scales import (
-    bounds_as_asked,
-    scaled_as_described,
-    units_answered,
-    units_as_asked,
-)
+from ste.checks.scales import bounds_as_asked, scaled_as_described, units_answered, units_as_asked
 from ste.checks.swaps import kept_to_the_request
 from ste.checks.times import times_as_asked, times_from_results
 from ste.checks.unit_codes import unit_codes_as_asked
@@ -232,6 +228,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(grounded(trial, tool))
     checks.append(scaled_as_described(trial, tool))
     checks.append(units_as_asked(trial, tool))
+    checks.append(numbers_to_their_parameters(trial, tool))
     checks.append(unit_codes_as_asked(trial))
     checks.append(units_answered(trial))
     checks.append(bounds_as_asked(trial, tool))

@@ -41,6 +41,7 @@ REVIEWED = (
     "grounded",
     "scaled_as_described",
     "units_as_asked",
+    "numbers_to_their_parameters",
     "unit_codes_as_asked",
     "expression_numbers_used",
     "units_answered",

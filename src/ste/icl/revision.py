@@ -24,6 +24,7 @@ from collections.abc import Callable
 from ste.agent.trajectory import CallRecord
 from ste.checks.arguments import enums_as_asked, grounded, mentions
 from ste.checks.literals import dates_passed
+from ste.checks.owners import numbers_to_their_parameters
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
 from ste.checks.times import times_as_asked
 from ste.checks.unit_codes import unit_codes_as_asked
@@ -38,6 +39,7 @@ BEFORE_RUNNING: tuple[Callable[[Trial, Tool], Check], ...] = (
     grounded,
     scaled_as_described,
     units_as_asked,
+    numbers_to_their_parameters,
     lambda trial, _tool: unit_codes_as_asked(trial),
     bounds_as_asked,
     enums_as_asked,
