@@ -180,7 +180,8 @@ def choices(schema: dict[str, Any]) -> dict[str, list[str]]:
     return {v: [v, *glosses.get(v, [])] for v in dict.fromkeys(values)}
 
 
-def _numeric(schema: dict[str, Any]) -> bool:
+def takes_number(schema: dict[str, Any]) -> bool:
+    """Whether a parameter's schema takes a number (or an integer), alone or among others."""
     kinds = schema.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds]
     kinds += [option.get("type") for option in schema.get("anyOf", []) if isinstance(option, dict)]
@@ -193,7 +194,7 @@ def _quantities(query: str, properties: dict[str, Any]) -> str:
     numeric = [
         name.casefold().replace("-", "_").split("_")
         for name, schema in properties.items()
-        if _numeric(schema)
+        if takes_number(schema)
     ]
     units = {word for parts in numeric if len(parts) > 1 for word in parts if len(word) > 2}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ste.checks.arguments import _numeric
+from ste.checks.arguments import takes_number
 from ste.checks.calls import successful_calls
 from ste.checks.verdict import Check
 from ste.records import Trial
@@ -57,7 +57,7 @@ def numbers_to_their_parameters(trial: Trial, tool: Tool) -> Check:
         return Check("numbers_to_their_parameters", True, "no successful call")
     arguments = calls[-1].call.arguments  # type: ignore[union-attr]
     properties = tool.parameters.get("properties", {})
-    numeric = [name for name, schema in properties.items() if _numeric(schema)]
+    numeric = [name for name, schema in properties.items() if takes_number(schema)]
     query = trial.query
     found = [(m, float(m.group(1).replace(",", ""))) for m in _NUMBER.finditer(query)]
     for match, value in found:
