@@ -6,8 +6,9 @@ found in no result) is told what the check found and gets a few more turns: prac
 ends with the call the request needed, which the trial's record keeps as its answered
 attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. Where a check
 works out the value that passes (`Check.fix`: 360 for 30 years), the call is shown with it:
-told "20 year is 240 months", a 1.5B model called again with 20 in 4 of 4 loan trials of
-one dev exploration (dev-exp14). A trial that gave
+told only "20 year is 240 months", a 1.5B explorer kept the month count in all 5 such
+loan trials of one dev exploration (dev-exp14: it answered again, or called again with
+it). A trial that gave
 up after its call was refused (no call succeeded; by the tool, or by the schema for a value
 of the wrong type) is shown the message again and asked to call with a value it accepts
 (with its call's arguments as the tool's one suggestion would have them, where it makes
