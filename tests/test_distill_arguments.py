@@ -258,6 +258,37 @@ def test_long_content_the_request_never_gave_is_not_grounded():
     assert grounded(given, text).ok
 
 
+def test_a_one_word_option_the_request_never_says_is_not_grounded():
+    recipes = Tool(
+        "search",
+        "Search recipes.",
+        {
+            "type": "object",
+            "properties": {"ingredient": {"type": "string"}, "country": {"type": "string"}},
+        },
+        lambda **_: {},
+    )
+    result = '{"recipes": [{"name": "Hummus", "ingredients": ["chickpea", "garlic"]}]}'
+
+    def searched(query, **arguments):
+        return trial([step("search", arguments, result, True)], query=query, tool="search")
+
+    unasked = searched("Five vegetarian recipes under 30 minutes.", ingredient="garlic")
+    check = grounded(unasked, recipes)
+    assert not check.ok and "ingredient='garlic'" in check.reason
+    assert grounded(searched("Recipes with tomatoes?", ingredient="tomato"), recipes).ok
+    assert grounded(searched("Recipes with garlic?", ingredient="garlic"), recipes).ok
+    assert grounded(searched("French recipes?", country="FR"), recipes).ok  # a code
+    # a word an earlier result gave: a second call narrowing by what the first found
+    first = step("search", {}, result, True)
+    narrowed = trial(
+        [first, step("search", {"ingredient": "garlic"}, result, True)],
+        query="Any recipes?",
+        tool="search",
+    )
+    assert grounded(narrowed, recipes).ok
+
+
 @pytest.mark.parametrize(
     ("query", "ok"),
     [

@@ -103,6 +103,23 @@ def test_a_value_the_answer_quotes_must_come_from_the_request_or_a_result():
     ).solved
 
 
+@pytest.mark.parametrize(
+    ("answer", "solved"),
+    [
+        ('It is "16:30 UTC".', True),  # the result's time and its zone's abbreviation
+        ('It is "2026-12-06 16:30:00".', True),  # its date and time, zero seconds aside
+        ('It is "16:30 EST".', False),  # a zone no result gives
+        ('It is "16:30 UT".', False),  # words count whole, not inside longer ones
+    ],
+)
+def test_a_quoted_value_of_several_words_may_join_a_results_values(answer, solved):
+    result = (
+        '{"date": "2026-12-06", "time": "16:30", "utc_offset": "+00:00", "abbreviation": "UTC"}'
+    )
+    outcome = judge_outcome("17:30 in Paris, in UTC?", answer, [result], [], True)
+    assert outcome.solved is solved, outcome.reason
+
+
 def test_a_date_the_answer_states_must_come_from_the_request_or_a_result():
     holidays = '{"holidays": [{"date": "2026-05-14", "name": "Ascension Day"}]}'
     query = "When is Ascension Day in France in 2026?"

@@ -106,9 +106,28 @@ def quoted_in(answer: str) -> list[str]:
     return [q for q in found if len(q.strip()) >= 2]
 
 
+_SECONDS = re.compile(r"\b(\d{1,2}:\d\d):00\b")
+
+
 def held(value: str, sources: list[str]) -> bool:
-    """Whether a source holds `value`, as written or as a JSON result's string holds it."""
+    """Whether a source holds `value`, as written or as a JSON result's string holds it,
+    or, a value of several words, each of its words: "16:30 UTC" from a result's time and
+    its zone's abbreviation, "2026-12-06 21:15:00" from its date and time (a time's zero
+    seconds aside)."""
+    if _held(value, sources):
+        return True
+    parts = _SECONDS.sub(r"\1", value).replace(",", " ").split()
+    return len(parts) > 1 and all(_held(part, sources, whole=True) for part in parts)
+
+
+def _held(value: str, sources: list[str], whole: bool = False) -> bool:
+    """Whether a source holds `value`; `whole`: as a whole word, not inside a longer one."""
     wanted = value.strip().casefold()
+    if whole:
+        if len(wanted) < 2:
+            return False
+        pattern = re.compile(rf"(?<!\w){re.escape(wanted)}(?!\w)")
+        return any(pattern.search((text or "").casefold()) for text in sources)
     for text in sources:
         if wanted in (text or "").casefold():
             return True

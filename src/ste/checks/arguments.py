@@ -37,6 +37,7 @@ _COMMON = frozenset([
     "would", "should", "please", "like", "some", "any", "all", "each",
 ])
 # fmt: on
+STEM = 5  # letters a word shares with a value's start to name it ("tomatoes", 'tomato')
 CONTENT_WORDS = 6  # a value this long is content the user gives (a text to analyse)
 
 
@@ -90,6 +91,32 @@ def _unrelated_text(
     return unrelated
 
 
+def _unasked_words(
+    arguments: dict[str, Any], tool: Tool, query: str, seen: str
+) -> list[tuple[str, str]]:
+    """One-word values of optional free-text parameters (no enum, no quoted choices) that
+    the request never says and no earlier result gives: `ingredient="garlic"` for "five
+    vegetarian recipes of at most 30 minutes" narrows the answer to what nobody asked. A
+    code ('FR', 'USD') is not compared: a request names it by another word."""
+    properties = tool.parameters.get("properties", {})
+    required = set(tool.parameters.get("required", []))
+    said = [w.casefold() for w in _WORD.findall(f"{query} {seen}")]
+    unasked = []
+    for name, value in arguments.items():
+        schema = properties.get(name, {})
+        if name in required or not isinstance(value, str) or value == schema.get("default"):
+            continue
+        if schema.get("enum") or value in choices(schema) or not value.isalpha():
+            continue
+        if len(value) < 3 or value.isupper() or mentions(f"{query} {seen}", value):
+            continue
+        stem = value.casefold()[:STEM]
+        if len(value) >= STEM and any(w.startswith(stem) for w in said):
+            continue  # "tomatoes" for 'tomato', "vegetables" for 'vegetable'
+        unasked.append((name, f"{name}={value!r}"))
+    return unasked
+
+
 _DATE_OR_TIME = re.compile(r"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d)?)?|\b\d{1,2}:\d\d(?::\d\d)?")
 
 
@@ -118,6 +145,7 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
     properties = tool.parameters.get("properties", {})
     known = request_numbers(trial.query) | relative_years(trial.query, trial.finished_at)
     invented: list[tuple[Step, str, str]] = []
+    seen = ""  # the earlier results' text
     for step in trial.call_steps:
         if step.call is not None and step.tool_ok is True:
             for name, value in step.call.arguments.items():
@@ -136,7 +164,10 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
                 invented.append((step, name, shown))
             for name, shown in _numbers_in_text(step.call.arguments, properties, known):
                 invented.append((step, name, shown))
+            for name, shown in _unasked_words(step.call.arguments, tool, trial.query, seen):
+                invented.append((step, name, shown))
         known |= numbers_in(step.observation or "")
+        seen += f" {step.observation or ''}"
     return invented
 
 
