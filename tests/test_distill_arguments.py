@@ -14,7 +14,8 @@ from ste.checks.arguments import (
     grounded,
 )
 from ste.checks.entities import entity_from_request
-from ste.checks.rules import natural_query, rule_checks
+from ste.checks.requests import natural_query
+from ste.checks.rules import rule_checks
 from ste.checks.scales import (
     bound,
     bounds_as_asked,
@@ -387,6 +388,23 @@ def test_a_bare_statement_is_not_a_request(query, ok):
     assert check.ok is ok, check
     if not ok:
         assert "a statement, not a request" in check.reason
+
+
+@pytest.mark.parametrize(
+    ("query", "ok"),
+    [
+        ("Expression: '(1 + 4) / 2 * 2'", False),
+        ("Text to analyse: The quick brown fox jumps over the lazy dog.", False),
+        ("Expression: (1 + 4) / 2 * 2. What does it come to?", True),
+        ("Count the words of this text: the quick brown fox jumps.", True),
+        ("Note: I need 5 km in miles.", True),
+    ],
+)
+def test_a_labelled_value_is_not_a_request(query, ok):
+    check = natural_query(query)
+    assert check.ok is ok, check
+    if not ok:
+        assert "a labelled value" in check.reason
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 
 from ste.agent.loop import AgentProtocol
-from ste.checks.rules import declines, natural_query
+from ste.checks.requests import declines, natural_query
 from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.explore.conversation import ask_text, user_message
 from ste.explore.memory import clean_query

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ste.checks.rules import MEMORY_MARK, offers_help, usable
+from ste.checks.requests import MEMORY_MARK, offers_help
+from ste.checks.rules import usable
 from ste.explore.coverage import Coverage
 from ste.explore.unavailable import passed_values, refused_values
 from ste.prompts import render
