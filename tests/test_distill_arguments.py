@@ -211,6 +211,15 @@ def test_a_value_the_request_names_swapped_after_an_error_is_a_doubt_for_the_jud
     assert not check.ok and "ambiguous" in check.reason and '"London, CA"' in check.question
     said = trial(guessed, query="How far is London, CA (in Ontario)?")
     assert kept_to_the_request(said, DISTANCE).ok
+    # a value moved to another parameter is not replaced: from Paris, not to it
+    ends = {"type": "object", "properties": {"start": {}, "end": {}}}
+    route = Tool("route", "Distance between two cities.", ends, print)
+    moved = [
+        step("route", {"start": "London", "end": "Paris"}, offered, False),
+        step("route", {"start": "Paris", "end": "London, GB"}, '{"distance": 344}', True),
+    ]
+    query = "How far is London, UK from Paris?"
+    assert kept_to_the_request(trial(moved, query=query, tool="route"), route).ok
 
 
 @pytest.mark.parametrize(

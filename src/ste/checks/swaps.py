@@ -63,6 +63,8 @@ def kept_to_the_request(trial: Trial, tool: Tool) -> Check:
             new = after.call.arguments.get(name, properties.get(name, {}).get("default"))
             if new == old or not in_request(old, trial.query) or in_request(new, trial.query):
                 continue
+            if old in after.call.arguments.values():
+                continue  # moved to another parameter, not replaced: from Paris, not to it
             words = [set(_TOKENS.findall(str(v).casefold())) for v in (old, new)]
             if isinstance(new, str) and words[0] == words[1]:
                 continue  # the same words in the tool's order: "rice, brown, cooked"
