@@ -779,6 +779,25 @@ def test_a_result_asked_in_two_units_is_answered_in_both(query, final, ok):
     assert units_answered(trial([call], final=final, query=query)).ok is ok
 
 
+@pytest.mark.parametrize(
+    ("query", "final", "ok"),
+    [
+        ("What is France's area in miles squared?", "It is 551,695 square kilometers.", False),
+        ("What is France's area in square miles?", "It is 213,011 square miles.", True),
+        ("Convert 10 meters to feet.", "10 meters is 10.0 meters.", False),
+        ("Convert 10 meters to feet.", "10 meters is 32.8 feet.", True),
+        ("How far is Paris from Lyon in km?", "392 kilometres.", True),  # another form
+        ("What will the date be in 5 days?", "In 120 hours: 2026-12-11.", True),  # a time
+    ],
+)
+def test_a_result_asked_in_one_unit_is_not_answered_only_in_another(query, final, ok):
+    from ste.checks.scales import units_answered
+
+    call = step("convert", {"value": 10}, '{"value": 32.8084}', True)
+    check = units_answered(trial([call], final=final, query=query))
+    assert check.ok is ok, check.reason
+
+
 def test_a_quoted_value_passed_in_parts_is_passed():
     """ "Convert the time '2026-12-05 16:00' in 'Asia/Shanghai'" called with date and time
     apart (a dev exploration's right trials were rejected for it)."""

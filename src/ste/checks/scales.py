@@ -194,6 +194,13 @@ _TWO_UNITS = re.compile(
     rf"\b(?:to|in|into)\s+({_UNIT_NAMES})\s+and\s+({_UNIT_NAMES})\b", re.IGNORECASE
 )
 _IN_UNIT = re.compile(r"\b(?:in|as|of)\s+(" + "|".join(_UNIT_OF) + r")\b", re.IGNORECASE)
+# the unit a request asks its result in ("in miles squared", "to square kilometers")
+_ASKED_IN = re.compile(
+    rf"\b(?:in|into|to)\s+(?:square\s+|cubic\s+)?({_UNIT_NAMES})\b", re.IGNORECASE
+)
+_QUANTITY = re.compile(
+    rf"(?<![\w.])\d[\d,]*(?:\.\d+)?\s*(?:square\s+|cubic\s+)?({_UNIT_NAMES})\b", re.IGNORECASE
+)
 
 
 def unit_of(name: str, schema: dict[str, Any]) -> tuple[str, str] | None:
@@ -240,10 +247,27 @@ def units_as_asked(trial: Trial, tool: Tool) -> Check:
     return Check("units_as_asked", True, "numbers in the units the parameters take")
 
 
+def _plural(dimension: str, unit: str) -> str:
+    return _UNIT_WORDS[dimension][unit][1]  # "feet", "inches", "kilometres"
+
+
 def units_answered(trial: Trial) -> Check:
     """A request for a result in two units ("10 meters to feet and inches") is answered in
-    both: 32.8084 feet alone answers half of it."""
+    both: 32.8084 feet alone answers half of it. A result asked in one length or mass unit
+    is not answered only in another ("the area in miles squared": 551,695 square
+    kilometers; a time is not compared: "in 5 days" asks for no unit)."""
     answer = trial.final_answer or ""
+    given = {_UNIT_OF[word.casefold()] for word in _QUANTITY.findall(answer)}
+    for word in _ASKED_IN.findall(trial.query):
+        dimension, unit = _UNIT_OF[word.casefold()]
+        others = sorted(u for d, u in given if d == dimension)
+        if dimension in ("length", "mass") and others and unit not in others:
+            return Check(
+                "units_answered",
+                False,
+                f"the request asks for the result in {_plural(dimension, unit)}; the answer "
+                f"gives {' and '.join(_plural(dimension, u) for u in others)} only",
+            )
     for match in _TWO_UNITS.finditer(trial.query):
         for word in match.groups():
             dimension, unit = _UNIT_OF[word.casefold()]
@@ -253,6 +277,6 @@ def units_answered(trial: Trial) -> Check:
                     "units_answered",
                     False,
                     f"the request asks for a result {match.group(0)!r}; the answer gives "
-                    f"no {unit}s",
+                    f"no {_plural(dimension, unit)}",
                 )
     return Check("units_answered", True, "the answer gives every unit the request asks for")
