@@ -349,6 +349,49 @@ def test_the_values_a_refusal_gives_that_match_the_request_are_named(
         )
 
 
+AMBIGUOUS = "'London' is ambiguous: 'London, CA', 'London, GB'. Qualify to_city as 'City, CC'"
+
+
+@pytest.mark.parametrize(
+    ("value", "refusal", "earlier", "offered"),
+    [
+        ("London GB", "Unknown city 'London GB'. Did you mean?", [AMBIGUOUS], "London, GB"),
+        ("london gb", "Unknown city 'london gb'.", [AMBIGUOUS], "London, GB"),  # case aside
+        ("London GB", "Unknown city 'London GB'.", [], None),  # given nowhere
+        ("Paris", "Unknown city 'Paris'.", ["'paris' is known"], None),  # one word: its case
+        ("New-York", "Unknown city 'New-York'; known: 'New York'", [], "New York"),
+    ],
+)  # fmt: skip
+def test_a_value_passed_in_another_form_than_the_tool_gave_is_shown_in_its_own(
+    value, refusal, earlier, offered
+):
+    from ste.agent.hints import exact_form_hint
+
+    hint = exact_form_hint({"to_city": value}, refusal, earlier)
+    assert (hint is None) is (offered is None), hint
+    if offered:
+        assert f"'{offered}'" in hint and f"not '{value}'" in hint
+
+
+async def test_a_value_given_earlier_in_the_trial_is_shown_in_the_tools_form(tmp_path):
+    toolbox = tmp_path / "cities.py"
+    toolbox.write_text(
+        "def distance(to_city: str) -> dict:\n"
+        '    """Distance from Paris.\n\n    Args:\n        to_city: A city.\n    """\n'
+        '    if to_city == "London":\n'
+        "        raise ValueError(\"'London' is ambiguous: 'London, CA', 'London, GB'\")\n"
+        '    if to_city != "London, GB":\n'
+        "        raise ValueError(f\"Unknown city {to_city!r}. Did you mean 'London'?\")\n"
+        '    return {"km": 344}\n'
+    )
+    act = 'Action: distance\nAction Input: {"to_city": "%s"}'
+    model = ScriptedModel([act % "London", act % "London GB", act % "London, GB"])
+    trajectory = await run_agent(model, load_tools(str(toolbox)), "Paris to London?", max_turns=3)
+    told = model.requests[2]["messages"][-1]["content"]
+    assert "'London, GB' earlier: pass it exactly so" in told
+    assert trajectory.steps[2].tool_ok
+
+
 async def test_a_refusal_giving_a_value_the_request_names_is_told_so(tmp_path):
     toolbox = tmp_path / "zones.py"
     toolbox.write_text(

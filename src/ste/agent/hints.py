@@ -16,8 +16,12 @@ refused call again in 5 of a recipe tool's 9 dev trials. Of the other values a r
 gives (quoted examples, a list), those that share the most words with the request are named:
 told "Use an IANA time zone name ..., e.g. 'America/New_York', 'Europe/Paris'", the
 explorer passed "Eastern Time Zone", "Eastern Standard Time", "Eastern Time" for a request
-about New York until its turns ran out (3 of a time tool's 12 dev trials). The trial's
-record keeps the tool's own words.
+about New York until its turns ran out (3 of a time tool's 12 dev trials). A refused value
+that is one the tool gave earlier in the trial but for its punctuation or spacing ("London
+GB" after "'London' is ambiguous: 'London, CA', 'London, GB'") is shown in the tool's own
+form: told the two Londons, the 1.5B explorer passed "London GB" until its turns ran out
+(3 of a distance tool's 12 dev trials), the tool answering "Did you mean 'London'?". The
+trial's record keeps the tool's own words.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from ste.prompts import render
 __all__ = [
     "abbreviates",
     "abbreviations_hint",
+    "exact_form_hint",
     "listed_values",
     "parameter_hint",
     "request_hint",
@@ -144,3 +149,28 @@ def request_hint(arguments: Mapping[str, Any], refusal: str, query: str) -> str 
         return None
     found = [value for value, count in shared.items() if count == best][:_MAX_SHOWN]
     return render("observation_request_words", values=", ".join(f"'{v}'" for v in found))
+
+
+def _offered(refusal: str) -> list[str]:
+    """The values a refusal gives: quoted, or in a list."""
+    return [q for m in _QUOTED.finditer(refusal) for q in m.groups() if q] + listed_values(refusal)
+
+
+def _spelled(value: str) -> tuple[str, ...]:
+    return tuple(w.casefold() for w in _TOKEN.findall(value))
+
+
+def exact_form_hint(arguments: Mapping[str, Any], refusal: str, earlier: list[str]) -> str | None:
+    """The hint for a refusal that quotes a string value passed which a message of the
+    trial (`earlier` ones, or this one) gave in another form, the same words with other
+    punctuation or spacing ('London GB' for 'London, GB'); None otherwise."""
+    for value in arguments.values():
+        if not isinstance(value, str) or len(_spelled(value)) < 2:
+            continue
+        if f"'{value}'" not in refusal and f'"{value}"' not in refusal:
+            continue
+        for message in [*earlier, refusal]:
+            for offered in _offered(message):
+                if offered != value and _spelled(offered) == _spelled(value):
+                    return render("observation_exact_form", value=value, offered=offered)
+    return None

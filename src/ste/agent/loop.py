@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, Protocol
 
-from ste.agent.hints import abbreviations_hint, parameter_hint, request_hint
+from ste.agent.hints import abbreviations_hint, exact_form_hint, parameter_hint, request_hint
 from ste.agent.native import NativeProtocol
 from ste.agent.parsed import Action, FinalAnswer, Parsed, ParseError
 from ste.agent.react import ReactProtocol
@@ -93,13 +93,17 @@ def _failed_before(trajectory: Trajectory, call: CallRecord) -> bool:
 
 
 def _told(trajectory: Trajectory, step: Step, arguments: dict[str, Any], tool: Tool) -> str:
-    """What the model reads of a refused call: the tool's words, the values its message
-    lists that abbreviate the one it refused, that the refused value names another of its
-    parameters, or the values it gives that match the request's words (`ste.agent.hints`),
-    and, where this very call failed before in the trajectory, that it is stuck."""
+    """What the model reads of a refused call: the tool's words, the form an earlier
+    message gave a value passed in another ('London, GB', not 'London GB'), the values its
+    message lists that abbreviate the one it refused, that the refused value names another
+    of its parameters, or the values it gives that match the request's words
+    (`ste.agent.hints`), and, where this very call failed before in the trajectory, that
+    it is stuck."""
     told = step.observation or ""
+    earlier = [s.observation for s in trajectory.steps if s.observation and s is not step]
     hint = (
-        abbreviations_hint(arguments, told)
+        exact_form_hint(arguments, told, earlier)
+        or abbreviations_hint(arguments, told)
         or parameter_hint(arguments, told, tool.parameters)
         or request_hint(arguments, told, trajectory.query)
     )
