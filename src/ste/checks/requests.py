@@ -216,18 +216,14 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
             f"the query asks the helper to come up with values ({invent.group(0)!r}): a "
             "user's request names its own",
         )
-    if "?" not in text and _PROSE_OPENING.match(text) and not _REQUEST_WORD.search(text):
+    asks_nothing = "?" not in text and not _REQUEST_WORD.search(text)
+    if asks_nothing and (_PROSE_OPENING.match(text) or _LABELLED.match(text)):
+        kind = "a statement" if _PROSE_OPENING.match(text) else "a labelled value"
         return Check(
             "natural_query",
             False,
-            f"the query is a statement, not a request: {text[:60]!r} asks nothing and says "
+            f"the query is {kind}, not a request: {text[:60]!r} asks nothing and says "
             "nothing the user wants done",
-        )
-    if "?" not in text and _LABELLED.match(text) and not _REQUEST_WORD.search(text):
-        return Check(
-            "natural_query",
-            False,
-            f"the query is a labelled value, not a request: {text[:60]!r} asks nothing",
         )
     if unnamed := _unspecified(text):
         return Check("natural_query", False, f"the query asks about {unnamed!r} but gives none")
