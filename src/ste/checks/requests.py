@@ -139,7 +139,7 @@ _REQUEST_WORD = re.compile(
     re.IGNORECASE,
 )
 # a value under a form's label ("Expression: '(1 + 4) / 2 * 2'"), asking nothing
-_LABELLED = re.compile(r"^\W*[^\W\d_]+(?: [^\W\d_]+){0,2}\s*:\s*\S")
+_LABELLED = re.compile(r"^\W*[^\W\d_]+(?: [^\W\d_]+){0,2}\s*:(?:\s+|(?=['\"]))\S")
 _HELPERS_VOICE = re.compile(
     r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)"
     # the helper promising the work ("... a country and I will find out its capital")
