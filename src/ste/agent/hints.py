@@ -136,8 +136,7 @@ def request_hint(arguments: Mapping[str, Any], refusal: str, query: str) -> str 
     passed = [v for v in arguments.values() if isinstance(v, str)]
     if not any(f"'{v}'" in refusal or f'"{v}"' in refusal for v in passed):
         return None
-    offered = [q for m in _QUOTED.finditer(refusal) for q in m.groups() if q]
-    offered += listed_values(refusal)
+    offered = _offered(refusal)
     asked, known = _stems(query), {v.casefold() for v in passed}
     shared = {
         value: len(_stems(value) & asked)

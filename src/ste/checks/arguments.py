@@ -37,7 +37,9 @@ _COMMON = frozenset([
     "would", "should", "please", "like", "some", "any", "all", "each",
 ])
 # fmt: on
-STEM = 5  # letters a word shares with a value's start to name it ("tomatoes", 'tomato')
+# letters two words share at the start to count as one word ("including", "inclusive";
+# "tomatoes", 'tomato')
+STEM = 5
 CONTENT_WORDS = 6  # a value this long is content the user gives (a text to analyse)
 
 

@@ -18,14 +18,13 @@ import json
 import re
 from typing import Any
 
-from ste.checks.arguments import choices
+from ste.checks.arguments import STEM, choices
 from ste.checks.calls import successful_calls
 from ste.checks.verdict import Check
 from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
 _WORD = re.compile(r"[^\W\d_]+")
-STEM = 5  # letters two words share at the start to count as one word ("inclusive", "including")
 
 
 def _words(text: str) -> list[str]:
