@@ -141,6 +141,31 @@ async def test_real_model_judges_and_paraphrases_a_tiny_run(model, tmp_path, too
 
 
 @pytest.mark.real_model
+async def test_real_model_rewords_a_request_that_names_a_code(model, toolboxes, tmp_path):
+    from ste.distill.pipeline import DistillSettings, distill, prepare
+    from test_distill_reword import make_country_run
+
+    run = make_country_run(toolboxes, tmp_path)
+    out = tmp_path / "data"
+    chosen = DistillSettings(
+        judge=False, require_reflection=False, dedup="lexical", target_per_tool=0
+    )
+    trials, tools, _ = prepare(run, out, chosen, {"judge": None, "paraphraser": model.name}, False)
+    summary = await distill(trials, tools, out, chosen, None, model)
+    attempts = [json.loads(line) for line in (out / "rewordings.jsonl").read_text().splitlines()]
+    # only the request naming the code FRA is asked for, at most twice, each reply checked
+    assert {a["source"] for a in attempts} == {"country_info/e1/t1"}
+    assert 1 <= len(attempts) <= 2 and all(a["raw"].strip() and a["reason"] for a in attempts)
+    examples = [json.loads(line) for line in (out / "examples.jsonl").read_text().splitlines()]
+    france = next(e for e in examples if e["id"] == "country_info/e1/t1")
+    if any(a["accepted"] for a in attempts):
+        assert summary["reworded"] == 1 and "FRA" not in france["query"]
+        assert france["practised_query"] and france["turns"][0]["arguments"] == {"code": "FRA"}
+    else:
+        assert summary["reworded"] == 0 and france["practised_query"] is None
+
+
+@pytest.mark.real_model
 def test_real_model_behind_ste_serve_answers_the_openai_client(model, tmp_path):
     import socket
     import threading

@@ -76,6 +76,13 @@ def distill(
             "run again without them, change nothing."
         ),
     ] = True,
+    reword: Annotated[
+        bool,
+        typer.Option(
+            help="Ask a kept request that names a value as the tool spells it (the code FRA) "
+            "for once more in the user's words (France), the call kept.",
+        ),
+    ] = True,
     seed: Annotated[int, typer.Option()] = 0,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Requests at once (default: 1 local, 8 endpoints).")
@@ -146,6 +153,12 @@ def print_dataset_summary(summary: dict[str, Any]) -> None:
         f"{summary.get('dedup')}",
         highlight=False,
     )
+    if summary.get("reworded"):
+        console.print(
+            f"{summary['reworded']} kept request(s) reworded in the user's words "
+            "(rewordings.jsonl)",
+            highlight=False,
+        )
     if summary.get("no_examples"):
         console.print(
             f"[bold yellow]no kept example for {len(summary['no_examples'])} tool(s):[/bold "

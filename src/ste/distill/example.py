@@ -28,6 +28,9 @@ class Example(BaseModel):
     final_answer: str
     source_trial: str
     paraphrase_of: str | None = None  # the id of the example whose query this rephrases
+    # the request as practised, where `query` rewords it in the user's words
+    # (`ste.distill.reword`: "France" for "the country with the code FRA")
+    practised_query: str | None = None
     recovered: bool = Field(
         default=False, description="a call failed and a later one succeeded (error recovery)"
     )

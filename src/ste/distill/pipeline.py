@@ -34,6 +34,7 @@ from ste.distill.paraphrase import (
 )
 from ste.distill.pruning import prune
 from ste.distill.reproduction import earlier_calls, reproduced
+from ste.distill.reword import check_rewording, reword_once, tool_forms
 from ste.distill.summary import summarise
 from ste.errors import SteError
 from ste.explore.rundir import RunDir
@@ -49,6 +50,8 @@ from ste.tools.tool import Tool, described_tool
 
 LEDGER = "usage.jsonl"
 PARAPHRASES = "paraphrases.jsonl"
+REWORDINGS = "rewordings.jsonl"  # each kept request asked for in the user's words
+REWORD_TRIES = 2  # the first greedy, the second sampled
 REFINED = "toolbox.refined.json"  # the tools' specs with their notes in the descriptions
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -72,6 +75,9 @@ class DistillSettings:
     # drop from a successful call the optional arguments the request does not name that,
     # run again without them, change nothing (`ste.distill.pruning`)
     prune: bool = True
+    # a kept request naming a value in the tool's form ("the code FRA") asked for in the
+    # user's words ("France"), the call kept (`ste.distill.reword`)
+    reword: bool = True
 
 
 class _Ledger:
@@ -96,12 +102,17 @@ def prepare(
         "run": str(Path(run).resolve()),
         "explored_by": run_manifest.get("model"),
         **models,
-        # notes off is left out, so that a dataset of an earlier version continues
-        "settings": {k: v for k, v in asdict(settings).items() if k != "notes" or v},
+        # notes off and rewording on are left out, so that a dataset of an earlier version
+        # continues (its kept requests are reworded then)
+        "settings": {
+            k: v
+            for k, v in asdict(settings).items()
+            if not (k == "notes" and not v) and not (k == "reword" and v)
+        },
     }
     _, changes = workdir.start(out, manifest, force=force, what="a dataset")
     if changes:  # forced: judgments and paraphrases of other settings start over
-        for name in (JUDGMENTS, PARAPHRASES):
+        for name in (JUDGMENTS, PARAPHRASES, REWORDINGS):
             (out / name).unlink(missing_ok=True)
     return trials, tools, manifest
 
@@ -240,6 +251,10 @@ async def distill(
 
     specs = {name: tool.openai_spec() for name, tool in tools.items()}
     originals = [from_trial(t, [specs[t.tool]], settings.last_call_only) for t in kept]
+    rewordings: dict[str, list[dict[str, Any]]] = {}
+    if settings.reword:
+        rewordings = await _reword_all(originals, tools, paraphraser, out, settings.seed, progress)
+        originals = [reworded(e, rewordings.get(e.id, [])) for e in originals]
     paraphrase_records = await _paraphrase_all(
         originals, settings, paraphraser, out, concurrency, progress
     )
@@ -290,6 +305,7 @@ async def distill(
         write_json(out / REFINED, refined_toolbox(list(tools.values()), note_texts(notes)))
     (out / "decisions.json").write_text(json.dumps(decisions, indent=1, ensure_ascii=False))
     summary = summarise(trials, decisions, examples, paraphrase_records, tools)
+    summary["reworded"] = sum(e.practised_query is not None for e in originals)
     summary.update(dedup=f"{method} >= {threshold}", exports=exports)
     if notes is not None:
         summary["notes"] = {name: len(n.notes) for name, n in notes.items()}
@@ -297,6 +313,66 @@ async def distill(
         exports["refined toolbox"] = str(out / REFINED)
     write_json(out / "summary.json", summary)
     return summary
+
+
+def reworded(example: Example, records: list[dict[str, Any]]) -> Example:
+    """`example` with its request in the user's words, where a rewording was accepted."""
+    accepted = [r for r in records if r["accepted"]]
+    if not accepted:
+        return example
+    return example.model_copy(
+        update={"query": accepted[0]["text"], "practised_query": example.query}
+    )
+
+
+async def _reword_all(
+    originals: list[Example],
+    tools: dict[str, Tool],
+    model: ChatModel | None,
+    out: Path,
+    seed: int,
+    progress: Progress | None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The rewording attempts of every kept request naming a tool form, those of an earlier
+    run read back (`rewordings.jsonl`), new ones asked one at a time (each is short)."""
+    earlier: dict[str, list[dict[str, Any]]] = {}
+    for record in read_jsonl(out / REWORDINGS):
+        earlier.setdefault(record["source"], []).append(record)
+    wanted = [(e, forms) for e in originals if (forms := tool_forms(e))]
+    for done, (example, forms) in enumerate(wanted, 1):
+        records = earlier.setdefault(example.id, [])
+        passed = [t.arguments for t in example.turns if t.ok]
+        kept_values = [v for v in required_values(example.query, passed) if v not in forms]
+        while (
+            model is not None
+            and len(records) < REWORD_TRIES
+            and not any(r["accepted"] for r in records)
+        ):
+            attempt = len(records)
+            try:
+                text, raw = await reword_once(
+                    model,
+                    example.query,
+                    forms,
+                    trial_seed(seed, example.id, 1, attempt),
+                    temperature=0.0 if attempt == 0 else 1.0,
+                )
+            except RequestFailed:  # the endpoint failed: the request stays as practised
+                break
+            ok, reason = check_rewording(text, example, forms, kept_values, tools.get(example.tool))
+            record = {
+                "source": example.id,
+                "attempt": attempt,
+                "text": text,
+                "raw": raw,
+                "accepted": ok,
+                "reason": reason,
+            }
+            append_jsonl(out / REWORDINGS, record)
+            records.append(record)
+        if progress:
+            progress("reword", done, len(wanted))
+    return earlier
 
 
 async def _paraphrase_all(

@@ -1,0 +1,164 @@
+"""A kept request reworded in the user's words, where it spoke the tool's.
+
+A small model imagining requests for a tool writes them in the tool's own vocabulary: "the
+official language of the country with the code FRA", "from the IANA time zone
+'Europe/Paris' to 'UTC'", "using the 'top_words' metric". The trial is right, but as a
+demonstration it teaches nothing a user needs: a user asks about France, Paris time or the
+most common words, and the model must find the code, the zone or the metric itself (in
+xdev2's in-context condition, four of the 1.5B model's misses passed "CH" for Switzerland
+where every retrieved country demonstration had been asked with the code "FRA").
+
+So a kept request that names an argument value in a tool's form (an identifier with an
+underscore or a slash, an upper-case code, a camel-case unit, a comma-inverted name) is
+asked for once more in everyday words, and the rewording replaces it only if:
+- it still reads as a request (`natural_query`) and keeps every other value it named;
+- a tool form it no longer names verbatim is named by a word of its own (a part of the
+  form, "Paris" for 'Europe/Paris', "words" for 'top_words', "boiled" for 'egg, boiled',
+  or a name the call's result gives, "France" for 'FRA');
+- at least one tool form is gone (else it teaches nothing new).
+The call, its result and the answer stay those of the trial: the example now shows the
+step from the user's words to the tool's form, which the trial really took.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ste.checks.requests import natural_query
+from ste.distill.example import Example
+from ste.explore.memory import clean_query
+from ste.models.base import ChatModel, Generation
+from ste.outcome import leaves
+from ste.prompts import render
+from ste.tools.tool import Tool
+
+_STRONG = re.compile(r"_|/|\b[A-Z]{2,5}\b|[a-z][A-Z]")  # top_words, Europe/Paris, FRA, degC
+_INVERTED = re.compile(r"[^,.!?;:\d]+(?:, [^,.!?;:\d]+)+")  # 'egg, boiled', 'London, GB'
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_PART = re.compile(r"[^\W_]+")
+_QUOTES = "\"'“”‘’`"
+# words a rewording may use that name nothing by themselves
+_COMMON = frozenset(
+    {"the", "and", "for", "with", "from", "into", "what", "which", "how", "many", "much"}
+    | {"time", "code", "name", "names", "value", "values", "tool", "use", "using", "give"}
+    | {"find", "tell", "show", "please", "about", "that", "this"}
+)
+
+
+def _mentions(text: str, value: str) -> bool:
+    pattern = r"(?<![\w.])" + re.escape(value.casefold()) + r"(?![\w])"
+    return re.search(pattern, text.casefold()) is not None
+
+
+def _quoted(text: str, value: str) -> bool:
+    quotes = re.escape(_QUOTES)
+    pattern = f"[{quotes}]{re.escape(value.casefold())}[{quotes}]"
+    return re.search(pattern, text.casefold()) is not None
+
+
+def is_tool_form(value: Any, query: str) -> bool:
+    """A string argument value written as a tool spells it rather than as people say it: an
+    identifier without spaces carrying an underscore, a slash, an upper-case code or a
+    camel case; or a short comma-inverted name that the request does not quote (a quoted
+    value is the user's own text)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 40:
+        return False
+    if _STRONG.search(value) and not re.search(r"\s", value.replace(", ", ",")):
+        return True
+    parts = value.split(", ")
+    return (
+        _INVERTED.fullmatch(value) is not None
+        and all(len(p.split()) <= 3 for p in parts)
+        and not _quoted(query, value)
+    )
+
+
+def tool_forms(example: Example) -> list[str]:
+    """The values in a tool's form that the example's successful calls pass and its
+    request names verbatim."""
+    forms: list[str] = []
+    for turn in example.turns:
+        if not turn.ok:
+            continue
+        for value in leaves(turn.arguments):
+            named = is_tool_form(value, example.query) and _mentions(example.query, value)
+            if named and value not in forms:
+                forms.append(value)
+    return forms
+
+
+def _parts(value: str) -> list[str]:
+    return [p.casefold() for p in _PART.findall(value) if len(p) >= 2]
+
+
+def _result_names(example: Example) -> set[str]:
+    """The words of the values its results give under a key that names something ("name",
+    "country_name", "label", "title")."""
+    words: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and re.search(r"name|label|title", str(key), re.I):
+                    words.update(w.casefold() for w in _WORD.findall(value))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for turn in example.turns:
+        if turn.ok:
+            try:
+                walk(json.loads(turn.observation))
+            except (json.JSONDecodeError, ValueError, RecursionError):
+                continue
+    return words
+
+
+def _names(word: str, value: str, result_names: set[str]) -> bool:
+    if word in _COMMON:
+        return False
+    if word in result_names:
+        return True
+    return any(word == p or (len(p) >= 3 and word.startswith(p)) for p in _parts(value))
+
+
+def check_rewording(
+    text: str, example: Example, forms: list[str], kept: list[str], tool: Tool | None
+) -> tuple[bool, str]:
+    """(accepted, why) for `text` as the rewording of `example`'s request, whose tool forms
+    are `forms` and whose other named values `kept` must stay."""
+    if not text:
+        return False, "no request in the reply"
+    if text.casefold().strip() == example.query.casefold().strip():
+        return False, "repeats the request"
+    natural = natural_query(text, tool)
+    if not natural.ok:
+        return False, natural.reason
+    dropped = [v for v in kept if not _mentions(text, v)]
+    if dropped:
+        return False, "drops " + ", ".join(repr(v) for v in dropped)
+    gone = [f for f in forms if not _mentions(text, f)]
+    if not gone:
+        return False, "still names " + ", ".join(repr(f) for f in forms)
+    names = _result_names(example)
+    words = [w.casefold() for w in _WORD.findall(text)]
+    unnamed = [f for f in gone if not any(_names(w, f, names) for w in words)]
+    if unnamed:
+        return False, "names nothing for " + ", ".join(repr(f) for f in unnamed)
+    return True, "in the user's words: " + ", ".join(repr(f) for f in gone)
+
+
+async def reword_once(
+    model: ChatModel, query: str, forms: list[str], seed: int, temperature: float
+) -> tuple[str, str]:
+    """(the reworded request, the raw reply)."""
+    values = ", ".join(json.dumps(f, ensure_ascii=False) for f in forms)
+    prompt = render("distill_reword", query=query, values=values)
+    response = await model.chat(
+        [{"role": "user", "content": prompt}], generation=Generation(temperature, 160, seed=seed)
+    )
+    return clean_query(response.text), response.text
