@@ -9,7 +9,8 @@ only where evidence supports it:
 
 - the call written again is of the same tool (the notes were that tool's) and is a call;
 - it fails no check a call can be judged by before it runs (`BEFORE_RUNNING`: the schema,
-  the request's numbers, units and scales, its dates and times) that the first call passed,
+  the request's numbers, units and scales, its dates and times, codes of the length the
+  tool's examples show) that the first call passed,
   or it does once the optional arguments it added are taken out;
 - each string value it changed is named by the notes, the tool's own description, or the
   request; else the first call's value is put back (as `numbers_kept` puts back numbers).
@@ -23,6 +24,7 @@ from collections.abc import Callable
 
 from ste.agent.trajectory import CallRecord
 from ste.checks.arguments import enums_as_asked, grounded, mentions
+from ste.checks.code_forms import codes_as_shown
 from ste.checks.literals import dates_passed
 from ste.checks.owners import numbers_to_their_parameters
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_as_asked
@@ -45,6 +47,7 @@ BEFORE_RUNNING: tuple[Callable[[Trial, Tool], Check], ...] = (
     enums_as_asked,
     dates_passed,
     lambda trial, _tool: times_as_asked(trial),
+    codes_as_shown,
 )
 
 
