@@ -166,6 +166,30 @@ async def test_real_model_rewords_a_request_that_names_a_code(model, toolboxes, 
 
 
 @pytest.mark.real_model
+async def test_real_model_answers_again_a_trial_whose_answer_was_garbled(
+    model, toolboxes, tmp_path
+):
+    from ste.distill.pipeline import DistillSettings, distill
+    from test_distill import step, trial
+
+    tools = {t.name: t for t in load_tools(str(toolboxes / "sample.py"))[:1]}
+    result = '{"result": 6.21, "unit": "mi"}'
+    garbled = trial([step("convert", {"value": 10, "unit": "km"}, result, True)], final="62.1 mi")
+    out = tmp_path / "data"
+    out.mkdir()
+    chosen = DistillSettings(dedup="lexical", target_per_tool=0, judge=False)
+    summary = await distill([garbled], tools, out, chosen, None, model, runnable=tools)
+    (record,) = [json.loads(line) for line in (out / "answers.jsonl").read_text().splitlines()]
+    assert record["trial"] == garbled.id and record["raw"].strip()
+    decision = json.loads((out / "decisions.json").read_text())[garbled.id]
+    assert decision["answered_again"]["first"] == "62.1 mi"
+    if decision["kept"]:  # kept only with an answer every check passes: 6.21, as the result
+        assert summary["answered_again"] == 1 and "6.21" in record["text"]
+    else:
+        assert decision["rejected_by"] == "faithful" and not decision["answered_again"]["kept"]
+
+
+@pytest.mark.real_model
 def test_real_model_behind_ste_serve_answers_the_openai_client(model, tmp_path):
     import socket
     import threading

@@ -58,6 +58,9 @@ class Trial(BaseModel):
     # the request as first imagined, when it left out values the call needed and was
     # written again with them (`ste.explore.restate`); `query` is the restated one
     restated_from: str | None = None
+    # the answer as practised, where distillation had it written again from the results
+    # (`ste.distill.answer_again`); `final_answer` is the new one
+    answered_again_from: str | None = None
 
     @property
     def answer_steps(self) -> list[Step]:
@@ -96,7 +99,8 @@ class Trial(BaseModel):
     def dump(self) -> dict[str, Any]:
         """The JSON object of its line (optional fields only when set)."""
         record = self.model_dump(mode="json")
-        for optional in ("error", "finished_at", "review", "reviewed_at", "restated_from"):
+        optional_fields = ("error", "finished_at", "review", "reviewed_at", "restated_from")
+        for optional in (*optional_fields, "answered_again_from"):
             if record.get(optional) in (None, []):
                 record.pop(optional, None)
         return record
@@ -169,6 +173,7 @@ class Judgment(BaseModel):
     criteria: dict[str, dict[str, Any]] = Field(default_factory=dict)  # name -> {ok, reason}
     reason: str = ""
     replies: list[str] = Field(default_factory=list)  # the judge's raw replies
+    answered_again: bool = False  # of the answer distillation had written again
 
     @classmethod
     def read(cls, record: dict[str, Any], where: str = "judgment") -> Judgment:

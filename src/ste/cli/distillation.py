@@ -83,6 +83,13 @@ def distill(
             "for once more in the user's words (France), the call kept.",
         ),
     ] = True,
+    answer_again: Annotated[
+        bool,
+        typer.Option(
+            help="Answer again from its results a trial that fails checks of its answer "
+            "alone, kept if every check then passes.",
+        ),
+    ] = True,
     seed: Annotated[int, typer.Option()] = 0,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Requests at once (default: 1 local, 8 endpoints).")
@@ -153,6 +160,12 @@ def print_dataset_summary(summary: dict[str, Any]) -> None:
         f"{summary.get('dedup')}",
         highlight=False,
     )
+    if summary.get("answered_again"):
+        console.print(
+            f"{summary['answered_again']} trial(s) kept with their answer written again from "
+            "their results (answers.jsonl)",
+            highlight=False,
+        )
     if summary.get("reworded"):
         console.print(
             f"{summary['reworded']} kept request(s) reworded in the user's words "

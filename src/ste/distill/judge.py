@@ -185,6 +185,8 @@ async def judge_pending(
         for t in trials
         if t.id not in judgments
         or not {DOUBT + n for n in doubts.get(t.id, {})} <= judgments[t.id].criteria.keys()
+        # a judgment of the answer as practised does not judge one written again
+        or judgments[t.id].answered_again != (t.answered_again_from is not None)
     ]
     unjudged: dict[str, str] = {}
     semaphore = asyncio.Semaphore(max(1, concurrency))
@@ -206,7 +208,8 @@ async def judge_pending(
             except RequestFailed as failure:  # not judged: a rerun of distill judges it
                 unjudged[trial.id] = failure.reason
                 return
-        record = judgment.model_copy(update={"trial": trial.id})
+        again = trial.answered_again_from is not None
+        record = judgment.model_copy(update={"trial": trial.id, "answered_again": again})
         append_jsonl(out / JUDGMENTS, record.model_dump(mode="json"))
         judgments[trial.id] = record
         done += 1

@@ -16,6 +16,7 @@ from typing import Any
 
 from ste import __version__, workdir
 from ste.checks.rules import rule_checks
+from ste.distill.answer_again import answer_again, answer_only, answered
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
     choose_method,
@@ -51,6 +52,7 @@ from ste.tools.tool import Tool, described_tool
 LEDGER = "usage.jsonl"
 PARAPHRASES = "paraphrases.jsonl"
 REWORDINGS = "rewordings.jsonl"  # each kept request asked for in the user's words
+ANSWERS = "answers.jsonl"  # answers written again for trials failing answer checks alone
 REWORD_TRIES = 2  # the first greedy, the second sampled
 REFINED = "toolbox.refined.json"  # the tools' specs with their notes in the descriptions
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -78,6 +80,9 @@ class DistillSettings:
     # a kept request naming a value in the tool's form ("the code FRA") asked for in the
     # user's words ("France"), the call kept (`ste.distill.reword`)
     reword: bool = True
+    # a trial failing only checks of its answer answered again from its results, kept if
+    # every check then passes (`ste.distill.answer_again`)
+    answer_again: bool = True
 
 
 class _Ledger:
@@ -102,17 +107,17 @@ def prepare(
         "run": str(Path(run).resolve()),
         "explored_by": run_manifest.get("model"),
         **models,
-        # notes off and rewording on are left out, so that a dataset of an earlier version
-        # continues (its kept requests are reworded then)
+        # notes off, rewording and answering again on are left out, so that a dataset of an
+        # earlier version continues (its kept requests are reworded then, and so on)
         "settings": {
             k: v
             for k, v in asdict(settings).items()
-            if not (k == "notes" and not v) and not (k == "reword" and v)
+            if not (k == "notes" and not v) and not (k in ("reword", "answer_again") and v)
         },
     }
     _, changes = workdir.start(out, manifest, force=force, what="a dataset")
     if changes:  # forced: judgments and paraphrases of other settings start over
-        for name in (JUDGMENTS, PARAPHRASES, REWORDINGS):
+        for name in (JUDGMENTS, PARAPHRASES, REWORDINGS, ANSWERS):
             (out / name).unlink(missing_ok=True)
     return trials, tools, manifest
 
@@ -193,11 +198,30 @@ async def distill(
     passed: list[Trial] = []
     doubts: dict[str, dict[str, str]] = {}  # trial -> {check: question} for the judge
     settle = settings.judge and settings.settle_doubts  # doubts go to the judge
+    answerer = None
+    if settings.answer_again and writer is not None:
+        answerer = MeteredModel(writer, ledger.append, stage="answer")
+    answers = {record["trial"]: record for record in read_jsonl(out / ANSWERS)}
     for trial in trials:
         pruned: list[str] = []
         if settings.prune and trial.tool in runnable:
             trial, pruned = await prune(trial, runnable[trial.tool])
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
+        answered_again = None
+        if answerer is not None and answer_only(checks):
+            record = answers.get(trial.id) or await _answer_again(answerer, trial, settings, out)
+            if record is not None:
+                again, checks_again = answered(
+                    trial, record["text"], tools[trial.tool], settings.require_reflection
+                )
+                failed_again = [c for c in checks_again if not c.ok]
+                answered_again = {
+                    "first": trial.final_answer,
+                    "kept": again is not None,
+                    "reason": failed_again[0].reason if failed_again else "every check passes",
+                }
+                if again is not None:
+                    trial, checks = again, checks_again
         failed = [c for c in checks if not c.ok]
         doubtful = bool(failed) and all(c.question for c in failed) and settle
         if (doubtful or not failed) and trial.tool in runnable:
@@ -207,6 +231,8 @@ async def distill(
         if failed and all(c.question for c in failed) and settle and judge is not None:
             doubts[trial.id] = {c.name: c.question for c in failed}
         decisions[trial.id] = decision(trial, checks)
+        if answered_again is not None:
+            decisions[trial.id]["answered_again"] = answered_again
         if pruned:
             decisions[trial.id]["pruned"] = pruned
         if not failed or trial.id in doubts:
@@ -306,6 +332,9 @@ async def distill(
     (out / "decisions.json").write_text(json.dumps(decisions, indent=1, ensure_ascii=False))
     summary = summarise(trials, decisions, examples, paraphrase_records, tools)
     summary["reworded"] = sum(e.practised_query is not None for e in originals)
+    summary["answered_again"] = sum(
+        bool(d.get("answered_again", {}).get("kept")) for d in decisions.values()
+    )
     summary.update(dedup=f"{method} >= {threshold}", exports=exports)
     if notes is not None:
         summary["notes"] = {name: len(n.notes) for name, n in notes.items()}
@@ -313,6 +342,20 @@ async def distill(
         exports["refined toolbox"] = str(out / REFINED)
     write_json(out / "summary.json", summary)
     return summary
+
+
+async def _answer_again(
+    model: ChatModel, trial: Trial, settings: DistillSettings, out: Path
+) -> dict[str, Any] | None:
+    """The answer written again for `trial` (recorded in `answers.jsonl`), None where the
+    endpoint failed."""
+    try:
+        text, raw = await answer_again(model, trial, trial_seed(settings.seed, trial.id, 2, 0))
+    except RequestFailed:
+        return None
+    record = {"trial": trial.id, "text": text, "raw": raw}
+    append_jsonl(out / ANSWERS, record)
+    return record
 
 
 def reworded(example: Example, records: list[dict[str, Any]]) -> Example:

@@ -1,0 +1,86 @@
+"""A trial whose calls are right and whose answer is not, answered again from its results.
+
+The 1.5B model often calls a tool rightly and then garbles the answer: 68,170,000 people
+stated as "681.7 million" or "6.817e+08", a date count's sign flipped, a field asked for left
+out. The rule checks reject the trial for its answer (`faithful`, `fields_answered`, ...),
+and with it a call that would have taught the tool: in xdev2, 10 of 108 trials failed
+answer checks alone, 5 of them of the country tool that yielded 3 examples. So a trial
+that fails answer checks only (its reflection said it was solved, every check of its
+request, calls and arguments passed) is answered again by the distilling model from the
+request and the results, and the new answer replaces the old only if every rule check then
+passes; the judge then judges the trial with its new answer. The calls and results stay
+the trial's: only what the model wrote after the last result is written again, as
+hindsight (the request was answered from these results, badly).
+"""
+
+from __future__ import annotations
+
+import json
+
+from ste.checks.rules import rule_checks
+from ste.checks.verdict import Check
+from ste.models.base import ChatModel, Generation
+from ste.prompts import render
+from ste.records import Trial
+from ste.tools.tool import Tool
+
+# the checks that judge the final answer alone: a trial failing only these has calls worth
+# keeping (the reflection's is not among them: a trial its model said failed stays out)
+ANSWER_CHECKS = frozenset(
+    {
+        "faithful",
+        "units_answered",
+        "list_answered",
+        "all_returned",
+        "both_answered",
+        "fields_answered",
+        "names_from_results",
+        "dates_from_results",
+        "times_from_results",
+        "flags_as_results",
+        "answers_broadly",
+    }
+)
+RESULT_CHARS = 2000  # of each result shown
+
+
+def answer_only(checks: list[Check]) -> bool:
+    """Whether the failed checks are all checks of the answer (and some failed)."""
+    failed = {check.name for check in checks if not check.ok}
+    return bool(failed) and failed <= ANSWER_CHECKS
+
+
+def _results(trial: Trial) -> str:
+    lines = []
+    for step in trial.call_steps:
+        if step.call is None or step.tool_ok is not True:
+            continue
+        arguments = json.dumps(step.call.arguments, ensure_ascii=False)
+        lines.append(f"{step.call.name}({arguments}) -> {(step.observation or '')[:RESULT_CHARS]}")
+    return "\n".join(lines)
+
+
+async def answer_again(model: ChatModel, trial: Trial, seed: int) -> tuple[str, str]:
+    """(the new answer, the raw reply) to `trial`'s request from its successful calls."""
+    prompt = render("distill_answer_again", query=trial.query, results=_results(trial))
+    response = await model.chat(
+        [{"role": "user", "content": prompt}], generation=Generation(0.0, 256, seed=seed)
+    )
+    text = response.text.strip()
+    for label in ("Final Answer:", "Answer:"):
+        if label in text:
+            text = text.split(label, 1)[1].strip()
+    return text, response.text
+
+
+def answered(
+    trial: Trial, text: str, tool: Tool, require_reflection: bool
+) -> tuple[Trial | None, list[Check]]:
+    """`trial` with `text` as its answer, and its checks; None where a check still fails."""
+    if not text:
+        return None, [Check("finished", False, "no answer in the reply")]
+    again = trial.model_copy(
+        update={"final_answer": text, "answered_again_from": trial.final_answer}
+    )
+    checks = rule_checks(again, tool, require_reflection)
+    return (again if all(c.ok for c in checks) else None), checks
