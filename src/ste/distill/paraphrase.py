@@ -27,7 +27,8 @@ def _forms(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _mentions(text: str, value: str) -> bool:
+def names_value(text: str, value: str) -> bool:
+    """Whether `text` writes `value` whole (case aside), not inside a longer word or number."""
     pattern = r"(?<![\w.])" + re.escape(value.casefold()) + r"(?![\w])"
     return re.search(pattern, text.casefold()) is not None
 
@@ -37,7 +38,7 @@ def required_values(query: str, arguments: list[dict[str, Any]]) -> list[str]:
     values: list[str] = []
     for leaf in (leaf for args in arguments for leaf in leaves(args)):
         for form in _forms(leaf):
-            if form.strip() and _mentions(query, form) and form not in values:
+            if form.strip() and names_value(query, form) and form not in values:
                 values.append(form)
                 break
     return values
@@ -51,7 +52,7 @@ def check_paraphrase(
     same = {original.casefold().strip(), *(e.casefold().strip() for e in earlier)}
     if paraphrase.casefold().strip() in same:
         return False, "repeats the original or an earlier paraphrase"
-    dropped = [v for v in values if not _mentions(paraphrase, v)]
+    dropped = [v for v in values if not names_value(paraphrase, v)]
     if dropped:
         return False, "drops " + ", ".join(repr(v) for v in dropped)
     return True, "keeps every value"

@@ -28,6 +28,7 @@ from typing import Any
 
 from ste.checks.requests import natural_query
 from ste.distill.example import Example
+from ste.distill.paraphrase import names_value
 from ste.explore.memory import clean_query
 from ste.models.base import ChatModel, Generation
 from ste.outcome import leaves
@@ -45,11 +46,6 @@ _COMMON = frozenset(
     | {"time", "code", "name", "names", "value", "values", "tool", "use", "using", "give"}
     | {"find", "tell", "show", "please", "about", "that", "this"}
 )
-
-
-def _mentions(text: str, value: str) -> bool:
-    pattern = r"(?<![\w.])" + re.escape(value.casefold()) + r"(?![\w])"
-    return re.search(pattern, text.casefold()) is not None
 
 
 def _quoted(text: str, value: str) -> bool:
@@ -83,7 +79,7 @@ def tool_forms(example: Example) -> list[str]:
         if not turn.ok:
             continue
         for value in leaves(turn.arguments):
-            named = is_tool_form(value, example.query) and _mentions(example.query, value)
+            named = is_tool_form(value, example.query) and names_value(example.query, value)
             if named and value not in forms:
                 forms.append(value)
     return forms
@@ -138,10 +134,10 @@ def check_rewording(
     natural = natural_query(text, tool)
     if not natural.ok:
         return False, natural.reason
-    dropped = [v for v in kept if not _mentions(text, v)]
+    dropped = [v for v in kept if not names_value(text, v)]
     if dropped:
         return False, "drops " + ", ".join(repr(v) for v in dropped)
-    gone = [f for f in forms if not _mentions(text, f)]
+    gone = [f for f in forms if not names_value(text, f)]
     if not gone:
         return False, "still names " + ", ".join(repr(f) for f in forms)
     names = _result_names(example)
