@@ -927,3 +927,14 @@ def test_a_request_giving_a_parameter_its_value_in_a_calls_syntax_is_not_one(que
     assert check.ok is ok, check
     if not ok:
         assert "talks about the tool ('text')" in check.reason
+
+
+def test_a_choice_the_result_gives_as_a_value_is_accounted_for():
+    result = '{"input_format": "hex", "to_format": "rgb", "result": "rgb(255, 136, 0)"}'
+    to_rgb = step("convert_color", {"color": "#f80", "to_format": "rgb"}, result, True)
+    query = 'Convert the hex color "#f80" to RGB format.'
+    assert every_choice_asked(trial([to_rgb], query=query, tool="convert_color"), COLOR).ok
+    # a result that gives neither leaves the second choice unpassed
+    bare = step("convert_color", {"color": "#f80", "to_format": "rgb"}, '{"result": "x"}', True)
+    check = every_choice_asked(trial([bare], query=query, tool="convert_color"), COLOR)
+    assert not check.ok and "'hex'" in check.reason

@@ -10,10 +10,10 @@ import json
 import re
 from typing import Any
 
-from ste.checks.calls import confirmed, successful_calls
+from ste.checks.calls import confirmed, record_results, successful_calls
 from ste.checks.numbers import number_beside, percent_shares, relative_years, spoken_numbers
 from ste.checks.verdict import Check
-from ste.outcome import numbers_in, supported
+from ste.outcome import leaves, numbers_in, supported
 from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
@@ -295,7 +295,9 @@ def enums_as_asked(trial: Trial, tool: Tool) -> Check:
 
 def every_choice_asked(trial: Trial, tool: Tool) -> Check:
     """Where the request names several values of one choice parameter ("in miles and in
-    km"), the successful calls pass each of them: an answer for one leaves the rest unsaid."""
+    km"), the successful calls pass each of them: an answer for one leaves the rest unsaid.
+    A choice a result gives as a value is accounted for: "the hex color '#f80' to RGB"
+    names 'hex' for the color it gives, which the result reads as `"input_format": "hex"`."""
     calls = successful_calls(trial)
     properties = tool.parameters.get("properties", {})
     passed = {
@@ -303,6 +305,8 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
         for call in calls
         for name, schema in properties.items()
     }
+    for _step, result in record_results(trial):
+        passed |= {leaf.casefold() for leaf in leaves(result) if isinstance(leaf, str)}
     for name, schema in properties.items():
         named = _named(trial.query, schema, properties, _given(calls, name))
         missing = [v for v in named if v.casefold() not in passed]
