@@ -221,3 +221,39 @@ async def test_a_restated_request_may_repeat_a_long_value_the_prompt_lists(tmp_p
     trial = Trial.read(trials_of(run_dir)[0])
     assert trial.restated_from == "How many words are in my favourite pangram?"
     assert trial.query.endswith(text) and trial.final_answer == "It has 9 words."
+
+
+def test_an_identifier_the_call_made_up_is_a_value_the_request_lacks(tmp_path):
+    toolbox = tmp_path / "versions.py"
+    toolbox.write_text(
+        "def compare_versions(version_a: str, version_b: str) -> dict:\n"
+        '    """Compare two semantic versions.\n\n    Args:\n'
+        "        version_a: The first version.\n        version_b: The second version.\n"
+        '    """\n'
+        "    return {'newer': 'b'}\n"
+    )
+    (tool,) = load_tools(str(toolbox))
+    made_up = {"version_a": "1.4.2", "version_b": "2.0.0-rc.1"}
+    trial = Trial.read(
+        {
+            "id": "compare_versions/e1/t1",
+            "tool": "compare_versions",
+            "episode": 0,
+            "trial": 0,
+            "seed": 1,
+            "query": "Which of two releases of my library is the newer one?",
+            "final_answer": "2.0.0-rc.1 is newer.",
+            "stop_reason": "final_answer",
+            "steps": [
+                {
+                    "raw": "",
+                    "call": {"name": "compare_versions", "arguments": made_up},
+                    "observation": '{"newer": "b"}',
+                    "tool_ok": True,
+                }
+            ],
+        }
+    )
+    assert missing_values(trial, tool) == list(made_up.items())
+    given = trial.model_copy(update={"query": "Is 2.0.0-rc.1 newer than 1.4.2?"})
+    assert missing_values(given, tool) == []

@@ -18,7 +18,7 @@ from ste.checks.arguments import grounded_number, request_numbers
 from ste.checks.calls import successful_calls
 from ste.checks.verdict import Check
 from ste.outcome import ISO_DATE, leaves
-from ste.records import Trial
+from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
 __all__ = ["computes_something", "dates_passed", "grouping_kept", "identifiers_given"]
@@ -86,16 +86,13 @@ _DATETIME = re.compile(
 )
 
 
-def identifiers_given(trial: Trial) -> Check:
-    """A one-word value with digits in it that a successful call passes (a URL, a CIDR
-    block, an ISBN, a color code) comes from the request or an earlier result: for "check
-    whether an ISBN is valid, please provide it", the call's '9780306406157' is the model's
-    own, and the example answers a request nobody wrote. Each number of two digits or more
-    in it is the request's (as written, in words, converted: `request_numbers`) or in the
-    text of the request or an earlier result; dates and clock times are left out (a call
-    writes "December 5, 2026, at midnight" as '2026-12-05T00:00:00Z')."""
+def made_up_identifiers(trial: Trial) -> list[tuple[Step, str, str, str]]:
+    """The one-word values with digits in them that successful calls pass and neither the
+    request nor an earlier result gives: (the call's step, the parameter, the value, the
+    number in it that nobody gave). See `identifiers_given`."""
     seen = trial.query.replace(",", "")
     known = request_numbers(trial.query)
+    made_up = []
     for step in trial.call_steps:
         if step.call is not None and step.tool_ok is True:
             for name, value in step.call.arguments.items():
@@ -111,13 +108,26 @@ def identifiers_given(trial: Trial) -> Check:
                     and not grounded_number(float(n), known)
                 ]
                 if missing:
-                    return Check(
-                        "identifiers_given",
-                        False,
-                        f"{name}={value[:60]!r}: its {missing[0]} is in neither the request "
-                        "nor an earlier result (a value the model made up)",
-                    )
+                    made_up.append((step, name, value, missing[0]))
         seen += " " + (step.observation or "")
+    return made_up
+
+
+def identifiers_given(trial: Trial) -> Check:
+    """A one-word value with digits in it that a successful call passes (a URL, a CIDR
+    block, an ISBN, a color code) comes from the request or an earlier result: for "check
+    whether an ISBN is valid, please provide it", the call's '9780306406157' is the model's
+    own, and the example answers a request nobody wrote. Each number of two digits or more
+    in it is the request's (as written, in words, converted: `request_numbers`) or in the
+    text of the request or an earlier result; dates and clock times are left out (a call
+    writes "December 5, 2026, at midnight" as '2026-12-05T00:00:00Z')."""
+    for _step, name, value, missing in made_up_identifiers(trial):
+        return Check(
+            "identifiers_given",
+            False,
+            f"{name}={value[:60]!r}: its {missing} is in neither the request "
+            "nor an earlier result (a value the model made up)",
+        )
     return Check("identifiers_given", True, "every identifier passed comes from the request")
 
 

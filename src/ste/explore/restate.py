@@ -35,6 +35,7 @@ from ste.checks.arguments import (
     invented_arguments,
     mentions,
 )
+from ste.checks.literals import made_up_identifiers
 from ste.checks.rules import rule_checks
 from ste.checks.unit_codes import units_not_asked
 from ste.explore.conversation import ask_text, user_message
@@ -48,7 +49,8 @@ from ste.verdicts import ask_until_read
 # the failing checks a request that lacks values may have: the made-up values themselves,
 # and a request that names what it lacks by its kind ("a text", "an amount")
 # (and a unit that came with a made-up quantity: "42 km" for "how many miles did I run?")
-RESTATABLE = frozenset({"grounded", "natural_query", "unit_codes_as_asked"})
+# (and an identifier the call made up: version '1.4.2' for "which of two versions is newer?")
+RESTATABLE = frozenset({"grounded", "identifiers_given", "natural_query", "unit_codes_as_asked"})
 
 
 def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
@@ -57,11 +59,13 @@ def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
     if not trial.query or not trial.final_answer:
         return []
     failed = {c.name for c in rule_checks(trial, tool, require_reflection=False) if not c.ok}
-    if "grounded" not in failed or not failed <= RESTATABLE:
+    if not failed & {"grounded", "identifiers_given"} or not failed <= RESTATABLE:
         return []
     required = set(tool.parameters.get("required", []))
     invented = invented_arguments(trial, tool)
-    if any(name not in required for _step, name, _shown in invented):
+    identifiers = made_up_identifiers(trial)
+    made_up = [name for _step, name, _shown in invented] + [i[1] for i in identifiers]
+    if any(name not in required for name in made_up):
         return []
     passed = {
         float(v)
@@ -76,6 +80,8 @@ def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
     for step, name, _shown in invented:
         if step.call is not None:
             values.setdefault(name, step.call.arguments[name])
+    for _step, name, value, _number in identifiers:
+        values.setdefault(name, value)
     for name, value in unnamed_texts(trial, tool):  # one word, which `grounded` lets pass
         values.setdefault(name, value)
     for name, value, _unit in units_not_asked(trial):  # the made-up quantity's unit
