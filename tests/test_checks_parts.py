@@ -266,3 +266,10 @@ def test_a_bracketed_expression_is_passed_with_its_brackets(query, passed, ok):
     call = step("calculate", {"expression": passed}, '{"result": 1}', True)
     check = grouping_kept(trial([call], final="1", query=query))
     assert check.ok is ok, check.reason
+
+
+def test_a_field_echoing_an_argument_passed_as_text_is_not_asked_for():
+    result = '{"result": "2023-11-14T22:13:20Z", "unix": 1700000000, "iso": "2023-11-14T22:13:20Z"}'
+    call = step("unix_time", {"value": "1700000000", "to": "iso"}, result, True)
+    query = "Convert the Unix timestamp '1700000000' to an ISO 8601 UTC timestamp."
+    assert fields_answered(trial([call], final="2023-11-14T22:13:20Z", query=query)).ok

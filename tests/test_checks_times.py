@@ -95,3 +95,21 @@ def test_a_time_the_answer_states_comes_from_a_result(answer, ok):
     asked.final_answer = answer
     check = times_from_results(asked)
     assert check.ok is ok, check
+
+
+def test_a_utc_offset_the_request_names_is_passed_or_held_by_a_result():
+    from ste.checks.times import offsets_used
+
+    result = '{"result": "2023-11-14T22:13:20Z", "unix": 1700000000}'
+    to_iso = step("unix_time", {"value": "1700000000", "to": "iso"}, result, True)
+    query = "Convert the Unix timestamp '1700000000' to ISO 8601, and give it as UTC+03:00."
+    check = offsets_used(trial([to_iso], query=query, tool="unix_time"))
+    assert not check.ok and "+03:00" in check.reason
+    # passed inside a timestamp, the offset is used
+    asked = "What is the Unix time of December 5, 2026, 12:30 with a UTC offset of +02:00?"
+    passed = step("unix_time", {"value": "2026-12-05T12:30:00+02:00", "to": "unix"}, "{}", True)
+    assert offsets_used(trial([passed], query=asked, tool="unix_time")).ok
+    # "GMT-5" is -05:00, which a result may hold
+    held = step("convert", {"time": "12:00"}, '{"utc_offset": "-05:00"}', True)
+    assert offsets_used(trial([held], query="12:00 UTC in GMT-5?", tool="convert")).ok
+    assert offsets_used(trial([to_iso], query="Convert 1700000000 to ISO 8601.")).ok

@@ -938,3 +938,35 @@ def test_a_choice_the_result_gives_as_a_value_is_accounted_for():
     bare = step("convert_color", {"color": "#f80", "to_format": "rgb"}, '{"result": "x"}', True)
     check = every_choice_asked(trial([bare], query=query, tool="convert_color"), COLOR)
     assert not check.ok and "'hex'" in check.reason
+
+
+def test_a_value_a_description_assigns_to_another_parameter_is_no_choice_of_this_one():
+    from ste.checks.arguments import choices
+
+    schema = {
+        "type": "string",
+        "description": 'With to="iso": epoch seconds, e.g. "1700000000". With to="unix": an '
+        "ISO timestamp. Or 'now'.",
+    }
+    assert list(choices(schema)) == ["now"]
+
+
+def test_a_choice_under_which_the_result_repeats_a_passed_value_is_accounted_for():
+    unix = Tool(
+        "unix_time",
+        "Convert between epoch seconds and ISO 8601.",
+        {
+            "type": "object",
+            "properties": {
+                "value": {"type": "string", "description": "The value."},
+                "to": {"type": "string", "enum": ["iso", "unix"], "description": "The target."},
+            },
+            "required": ["value", "to"],
+        },
+        lambda **_: {},
+    )
+    result = '{"result": "2023-11-14T22:13:20Z", "unix": 1700000000}'
+    to_iso = step("unix_time", {"value": "1700000000", "to": "iso"}, result, True)
+    query = "Convert the Unix timestamp '1700000000' to an ISO 8601 timestamp."
+    assert every_choice_asked(trial([to_iso], query=query, tool="unix_time"), unix).ok
+    assert enums_as_asked(trial([to_iso], query=query, tool="unix_time"), unix).ok

@@ -196,6 +196,10 @@ def mentions(query: str, value: str) -> bool:
     return False
 
 
+# a value a description gives as assigned to a parameter: to="iso", unit='km'
+_ASSIGNED = re.compile(r"\b\w+\s*=\s*(?:'[^'\n]*'|\"[^\"\n]*\")")
+
+
 def choices(schema: dict[str, Any]) -> dict[str, list[str]]:
     """A choice parameter's values, each with the names a request may call it by: the value
     and the gloss its description gives it ("'mi' (statute miles)"). A string parameter
@@ -209,7 +213,8 @@ def choices(schema: dict[str, Any]) -> dict[str, list[str]]:
             glosses.setdefault(value, []).append(gloss)
     values = [v for v in schema.get("enum", []) if isinstance(v, str)]
     if not values and schema.get("type") == "string":
-        values = _QUOTED.findall(_EXAMPLES.sub("", description))
+        # not a value it quotes as another parameter's ('With to="iso": epoch seconds')
+        values = _QUOTED.findall(_EXAMPLES.sub("", _ASSIGNED.sub("", description)))
     return {v: [v, *glosses.get(v, [])] for v in dict.fromkeys(values)}
 
 
@@ -297,7 +302,9 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
     """Where the request names several values of one choice parameter ("in miles and in
     km"), the successful calls pass each of them: an answer for one leaves the rest unsaid.
     A choice a result gives as a value is accounted for: "the hex color '#f80' to RGB"
-    names 'hex' for the color it gives, which the result reads as `"input_format": "hex"`."""
+    names 'hex' for the color it gives, which the result reads as `"input_format": "hex"`;
+    so is one under which the result repeats a value the call passed (`"unix": 1700000000`
+    for "the Unix timestamp '1700000000' as ISO 8601")."""
     calls = successful_calls(trial)
     properties = tool.parameters.get("properties", {})
     passed = {
@@ -305,8 +312,12 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
         for call in calls
         for name, schema in properties.items()
     }
-    for _step, result in record_results(trial):
+    for step, result in record_results(trial):
         passed |= {leaf.casefold() for leaf in leaves(result) if isinstance(leaf, str)}
+        # a key under which the result repeats a value the call passed: the request's
+        # "the Unix timestamp 1700000000" names the input, which the result gives as "unix"
+        given = {str(v).strip().casefold() for v in step.call.arguments.values()}  # type: ignore[union-attr]
+        passed |= {k.casefold() for k, v in result.items() if str(v).strip().casefold() in given}
     for name, schema in properties.items():
         named = _named(trial.query, schema, properties, _given(calls, name))
         missing = [v for v in named if v.casefold() not in passed]

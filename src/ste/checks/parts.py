@@ -280,10 +280,13 @@ def fields_answered(trial: Trial) -> Check:
     for step, result in record_results(trial):
         arguments = step.call.arguments  # type: ignore[union-attr]
         passed = {json.dumps(v) for v in arguments.values()}
+        # as text too: the epoch seconds passed as "1700000000", echoed as 1700000000
+        given = {str(v).strip().casefold() for v in arguments.values()}
         for key, value in result.items():
             forms = _forms(value)
             word = re.split(r"[_\W]+", key.casefold())[0]
-            if forms is None or key in arguments or json.dumps(value) in passed or len(word) < 4:
+            echoed = json.dumps(value) in passed or str(value).strip().casefold() in given
+            if forms is None or key in arguments or echoed or len(word) < 4:
                 continue
             asked = re.search(rf"\b{re.escape(word)}", query)
             if asked and word not in answer and not any(f.casefold() in answer for f in forms):

@@ -37,7 +37,7 @@ from ste.checks.parts import (
 from ste.checks.requests import natural_query
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_answered, units_as_asked
 from ste.checks.swaps import kept_to_the_request
-from ste.checks.times import times_as_asked, times_from_results
+from ste.checks.times import offsets_used, times_as_asked, times_from_results
 from ste.checks.unit_codes import unit_codes_as_asked
 from ste.checks.verdict import Check
 from ste.records import Trial
@@ -100,6 +100,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(computes_something(trial, tool))
     checks.append(grouping_kept(trial))
     checks.append(times_as_asked(trial))
+    checks.append(offsets_used(trial))
     checks.append(quantities_used(trial))
     checks.append(expression_numbers_used(trial))
     checks.append(list_answered(trial))

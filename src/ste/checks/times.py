@@ -107,3 +107,47 @@ def times_from_results(trial: Trial) -> Check:
             "call or the request",
         )
     return Check("times_from_results", True, "the answer's times come from the results")
+
+
+# a UTC offset a request names: "UTC+03:00", "GMT-5", "+05:30"
+_OFFSET = re.compile(
+    r"(?:\b(?:UTC|GMT)\s*([+\-−])\s*(\d{1,2})(?::?(\d\d))?\b)|(?<![\w:+\-])([+\-−])(\d\d):(\d\d)\b"
+)
+
+
+# an offset as a call or result writes it, inside a timestamp too ("...T12:30:00+02:00")
+_WRITTEN_OFFSET = re.compile(r"([+\-−])(\d\d):?(\d\d)(?!\d)")
+
+
+def _offsets(text: str, pattern: re.Pattern[str] = _OFFSET) -> set[str]:
+    """The UTC offsets `text` writes, each as +HH:MM."""
+    found = set()
+    for match in pattern.finditer(text or ""):
+        sign, hours, minutes = (match.group(1), match.group(2), match.group(3))
+        if sign is None and pattern is _OFFSET:
+            sign, hours, minutes = match.group(4), match.group(5), match.group(6)
+        sign = "-" if sign in "-−" else "+"
+        found.add(f"{sign}{int(hours):02d}:{minutes or '00'}")
+    return found
+
+
+def offsets_used(trial: Trial) -> Check:
+    """A UTC offset the request names ("and also give it as UTC+03:00") is one a successful
+    call passed or a result holds: a bundled exploration's 1.5B model answered two such
+    requests with the UTC time alone, as if the offset had been applied."""
+    asked = _offsets(trial.query)
+    if not asked:
+        return Check("offsets_used", True, "the request names no UTC offset")
+    seen: set[str] = set()
+    for step in successful_calls(trial):
+        passed = json.dumps(step.call.arguments) if step.call else ""
+        seen |= _offsets(passed, _WRITTEN_OFFSET) | _offsets(step.observation, _WRITTEN_OFFSET)
+    missing = sorted(asked - seen)
+    if missing and successful_calls(trial):
+        return Check(
+            "offsets_used",
+            False,
+            f"the request names the UTC offset {missing[0]}; no call passed it and no result "
+            "holds it (a part of the request left out)",
+        )
+    return Check("offsets_used", True, "each UTC offset the request names was used")
