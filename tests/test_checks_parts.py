@@ -273,3 +273,12 @@ def test_a_field_echoing_an_argument_passed_as_text_is_not_asked_for():
     call = step("unix_time", {"value": "1700000000", "to": "iso"}, result, True)
     query = "Convert the Unix timestamp '1700000000' to an ISO 8601 UTC timestamp."
     assert fields_answered(trial([call], final="2023-11-14T22:13:20Z", query=query)).ok
+
+
+def test_a_short_list_of_strings_is_answered_by_any_of_them():
+    result = '{"code": "FRA", "name": "France", "official_languages": ["French"]}'
+    call = step("country_info", {"code": "FRA"}, result, True)
+    query = "What is the official language and the name of the country FRA?"
+    assert fields_answered(trial([call], final="France speaks French.", query=query)).ok
+    check = fields_answered(trial([call], final="France.", query=query))
+    assert not check.ok and "official_languages" in check.reason

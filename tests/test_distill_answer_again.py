@@ -109,3 +109,16 @@ async def test_the_judge_judges_the_answer_written_again_not_an_earlier_judgment
     assert "10 km is 6.21 miles." in judge.requests[1]["messages"][-1]["content"]
     judgments = [json.loads(line) for line in (out / "judgments.jsonl").read_text().splitlines()]
     assert judgments[-1]["answered_again"] is True and judgments[-1]["ok"] is True
+
+
+def test_an_answer_written_again_must_state_what_the_results_add(convert):
+    from ste.distill.answer_again import adds_to_request
+
+    def answered_as(answer, query="How many miles is 10 km?"):
+        call = step("convert", {"value": 10, "unit": "km"}, RESULT, True)
+        return trial([call], final=answer, query=query)
+
+    assert adds_to_request(answered_as("10 km is 6.21 miles.")).ok
+    check = adds_to_request(answered_as("10 km"))  # the request's own value, restated
+    assert not check.ok and "nothing the results add" in check.reason
+    assert adds_to_request(answered_as("6.21")).ok

@@ -201,3 +201,12 @@ async def test_rewording_can_be_switched_off(country_run, tmp_path):
     summary = await distill(trials, tools, out, settings, None, model)
     assert summary["reworded"] == 0 and not model.requests
     assert not (out / "rewordings.jsonl").exists()
+
+
+def test_a_date_may_be_kept_in_words():
+    from ste.distill.reword import keeps_value
+
+    assert keeps_value("Convert 50 dollars to euros on March 26, 2025.", "2025-03-26")
+    assert keeps_value("on the 26th of March 2025", "2025-03-26")
+    assert not keeps_value("on March 25, 2025", "2025-03-26")
+    assert not keeps_value("on 2025-03-25", "2025-03-26")

@@ -153,9 +153,9 @@ async def test_real_model_rewords_a_request_that_names_a_code(model, toolboxes, 
     trials, tools, _ = prepare(run, out, chosen, {"judge": None, "paraphraser": model.name}, False)
     summary = await distill(trials, tools, out, chosen, None, model)
     attempts = [json.loads(line) for line in (out / "rewordings.jsonl").read_text().splitlines()]
-    # only the request naming the code FRA is asked for, at most twice, each reply checked
+    # only the request naming the code FRA is asked for, at most three times, each checked
     assert {a["source"] for a in attempts} == {"country_info/e1/t1"}
-    assert 1 <= len(attempts) <= 2 and all(a["raw"].strip() and a["reason"] for a in attempts)
+    assert 1 <= len(attempts) <= 3 and all(a["raw"].strip() and a["reason"] for a in attempts)
     examples = [json.loads(line) for line in (out / "examples.jsonl").read_text().splitlines()]
     france = next(e for e in examples if e["id"] == "country_info/e1/t1")
     if any(a["accepted"] for a in attempts):

@@ -260,9 +260,13 @@ def both_answered(trial: Trial) -> Check:
 
 def _forms(value: object) -> list[str] | None:
     """How an answer may write a result's value: a number rounded or with separators, a
-    string as it is; None for what an answer does not quote (a list, a record, a flag)."""
+    string as it is, a short list of strings by any of them (official languages: "French");
+    None for what an answer does not quote (a longer list, a record, a flag)."""
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, list) and 0 < len(value) <= 10:
+        strings = [v for v in value if isinstance(v, str) and v]
+        return strings if len(strings) == len(value) else None
     if isinstance(value, int | float):
         whole = round(value)
         shown = [f"{value:g}", f"{value:,}", f"{value:,.2f}", f"{value:.1f}"]

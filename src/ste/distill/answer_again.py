@@ -20,6 +20,7 @@ import json
 from ste.checks.rules import rule_checks
 from ste.checks.verdict import Check
 from ste.models.base import ChatModel, Generation
+from ste.outcome import leaves, numbers_in
 from ste.prompts import render
 from ste.records import Trial
 from ste.tools.tool import Tool
@@ -73,14 +74,53 @@ async def answer_again(model: ChatModel, trial: Trial, seed: int) -> tuple[str, 
     return text, response.text
 
 
+def adds_to_request(trial: Trial) -> Check:
+    """The answer states something the results add to the request: a number or a text value
+    of a result that neither the request nor a call gives. A terse model answers "17:30" to
+    "convert 17:30 from UTC to Shanghai time", which no faithfulness check can fault."""
+    given = (
+        trial.query
+        + " "
+        + " ".join(
+            json.dumps(step.call.arguments, ensure_ascii=False)
+            for step in trial.call_steps
+            if step.call is not None
+        )
+    )
+    answer = trial.final_answer or ""
+    results = [s.observation or "" for s in trial.call_steps if s.tool_ok is True]
+    new_numbers = (numbers_in(answer) & set().union(*map(numbers_in, results))) - numbers_in(given)
+    texts = set()
+    for result in results:
+        try:
+            texts |= {leaf for leaf in leaves(json.loads(result)) if isinstance(leaf, str)}
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            continue
+    new_texts = [
+        t
+        for t in texts
+        if len(t) >= 3
+        and t.casefold() in answer.casefold()
+        and t.casefold() not in given.casefold()
+    ]
+    if new_numbers or new_texts:
+        return Check("adds_to_request", True, "the answer states what the results add")
+    return Check(
+        "adds_to_request",
+        False,
+        f"the answer {answer[:60]!r} states nothing the results add to the request",
+    )
+
+
 def answered(
     trial: Trial, text: str, tool: Tool, require_reflection: bool
 ) -> tuple[Trial | None, list[Check]]:
-    """`trial` with `text` as its answer, and its checks; None where a check still fails."""
+    """`trial` with `text` as its answer, and its checks (those of every trial, and
+    `adds_to_request`); None where a check still fails."""
     if not text:
         return None, [Check("finished", False, "no answer in the reply")]
     again = trial.model_copy(
         update={"final_answer": text, "answered_again_from": trial.final_answer}
     )
-    checks = rule_checks(again, tool, require_reflection)
+    checks = [*rule_checks(again, tool, require_reflection), adds_to_request(again)]
     return (again if all(c.ok for c in checks) else None), checks

@@ -53,7 +53,7 @@ LEDGER = "usage.jsonl"
 PARAPHRASES = "paraphrases.jsonl"
 REWORDINGS = "rewordings.jsonl"  # each kept request asked for in the user's words
 ANSWERS = "answers.jsonl"  # answers written again for trials failing answer checks alone
-REWORD_TRIES = 2  # the first greedy, the second sampled
+REWORD_TRIES = 3  # the first greedy, the others sampled
 REFINED = "toolbox.refined.json"  # the tools' specs with their notes in the descriptions
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 

@@ -11,7 +11,8 @@ where every retrieved country demonstration had been asked with the code "FRA").
 So a kept request that names an argument value in a tool's form (an identifier with an
 underscore or a slash, an upper-case code, a camel-case unit, a comma-inverted name) is
 asked for once more in everyday words, and the rewording replaces it only if:
-- it still reads as a request (`natural_query`) and keeps every other value it named;
+- it still reads as a request (`natural_query`) and keeps every other value it named (a
+  date may be said in words: "March 26, 2025" for '2025-03-26');
 - a tool form it no longer names verbatim is named by a word of its own (a part of the
   form, "Paris" for 'Europe/Paris', "words" for 'top_words', "boiled" for 'egg, boiled',
   or a name the call's result gives, "France" for 'FRA');
@@ -122,6 +123,40 @@ def _names(word: str, value: str, result_names: set[str]) -> bool:
     return any(word == p or (len(p) >= 3 and word.startswith(p)) for p in _parts(value))
 
 
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def keeps_value(text: str, value: str) -> bool:
+    """Whether `text` keeps `value`: as written, or an ISO date in words ("March 26, 2025"
+    or "26 March 2025" for '2025-03-26'), as a user says it."""
+    if names_value(text, value):
+        return True
+    date = _ISO.fullmatch(value)
+    if not date or not 1 <= int(date.group(2)) <= 12:
+        return False
+    year, month, day = date.group(1), _MONTHS[int(date.group(2)) - 1], int(date.group(3))
+    ordinal = r"(?:st|nd|rd|th)?"
+    spoken = (
+        rf"\b{month}\s+{day}{ordinal},?\s+{year}\b",
+        rf"\b{day}{ordinal}\s+(?:of\s+)?{month},?\s+{year}\b",
+    )
+    return any(re.search(pattern, text, re.IGNORECASE) for pattern in spoken)
+
+
 def check_rewording(
     text: str, example: Example, forms: list[str], kept: list[str], tool: Tool | None
 ) -> tuple[bool, str]:
@@ -134,7 +169,7 @@ def check_rewording(
     natural = natural_query(text, tool)
     if not natural.ok:
         return False, natural.reason
-    dropped = [v for v in kept if not names_value(text, v)]
+    dropped = [v for v in kept if not keeps_value(text, v)]
     if dropped:
         return False, "drops " + ", ".join(repr(v) for v in dropped)
     gone = [f for f in forms if not names_value(text, f)]
