@@ -16,10 +16,15 @@ hindsight (the request was answered from these results, badly).
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 from ste.checks.rules import rule_checks
 from ste.checks.verdict import Check
+from ste.explore.settings import trial_seed
+from ste.jsonl import append_jsonl
 from ste.models.base import ChatModel, Generation
+from ste.models.retry import RequestFailed
 from ste.outcome import leaves, numbers_in
 from ste.prompts import render
 from ste.records import Trial
@@ -43,6 +48,7 @@ ANSWER_CHECKS = frozenset(
     }
 )
 RESULT_CHARS = 2000  # of each result shown
+ANSWERS = "answers.jsonl"  # answers written again for trials failing answer checks alone
 
 
 def answer_only(checks: list[Check]) -> bool:
@@ -124,3 +130,17 @@ def answered(
     )
     checks = [*rule_checks(again, tool, require_reflection), adds_to_request(again)]
     return (again if all(c.ok for c in checks) else None), checks
+
+
+async def recorded_answer(
+    model: ChatModel, trial: Trial, seed: int, out: Path
+) -> dict[str, Any] | None:
+    """The answer written again for `trial` (recorded in `answers.jsonl`), None where the
+    endpoint failed."""
+    try:
+        text, raw = await answer_again(model, trial, trial_seed(seed, trial.id, 2, 0))
+    except RequestFailed:
+        return None
+    record = {"trial": trial.id, "text": text, "raw": raw}
+    append_jsonl(out / ANSWERS, record)
+    return record

@@ -16,7 +16,7 @@ from typing import Any
 
 from ste import __version__, workdir
 from ste.checks.rules import rule_checks
-from ste.distill.answer_again import answer_again, answer_only, answered
+from ste.distill.answer_again import ANSWERS, answer_only, answered, recorded_answer
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
     choose_method,
@@ -35,7 +35,7 @@ from ste.distill.paraphrase import (
 )
 from ste.distill.pruning import prune
 from ste.distill.reproduction import earlier_calls, reproduced
-from ste.distill.reword import check_rewording, reword_once, tool_forms
+from ste.distill.reword import REWORDINGS, reword_all, reworded
 from ste.distill.summary import summarise
 from ste.errors import SteError
 from ste.explore.rundir import RunDir
@@ -51,9 +51,6 @@ from ste.tools.tool import Tool, described_tool
 
 LEDGER = "usage.jsonl"
 PARAPHRASES = "paraphrases.jsonl"
-REWORDINGS = "rewordings.jsonl"  # each kept request asked for in the user's words
-ANSWERS = "answers.jsonl"  # answers written again for trials failing answer checks alone
-REWORD_TRIES = 3  # the first greedy, the others sampled
 REFINED = "toolbox.refined.json"  # the tools' specs with their notes in the descriptions
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -209,7 +206,9 @@ async def distill(
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
         answered_again = None
         if answerer is not None and answer_only(checks):
-            record = answers.get(trial.id) or await _answer_again(answerer, trial, settings, out)
+            record = answers.get(trial.id) or await recorded_answer(
+                answerer, trial, settings.seed, out
+            )
             if record is not None:
                 again, checks_again = answered(
                     trial, record["text"], tools[trial.tool], settings.require_reflection
@@ -279,7 +278,7 @@ async def distill(
     originals = [from_trial(t, [specs[t.tool]], settings.last_call_only) for t in kept]
     rewordings: dict[str, list[dict[str, Any]]] = {}
     if settings.reword:
-        rewordings = await _reword_all(originals, tools, paraphraser, out, settings.seed, progress)
+        rewordings = await reword_all(originals, tools, paraphraser, out, settings.seed, progress)
         originals = [reworded(e, rewordings.get(e.id, [])) for e in originals]
     paraphrase_records = await _paraphrase_all(
         originals, settings, paraphraser, out, concurrency, progress
@@ -342,80 +341,6 @@ async def distill(
         exports["refined toolbox"] = str(out / REFINED)
     write_json(out / "summary.json", summary)
     return summary
-
-
-async def _answer_again(
-    model: ChatModel, trial: Trial, settings: DistillSettings, out: Path
-) -> dict[str, Any] | None:
-    """The answer written again for `trial` (recorded in `answers.jsonl`), None where the
-    endpoint failed."""
-    try:
-        text, raw = await answer_again(model, trial, trial_seed(settings.seed, trial.id, 2, 0))
-    except RequestFailed:
-        return None
-    record = {"trial": trial.id, "text": text, "raw": raw}
-    append_jsonl(out / ANSWERS, record)
-    return record
-
-
-def reworded(example: Example, records: list[dict[str, Any]]) -> Example:
-    """`example` with its request in the user's words, where a rewording was accepted."""
-    accepted = [r for r in records if r["accepted"]]
-    if not accepted:
-        return example
-    return example.model_copy(
-        update={"query": accepted[0]["text"], "practised_query": example.query}
-    )
-
-
-async def _reword_all(
-    originals: list[Example],
-    tools: dict[str, Tool],
-    model: ChatModel | None,
-    out: Path,
-    seed: int,
-    progress: Progress | None,
-) -> dict[str, list[dict[str, Any]]]:
-    """The rewording attempts of every kept request naming a tool form, those of an earlier
-    run read back (`rewordings.jsonl`), new ones asked one at a time (each is short)."""
-    earlier: dict[str, list[dict[str, Any]]] = {}
-    for record in read_jsonl(out / REWORDINGS):
-        earlier.setdefault(record["source"], []).append(record)
-    wanted = [(e, forms) for e in originals if (forms := tool_forms(e))]
-    for done, (example, forms) in enumerate(wanted, 1):
-        records = earlier.setdefault(example.id, [])
-        passed = [t.arguments for t in example.turns if t.ok]
-        kept_values = [v for v in required_values(example.query, passed) if v not in forms]
-        while (
-            model is not None
-            and len(records) < REWORD_TRIES
-            and not any(r["accepted"] for r in records)
-        ):
-            attempt = len(records)
-            try:
-                text, raw = await reword_once(
-                    model,
-                    example.query,
-                    forms,
-                    trial_seed(seed, example.id, 1, attempt),
-                    temperature=0.0 if attempt == 0 else 1.0,
-                )
-            except RequestFailed:  # the endpoint failed: the request stays as practised
-                break
-            ok, reason = check_rewording(text, example, forms, kept_values, tools.get(example.tool))
-            record = {
-                "source": example.id,
-                "attempt": attempt,
-                "text": text,
-                "raw": raw,
-                "accepted": ok,
-                "reason": reason,
-            }
-            append_jsonl(out / REWORDINGS, record)
-            records.append(record)
-        if progress:
-            progress("reword", done, len(wanted))
-    return earlier
 
 
 async def _paraphrase_all(

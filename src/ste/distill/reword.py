@@ -25,17 +25,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ste.checks.requests import natural_query
 from ste.distill.example import Example
-from ste.distill.paraphrase import names_value
+from ste.distill.paraphrase import names_value, required_values
 from ste.explore.memory import clean_query
+from ste.explore.settings import trial_seed
+from ste.jsonl import append_jsonl, read_jsonl
 from ste.models.base import ChatModel, Generation
+from ste.models.retry import RequestFailed
 from ste.outcome import leaves
 from ste.prompts import render
 from ste.tools.tool import Tool
 
+REWORDINGS = "rewordings.jsonl"  # each kept request asked for in the user's words
+REWORD_TRIES = 3  # the first greedy, the others sampled
 _STRONG = re.compile(r"_|/|\b[A-Z]{2,5}\b|[a-z][A-Z]")  # top_words, Europe/Paris, FRA, degC
 _INVERTED = re.compile(r"[^,.!?;:\d]+(?:, [^,.!?;:\d]+)+")  # 'egg, boiled', 'London, GB'
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -193,3 +200,63 @@ async def reword_once(
         [{"role": "user", "content": prompt}], generation=Generation(temperature, 160, seed=seed)
     )
     return clean_query(response.text), response.text
+
+
+def reworded(example: Example, records: list[dict[str, Any]]) -> Example:
+    """`example` with its request in the user's words, where a rewording was accepted."""
+    accepted = [r for r in records if r["accepted"]]
+    if not accepted:
+        return example
+    return example.model_copy(
+        update={"query": accepted[0]["text"], "practised_query": example.query}
+    )
+
+
+async def reword_all(
+    originals: list[Example],
+    tools: dict[str, Tool],
+    model: ChatModel | None,
+    out: Path,
+    seed: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> dict[str, list[dict[str, Any]]]:
+    """The rewording attempts of every kept request naming a tool form, those of an earlier
+    run read back (`rewordings.jsonl`), new ones asked one at a time (each is short)."""
+    earlier: dict[str, list[dict[str, Any]]] = {}
+    for record in read_jsonl(out / REWORDINGS):
+        earlier.setdefault(record["source"], []).append(record)
+    wanted = [(e, forms) for e in originals if (forms := tool_forms(e))]
+    for done, (example, forms) in enumerate(wanted, 1):
+        records = earlier.setdefault(example.id, [])
+        passed = [t.arguments for t in example.turns if t.ok]
+        kept_values = [v for v in required_values(example.query, passed) if v not in forms]
+        while (
+            model is not None
+            and len(records) < REWORD_TRIES
+            and not any(r["accepted"] for r in records)
+        ):
+            attempt = len(records)
+            try:
+                text, raw = await reword_once(
+                    model,
+                    example.query,
+                    forms,
+                    trial_seed(seed, example.id, 1, attempt),
+                    temperature=0.0 if attempt == 0 else 1.0,
+                )
+            except RequestFailed:  # the endpoint failed: the request stays as practised
+                break
+            ok, reason = check_rewording(text, example, forms, kept_values, tools.get(example.tool))
+            record = {
+                "source": example.id,
+                "attempt": attempt,
+                "text": text,
+                "raw": raw,
+                "accepted": ok,
+                "reason": reason,
+            }
+            append_jsonl(out / REWORDINGS, record)
+            records.append(record)
+        if progress:
+            progress("reword", done, len(wanted))
+    return earlier
