@@ -53,7 +53,7 @@ def test_a_rounding_the_request_names_in_words_is_grounded():
 
 
 def test_a_number_named_beside_a_passed_one_must_be_passed_too():
-    from ste.checks.arguments import every_value_passed
+    from ste.checks.parts import every_value_passed
 
     query = "What are the public holidays of Spain in the years 2023 and 2024."
     only_one = _trial(query, {"value": 2024})
@@ -82,7 +82,7 @@ def test_this_year_is_the_year_the_request_was_written():
 
 
 def test_a_value_quoted_beside_a_passed_one_must_be_passed_too():
-    from ste.checks.arguments import every_value_passed
+    from ste.checks.parts import every_value_passed
 
     food = Tool(
         name="nutrition",

@@ -10,10 +10,10 @@ from ste.checks.arguments import (
     choices,
     enums_as_asked,
     every_choice_asked,
-    every_value_passed,
     grounded,
 )
 from ste.checks.entities import entity_from_request
+from ste.checks.parts import every_value_passed
 from ste.checks.requests import natural_query
 from ste.checks.rules import rule_checks
 from ste.checks.scales import (
@@ -801,7 +801,7 @@ def test_a_result_asked_in_one_unit_is_not_answered_only_in_another(query, final
 def test_a_quoted_value_passed_in_parts_is_passed():
     """ "Convert the time '2026-12-05 16:00' in 'Asia/Shanghai'" called with date and time
     apart (a dev exploration's right trials were rejected for it)."""
-    from ste.checks.arguments import every_value_passed
+    from ste.checks.parts import every_value_passed
 
     zone = Tool(
         "zone",

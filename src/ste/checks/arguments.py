@@ -6,12 +6,11 @@ Numbers on the scale or bound a parameter states: `ste.checks.scales`.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from ste.checks.calls import confirmed, record_results, successful_calls
-from ste.checks.numbers import number_beside, percent_shares, relative_years, spoken_numbers
+from ste.checks.numbers import percent_shares, relative_years, spoken_numbers
 from ste.checks.verdict import Check
 from ste.outcome import leaves, numbers_in, supported
 from ste.records import Step, Trial
@@ -24,13 +23,12 @@ _QUOTED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]")
 _GLOSSED = re.compile(r"['\"`]([A-Za-z][\w-]{1,})['\"`]\s*\(([^()]{3,40})\)")
 _DEFAULT = re.compile(r"[,;]?\s*\bthe default\b|[,;]?\s*\bdefault\b", re.IGNORECASE)
 # a value the request quotes: 'chicken breast, roasted', "rice"
-_QUOTED_SPAN = re.compile(r"(?<!\w)'([^'\n]{2,60})'(?!\w)|\"([^\"\n]{2,60})\"")
 ANY_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
 # factors by which a caller converts a number the user gave (years -> months, % -> share, ...)
 _CONVERSIONS = (7, 12, 24, 52, 60, 100, 365, 1000)
 # words too common to tie a value to a request
 # fmt: off
-_COMMON = frozenset([
+COMMON_WORDS = frozenset([
     "the", "and", "for", "with", "from", "this", "that", "these", "those", "what", "which",
     "who", "how", "are", "was", "were", "has", "have", "had", "its", "into", "onto", "than",
     "then", "there", "their", "about", "over", "under", "your", "you", "our", "can", "could",
@@ -68,7 +66,7 @@ def grounded_number(value: float, known: set[float]) -> bool:
 
 
 def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text) if len(w) >= 3} - _COMMON
+    return {w.casefold() for w in _WORD.findall(text) if len(w) >= 3} - COMMON_WORDS
 
 
 def _unrelated_text(
@@ -329,56 +327,6 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
                 f"no successful call passed {' or '.join(map(repr, missing))}",
             )
     return Check("every_choice_asked", True, "each choice the request names was passed")
-
-
-def every_value_passed(trial: Trial, tool: Tool) -> Check:
-    """Where the request names two things of one kind ("with garlic and olive oil") and the
-    call passed one of them to a free-text parameter ("olive oil"), the other is passed too,
-    by some call: a tool that takes one ingredient answers another request, and the answer
-    that claims both ("Caprese Salad ... includes garlic") is not what the results say."""
-    calls = successful_calls(trial)
-    properties = tool.parameters.get("properties", {})
-    passed = " ".join(
-        json.dumps(call.call.arguments, ensure_ascii=False).casefold()  # type: ignore[union-attr]
-        for call in calls
-    )
-    passed_numbers = numbers_in(passed)
-    spans = [a or b for a, b in _QUOTED_SPAN.findall(trial.query)]
-    for call in calls:
-        for name, value in call.call.arguments.items():  # type: ignore[union-attr]
-            schema = properties.get(name, {})
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                other_number = number_beside(trial.query, value, passed_numbers)
-                if other_number is not None:
-                    return Check(
-                        "every_value_passed",
-                        False,
-                        f"the request names {other_number} beside {value:g}; no successful "
-                        f"call passed {other_number}",
-                    )
-                continue
-            if not isinstance(value, str) or schema.get("enum") or not mentions(trial.query, value):
-                continue
-            if any(span.casefold() == value.casefold() for span in spans):
-                # passed whole, or in parts: "2026-12-05 16:00" as a date and a time
-                unpassed = [x for x in spans if not all(w in passed for w in x.casefold().split())]
-                if unpassed:
-                    return Check(
-                        "every_value_passed",
-                        False,
-                        f"the request quotes {unpassed[0]!r} beside {value!r}; no call "
-                        f"passed {unpassed[0]!r}",
-                    )
-            pattern = rf"(?<![\w-])([^\W\d_]{{3,}}),?\s+(?:and|&)\s+{re.escape(value)}(?!\w)"
-            for other in re.findall(pattern, trial.query, re.IGNORECASE):
-                if other.casefold() in _COMMON or other.casefold() in passed:
-                    continue
-                return Check(
-                    "every_value_passed",
-                    False,
-                    f"the request names {other!r} beside {value!r}; no call passed {other!r}",
-                )
-    return Check("every_value_passed", True, "each value the request names was passed")
 
 
 def in_request(value: Any, query: str) -> bool:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 import re
 
-from ste.checks.arguments import ANY_NUMBER
+from ste.checks.arguments import ANY_NUMBER, COMMON_WORDS, mentions
 from ste.checks.calls import record_results, successful_calls
-from ste.checks.numbers import NUMBER_WORDS
+from ste.checks.numbers import NUMBER_WORDS, number_beside
 from ste.checks.verdict import Check
-from ste.outcome import leaves, supported
+from ste.outcome import leaves, numbers_in, supported
 from ste.records import Trial
+from ste.tools.tool import Tool
 
 # units of measure a quantity is stated in: time, length, mass, volume, area, speed,
 # temperature, data, shares; in full, plural, and abbreviated
@@ -327,3 +328,56 @@ def ends_differ(trial: Trial) -> Check:
                         f"{name} and {other} are both {value!r}: the call converts nothing",
                     )
     return Check("ends_differ", True, "no call converts a value into itself")
+
+
+_QUOTED_SPAN = re.compile(r"(?<!\w)'([^'\n]{2,60})'(?!\w)|\"([^\"\n]{2,60})\"")
+
+
+def every_value_passed(trial: Trial, tool: Tool) -> Check:
+    """Where the request names two things of one kind ("with garlic and olive oil") and the
+    call passed one of them to a free-text parameter ("olive oil"), the other is passed too,
+    by some call: a tool that takes one ingredient answers another request, and the answer
+    that claims both ("Caprese Salad ... includes garlic") is not what the results say."""
+    calls = successful_calls(trial)
+    properties = tool.parameters.get("properties", {})
+    passed = " ".join(
+        json.dumps(call.call.arguments, ensure_ascii=False).casefold()  # type: ignore[union-attr]
+        for call in calls
+    )
+    passed_numbers = numbers_in(passed)
+    spans = [a or b for a, b in _QUOTED_SPAN.findall(trial.query)]
+    for call in calls:
+        for name, value in call.call.arguments.items():  # type: ignore[union-attr]
+            schema = properties.get(name, {})
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                other_number = number_beside(trial.query, value, passed_numbers)
+                if other_number is not None:
+                    return Check(
+                        "every_value_passed",
+                        False,
+                        f"the request names {other_number} beside {value:g}; no successful "
+                        f"call passed {other_number}",
+                    )
+                continue
+            if not isinstance(value, str) or schema.get("enum") or not mentions(trial.query, value):
+                continue
+            if any(span.casefold() == value.casefold() for span in spans):
+                # passed whole, or in parts: "2026-12-05 16:00" as a date and a time
+                unpassed = [x for x in spans if not all(w in passed for w in x.casefold().split())]
+                if unpassed:
+                    return Check(
+                        "every_value_passed",
+                        False,
+                        f"the request quotes {unpassed[0]!r} beside {value!r}; no call "
+                        f"passed {unpassed[0]!r}",
+                    )
+            pattern = rf"(?<![\w-])([^\W\d_]{{3,}}),?\s+(?:and|&)\s+{re.escape(value)}(?!\w)"
+            for other in re.findall(pattern, trial.query, re.IGNORECASE):
+                if other.casefold() in COMMON_WORDS or other.casefold() in passed:
+                    continue
+                return Check(
+                    "every_value_passed",
+                    False,
+                    f"the request names {other!r} beside {value!r}; no call passed {other!r}",
+                )
+    return Check("every_value_passed", True, "each value the request names was passed")

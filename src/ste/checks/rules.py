@@ -13,7 +13,7 @@ the trials that pass them (`usable`) to know which tools still yield no example.
 
 from __future__ import annotations
 
-from ste.checks.arguments import enums_as_asked, every_choice_asked, every_value_passed, grounded
+from ste.checks.arguments import enums_as_asked, every_choice_asked, grounded
 from ste.checks.claims import (
     answers_broadly,
     dates_from_results,
@@ -30,6 +30,7 @@ from ste.checks.parts import (
     all_returned,
     both_answered,
     ends_differ,
+    every_value_passed,
     fields_answered,
     list_answered,
     quantities_used,
