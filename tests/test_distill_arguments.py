@@ -13,7 +13,7 @@ from ste.checks.arguments import (
     grounded,
 )
 from ste.checks.entities import entity_from_request
-from ste.checks.parts import every_value_passed
+from ste.checks.parts import every_value_passed, format_template
 from ste.checks.requests import natural_query
 from ste.checks.rules import rule_checks
 from ste.checks.scales import (
@@ -650,6 +650,31 @@ def test_two_things_named_and_one_passed_is_not_kept():
     assert every_value_passed(alone, FOOD).ok  # nothing named beside it
 
 
+def test_a_format_the_description_writes_with_placeholders_is_no_value():
+    """A bundled exploration's version requests quoted the description's format beside the
+    two versions ('... in the format "MAJOR.MINOR.PATCH"'); that names no third version."""
+    versions = Tool(
+        "compare_versions",
+        'Compare two versions ("MAJOR.MINOR.PATCH[-prerelease][+build]").',
+        {
+            "type": "object",
+            "properties": {"version_a": {"type": "string"}, "version_b": {"type": "string"}},
+            "required": ["version_a", "version_b"],
+        },
+        lambda **_: {},
+    )
+    versions_passed = {"version_a": "3.0.1", "version_b": "2.9.9"}
+    call = step("compare_versions", versions_passed, '{"newer": "a"}', True)
+    query = 'Is "3.0.1" newer than "2.9.9"? Both are written "MAJOR.MINOR.PATCH".'
+    assert every_value_passed(trial([call], query=query, tool="compare_versions"), versions).ok
+    assert format_template("MAJOR.MINOR.PATCH", versions)
+    assert not format_template("YYYY-MM-DD", versions)  # not in this tool's description
+    assert not format_template("1.4.2", versions) and not format_template("FRA", versions)
+    third = 'Is "3.0.1" newer than "2.9.9" and "4.0.0"?'
+    check = every_value_passed(trial([call], query=third, tool="compare_versions"), versions)
+    assert not check.ok and "'4.0.0'" in check.reason
+
+
 COUNTRY = Tool(
     "country",
     "Facts about a country.",
@@ -970,3 +995,11 @@ def test_a_choice_under_which_the_result_repeats_a_passed_value_is_accounted_for
     query = "Convert the Unix timestamp '1700000000' to an ISO 8601 timestamp."
     assert every_choice_asked(trial([to_iso], query=query, tool="unix_time"), unix).ok
     assert enums_as_asked(trial([to_iso], query=query, tool="unix_time"), unix).ok
+
+
+def test_a_request_saying_what_to_input_talks_about_the_tool():
+    tool = _tool_of("compare_versions", "version_a", "The first version.")
+    said = 'Is "3.0.1" newer than "2.9.9"? I need to input both versions in the format "X.Y.Z".'
+    check = natural_query(said, tool)
+    assert not check.ok and "'I need to input'" in check.reason
+    assert natural_query('Is version "3.0.1" newer than "2.9.9"?', tool).ok

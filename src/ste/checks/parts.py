@@ -331,6 +331,17 @@ def ends_differ(trial: Trial) -> Check:
 
 
 _QUOTED_SPAN = re.compile(r"(?<!\w)'([^'\n]{2,60})'(?!\w)|\"([^\"\n]{2,60})\"")
+# a format written with placeholder words: MAJOR.MINOR.PATCH, YYYY-MM-DD, HH:MM
+_TEMPLATE = re.compile(r"[A-Z]{2,}(?:[^\w\s]+[A-Za-z]+)+[^\w\s]*")
+
+
+def format_template(span: str, tool: Tool) -> bool:
+    """Whether a quoted `span` is a format the tool's description writes with placeholder
+    words ("MAJOR.MINOR.PATCH"), not a value: a request repeating it names no value."""
+    if any(c.isdigit() for c in span) or not _TEMPLATE.match(span):
+        return False
+    described = json.dumps([tool.description, tool.parameters], ensure_ascii=False)
+    return span in described
 
 
 def every_value_passed(trial: Trial, tool: Tool) -> Check:
@@ -346,6 +357,7 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
     )
     passed_numbers = numbers_in(passed)
     spans = [a or b for a, b in _QUOTED_SPAN.findall(trial.query)]
+    spans = [span for span in spans if not format_template(span, tool)]
     for call in calls:
         for name, value in call.call.arguments.items():  # type: ignore[union-attr]
             schema = properties.get(name, {})

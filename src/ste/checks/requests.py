@@ -24,7 +24,9 @@ _META = re.compile(
     r"\b(?:the|this) (?:\w+ )?tool\b|\b(?:the|a) user\b"
     r"|\blet'?s (?:pretend|try|use|start|explore|test)\b"
     r"|(?<!query )(?<!url )\bparameters?\b"  # not a URL's "query parameters"
-    r"|^\W*users?\s+(?:asks?|wants?|needs?|is|would|requests?)\b",
+    r"|^\W*users?\s+(?:asks?|wants?|needs?|is|would|requests?)\b"
+    # what to type into the tool: "I need to input both versions in the format ..."
+    r"|\bI (?:need|have|want) to (?:input|enter|feed)\b",
     re.IGNORECASE,
 )
 # a request about content it does not hold ("the given text", "the attached file"): no call
