@@ -188,3 +188,23 @@ def test_run_shows_the_routed_tools_notes_beside_the_query(toolboxes, tmp_path):
     sent = json.loads(result.stdout)["messages"]
     assert "never 'miles'" in sent[1]["content"] and "whole numbers" not in sent[1]["content"]
     assert "never 'miles'" not in sent[0]["content"]  # the system prompt is left as it is
+
+
+def test_no_option_help_holds_text_rich_would_take_for_markup():
+    """Rich read "Per tool [default: 15]." as a markup tag and printed "Per tool ."."""
+    import re
+
+    import typer.main
+
+    tag = re.compile(r"(?<!\\)\[[a-z#/@][^\]]*\]")
+    group = typer.main.get_command(app)
+    helps = [
+        (name, param.name, param.help or "")
+        for name, command in group.commands.items()  # type: ignore[attr-defined]
+        for param in command.params
+    ]
+    assert helps
+    eaten = [(name, option, text) for name, option, text in helps if tag.search(text)]
+    assert not eaten, eaten
+    result = runner.invoke(app, ["explore", "--help"], env={"COLUMNS": "200"})
+    assert "Per tool (default: 15)." in result.output

@@ -51,7 +51,7 @@ TemperatureOption = Annotated[
 ]
 ToolTimeoutOption = Annotated[
     float | None,
-    typer.Option(min=0.001, max=86400.0, help="Seconds a tool call may take [30]."),
+    typer.Option(min=0.001, max=86400.0, help="Seconds a tool call may take (default: 30)."),
 ]
 ToolsArgument = Annotated[
     str | None,
@@ -65,7 +65,7 @@ AllowSideEffectsOption = Annotated[
     str | None,
     typer.Option(
         help="Run tools that are not read-only: 'all' or names (comma-separated); the others "
-        "are validated and not run [none].",
+        "are validated and not run (default: none).",
     ),
 ]
 ResetOption = Annotated[

@@ -61,21 +61,23 @@ def explore(
     request_timeout: RequestTimeoutOption = 120.0,
     retries: RetriesOption = 3,
     give_up_after: GiveUpAfterOption = 8,
-    episodes: Annotated[int | None, typer.Option(min=1, help="Per tool [default: 15].")] = None,
-    trials: Annotated[int | None, typer.Option(min=1, help="Per episode [default: 4].")] = None,
+    episodes: Annotated[int | None, typer.Option(min=1, help="Per tool (default: 15).")] = None,
+    trials: Annotated[int | None, typer.Option(min=1, help="Per episode (default: 4).")] = None,
     max_turns: Annotated[
-        int | None, typer.Option(min=1, help="Replies per trial [default: 4].")
+        int | None, typer.Option(min=1, help="Replies per trial (default: 4).")
     ] = None,
     extra_turns: Annotated[
         int | None,
-        typer.Option(min=0, help="More replies, one per error the tool had not given [2]."),
+        typer.Option(
+            min=0, help="More replies, one per error the tool had not given (default: 2)."
+        ),
     ] = None,
     rebalance: Annotated[
         bool | None,
         typer.Option(
             "--rebalance/--no-rebalance",
             help="Stop a tool whose episode taught nothing new once it has 3 solved trials; "
-            "its unused episodes repair the tools with fewer [default: on].",
+            "its unused episodes repair the tools with fewer (default: on).",
         ),
     ] = None,
     review: Annotated[
@@ -83,27 +85,31 @@ def explore(
         typer.Option(
             "--review/--no-review",
             help="Tell a trial what the rule checks found wrong with its call or answer, and "
-            "let it call again [default: on].",
+            "let it call again (default: on).",
         ),
     ] = None,
     temperature: TemperatureOption = None,
     tool_timeout: ToolTimeoutOption = None,
-    protocol: Annotated[str | None, typer.Option(help="react or native [default: react].")] = None,
+    protocol: Annotated[str | None, typer.Option(help="react or native (default: react).")] = None,
     ltm: Annotated[
-        bool | None, typer.Option("--ltm/--no-ltm", help="Long-term memory [default: on].")
+        bool | None, typer.Option("--ltm/--no-ltm", help="Long-term memory (default: on).")
     ] = None,
     stm: Annotated[
         bool | None,
-        typer.Option("--stm/--no-stm", help="Trials of an episode in one conversation [on]."),
+        typer.Option(
+            "--stm/--no-stm", help="Trials of an episode in one conversation (default: on)."
+        ),
     ] = None,
     reflection: Annotated[
-        bool | None, typer.Option("--reflection/--no-reflection", help="Reflect [default: on].")
+        bool | None, typer.Option("--reflection/--no-reflection", help="Reflect (default: on).")
     ] = None,
     execute: Annotated[
         bool | None,
-        typer.Option("--exec/--no-exec", help="Run the tools (off: calls only recorded) [on]."),
+        typer.Option(
+            "--exec/--no-exec", help="Run the tools (off: calls only recorded) (default: on)."
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Fixes every trial's seed [default: 0].")] = None,
+    seed: Annotated[int | None, typer.Option(help="Fixes every trial's seed (default: 0).")] = None,
     only: Annotated[
         str | None, typer.Option(help="Explore only these tools (comma-separated names).")
     ] = None,
