@@ -190,6 +190,33 @@ async def test_real_model_answers_again_a_trial_whose_answer_was_garbled(
 
 
 @pytest.mark.real_model
+async def test_real_model_asks_again_for_a_request_that_lacked_its_value(
+    model, toolboxes, tmp_path
+):
+    from ste.distill.pipeline import DistillSettings, distill
+    from test_distill import step, trial
+
+    tools = {t.name: t for t in load_tools(str(toolboxes / "sample.py"))[:1]}
+    result = '{"result": 6.21, "unit": "mi"}'
+    call = step("convert", {"value": 10, "unit": "km"}, result, True)
+    vague = trial([call], final="You ran 6.21 miles.", query="How many miles was my km race?")
+    out = tmp_path / "data"
+    out.mkdir()
+    chosen = DistillSettings(dedup="lexical", target_per_tool=0, judge=False)
+    summary = await distill([vague], tools, out, chosen, None, model, runnable=tools)
+    (record,) = [json.loads(line) for line in (out / "requests.jsonl").read_text().splitlines()]
+    assert record["trial"] == vague.id and record["raw"].strip()
+    assert record["values"] == [["value", 10]]
+    decision = json.loads((out / "decisions.json").read_text())[vague.id]
+    assert decision["requested_again"]["first"] == "How many miles was my km race?"
+    if decision["kept"]:  # kept only with a request giving 10 and an answer from the result
+        assert summary["requested_again"] == 1 and "10" in record["query"]
+        assert "6.21" in record["answer"]
+    else:
+        assert decision["rejected_by"] == "grounded" and not decision["requested_again"]["kept"]
+
+
+@pytest.mark.real_model
 def test_real_model_behind_ste_serve_answers_the_openai_client(model, tmp_path):
     import socket
     import threading

@@ -174,6 +174,7 @@ class Judgment(BaseModel):
     reason: str = ""
     replies: list[str] = Field(default_factory=list)  # the judge's raw replies
     answered_again: bool = False  # of the answer distillation had written again
+    query: str | None = None  # the request judged (None: a judgment before it was recorded)
 
     @classmethod
     def read(cls, record: dict[str, Any], where: str = "judgment") -> Judgment:

@@ -90,6 +90,13 @@ def distill(
             "alone, kept if every check then passes.",
         ),
     ] = True,
+    request_again: Annotated[
+        bool,
+        typer.Option(
+            help="Ask again, from its call and result, for a request that left out the "
+            "values its call chose; kept, answered again, if every check then passes.",
+        ),
+    ] = True,
     seed: Annotated[int, typer.Option()] = 0,
     concurrency: Annotated[
         int | None, typer.Option(min=1, help="Requests at once (default: 1 local, 8 endpoints).")
@@ -160,6 +167,12 @@ def print_dataset_summary(summary: dict[str, Any]) -> None:
         f"{summary.get('dedup')}",
         highlight=False,
     )
+    if summary.get("requested_again"):
+        console.print(
+            f"{summary['requested_again']} trial(s) kept with their request asked for again "
+            "with the values their calls chose (requests.jsonl)",
+            highlight=False,
+        )
     if summary.get("answered_again"):
         console.print(
             f"{summary['answered_again']} trial(s) kept with their answer written again from "

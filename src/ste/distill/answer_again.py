@@ -57,7 +57,8 @@ def answer_only(checks: list[Check]) -> bool:
     return bool(failed) and failed <= ANSWER_CHECKS
 
 
-def _results(trial: Trial) -> str:
+def results_shown(trial: Trial) -> str:
+    """The successful calls of the answered attempt, each with its result (cut)."""
     lines = []
     for step in trial.call_steps:
         if step.call is None or step.tool_ok is not True:
@@ -69,7 +70,7 @@ def _results(trial: Trial) -> str:
 
 async def answer_again(model: ChatModel, trial: Trial, seed: int) -> tuple[str, str]:
     """(the new answer, the raw reply) to `trial`'s request from its successful calls."""
-    prompt = render("distill_answer_again", query=trial.query, results=_results(trial))
+    prompt = render("distill_answer_again", query=trial.query, results=results_shown(trial))
     response = await model.chat(
         [{"role": "user", "content": prompt}], generation=Generation(0.0, 256, seed=seed)
     )

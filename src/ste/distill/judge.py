@@ -187,6 +187,8 @@ async def judge_pending(
         or not {DOUBT + n for n in doubts.get(t.id, {})} <= judgments[t.id].criteria.keys()
         # a judgment of the answer as practised does not judge one written again
         or judgments[t.id].answered_again != (t.answered_again_from is not None)
+        # nor one of the request as practised one asked for again (`request_again`)
+        or judgments[t.id].query not in (None, t.query)
     ]
     unjudged: dict[str, str] = {}
     semaphore = asyncio.Semaphore(max(1, concurrency))
@@ -209,7 +211,9 @@ async def judge_pending(
                 unjudged[trial.id] = failure.reason
                 return
         again = trial.answered_again_from is not None
-        record = judgment.model_copy(update={"trial": trial.id, "answered_again": again})
+        record = judgment.model_copy(
+            update={"trial": trial.id, "answered_again": again, "query": trial.query}
+        )
         append_jsonl(out / JUDGMENTS, record.model_dump(mode="json"))
         judgments[trial.id] = record
         done += 1

@@ -16,7 +16,7 @@ from typing import Any
 
 from ste import __version__, workdir
 from ste.checks.rules import rule_checks
-from ste.distill.answer_again import ANSWERS, answer_only, answered, recorded_answer
+from ste.distill.answer_again import ANSWERS
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
     choose_method,
@@ -34,7 +34,9 @@ from ste.distill.paraphrase import (
     required_values,
 )
 from ste.distill.pruning import prune
+from ste.distill.repair import Repairer
 from ste.distill.reproduction import earlier_calls, reproduced
+from ste.distill.request_again import REQUESTS
 from ste.distill.reword import REWORDINGS, reword_all, reworded
 from ste.distill.summary import summarise
 from ste.errors import SteError
@@ -50,6 +52,9 @@ from ste.tools.effects import SideEffectPolicy, apply_policy
 from ste.tools.tool import Tool, described_tool
 
 LEDGER = "usage.jsonl"
+# stages added on by default: a manifest leaves them out while on, so that a dataset of an
+# earlier version continues with them
+_ON_BY_DEFAULT = ("reword", "answer_again", "request_again")
 PARAPHRASES = "paraphrases.jsonl"
 REFINED = "toolbox.refined.json"  # the tools' specs with their notes in the descriptions
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -80,6 +85,9 @@ class DistillSettings:
     # a trial failing only checks of its answer answered again from its results, kept if
     # every check then passes (`ste.distill.answer_again`)
     answer_again: bool = True
+    # a trial whose request left out values its call chose asked for again with them, in a
+    # fresh conversation, and answered again (`ste.distill.request_again`)
+    request_again: bool = True
 
 
 class _Ledger:
@@ -109,12 +117,12 @@ def prepare(
         "settings": {
             k: v
             for k, v in asdict(settings).items()
-            if not (k == "notes" and not v) and not (k in ("reword", "answer_again") and v)
+            if not (k == "notes" and not v) and not (k in _ON_BY_DEFAULT and v)
         },
     }
     _, changes = workdir.start(out, manifest, force=force, what="a dataset")
     if changes:  # forced: judgments and paraphrases of other settings start over
-        for name in (JUDGMENTS, PARAPHRASES, REWORDINGS, ANSWERS):
+        for name in (JUDGMENTS, PARAPHRASES, REWORDINGS, ANSWERS, REQUESTS):
             (out / name).unlink(missing_ok=True)
     return trials, tools, manifest
 
@@ -195,32 +203,17 @@ async def distill(
     passed: list[Trial] = []
     doubts: dict[str, dict[str, str]] = {}  # trial -> {check: question} for the judge
     settle = settings.judge and settings.settle_doubts  # doubts go to the judge
-    answerer = None
-    if settings.answer_again and writer is not None:
-        answerer = MeteredModel(writer, ledger.append, stage="answer")
-    answers = {record["trial"]: record for record in read_jsonl(out / ANSWERS)}
+    repairer = Repairer(out, settings.seed, settings.require_reflection)
+    if writer is not None and settings.request_again:
+        repairer.requester = MeteredModel(writer, ledger.append, stage="request")
+    if writer is not None and settings.answer_again:
+        repairer.answerer = MeteredModel(writer, ledger.append, stage="answer")
     for trial in trials:
         pruned: list[str] = []
         if settings.prune and trial.tool in runnable:
             trial, pruned = await prune(trial, runnable[trial.tool])
         checks = rule_checks(trial, tools[trial.tool], settings.require_reflection)
-        answered_again = None
-        if answerer is not None and answer_only(checks):
-            record = answers.get(trial.id) or await recorded_answer(
-                answerer, trial, settings.seed, out
-            )
-            if record is not None:
-                again, checks_again = answered(
-                    trial, record["text"], tools[trial.tool], settings.require_reflection
-                )
-                failed_again = [c for c in checks_again if not c.ok]
-                answered_again = {
-                    "first": trial.final_answer,
-                    "kept": again is not None,
-                    "reason": failed_again[0].reason if failed_again else "every check passes",
-                }
-                if again is not None:
-                    trial, checks = again, checks_again
+        trial, checks, repairs = await repairer.repair(trial, checks, tools[trial.tool])
         failed = [c for c in checks if not c.ok]
         doubtful = bool(failed) and all(c.question for c in failed) and settle
         if (doubtful or not failed) and trial.tool in runnable:
@@ -230,8 +223,7 @@ async def distill(
         if failed and all(c.question for c in failed) and settle and judge is not None:
             doubts[trial.id] = {c.name: c.question for c in failed}
         decisions[trial.id] = decision(trial, checks)
-        if answered_again is not None:
-            decisions[trial.id]["answered_again"] = answered_again
+        decisions[trial.id].update(repairs)
         if pruned:
             decisions[trial.id]["pruned"] = pruned
         if not failed or trial.id in doubts:
@@ -331,9 +323,8 @@ async def distill(
     (out / "decisions.json").write_text(json.dumps(decisions, indent=1, ensure_ascii=False))
     summary = summarise(trials, decisions, examples, paraphrase_records, tools)
     summary["reworded"] = sum(e.practised_query is not None for e in originals)
-    summary["answered_again"] = sum(
-        bool(d.get("answered_again", {}).get("kept")) for d in decisions.values()
-    )
+    for repaired in ("requested_again", "answered_again"):
+        summary[repaired] = sum(bool(d.get(repaired, {}).get("kept")) for d in decisions.values())
     summary.update(dedup=f"{method} >= {threshold}", exports=exports)
     if notes is not None:
         summary["notes"] = {name: len(n.notes) for name, n in notes.items()}
