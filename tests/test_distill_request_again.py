@@ -7,7 +7,9 @@ import json
 import pytest
 
 from scripted import ScriptedModel
+from ste.checks.rules import rule_checks
 from ste.distill.pipeline import DistillSettings, distill
+from ste.distill.request_again import request_fault
 from ste.explore.restate import missing_values
 from ste.tools import load_tools
 from test_distill import GOOD, step, trial
@@ -32,10 +34,18 @@ def settings(**changes):
     return DistillSettings(dedup="lexical", target_per_tool=0, judge=False, **changes)
 
 
-def test_a_trial_whose_only_fault_is_a_value_its_request_lacks_qualifies(convert, vague):
+def test_a_trial_whose_only_fault_is_its_request_qualifies(convert, vague):
     assert missing_values(vague, convert) == [("value", 10)]
-    right = trial([step("convert", {"value": 10, "unit": "km"}, RESULT, True)])
-    assert missing_values(right, convert) == []
+    fault = request_fault(vague, rule_checks(vague, convert, True), convert)
+    assert "- 10 (The distance to convert.)" in fault
+    call = step("convert", {"value": 10, "unit": "km"}, RESULT, True)
+    right = trial([call])
+    assert request_fault(right, rule_checks(right, convert, True), convert) == ""
+    spoken = trial([call], query="Please provide the input 10 for the value, in km, as miles.")
+    fault = request_fault(spoken, rule_checks(spoken, convert, True), convert)
+    assert "not written as a user would write it" in fault and "provide the input" in fault
+    wrong = trial([call], final="10 km is 7 mi", query=spoken.query)  # its answer too
+    assert request_fault(wrong, rule_checks(wrong, convert, True), convert) == ""
 
 
 async def test_the_request_asked_again_with_the_chosen_value_keeps_the_trial(
@@ -66,7 +76,8 @@ async def test_the_request_asked_again_with_the_chosen_value_keeps_the_trial(
     assert example["final_answer"] == "It was 6.21 miles."
     assert example["turns"][0]["observation"] == RESULT  # the call and result stay the trial's
     (record,) = [json.loads(line) for line in (out / "requests.jsonl").read_text().splitlines()]
-    assert record["values"] == [["value", 10]] and record["answer"] == "It was 6.21 miles."
+    assert record["fault"].endswith("- 10 (The distance to convert.)")
+    assert record["answer"] == "It was 6.21 miles."
 
     again = ScriptedModel([])  # resumed: the request is read back, nothing asked
     summary = await distill([vague], tools, out, settings(), None, again, runnable=tools)

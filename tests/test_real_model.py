@@ -206,7 +206,7 @@ async def test_real_model_asks_again_for_a_request_that_lacked_its_value(
     summary = await distill([vague], tools, out, chosen, None, model, runnable=tools)
     (record,) = [json.loads(line) for line in (out / "requests.jsonl").read_text().splitlines()]
     assert record["trial"] == vague.id and record["raw"].strip()
-    assert record["values"] == [["value", 10]]
+    assert "- 10 (The distance to convert.)" in record["fault"]
     decision = json.loads((out / "decisions.json").read_text())[vague.id]
     assert decision["requested_again"]["first"] == "How many miles was my km race?"
     if decision["kept"]:  # kept only with a request giving 10 and an answer from the result

@@ -302,9 +302,11 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
     A choice a result gives as a value is accounted for: "the hex color '#f80' to RGB"
     names 'hex' for the color it gives, which the result reads as `"input_format": "hex"`;
     so is one under which the result repeats a value the call passed (`"unix": 1700000000`
-    for "the Unix timestamp '1700000000' as ISO 8601")."""
+    for "the Unix timestamp '1700000000' as ISO 8601"); and so is one under which the result
+    gives a value the answer states ("iso": "2024-12-06T11:00:00Z" for "as ISO 8601")."""
     calls = successful_calls(trial)
     properties = tool.parameters.get("properties", {})
+    answer = trial.final_answer or ""
     passed = {
         str(call.call.arguments.get(name, schema.get("default"))).casefold()  # type: ignore[union-attr]
         for call in calls
@@ -316,6 +318,13 @@ def every_choice_asked(trial: Trial, tool: Tool) -> Check:
         # "the Unix timestamp 1700000000" names the input, which the result gives as "unix"
         given = {str(v).strip().casefold() for v in step.call.arguments.values()}  # type: ignore[union-attr]
         passed |= {k.casefold() for k, v in result.items() if str(v).strip().casefold() in given}
+        # a key whose value the answer states: "to ISO 8601" answered with the result's
+        # "iso" field, of a call that converted the other way
+        passed |= {
+            k.casefold()
+            for k, v in result.items()
+            if isinstance(v, str | int | float) and len(str(v)) >= 3 and str(v) in answer
+        }
     for name, schema in properties.items():
         named = _named(trial.query, schema, properties, _given(calls, name))
         missing = [v for v in named if v.casefold() not in passed]

@@ -26,7 +26,9 @@ _META = re.compile(
     r"|(?<!query )(?<!url )\bparameters?\b"  # not a URL's "query parameters"
     r"|^\W*users?\s+(?:asks?|wants?|needs?|is|would|requests?)\b"
     # what to type into the tool: "I need to input both versions in the format ..."
-    r"|\bI (?:need|have|want) to (?:input|enter|feed)\b",
+    r"|\bI (?:need|have|want) to (?:input|enter|feed)\b"
+    # what to pass for each parameter: "please provide the input '1700000000' for the value"
+    r"|\b(?:provide|use|give|pass) the inputs?\b",
     re.IGNORECASE,
 )
 # a request about content it does not hold ("the given text", "the attached file"): no call

@@ -12,7 +12,7 @@ from typing import Any
 
 from ste.checks.verdict import Check
 from ste.distill.answer_again import ANSWERS, answer_only, answered, recorded_answer
-from ste.distill.request_again import REQUESTS, recorded_request, requested
+from ste.distill.request_again import REQUESTS, recorded_request, request_fault, requested
 from ste.jsonl import read_jsonl
 from ste.models.base import ChatModel
 from ste.records import Trial
@@ -47,9 +47,10 @@ class Repairer:
         """(the trial, its checks, what was tried: {"requested_again"/"answered_again":
         {"first", "kept", "reason"}}), the trial repaired where a repair passed."""
         tried: dict[str, Any] = {}
-        if self.requester is not None and not all(c.ok for c in checks):
+        fault = request_fault(trial, checks, tool) if self.requester is not None else ""
+        if self.requester is not None and fault:
             record = self.requests.get(trial.id) or await recorded_request(
-                self.requester, trial, tool, self.seed, self.out
+                self.requester, trial, fault, tool, self.seed, self.out
             )
             if record is not None:
                 again, checks_again = requested(trial, record, tool, self.require_reflection)

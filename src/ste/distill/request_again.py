@@ -1,19 +1,23 @@
-"""A trial whose request left out the values its call made up, asked for again from the call.
+"""A trial whose request alone is at fault, asked for again from its call and result.
 
 A small explorer often imagines a request without a value the tool needs ("the status code
 of https://example.com" for a tool that explains a status code; "the latest of several
-versions" with no versions), then calls the tool with one it made up (code 200). Exploration
-asks the model to restate such a request with the values (`ste.explore.restate`), but in the
-episode's conversation the model is anchored to what it wrote: in a bundled exploration it
-repeated its request word for word in every one of 6 tries, and the tool kept no example.
+versions" with no versions), then calls the tool with one it made up (code 200); or writes
+its request in the tool's terms ("please provide the input '1700000000' for the value and
+'iso' for the target"). The call ran and its result was read, but no example can be kept
+from such a request. Exploration asks the model to restate a request that lacked values
+(`ste.explore.restate`), but in the episode's conversation the model is anchored to what it
+wrote: in a bundled exploration it repeated its request word for word in every one of 6
+tries, and the tool kept no example.
 
 So distillation asks once more, in a fresh conversation that shows only the request, the
-call and its result, and names the values the call chose (hindsight relabelling: the request
-is written backward from what really ran, as Learn-by-Interact's backward construction
-does). The new request is then answered again from the same results (the old answer was
-written for the old request, `ste.distill.answer_again`), and the trial is kept only if,
-with both, every rule check passes, the first request's numbers are all kept, and the answer
-states something the results add to the request. The calls and results stay the trial's.
+call and its result, and says what is wrong with the request (the values the call chose;
+how it is not a user's request): hindsight relabelling, the request written backward from
+what really ran, as Learn-by-Interact's backward construction does. The new request is
+answered again from the same results (the old answer was written for the old request,
+`ste.distill.answer_again`), and the trial is kept only if, with both, every rule check
+passes, the first request's numbers are all kept, and the answer states something the
+results add to the request. The calls and results stay the trial's.
 """
 
 from __future__ import annotations
@@ -43,27 +47,35 @@ def _summary(tool: Tool) -> str:
     return tool.description.strip().split("\n\n", 1)[0].replace("\n", " ")
 
 
-def _prompt(trial: Trial, values: list[tuple[str, Any]], tool: Tool) -> str:
-    return render(
+def request_fault(trial: Trial, checks: list[Check], tool: Tool) -> str:
+    """What is wrong with the trial's request alone, as the model is told it; "" where the
+    trial has another fault (or none): the values its call chose that the request did not
+    give, or the request not written as a user would write it (`natural_query`) where every
+    other check passes."""
+    failed = [check for check in checks if not check.ok]
+    if not failed:
+        return ""
+    if values := missing_values(trial, tool):
+        return render("distill_request_values", values=shown_values(values, tool))
+    if {check.name for check in failed} == {"natural_query"}:
+        return render("distill_request_unnatural", problem=failed[0].reason)
+    return ""
+
+
+async def recorded_request(
+    model: ChatModel, trial: Trial, fault: str, tool: Tool, seed: int, out: Path
+) -> dict[str, Any] | None:
+    """The request of `trial` written again without its `fault` (`request_fault`), and its
+    answer from the trial's results (recorded in `requests.jsonl`); None where the endpoint
+    failed."""
+    prompt = render(
         "distill_request_again",
         tool_name=tool.name,
         summary=_summary(tool),
         query=trial.query,
         results=results_shown(trial),
-        values=shown_values(values, tool),
+        fault=fault.strip(),
     )
-
-
-async def recorded_request(
-    model: ChatModel, trial: Trial, tool: Tool, seed: int, out: Path
-) -> dict[str, Any] | None:
-    """The request of `trial` written again with the values its call chose, and its answer
-    from the trial's results (recorded in `requests.jsonl`); None where the trial lacks no
-    value or the endpoint failed."""
-    values = missing_values(trial, tool)
-    if not values:
-        return None
-    prompt = _prompt(trial, values, tool)
     try:
         generation = Generation(0.0, REQUEST_TOKENS, seed=trial_seed(seed, trial.id, 3, 0))
         response = await model.chat([{"role": "user", "content": prompt}], generation=generation)
@@ -76,7 +88,7 @@ async def recorded_request(
         return None
     record = {
         "trial": trial.id,
-        "values": [[name, value] for name, value in values],
+        "fault": fault.strip(),
         "query": query,
         "raw": response.text,
         "answer": answer,
