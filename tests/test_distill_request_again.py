@@ -43,7 +43,7 @@ def test_a_trial_whose_only_fault_is_its_request_qualifies(convert, vague):
     assert request_fault(right, rule_checks(right, convert, True), convert) == ""
     spoken = trial([call], query="Please provide the input 10 for the value, in km, as miles.")
     fault = request_fault(spoken, rule_checks(spoken, convert, True), convert)
-    assert "not written as a user would write it" in fault and "provide the input" in fault
+    assert "not one a user would write" in fault and "provide the input" in fault
     wrong = trial([call], final="10 km is 7 mi", query=spoken.query)  # its answer too
     assert request_fault(wrong, rule_checks(wrong, convert, True), convert) == ""
 
@@ -62,7 +62,8 @@ async def test_the_request_asked_again_with_the_chosen_value_keeps_the_trial(
     asked = model.requests[0]["messages"]
     assert len(asked) == 1  # a fresh conversation: the request, the call, its result
     prompt = asked[0]["content"]
-    assert VAGUE in prompt and 'convert({"value": 10, "unit": "km"}) -> ' + RESULT in prompt
+    assert '- with {"value": 10, "unit": "km"}: ' + RESULT in prompt
+    assert VAGUE not in prompt  # shown it, a small model copies it
     assert "- 10 (The distance to convert.)" in prompt
     assert "How many miles is the 10 km race" in model.requests[1]["messages"][0]["content"]
     decision = json.loads((out / "decisions.json").read_text())["convert/e1/t1"]
@@ -87,7 +88,7 @@ async def test_the_request_asked_again_with_the_chosen_value_keeps_the_trial(
 @pytest.mark.parametrize(
     ("replies", "why"),
     [
-        ([VAGUE], "no request in the reply"),  # the old request echoed
+        ([VAGUE, VAGUE], "no request in the reply"),  # the old request again, twice
         (["How far in miles was the km race I ran today?", "6.21 miles."], "value=10"),
         (["How many miles is a 10 km race?", "It is 7.5 miles."], "7.5"),
     ],
@@ -128,3 +129,16 @@ async def test_the_judge_judges_the_new_request(convert, vague, tmp_path):
     assert "How many miles is a 10 km race?" in judge.requests[2]["messages"][-1]["content"]
     (judgment,) = [json.loads(line) for line in (out / "judgments.jsonl").read_text().splitlines()]
     assert judgment["query"] == "How many miles is a 10 km race?"
+
+
+async def test_the_old_request_written_again_is_asked_for_once_more_sampled(
+    convert, vague, tmp_path
+):
+    out = tmp_path / "data"
+    out.mkdir()
+    tools = {"convert": convert}
+    model = ScriptedModel([VAGUE, "How many miles is a 10 km race?", "It is 6.21 miles."])
+    summary = await distill([vague], tools, out, settings(), None, model, runnable=tools)
+    assert summary["requested_again"] == 1
+    first, second = (r["temperature"] for r in model.requests[:2])
+    assert first == 0.0 and second == 1.0

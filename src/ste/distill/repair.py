@@ -53,7 +53,7 @@ class Repairer:
                 self.requester, trial, fault, tool, self.seed, self.out
             )
             if record is not None:
-                again, checks_again = requested(trial, record, tool, self.require_reflection)
+                again, checks_again = requested(trial, record, tool)
                 tried["requested_again"] = _outcome(trial.query, again, checks_again)
                 if again is not None:
                     trial, checks = again, checks_again
