@@ -122,3 +122,15 @@ def test_an_answer_written_again_must_state_what_the_results_add(convert):
     check = adds_to_request(answered_as("10 km"))  # the request's own value, restated
     assert not check.ok and "nothing the results add" in check.reason
     assert adds_to_request(answered_as("6.21")).ok
+
+
+def test_a_result_picking_out_a_passed_value_adds_it_to_the_request():
+    from ste.distill.answer_again import adds_to_request
+
+    result = '{"comparison": -1, "newer": "b"}'
+    compared = step("compare", {"version_a": "1.4.2", "version_b": "2.0.0"}, result, True)
+    query = "Which is newer, 1.4.2 or 2.0.0?"
+    newer = trial([compared], final="2.0.0 is newer than 1.4.2.", query=query, tool="compare")
+    assert adds_to_request(newer).ok
+    echoed = trial([compared], final="You asked about 1.4.2.", query=query, tool="compare")
+    assert not adds_to_request(echoed).ok  # the value the result does not pick

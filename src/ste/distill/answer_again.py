@@ -110,13 +110,37 @@ def adds_to_request(trial: Trial) -> Check:
         and t.casefold() in answer.casefold()
         and t.casefold() not in given.casefold()
     ]
-    if new_numbers or new_texts:
+    if new_numbers or new_texts or _chosen_inputs(trial, answer):
         return Check("adds_to_request", True, "the answer states what the results add")
     return Check(
         "adds_to_request",
         False,
         f"the answer {answer[:60]!r} states nothing the results add to the request",
     )
+
+
+def _chosen_inputs(trial: Trial, answer: str) -> list[str]:
+    """The passed values a result picks out by their parameter's name, that the answer
+    names: `"newer": "b"` for version_b '2.0.0' makes "2.0.0 is newer" what the result adds,
+    though the request gave 2.0.0."""
+    chosen = []
+    for step in trial.call_steps:
+        if step.call is None or step.tool_ok is not True:
+            continue
+        try:
+            result = json.loads(step.observation or "")
+        except (json.JSONDecodeError, ValueError, RecursionError):
+            continue
+        if not isinstance(result, dict):
+            continue
+        for value in result.values():
+            if not isinstance(value, str) or not value.strip():
+                continue
+            for name, passed in step.call.arguments.items():
+                points = name == value or name.endswith(f"_{value}")
+                if points and isinstance(passed, str) and passed and passed in answer:
+                    chosen.append(passed)
+    return chosen
 
 
 def answered(
