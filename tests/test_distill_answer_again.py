@@ -134,3 +134,15 @@ def test_a_result_picking_out_a_passed_value_adds_it_to_the_request():
     assert adds_to_request(newer).ok
     echoed = trial([compared], final="You asked about 1.4.2.", query=query, tool="compare")
     assert not adds_to_request(echoed).ok  # the value the result does not pick
+
+
+def test_a_short_text_of_a_result_counts_as_a_word_of_its_own():
+    from ste.distill.answer_again import adds_to_request
+
+    result = '{"code": 200, "phrase": "OK", "class": "2xx Success"}'
+    looked_up = step("http_status", {"code": 200}, result, True)
+    query = "What does the status code 200 mean?"
+    said = trial([looked_up], final='Code 200 means "OK".', query=query, tool="http_status")
+    assert adds_to_request(said).ok
+    inside = trial([looked_up], final="Code 200 looks fine.", query=query, tool="http_status")
+    assert not adds_to_request(inside).ok  # "ok" inside "looks" is no word of its own

@@ -16,6 +16,7 @@ hindsight (the request was answered from these results, badly).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -103,11 +104,12 @@ def adds_to_request(trial: Trial) -> Check:
             texts |= {leaf for leaf in leaves(json.loads(result)) if isinstance(leaf, str)}
         except (json.JSONDecodeError, ValueError, RecursionError):
             continue
+    # a short text counts as a word of its own ("OK" in 'means "OK"', not in "looks")
     new_texts = [
         t
         for t in texts
-        if len(t) >= 3
-        and t.casefold() in answer.casefold()
+        if len(t.strip()) >= 2
+        and re.search(rf"(?<!\w){re.escape(t.casefold())}(?!\w)", answer.casefold())
         and t.casefold() not in given.casefold()
     ]
     if new_numbers or new_texts or _chosen_inputs(trial, answer):
