@@ -146,3 +146,19 @@ def test_a_short_text_of_a_result_counts_as_a_word_of_its_own():
     assert adds_to_request(said).ok
     inside = trial([looked_up], final="Code 200 looks fine.", query=query, tool="http_status")
     assert not adds_to_request(inside).ok  # "ok" inside "looks" is no word of its own
+
+
+def test_a_single_digit_result_stated_is_what_the_results_add():
+    from ste.distill.answer_again import adds_to_request
+
+    computed = step("calculate", {"expression": "(1 + 4) / 2 * 2"}, '{"result": 5}', True)
+    query = "What is (1 + 4) / 2 * 2?"
+    said = trial([computed], final="(1 + 4) / 2 * 2 is 5.", query=query, tool="calculate")
+    assert adds_to_request(said).ok
+    echo = "You asked for (1 + 4) / 2 * 2."
+    echoed = trial([computed], final=echo, query=query, tool="calculate")
+    assert not adds_to_request(echoed).ok
+    four = step("calculate", {"expression": "2 + 2"}, '{"result": 4}', True)
+    asked = "What is 2 + 2 + 4?"
+    given = trial([four], final="It is 4, as in 2 + 4.", query=asked, tool="calculate")
+    assert not adds_to_request(given).ok  # 4 is the request's own

@@ -101,14 +101,18 @@ def adds_to_request(trial: Trial) -> Check:
     texts = set()
     for result in results:
         try:
-            texts |= {leaf for leaf in leaves(json.loads(result)) if isinstance(leaf, str)}
+            found = list(leaves(json.loads(result)))
         except (json.JSONDecodeError, ValueError, RecursionError):
             continue
+        texts |= {leaf for leaf in found if isinstance(leaf, str)}
+        # a single digit, which `numbers_in` leaves out: "(1 + 4) / 2 * 2 is 5"
+        digits = {f"{leaf:g}" for leaf in found if _digit(leaf)}
+        texts |= {d for d in digits if not re.search(rf"(?<![\w.]){d}(?![\w.])", given)}
     # a short text counts as a word of its own ("OK" in 'means "OK"', not in "looks")
     new_texts = [
         t
         for t in texts
-        if len(t.strip()) >= 2
+        if (len(t.strip()) >= 2 or t.isdigit())
         and re.search(rf"(?<!\w){re.escape(t.casefold())}(?!\w)", answer.casefold())
         and t.casefold() not in given.casefold()
     ]
@@ -119,6 +123,10 @@ def adds_to_request(trial: Trial) -> Check:
         False,
         f"the answer {answer[:60]!r} states nothing the results add to the request",
     )
+
+
+def _digit(leaf: object) -> bool:
+    return isinstance(leaf, int | float) and not isinstance(leaf, bool) and 0 <= leaf <= 9
 
 
 def _chosen_inputs(trial: Trial, answer: str) -> list[str]:
