@@ -1003,3 +1003,13 @@ def test_a_request_saying_what_to_input_talks_about_the_tool():
     check = natural_query(said, tool)
     assert not check.ok and "'I need to input'" in check.reason
     assert natural_query('Is version "3.0.1" newer than "2.9.9"?', tool).ok
+
+
+def test_a_request_telling_the_user_how_to_do_it_is_the_helpers_voice():
+    """Asked for a request from a call, the 1.5B model wrote 'To split the URL ... into its
+    parts, you would make the following request'."""
+    tool = _tool_of("parse_url", "url", "The URL.")
+    said = "To split the URL https://example.com/a?b=1 into its parts, you would make a request."
+    check = natural_query(said, tool)
+    assert not check.ok and "'you would make'" in check.reason
+    assert natural_query("Split the URL https://example.com/a?b=1 into its parts.", tool).ok

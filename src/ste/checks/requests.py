@@ -148,7 +148,9 @@ _HELPERS_VOICE = re.compile(
     r"\b(?:you(?:'d|\s+would)\s+like\b|(?:would|do)\s+you\s+(?:like|want)\b)"
     # the helper promising the work ("... a country and I will find out its capital")
     r"|\bI(?:'ll|\s+will)\s+(?:then\s+)?(?:find|look|calculate|compute|convert|check|search"
-    r"|tell|give|get)\b",
+    r"|tell|give|get)\b"
+    # the helper telling the user how to do it ("..., you would make the following request")
+    r"|\byou\s+(?:would|can|could|should)\s+(?:make|send|use|call|write)\b",
     re.IGNORECASE,
 )
 
