@@ -85,8 +85,9 @@ class DistillSettings:
     # a trial failing only checks of its answer answered again from its results, kept if
     # every check then passes (`ste.distill.answer_again`)
     answer_again: bool = True
-    # a trial whose request left out values its call chose asked for again with them, in a
-    # fresh conversation, and answered again (`ste.distill.request_again`)
+    # a trial whose request alone is at fault (it left out values its call chose, or no user
+    # would write it) asked for again from its call and result in a fresh conversation, and
+    # answered again (`ste.distill.request_again`)
     request_again: bool = True
 
 
