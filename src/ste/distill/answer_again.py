@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ste.checks.calls import record_results
 from ste.checks.rules import rule_checks
 from ste.checks.verdict import Check
 from ste.explore.settings import trial_seed
@@ -58,14 +59,18 @@ def answer_only(checks: list[Check]) -> bool:
     return bool(failed) and failed <= ANSWER_CHECKS
 
 
-def results_shown(trial: Trial) -> str:
-    """The successful calls of the answered attempt, each with its result (cut)."""
+def results_shown(trial: Trial, as_calls: bool = True) -> str:
+    """The successful calls of the answered attempt, each with its result (cut): written
+    as calls, `name({...}) -> result`, or as `- with {...}: result` (a small model asked
+    for a request copies a call's syntax as the request)."""
     lines = []
     for step in trial.call_steps:
         if step.call is None or step.tool_ok is not True:
             continue
         arguments = json.dumps(step.call.arguments, ensure_ascii=False)
-        lines.append(f"{step.call.name}({arguments}) -> {(step.observation or '')[:RESULT_CHARS]}")
+        result = (step.observation or "")[:RESULT_CHARS]
+        shown = f"{step.call.name}({arguments}) ->" if as_calls else f"- with {arguments}:"
+        lines.append(f"{shown} {result}")
     return "\n".join(lines)
 
 
@@ -106,8 +111,7 @@ def adds_to_request(trial: Trial) -> Check:
             continue
         texts |= {leaf for leaf in found if isinstance(leaf, str)}
         # a single digit, which `numbers_in` leaves out: "(1 + 4) / 2 * 2 is 5"
-        digits = {f"{leaf:g}" for leaf in found if _digit(leaf)}
-        texts |= {d for d in digits if not re.search(rf"(?<![\w.]){d}(?![\w.])", given)}
+        texts |= {f"{leaf:g}" for leaf in found if _digit(leaf)}
     # a short text counts as a word of its own ("OK" in 'means "OK"', not in "looks")
     new_texts = [
         t
@@ -133,24 +137,17 @@ def _chosen_inputs(trial: Trial, answer: str) -> list[str]:
     """The passed values a result picks out by their parameter's name, that the answer
     names: `"newer": "b"` for version_b '2.0.0' makes "2.0.0 is newer" what the result adds,
     though the request gave 2.0.0."""
-    chosen = []
-    for step in trial.call_steps:
-        if step.call is None or step.tool_ok is not True:
-            continue
-        try:
-            result = json.loads(step.observation or "")
-        except (json.JSONDecodeError, ValueError, RecursionError):
-            continue
-        if not isinstance(result, dict):
-            continue
-        for value in result.values():
-            if not isinstance(value, str) or not value.strip():
-                continue
-            for name, passed in step.call.arguments.items():
-                points = name == value or name.endswith(f"_{value}")
-                if points and isinstance(passed, str) and passed and passed in answer:
-                    chosen.append(passed)
-    return chosen
+    return [
+        passed
+        for step, result in record_results(trial)
+        for value in result.values()
+        if isinstance(value, str) and value.strip()
+        for name, passed in step.call.arguments.items()  # type: ignore[union-attr]
+        if (name == value or name.endswith(f"_{value}"))
+        and isinstance(passed, str)
+        and passed
+        and passed in answer
+    ]
 
 
 def answered(

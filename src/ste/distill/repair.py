@@ -34,8 +34,8 @@ class Repairer:
     require_reflection: bool
     requester: ChatModel | None = None
     answerer: ChatModel | None = None
-    requests: dict[str, dict[str, Any]] = field(default_factory=dict)
-    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: dict[str, dict[str, Any]] = field(init=False)  # read back from `out`
+    answers: dict[str, dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.requests = {r["trial"]: r for r in read_jsonl(self.out / REQUESTS)}

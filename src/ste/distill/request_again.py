@@ -23,14 +23,13 @@ the results add to the request. The calls and results stay the trial's.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from ste.checks.requests import natural_query
 from ste.checks.rules import rule_checks
 from ste.checks.verdict import Check
-from ste.distill.answer_again import RESULT_CHARS, adds_to_request, answer_again
+from ste.distill.answer_again import adds_to_request, answer_again, results_shown
 from ste.explore.memory import clean_query
 from ste.explore.restate import missing_values, restated_trial, shown_values, unnamed_texts
 from ste.explore.settings import trial_seed
@@ -49,17 +48,6 @@ REQUEST_TRIES = 2  # until a reply holds a request other than the trial's own
 def _summary(tool: Tool) -> str:
     """The first paragraph of the tool's description: what it does."""
     return tool.description.strip().split("\n\n", 1)[0].replace("\n", " ")
-
-
-def _calls(trial: Trial) -> str:
-    """The successful calls of the answered attempt, each as its arguments and its result
-    (not in a call's syntax, which a small model copies as the request)."""
-    lines = []
-    for step in trial.call_steps:
-        if step.call is not None and step.tool_ok is True:
-            arguments = json.dumps(step.call.arguments, ensure_ascii=False)
-            lines.append(f"- with {arguments}: {(step.observation or '')[:RESULT_CHARS]}")
-    return "\n".join(lines)
 
 
 def request_fault(trial: Trial, checks: list[Check], tool: Tool) -> str:
@@ -87,7 +75,7 @@ async def recorded_request(
         "distill_request_again",
         tool_name=tool.name,
         summary=_summary(tool),
-        results=_calls(trial),
+        results=results_shown(trial, as_calls=False),
         fault=fault,
     )
     instruction = render("distill_request_again", tool_name="", summary="", results="", fault="")
