@@ -58,6 +58,10 @@ class Explorer:
             return "restate"
         if last.startswith("That is the request now"):
             return "restate_answer"
+        if last.startswith("User Query: Call "):
+            return "call_first"
+        if last.startswith("The tool "):
+            return "request_from_call"
         raise AssertionError(f"unexpected prompt: {last[:80]}")
 
     async def chat(self, messages, **options) -> ChatResponse:
@@ -74,6 +78,8 @@ class Explorer:
             value = self.count if self.value is None else self.value
             arguments = json.dumps({"value": value, "unit": "km"})
             text = f"Thought: convert\nAction: convert\nAction Input: {arguments}"
+        elif stage == "call_first":  # no call, so no request written from one
+            text = "Thought: I would rather not.\nFinal Answer: none"
         elif stage in ("observation", "answer_at_limit", "restate_answer"):
             text = "Thought: I now know the final answer\nFinal Answer: done"
         else:
@@ -523,7 +529,51 @@ async def test_a_request_still_repeating_a_fulfilled_one_is_not_tried_again(tool
     run_dir = await run(model, tools[:1], tmp_path, trials=1)
     done, again = trials_of(run_dir)
     assert done["query"] == first[12:] and done["call_succeeded"]
+    # nor is a request written from a call where the model made none
     assert again["query"] == "" and again["stop_reason"] == "no query"
+    assert "request_from_call" not in again
+
+
+async def test_a_trial_without_a_request_has_one_written_from_a_call(tools, tmp_path):
+    model = Explorer(value=42)
+    first = "User Query: How many miles is 10 km, for my run today?"
+    repeat = "User Query: How many miles is 10 km, for my run today please?"
+    model.overrides["imagine_first"] = [first, repeat]
+    model.overrides["imagine_retry"] = [repeat]  # no request it could try
+    call = 'Thought: a marathon\nAction: convert\nAction Input: {"value": 42, "unit": "km"}'
+    model.overrides["call_first"] = [call]
+    written = "How many miles is the 42 km race I ran on Sunday?"
+    model.overrides["request_from_call"] = [written]
+    run_dir = await run(model, tools[:1], tmp_path, trials=1)
+    done, again = trials_of(run_dir)
+    assert again["query"] == written and again["stop_reason"] == "final_answer"
+    assert again["request_from_call"] == {
+        "name": "convert",
+        "arguments": {"value": 42, "unit": "km"},
+    }
+    assert again["calls"] == 1 and again["call_succeeded"]  # the call made here is not counted
+    asked = next(r for r in model.requests if model.stage(r["messages"]) == "call_first")
+    assert len(asked["messages"]) == 2  # a fresh conversation: the tool, the ask
+    assert f'- "{done["query"]}"' in asked["messages"][-1]["content"]  # values not to reuse
+    wrote = next(r for r in model.requests if model.stage(r["messages"]) == "request_from_call")
+    prompt = wrote["messages"][0]["content"]
+    assert '- with {"value": 42, "unit": "km"}: {"result": 26.1, "unit": "mi"}' in prompt
+    assert done["query"] not in prompt and repeat[12:] not in prompt
+    tried = [r for r in model.requests if model.stage(r["messages"]) == "try"][-1]
+    if_imagined = [m for m in tried["messages"] if m["role"] == "assistant"][-1]
+    assert if_imagined["content"] == written  # the conversation goes on as if imagined
+    assert [m["role"] for m in tried["messages"][-3:]] == ["user", "assistant", "user"]
+
+
+async def test_without_it_no_request_is_written_from_a_call(tools, tmp_path):
+    model = Explorer()
+    repeat = "User Query: How many miles is 10 km, for my run today please?"
+    model.overrides["imagine_first"] = ["User Query: How many miles is 10 km, for my run today?"]
+    model.overrides["imagine_first"].append(repeat)
+    model.overrides["imagine_retry"] = [repeat]
+    run_dir = await run(model, tools[:1], tmp_path, trials=1, request_from_call=False)
+    assert trials_of(run_dir)[1]["stop_reason"] == "no query"
+    assert not any(model.stage(r["messages"]) == "call_first" for r in model.requests)
 
 
 async def test_a_request_of_the_same_form_with_other_values_is_a_new_one(tools, tmp_path):

@@ -58,6 +58,9 @@ class Trial(BaseModel):
     # the request as first imagined, when it left out values the call needed and was
     # written again with them (`ste.explore.restate`); `query` is the restated one
     restated_from: str | None = None
+    # the call (name, arguments) the request was written from, where the model imagined no
+    # request it could try (`ste.explore.backward.request_from_call`)
+    request_from_call: dict[str, Any] | None = None
     # the answer as practised, where distillation had it written again from the results
     # (`ste.distill.answer_again`); `final_answer` is the new one
     answered_again_from: str | None = None
@@ -100,7 +103,7 @@ class Trial(BaseModel):
         """The JSON object of its line (optional fields only when set)."""
         record = self.model_dump(mode="json")
         optional_fields = ("error", "finished_at", "review", "reviewed_at", "restated_from")
-        for optional in (*optional_fields, "answered_again_from"):
+        for optional in (*optional_fields, "answered_again_from", "request_from_call"):
             if record.get(optional) in (None, []):
                 record.pop(optional, None)
         return record

@@ -88,6 +88,14 @@ def explore(
             "let it call again (default: on).",
         ),
     ] = None,
+    request_from_call: Annotated[
+        bool | None,
+        typer.Option(
+            "--request-from-call/--no-request-from-call",
+            help="Where the model imagined no request it could try, let it call the tool "
+            "once and write the request from that call and its result (default: on).",
+        ),
+    ] = None,
     temperature: TemperatureOption = None,
     tool_timeout: ToolTimeoutOption = None,
     protocol: Annotated[str | None, typer.Option(help="react or native (default: react).")] = None,
@@ -155,6 +163,7 @@ def explore(
         extra_turns=extra_turns,
         rebalance=rebalance,
         review=review,
+        request_from_call=request_from_call,
         temperature=temperature,
         tool_timeout=tool_timeout,
         protocol=protocol,

@@ -23,6 +23,7 @@ from typing import Any
 from ste.checks.calls import record_results
 from ste.checks.rules import rule_checks
 from ste.checks.verdict import Check
+from ste.explore.backward import results_shown
 from ste.explore.settings import trial_seed
 from ste.jsonl import append_jsonl
 from ste.models.base import ChatModel, Generation
@@ -49,7 +50,6 @@ ANSWER_CHECKS = frozenset(
         "answers_broadly",
     }
 )
-RESULT_CHARS = 2000  # of each result shown
 ANSWERS = "answers.jsonl"  # answers written again for trials failing answer checks alone
 
 
@@ -57,21 +57,6 @@ def answer_only(checks: list[Check]) -> bool:
     """Whether the failed checks are all checks of the answer (and some failed)."""
     failed = {check.name for check in checks if not check.ok}
     return bool(failed) and failed <= ANSWER_CHECKS
-
-
-def results_shown(trial: Trial, as_calls: bool = True) -> str:
-    """The successful calls of the answered attempt, each with its result (cut): written
-    as calls, `name({...}) -> result`, or as `- with {...}: result` (a small model asked
-    for a request copies a call's syntax as the request)."""
-    lines = []
-    for step in trial.call_steps:
-        if step.call is None or step.tool_ok is not True:
-            continue
-        arguments = json.dumps(step.call.arguments, ensure_ascii=False)
-        result = (step.observation or "")[:RESULT_CHARS]
-        shown = f"{step.call.name}({arguments}) ->" if as_calls else f"- with {arguments}:"
-        lines.append(f"{shown} {result}")
-    return "\n".join(lines)
 
 
 async def answer_again(model: ChatModel, trial: Trial, seed: int) -> tuple[str, str]:

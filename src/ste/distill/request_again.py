@@ -26,28 +26,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ste.checks.requests import natural_query
 from ste.checks.rules import rule_checks
 from ste.checks.verdict import Check
-from ste.distill.answer_again import adds_to_request, answer_again, results_shown
-from ste.explore.memory import clean_query
+from ste.distill.answer_again import adds_to_request, answer_again
+from ste.explore.backward import write_request
 from ste.explore.restate import missing_values, restated_trial, shown_values, unnamed_texts
 from ste.explore.settings import trial_seed
 from ste.jsonl import append_jsonl
-from ste.models.base import ChatModel, Generation
+from ste.models.base import ChatModel
 from ste.models.retry import RequestFailed
 from ste.prompts import render
 from ste.records import Trial
 from ste.tools.tool import Tool
 
 REQUESTS = "requests.jsonl"  # requests written again with the values their calls chose
-REQUEST_TOKENS = 160
-REQUEST_TRIES = 2  # until a reply holds a request other than the trial's own
-
-
-def _summary(tool: Tool) -> str:
-    """The first paragraph of the tool's description: what it does."""
-    return tool.description.strip().split("\n\n", 1)[0].replace("\n", " ")
 
 
 def request_fault(trial: Trial, checks: list[Check], tool: Tool) -> str:
@@ -71,27 +63,9 @@ async def recorded_request(
     """The request of `trial` written again without its `fault` (`request_fault`), and its
     answer from the trial's results (recorded in `requests.jsonl`); None where the endpoint
     failed."""
-    prompt = render(
-        "distill_request_again",
-        tool_name=tool.name,
-        summary=_summary(tool),
-        results=results_shown(trial, as_calls=False),
-        fault=fault,
-    )
-    instruction = render("distill_request_again", tool_name="", summary="", results="", fault="")
     query, raw, answer, answer_raw = "", "", "", ""
     try:
-        for attempt in range(REQUEST_TRIES):  # greedy, then sampled
-            temperature = 0.0 if attempt == 0 else 1.0
-            attempt_seed = trial_seed(seed, trial.id, 3, attempt)
-            sampling = Generation(temperature, REQUEST_TOKENS, seed=attempt_seed)
-            response = await model.chat([{"role": "user", "content": prompt}], generation=sampling)
-            raw = response.text
-            query = clean_query(raw, instruction)
-            new = query and query.casefold() != trial.query.casefold()
-            if new and natural_query(query, tool).ok:
-                break
-            query = query if new else ""  # no request, or the old one again
+        query, raw = await write_request(model, tool, trial, fault, seed)
         if query:
             asked = restated_trial(trial, query)
             answer, answer_raw = await answer_again(model, asked, trial_seed(seed, trial.id, 4, 0))

@@ -14,6 +14,7 @@ from typing import Any
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
 from ste.errors import ModelError
+from ste.explore.backward import request_from_call
 from ste.explore.conversation import user_message
 from ste.explore.coverage import error_kind
 from ste.explore.imagine import imagine
@@ -94,6 +95,18 @@ async def run_trial(
         fulfilled=fulfilled,
         unavailable=memory.unavailable if settings.ltm else None,
     )
+    from_call = None
+    if not query and settings.request_from_call:
+        query, from_call, replies = await request_from_call(
+            model, protocol, tool, settings, names, usage, earlier
+        )
+        imagined = [*imagined, *replies]
+        if query:  # the request as if imagined: the conversation goes on from it
+            reply = {"role": "assistant", "content": query}
+            if messages[-1]["role"] == "assistant":
+                messages[-1] = reply
+            else:
+                messages.append(reply)
     steps: list[Step] = []
     found: list[str] = []  # what the review found (`ste.explore.review`)
     reviewed_at: int | None = None
@@ -177,6 +190,7 @@ async def run_trial(
         review=found,
         reviewed_at=reviewed_at,
         restated_from=restated_from,
+        request_from_call=from_call if query else None,
         messages=messages[segment_start:],
         usage=usage,
         seconds=round(time.perf_counter() - started, 3),

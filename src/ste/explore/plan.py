@@ -55,8 +55,11 @@ def plan_run(
     old = previous or {}
     spec = spec_of(toolbox) if toolbox is not None else old.get("toolbox")
     values = asdict(ExploreSettings())
-    if previous is not None and "review" not in (old.get("settings") or {}):
-        values["review"] = False  # a run from before the review: continued as it began
+    # a run from before the review, or before requests written from calls: continued as
+    # it began
+    for added in ("review", "request_from_call"):
+        if previous is not None and added not in (old.get("settings") or {}):
+            values[added] = False
     values.update(old.get("settings") or {})
     values.update({key: value for key, value in given.items() if value is not None})
     check_protocol(values["protocol"])

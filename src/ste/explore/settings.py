@@ -26,6 +26,9 @@ class ExploreSettings:
     # a finished trial that fails a rule check a new call could pass is told what the check
     # found and may call again (`ste.explore.review`)
     review: bool = True
+    # a trial whose model imagined no request it could try has one written from a call the
+    # model makes in a fresh conversation (`ste.explore.backward.request_from_call`)
+    request_from_call: bool = True
     temperature: float = 1.0
     imagine_max_tokens: int = 360
     max_tokens: int = 512
