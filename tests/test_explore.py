@@ -9,6 +9,7 @@ import pytest
 
 from ste.explore import ExploreSettings, RunDir, explore
 from ste.explore.memory import clean_query
+from ste.explore.report import summarise
 from ste.explore.settings import manifest
 from ste.models.base import ChatResponse, Usage
 from ste.tools import load_tools
@@ -563,6 +564,8 @@ async def test_a_trial_without_a_request_has_one_written_from_a_call(tools, tmp_
     if_imagined = [m for m in tried["messages"] if m["role"] == "assistant"][-1]
     assert if_imagined["content"] == written  # the conversation goes on as if imagined
     assert [m["role"] for m in tried["messages"][-3:]] == ["user", "assistant", "user"]
+    overall = summarise(run_dir.read_trials(), run_dir.read_ledger())["overall"]
+    assert overall["from_call"] == 1 and overall["no_query"] == 0
 
 
 async def test_without_it_no_request_is_written_from_a_call(tools, tmp_path):
@@ -573,6 +576,8 @@ async def test_without_it_no_request_is_written_from_a_call(tools, tmp_path):
     model.overrides["imagine_retry"] = [repeat]
     run_dir = await run(model, tools[:1], tmp_path, trials=1, request_from_call=False)
     assert trials_of(run_dir)[1]["stop_reason"] == "no query"
+    overall = summarise(run_dir.read_trials(), run_dir.read_ledger())["overall"]
+    assert overall["from_call"] == 0 and overall["no_query"] == 1
     assert not any(model.stage(r["messages"]) == "call_first" for r in model.requests)
 
 

@@ -3,6 +3,7 @@ episode?), tokens from the ledger, and one trial rendered readably."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -61,6 +62,10 @@ def trial_stats(trials: list[Trial]) -> dict[str, Any]:
         "review_called_again": sum(t.answer_steps is not t.steps for t in trials),
         # requests written again with the values their call made up (`ste.explore.restate`)
         "restated": sum(t.restated_from is not None for t in trials),
+        # requests written from a call, where the model imagined none it could try
+        # (`ste.explore.backward`), and trials without a request all the same
+        "from_call": sum(t.request_from_call is not None for t in trials),
+        "no_query": sum(not t.query for t in trials),
         "distinct_queries": len(queries),
         "coverage": coverage(trials),
         "usage": usage.as_dict(),
@@ -134,7 +139,9 @@ def review_line(summary: dict[str, Any]) -> str:
     return (
         f"reviewed {overall.get('reviewed', 0)} trial(s) (told what the rule checks found), "
         f"{overall.get('review_called_again', 0)} of them called again; "
-        f"restated {overall.get('restated', 0)} request(s) with the values their call made up"
+        f"restated {overall.get('restated', 0)} request(s) with the values their call made up; "
+        f"wrote {overall.get('from_call', 0)} request(s) from a call where the model imagined "
+        f"none it could try ({overall.get('no_query', 0)} trial(s) still without one)"
     )
 
 
@@ -185,6 +192,9 @@ def trial_view(trial: Trial, model: str = "", protocol: str = "") -> Group:
     if trial.restated_from is not None:
         footer.append("\nRestated from: ", style="bold")
         footer.append(trial.restated_from)
+    if trial.request_from_call is not None:
+        footer.append("\nRequest written from the call: ", style="bold")
+        footer.append(json.dumps(trial.request_from_call["arguments"], ensure_ascii=False))
     if trial.error:
         footer.append(f"\nerror: {trial.error}", style="red")
     return Group(header, trajectory_view(trajectory), footer)

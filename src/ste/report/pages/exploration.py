@@ -202,7 +202,8 @@ def _summary(data: dict[str, Any]) -> str:
             f"{overall.get('reviewed', 0):,}",
             f"trials told what the rule checks found; {overall.get('review_called_again', 0)} "
             f"called again; {overall.get('restated', 0)} requests restated with the values "
-            "their call made up",
+            f"their call made up; {overall.get('from_call', 0)} written from a call where the "
+            "model imagined none it could try",
         ),
         ("distinct queries", f"{overall['distinct_queries']:,}", "imagined by the model"),
         (
