@@ -621,3 +621,22 @@ async def test_the_explorer_is_told_the_date_its_run_began(tools, tmp_path):
     old_model = Explorer()
     await explore(old_model, tools[:1], settings, undated)
     assert "date is" not in old_model.requests[0]["messages"][0]["content"]
+
+
+async def test_a_request_from_a_call_repeating_an_earlier_one_is_tried_once_more(tools, tmp_path):
+    model = Explorer(value=42)
+    first = "User Query: How many miles is 10 km, for my run today?"
+    repeat = "User Query: How many miles is 10 km, for my run today please?"
+    model.overrides["imagine_first"] = [first, repeat]
+    model.overrides["imagine_retry"] = [repeat]
+    again = 'Thought: a run\nAction: convert\nAction Input: {"value": 10, "unit": "km"}'
+    other = 'Thought: a marathon\nAction: convert\nAction Input: {"value": 42, "unit": "km"}'
+    model.overrides["call_first"] = [again, other]
+    written = "How many miles is the 42 km race I ran on Sunday?"
+    model.overrides["request_from_call"] = [first[12:], written]  # the first repeats
+    run_dir = await run(model, tools[:1], tmp_path, trials=1)
+    last = trials_of(run_dir)[1]
+    assert last["query"] == written
+    assert last["request_from_call"]["arguments"] == {"value": 42, "unit": "km"}
+    asked = [r for r in model.requests if model.stage(r["messages"]) == "call_first"]
+    assert len({r["generation"].seed for r in asked}) == 2  # at another seed

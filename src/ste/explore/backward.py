@@ -21,6 +21,7 @@ from typing import Any
 
 from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.checks.requests import natural_query
+from ste.explore.imagine import nearly_repeats
 from ste.explore.memory import clean_query
 from ste.explore.settings import ExploreSettings, trial_seed
 from ste.models.base import ChatModel, Generation, Usage
@@ -31,6 +32,7 @@ from ste.tools.tool import Tool
 RESULT_CHARS = 2000  # of each result shown
 REQUEST_TOKENS = 160
 REQUEST_TRIES = 2  # greedy, then sampled: until a reply holds a new, natural request
+CALL_TRIES = 2  # calls asked for, until one runs and its request is new
 EARLIER_SHOWN = 5  # earlier requests of the tool named when a call is asked for
 
 
@@ -104,28 +106,34 @@ async def request_from_call(
     a fresh conversation, with values of its own choosing; the call runs; a request is
     written that it answers (`write_request`). (the request or "", the call it was written
     from, the raw replies) The trial then tries the request like any other: the call made
-    here is not part of it. Nothing where the tool is not run (`execute=False`)."""
+    here is not part of it. A call that fails, or a request that nearly repeats one of the
+    `earlier` (the model picks the values its tool's description gives as examples, told
+    to choose others or not), is tried once more at another seed. Nothing where the tool
+    is not run (`execute=False`)."""
     if not settings.execute:
         return "", None, []
     shown = "".join(f'\n- "{query}"' for query in list(earlier)[-EARLIER_SHOWN:])
     avoid = "\n\n" + render("explore_call_first_earlier", requests=shown) if shown else ""
     prompt = render("explore_call_first", tool_name=tool.name, earlier=avoid)
-    seed = trial_seed(names["seed"], tool.name, 5, 0)
-    turns = TurnSettings(
-        max_turns=1,
-        generation=Generation(settings.temperature, settings.max_tokens, seed=seed),
-        tool_timeout=settings.tool_timeout,
-        require_call=False,
-    )
-    messages = protocol.first_messages([tool], prompt)
-    trajectory = await run_turns(model, protocol, [tool], messages, prompt, turns)
-    usage.add(trajectory.usage)
-    replies = [step.raw for step in trajectory.steps]
-    ran = [step for step in trajectory.steps if step.call is not None and step.tool_ok]
-    if not ran:
-        return "", None, replies
-    called = Trial(**names, steps=ran[:1])
-    query, raw = await write_request(model, tool, called, "", seed, usage)
-    call = ran[0].call
-    assert call is not None
-    return query, {"name": call.name, "arguments": call.arguments}, [*replies, raw]
+    replies: list[str] = []
+    for attempt in range(CALL_TRIES):
+        seed = trial_seed(names["seed"], tool.name, 5, attempt)
+        turns = TurnSettings(
+            max_turns=1,
+            generation=Generation(settings.temperature, settings.max_tokens, seed=seed),
+            tool_timeout=settings.tool_timeout,
+            require_call=False,
+        )
+        messages = protocol.first_messages([tool], prompt)
+        trajectory = await run_turns(model, protocol, [tool], messages, prompt, turns)
+        usage.add(trajectory.usage)
+        replies += [step.raw for step in trajectory.steps]
+        ran = [step for step in trajectory.steps if step.call is not None and step.tool_ok]
+        if not ran or (call := ran[0].call) is None:
+            continue
+        called = Trial(**names, steps=ran[:1])
+        query, raw = await write_request(model, tool, called, "", seed, usage)
+        replies.append(raw)
+        if query and not nearly_repeats(query, earlier):
+            return query, {"name": call.name, "arguments": call.arguments}, replies
+    return "", None, replies
