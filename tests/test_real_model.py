@@ -217,6 +217,31 @@ async def test_real_model_asks_again_for_a_request_that_lacked_its_value(
 
 
 @pytest.mark.real_model
+async def test_real_model_writes_a_request_from_a_call_it_made(model):
+    from ste.agent.loop import get_protocol
+    from ste.checks.requests import natural_query
+    from ste.explore.backward import request_from_call
+    from ste.explore.settings import ExploreSettings
+    from ste.models.base import Usage
+
+    (tool,) = [t for t in load_tools() if t.name == "http_status"]
+    names = {"id": "http_status/e1/t1", "tool": "http_status", "episode": 0, "trial": 0, "seed": 7}
+    usage = Usage()
+    earlier = ["What does the status code 200 mean?"]
+    query, call, replies = await request_from_call(
+        model, get_protocol("react"), tool, ExploreSettings(), names, usage, earlier
+    )
+    assert replies and usage.calls >= len(replies) and usage.completion_tokens > 0
+    if query:  # written from a call that ran: a user's request, not the call's syntax
+        assert call is not None and call["name"] == "http_status", replies
+        assert 100 <= int(call["arguments"]["code"]) <= 599
+        assert natural_query(query, tool).ok and "{" not in query, query
+        assert query != earlier[0]
+    else:
+        assert call is None
+
+
+@pytest.mark.real_model
 def test_real_model_behind_ste_serve_answers_the_openai_client(model, tmp_path):
     import socket
     import threading
