@@ -1013,3 +1013,8 @@ def test_a_request_telling_the_user_how_to_do_it_is_the_helpers_voice():
     check = natural_query(said, tool)
     assert not check.ok and "'you would make'" in check.reason
     assert natural_query("Split the URL https://example.com/a?b=1 into its parts.", tool).ok
+    # and one telling the user what to give (kept from a dev exploration by answering again)
+    said = "To see the holidays of France in 2026, you should provide the country code 'FR'."
+    check = natural_query(said, tool)
+    assert not check.ok and "'you should provide'" in check.reason
+    assert natural_query("Can you provide the holidays of France in 2026?", tool).ok

@@ -149,8 +149,10 @@ _HELPERS_VOICE = re.compile(
     # the helper promising the work ("... a country and I will find out its capital")
     r"|\bI(?:'ll|\s+will)\s+(?:then\s+)?(?:find|look|calculate|compute|convert|check|search"
     r"|tell|give|get)\b"
-    # the helper telling the user how to do it ("..., you would make the following request")
-    r"|\byou\s+(?:would|can|could|should)\s+(?:make|send|use|call|write)\b",
+    # the helper telling the user how to do it ("..., you would make the following request",
+    # "..., you should provide the country code 'FR'")
+    r"|\byou\s+(?:would|can|could|should|(?:will\s+)?need\s+to)\s+"
+    r"(?:make|send|use|call|write|provide|enter|specify|supply)\b",
     re.IGNORECASE,
 )
 
