@@ -34,7 +34,7 @@ def settings(**changes):
     return DistillSettings(dedup="lexical", target_per_tool=0, judge=False, **changes)
 
 
-def test_a_trial_whose_only_fault_is_its_request_qualifies(convert, vague):
+def test_a_trial_whose_request_is_at_fault_qualifies(convert, vague):
     assert missing_values(vague, convert) == [("value", 10)]
     fault = request_fault(vague, rule_checks(vague, convert, True), convert)
     assert "- 10 (The distance to convert.)" in fault
@@ -44,8 +44,16 @@ def test_a_trial_whose_only_fault_is_its_request_qualifies(convert, vague):
     spoken = trial([call], query="Please provide the input 10 for the value, in km, as miles.")
     fault = request_fault(spoken, rule_checks(spoken, convert, True), convert)
     assert "not one a user would write" in fault and "provide the input" in fault
-    wrong = trial([call], final="10 km is 7 mi", query=spoken.query)  # its answer too
-    assert request_fault(wrong, rule_checks(wrong, convert, True), convert) == ""
+    # its answer wrong too: both are written again from the call, and every check judged anew
+    wrong = trial([call], final="10 km is 7 mi", query=spoken.query)
+    assert "provide the input" in request_fault(wrong, rule_checks(wrong, convert, True), convert)
+    # but no request mends a call that failed, or one the schema refuses
+    failed = step("convert", {"value": 10, "unit": "km"}, "Error: down", False)
+    broken = trial([failed], final="I could not.", query=spoken.query)
+    assert request_fault(broken, rule_checks(broken, convert, True), convert) == ""
+    invalid = step("convert", {"value": 10, "unit": "league"}, RESULT, True)
+    refused = trial([invalid], query=spoken.query)
+    assert request_fault(refused, rule_checks(refused, convert, True), convert) == ""
 
 
 async def test_the_request_asked_again_with_the_chosen_value_keeps_the_trial(

@@ -40,20 +40,26 @@ from ste.records import Trial
 from ste.tools.tool import Tool
 
 REQUESTS = "requests.jsonl"  # requests written again with the values their calls chose
+# what no new request can mend: no call ran, or one ran with arguments the schema refuses
+CALL_FAULTS = frozenset({"call_succeeded", "arguments_valid"})
 
 
 def request_fault(trial: Trial, checks: list[Check], tool: Tool) -> str:
     """What is wrong with the trial's request alone, as the model is told it; "" where the
     trial has another fault (or none): the values its call chose that the request did not
-    give, or the request not written as a user would write it (`natural_query`) where every
-    other check passes."""
-    failed = [check for check in checks if not check.ok]
+    give, or the request not written as a user would write it (`natural_query`) where a
+    call ran with valid arguments. An unnatural request is never kept, so whatever else
+    failed with it (the call's values against the request's, the answer) is judged again
+    with the request written from the calls and answered again: in xbundled3, 7 trials
+    whose request said "please provide the input ..." or asked how the tool works failed
+    another check too, and were lost."""
+    failed = {check.name: check for check in checks if not check.ok}
     if not failed:
         return ""
     if values := missing_values(trial, tool):
         return render("distill_request_values", values=shown_values(values, tool))
-    if {check.name for check in failed} == {"natural_query"}:
-        return render("distill_request_unnatural", problem=failed[0].reason)
+    if "natural_query" in failed and not failed.keys() & CALL_FAULTS:
+        return render("distill_request_unnatural", problem=failed["natural_query"].reason)
     return ""
 
 
