@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from rich.progress import Progress
 
+from ste.distill.pipeline import runnable_tools
 from ste.eval.testset import load_tests
 from ste.experiment.pipeline import Experiment
 from ste.experiment.results import results_markdown
@@ -96,6 +97,7 @@ def make_experiment(tmp_path, toolboxes, model, **overrides):
         model,
         Progress(disable=True),
         lambda spec: model,
+        toolbox=str(toolboxes / "sample.py"),
     )
 
 
@@ -163,6 +165,10 @@ async def test_an_experiment_runs_every_stage_and_writes_its_table(tmp_path, too
     # the ablation explored without long-term memory
     manifest = json.loads((tmp_path / "exp" / "explore-no-ltm" / "manifest.json").read_text())
     assert manifest["settings"]["ltm"] is False
+    # an exploration distilled again later loads its tools from the run (to run calls again,
+    # to verify notes): the toolbox's spec is recorded, not the benchmark's name
+    assert manifest["toolbox"] == str(toolboxes / "sample.py")
+    assert list(runnable_tools(tmp_path / "exp" / "explore")) == ["convert"]
 
     asked = len(model.requests)
     again = make_experiment(tmp_path, toolboxes, model, ablations=["ltm"], notes=True)

@@ -383,6 +383,7 @@ async def test_real_model_experiment_runs_every_condition(model, tmp_path):
     from ste.eval.testset import load_tests
     from ste.experiment.pipeline import Experiment
     from ste.experiment.settings import ExperimentSettings
+    from ste.tools.python_source import BUNDLED_TOOLBOX
 
     tools = [t for t in load_tools() if t.name == "hash_text"]
     tests_path = tmp_path / "tests.jsonl"
@@ -411,6 +412,7 @@ async def test_real_model_experiment_runs_every_condition(model, tmp_path):
         model,
         Progress(disable=True),
         lambda spec: model,
+        toolbox=str(BUNDLED_TOOLBOX),
     )
     results = await experiment.run()
     assert list(results["conditions"]) == [

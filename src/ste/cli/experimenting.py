@@ -221,6 +221,7 @@ def experiment(
             judge_model,
             progress,
             lambda spec: load_model_with_progress(spec, endpoint),
+            toolbox=toolbox,
             force=force,
         )
         results = asyncio.run(runner.run())

@@ -90,11 +90,13 @@ class Experiment:
         progress: Progress,
         load_model: Callable[[str], ChatModel],
         *,
+        toolbox: str,
         force: bool = False,
     ) -> None:
         self.out = out
         self.force = force
         self.bench = bench
+        self.toolbox = toolbox  # its spec: a later `ste distill` of a stage loads the tools
         self.tools = tools
         # what exploration and distillation's checks call: side effects only where allowed
         policy = SideEffectPolicy.parse(settings.explore.allow_side_effects)
@@ -183,7 +185,9 @@ class Experiment:
         settings = self.explore_settings(ablation)
         run_dir = RunDir(self.out / name)
         manifest = explore_manifest(self.model.name, self.tools, settings)
-        manifest.update(toolbox=self.bench, model_spec=s.model, only=None)
+        # the toolbox's spec, as `ste explore` records it: distilled again, or continued, the
+        # run loads its tools from it (the benchmark's name loads nothing)
+        manifest.update(toolbox=self.toolbox, model_spec=s.model, only=None)
         run_dir.start(manifest, force=self.force)  # an edited toolbox is refused, as by explore
         total = len(self.tools) * settings.episodes * settings.trials
         advance = self._task(name, total)
