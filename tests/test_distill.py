@@ -513,3 +513,16 @@ def test_a_flag_the_result_reports_false_is_not_stated_as_holding(answer, ok):
     asked = trial([counted], query="Days from January 1 to 15, 2023?", tool="date_calc")
     asked.final_answer = answer
     assert flags_as_results(asked).ok is ok
+
+
+async def test_tools_that_cannot_be_run_again_are_named_in_the_summary(tmp_path, toolboxes):
+    tools = {t.name: t for t in load_tools(str(toolboxes / "sample.py"))[:1]}
+    result = '{"result": 6.21, "unit": "mi"}'
+    good = trial([step("convert", {"value": 10, "unit": "km"}, result, True)])
+    chosen = DistillSettings(dedup="lexical", target_per_tool=0, judge=False)
+    for folder, runnable, missing in (("none", {}, ["convert"]), ("all", tools, [])):
+        out = tmp_path / folder
+        out.mkdir()
+        summary = await distill([good], tools, out, chosen, None, None, runnable=runnable)
+        assert summary["not_run_again"] == missing
+        assert json.loads((out / "summary.json").read_text())["not_run_again"] == missing

@@ -191,6 +191,14 @@ def print_dataset_summary(summary: dict[str, Any]) -> None:
             f"yellow] {', '.join(summary['no_examples'])} (see their rejections above)",
             highlight=False,
         )
+    if summary.get("not_run_again"):
+        console.print(
+            f"[bold yellow]not run again:[/bold yellow] {', '.join(summary['not_run_again'])} "
+            "(the run's toolbox does not load here with the tools it explored, or the run "
+            "did not execute its tools): no call of theirs was re-executed or pruned, and "
+            "no notes were written for them",
+            highlight=False,
+        )
     if "notes" in summary:
         counts = ", ".join(f"{tool} {n}" for tool, n in summary["notes"].items())
         dropped = sum(summary.get("notes_dropped", {}).values())

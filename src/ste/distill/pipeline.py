@@ -327,6 +327,9 @@ async def distill(
     for repaired in ("requested_again", "answered_again"):
         summary[repaired] = sum(bool(d.get(repaired, {}).get("kept")) for d in decisions.values())
     summary.update(dedup=f"{method} >= {threshold}", exports=exports)
+    # tools that could not be loaded here as the run explored them (a toolbox moved or
+    # edited since, a --no-exec run): their calls were not run again, nor notes written
+    summary["not_run_again"] = [name for name in tools if name not in runnable]
     if notes is not None:
         summary["notes"] = {name: len(n.notes) for name, n in notes.items()}
         summary["notes_dropped"] = {name: len(n.dropped) for name, n in notes.items()}
