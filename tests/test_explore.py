@@ -640,3 +640,21 @@ async def test_a_request_from_a_call_repeating_an_earlier_one_is_tried_once_more
     assert last["request_from_call"]["arguments"] == {"value": 42, "unit": "km"}
     asked = [r for r in model.requests if model.stage(r["messages"]) == "call_first"]
     assert len({r["generation"].seed for r in asked}) == 2  # at another seed
+
+
+@pytest.mark.parametrize(
+    "changes", [{"effect": "side_effecting", "effect_from": "@side_effecting"}, {"stateful": "x"}]
+)
+async def test_no_call_is_made_outside_a_trial_where_it_could_change_anything(tools, changes):
+    from dataclasses import replace
+
+    from ste.agent.loop import get_protocol
+    from ste.explore.backward import request_from_call
+
+    model = Explorer()
+    tool = replace(tools[0], **changes)
+    names = {"id": "convert/e1/t1", "tool": "convert", "episode": 0, "trial": 0, "seed": 1}
+    found = await request_from_call(
+        model, get_protocol("react"), tool, ExploreSettings(), names, Usage()
+    )
+    assert found == ("", None, []) and model.requests == []

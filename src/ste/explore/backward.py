@@ -109,8 +109,10 @@ async def request_from_call(
     here is not part of it. A call that fails, or a request that nearly repeats one of the
     `earlier` (the model picks the values its tool's description gives as examples, told
     to choose others or not), is tried once more at another seed. Nothing where the tool
-    is not run (`execute=False`)."""
-    if not settings.execute:
+    is not run (`execute=False`), or where a call made outside the trial could change what
+    it sees or does: a tool of a stateful toolbox, or one that runs only where the user
+    allows its side effects (`Tool.runs_by_default`)."""
+    if not settings.execute or tool.stateful or not tool.runs_by_default:
         return "", None, []
     shown = "".join(f'\n- "{query}"' for query in list(earlier)[-EARLIER_SHOWN:])
     avoid = "\n\n" + render("explore_call_first_earlier", requests=shown) if shown else ""
