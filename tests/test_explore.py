@@ -658,3 +658,17 @@ async def test_no_call_is_made_outside_a_trial_where_it_could_change_anything(to
         model, get_protocol("react"), tool, ExploreSettings(), names, Usage()
     )
     assert found == ("", None, []) and model.requests == []
+
+
+async def test_a_request_from_a_call_without_its_values_is_tried_once_more(tools, tmp_path):
+    model = Explorer(value=42)
+    first = "User Query: How many miles is 10 km, for my run today?"
+    repeat = "User Query: How many miles is 10 km, for my run today please?"
+    model.overrides["imagine_first"] = [first, repeat]
+    model.overrides["imagine_retry"] = [repeat]
+    call = 'Thought: a marathon\nAction: convert\nAction Input: {"value": 42, "unit": "km"}'
+    model.overrides["call_first"] = [call, call]
+    written = "How many miles is the 42 km race I ran on Sunday?"
+    model.overrides["request_from_call"] = ["How many miles was my race?", written]
+    run_dir = await run(model, tools[:1], tmp_path, trials=1)
+    assert trials_of(run_dir)[1]["query"] == written

@@ -23,6 +23,8 @@ from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.checks.requests import natural_query
 from ste.explore.imagine import nearly_repeats
 from ste.explore.memory import clean_query
+from ste.explore.needs import lacking
+from ste.explore.restate import unnamed_texts
 from ste.explore.settings import ExploreSettings, trial_seed
 from ste.models.base import ChatModel, Generation, Usage
 from ste.prompts import render
@@ -106,9 +108,10 @@ async def request_from_call(
     a fresh conversation, with values of its own choosing; the call runs; a request is
     written that it answers (`write_request`). (the request or "", the call it was written
     from, the raw replies) The trial then tries the request like any other: the call made
-    here is not part of it. A call that fails, or a request that nearly repeats one of the
-    `earlier` (the model picks the values its tool's description gives as examples, told
-    to choose others or not), is tried once more at another seed. Nothing where the tool
+    here is not part of it. A call that fails, a request that does not give the call's
+    values (`gives_the_call`), or one that nearly repeats one of the `earlier` (the model
+    picks the values its tool's description gives as examples, told to choose others or
+    not), is tried once more at another seed. Nothing where the tool
     is not run (`execute=False`), or where a call made outside the trial could change what
     it sees or does: a tool of a stateful toolbox, or one that runs only where the user
     allows its side effects (`Tool.runs_by_default`)."""
@@ -136,6 +139,13 @@ async def request_from_call(
         called = Trial(**names, steps=ran[:1])
         query, raw = await write_request(model, tool, called, "", seed, usage)
         replies.append(raw)
-        if query and not nearly_repeats(query, earlier):
+        written = called.model_copy(update={"query": query})
+        if query and gives_the_call(written, tool) and not nearly_repeats(query, earlier):
             return query, {"name": call.name, "arguments": call.arguments}, replies
     return "", None, replies
+
+
+def gives_the_call(trial: Trial, tool: Tool) -> bool:
+    """Whether the request written from the trial's call gives the values the tool needs:
+    the model once wrote "Is this an ISBN-13 number?" from a call that passed one."""
+    return lacking(trial.query, tool) is None and not unnamed_texts(trial, tool)
