@@ -84,7 +84,10 @@ async def test_real_model_explores_a_tool_and_reuses_its_kv_cache(model, tmp_pat
     from ste.explore.settings import manifest
 
     tools = [t for t in load_tools() if t.name == "subnet_info"]
-    settings = ExploreSettings(episodes=1, trials=2, max_turns=2, max_tokens=256)
+    # one conversation only: a request written from a call (its own test) starts a fresh one
+    settings = ExploreSettings(
+        episodes=1, trials=2, max_turns=2, max_tokens=256, request_from_call=False
+    )
     run_dir = RunDir(tmp_path / "run")
     run_dir.write_manifest(manifest(model.name, tools, settings))
     await explore(model, tools, settings, run_dir)
