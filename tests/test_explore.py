@@ -535,19 +535,28 @@ async def test_a_request_still_repeating_a_fulfilled_one_is_not_tried_again(tool
     assert "request_from_call" not in again
 
 
+FIRST = "User Query: How many miles is 10 km, for my run today?"
+MARATHON = 'Thought: a marathon\nAction: convert\nAction Input: {"value": 42, "unit": "km"}'
+WRITTEN = "How many miles is the 42 km race I ran on Sunday?"
+
+
+def without_a_request(model: Explorer) -> str:
+    """Script the second trial to imagine no request it could try (only a repeat of the
+    first, fulfilled); returns the repeat."""
+    repeat = "User Query: How many miles is 10 km, for my run today please?"
+    model.overrides["imagine_first"] = [FIRST, repeat]
+    model.overrides["imagine_retry"] = [repeat]
+    return repeat
+
+
 async def test_a_trial_without_a_request_has_one_written_from_a_call(tools, tmp_path):
     model = Explorer(value=42)
-    first = "User Query: How many miles is 10 km, for my run today?"
-    repeat = "User Query: How many miles is 10 km, for my run today please?"
-    model.overrides["imagine_first"] = [first, repeat]
-    model.overrides["imagine_retry"] = [repeat]  # no request it could try
-    call = 'Thought: a marathon\nAction: convert\nAction Input: {"value": 42, "unit": "km"}'
-    model.overrides["call_first"] = [call]
-    written = "How many miles is the 42 km race I ran on Sunday?"
-    model.overrides["request_from_call"] = [written]
+    repeat = without_a_request(model)
+    model.overrides["call_first"] = [MARATHON]
+    model.overrides["request_from_call"] = [WRITTEN]
     run_dir = await run(model, tools[:1], tmp_path, trials=1)
     done, again = trials_of(run_dir)
-    assert again["query"] == written and again["stop_reason"] == "final_answer"
+    assert again["query"] == WRITTEN and again["stop_reason"] == "final_answer"
     assert again["request_from_call"] == {
         "name": "convert",
         "arguments": {"value": 42, "unit": "km"},
@@ -562,7 +571,7 @@ async def test_a_trial_without_a_request_has_one_written_from_a_call(tools, tmp_
     assert done["query"] not in prompt and repeat[12:] not in prompt
     tried = [r for r in model.requests if model.stage(r["messages"]) == "try"][-1]
     if_imagined = [m for m in tried["messages"] if m["role"] == "assistant"][-1]
-    assert if_imagined["content"] == written  # the conversation goes on as if imagined
+    assert if_imagined["content"] == WRITTEN  # the conversation goes on as if imagined
     assert [m["role"] for m in tried["messages"][-3:]] == ["user", "assistant", "user"]
     overall = summarise(run_dir.read_trials(), run_dir.read_ledger())["overall"]
     assert overall["from_call"] == 1 and overall["no_query"] == 0
@@ -570,10 +579,7 @@ async def test_a_trial_without_a_request_has_one_written_from_a_call(tools, tmp_
 
 async def test_without_it_no_request_is_written_from_a_call(tools, tmp_path):
     model = Explorer()
-    repeat = "User Query: How many miles is 10 km, for my run today please?"
-    model.overrides["imagine_first"] = ["User Query: How many miles is 10 km, for my run today?"]
-    model.overrides["imagine_first"].append(repeat)
-    model.overrides["imagine_retry"] = [repeat]
+    without_a_request(model)
     run_dir = await run(model, tools[:1], tmp_path, trials=1, request_from_call=False)
     assert trials_of(run_dir)[1]["stop_reason"] == "no query"
     overall = summarise(run_dir.read_trials(), run_dir.read_ledger())["overall"]
@@ -625,18 +631,13 @@ async def test_the_explorer_is_told_the_date_its_run_began(tools, tmp_path):
 
 async def test_a_request_from_a_call_repeating_an_earlier_one_is_tried_once_more(tools, tmp_path):
     model = Explorer(value=42)
-    first = "User Query: How many miles is 10 km, for my run today?"
-    repeat = "User Query: How many miles is 10 km, for my run today please?"
-    model.overrides["imagine_first"] = [first, repeat]
-    model.overrides["imagine_retry"] = [repeat]
+    without_a_request(model)
     again = 'Thought: a run\nAction: convert\nAction Input: {"value": 10, "unit": "km"}'
-    other = 'Thought: a marathon\nAction: convert\nAction Input: {"value": 42, "unit": "km"}'
-    model.overrides["call_first"] = [again, other]
-    written = "How many miles is the 42 km race I ran on Sunday?"
-    model.overrides["request_from_call"] = [first[12:], written]  # the first repeats
+    model.overrides["call_first"] = [again, MARATHON]
+    model.overrides["request_from_call"] = [FIRST[12:], WRITTEN]  # the first repeats
     run_dir = await run(model, tools[:1], tmp_path, trials=1)
     last = trials_of(run_dir)[1]
-    assert last["query"] == written
+    assert last["query"] == WRITTEN
     assert last["request_from_call"]["arguments"] == {"value": 42, "unit": "km"}
     asked = [r for r in model.requests if model.stage(r["messages"]) == "call_first"]
     assert len({r["generation"].seed for r in asked}) == 2  # at another seed
@@ -662,13 +663,8 @@ async def test_no_call_is_made_outside_a_trial_where_it_could_change_anything(to
 
 async def test_a_request_from_a_call_without_its_values_is_tried_once_more(tools, tmp_path):
     model = Explorer(value=42)
-    first = "User Query: How many miles is 10 km, for my run today?"
-    repeat = "User Query: How many miles is 10 km, for my run today please?"
-    model.overrides["imagine_first"] = [first, repeat]
-    model.overrides["imagine_retry"] = [repeat]
-    call = 'Thought: a marathon\nAction: convert\nAction Input: {"value": 42, "unit": "km"}'
-    model.overrides["call_first"] = [call, call]
-    written = "How many miles is the 42 km race I ran on Sunday?"
-    model.overrides["request_from_call"] = ["How many miles was my race?", written]
+    without_a_request(model)
+    model.overrides["call_first"] = [MARATHON, MARATHON]
+    model.overrides["request_from_call"] = ["How many miles was my race?", WRITTEN]
     run_dir = await run(model, tools[:1], tmp_path, trials=1)
-    assert trials_of(run_dir)[1]["query"] == written
+    assert trials_of(run_dir)[1]["query"] == WRITTEN
