@@ -174,3 +174,72 @@ def test_spare_episodes_go_to_the_tools_with_fewest_usable_trials_first(tools):
     works = [one, enough, none, repaired]
     assert neediest(works, settings, 1) == [none]
     assert neediest(works, settings, 5) == [none, one]
+
+
+def _country_trial(*codes: tuple[str, bool]) -> Trial:
+    results = {True: '{"name": "x"}', False: "Error: unknown"}
+    trial = _trial(*(({"code": c}, results[ok], ok) for c, ok in codes))
+    for step in trial.steps:
+        step.call.name = "country_info"
+    trial.tool = "country_info"
+    return trial
+
+
+@pytest.fixture
+def country_info(toolboxes):
+    return load_tools(str(toolboxes / "countries.py"))[0]
+
+
+def test_coverage_counts_the_trials_whose_successful_calls_passed_a_free_value(country_info):
+    coverage = Coverage(country_info)
+    coverage.add(_country_trial(("FRA", True), ("FRA", True)))  # one trial, counted once
+    assert coverage.used_again() == []
+    coverage.add(_country_trial(("FRA", True)))
+    coverage.add(_country_trial(("JPN", False)))  # refused: not a value used
+    coverage.add(_country_trial(("JPN", True)))
+    assert coverage.used_again() == ["`code`: 'FRA' (2 trials)"]
+    coverage.add(_country_trial(("x" * 60, True), ("JPN", True)))
+    coverage.add(_country_trial(("x" * 60, True)))
+    assert coverage.used_again() == [
+        f"`code`: 'FRA' (2 trials), 'JPN' (2 trials), '{'x' * 37}...' (2 trials)"
+    ]
+
+
+def test_coverage_leaves_enum_values_and_numbers_to_the_uncovered_list(tools):
+    coverage = Coverage(tools[0])
+    for _ in range(3):
+        coverage.add(_trial(({"value": 1, "unit": "km"}, '{"result": 0.62}', True)))
+    assert coverage.used_again() == []
+
+
+def test_the_memory_asks_for_values_other_than_those_used_again(country_info):
+    from ste.explore.memory import ToolMemory
+
+    trials = [_country_trial(("FRA", True)), _country_trial(("FRA", True))]
+    for trial in trials:
+        trial.query = "What is the capital of the country with the code FRA?"
+        trial.final_answer, trial.stop_reason = "It is x.", "final_answer"
+    memory = ToolMemory.of(country_info, trials)
+    block = memory.prompt()
+    assert "- `code`: 'FRA' (2 trials)" in block
+    assert "other ones than these" in block
+    assert memory.values_prompt() in block
+    # a repair episode asks for a call that works, nothing more
+    assert "other ones than these" not in memory.prompt(repair=True)
+    assert ToolMemory.of(country_info, trials[:1]).values_prompt() == ""
+
+
+async def test_a_later_trial_of_an_episode_is_asked_for_values_not_used_again(toolboxes, tmp_path):
+    tools = load_tools(str(toolboxes / "countries.py"))
+    call = 'Thought: look it up\nAction: country_info\nAction Input: {"code": "FRA"}'
+    model = Explorer()
+    model.overrides = {"try": [call] * 3, "review": [call] * 6}
+    await run(model, tools, tmp_path, episodes=1, trials=3)
+    nexts = [
+        r["messages"][-1]["content"]
+        for r in model.requests
+        if model.stage(r["messages"]) == "imagine_next"
+    ]
+    assert len(nexts) == 2
+    assert "other ones than these" not in nexts[0]  # one trial used FRA so far
+    assert "- `code`: 'FRA' (2 trials)" in nexts[1]

@@ -1,14 +1,18 @@
 """What practice has exercised of a tool: the parameters and enum values passed in calls
-that succeeded, and the distinct errors the tool answered with.
+that succeeded, the free values they passed (codes, names, dates), and the distinct errors
+the tool answered with.
 
-Exploration reads it three ways: the long-term memory names what is not covered yet (so
-later episodes go where the model has not been), a repair episode starts from the errors
-seen, and a tool's exploration stops when an episode adds nothing (`add` returns False).
+Exploration reads it four ways: the long-term memory names what is not covered yet (so
+later episodes go where the model has not been) and the values already used again and
+again (a small model otherwise keeps to the description's example: nine requests about
+the country "FRA"), a repair episode starts from the errors seen, and a tool's exploration
+stops when an episode adds nothing (`add` returns False).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +20,8 @@ from ste.records import Trial
 from ste.tools.tool import Tool
 
 MAX_ENUM_VALUES = 12  # an enum longer than this is not listed value by value
+MAX_VALUE_CHARS = 40  # a longer value (a text to analyse) is shown cut
+USED_VALUES_SHOWN = 4  # per parameter, the values used most often
 
 
 def error_kind(observation: str) -> str:
@@ -46,6 +52,8 @@ class Coverage:
     enum_values: dict[str, set[str]] = field(default_factory=dict)
     errors: set[str] = field(default_factory=set)
     error_examples: list[str] = field(default_factory=list)  # one message per error kind
+    # per parameter without an enum, the trials whose successful calls passed each value
+    values: dict[str, Counter[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, trials: list[Trial], tool: Tool | None = None) -> Coverage:
@@ -58,11 +66,14 @@ class Coverage:
         """Take in a trial's calls; whether it exercised anything new."""
         enums = _enums(self.tool)
         new = False
+        passed: set[tuple[str, str]] = set()
         for step in trial.all_call_steps:
             if step.tool_ok and step.call is not None:
                 for name, value in step.call.arguments.items():
                     if value is None:
                         continue
+                    if isinstance(value, str) and value.strip() and name not in enums:
+                        passed.add((name, " ".join(value.split())))
                     if name not in self.parameters:
                         self.parameters.add(name)
                         new = True
@@ -73,6 +84,8 @@ class Coverage:
                             new = True
             elif step.tool_ok is False and step.observation:
                 new = self.add_error(step.observation) or new
+        for name, value in passed:
+            self.values.setdefault(name, Counter())[value] += 1
         return new
 
     def add_error(self, observation: str) -> bool:
@@ -101,5 +114,20 @@ class Coverage:
                     missing.append(f"the values {quoted} of `{name}`")
         return missing
 
+    def used_again(self, min_trials: int = 2) -> list[str]:
+        """The free values (not an enum's) that successful calls of at least `min_trials`
+        trials passed, most used first, in words: "`code`: 'FRA' (9 trials)"."""
+        lines: list[str] = []
+        for name, counts in self.values.items():
+            common = [(v, n) for v, n in counts.most_common(USED_VALUES_SHOWN) if n >= min_trials]
+            if common:
+                shown = ", ".join(f"'{_cut(v)}' ({n} trials)" for v, n in common)
+                lines.append(f"`{name}`: {shown}")
+        return lines
+
     def as_dict(self) -> dict[str, Any]:
         return {"parameters": sorted(self.parameters), "distinct_errors": len(self.errors)}
+
+
+def _cut(value: str) -> str:
+    return value if len(value) <= MAX_VALUE_CHARS else value[: MAX_VALUE_CHARS - 3] + "..."

@@ -77,6 +77,8 @@ async def run_trial(
             remembered = memory.prompt(repair=episode >= settings.episodes)
     else:
         prompt = render("explore_imagine_simpler" if after_failure else "explore_imagine_next")
+        if not after_failure and settings.ltm and (values := memory.values_prompt()):
+            prompt = f"{prompt}\n\n{values}"  # asked to go further, it keeps the same values
     earlier = [query for query, _ in memory.entries if query] if settings.ltm else []
     fulfilled = {query for query, ok in memory.entries if query and ok} if settings.ltm else set()
     refusals = memory.coverage.error_examples if settings.ltm else []

@@ -221,9 +221,20 @@ class ToolMemory:
         if uncovered and not repair:
             listed = "\n".join(f"- {part}" for part in uncovered)
             blocks.append(render("explore_memory_uncovered", uncovered=listed))
+        if not repair and (values := self.values_prompt()):
+            blocks.append(values)
         if self.coverage.error_examples:
             errors = "\n".join(f"- {e}" for e in self.coverage.error_examples[-MAX_ERRORS:])
             blocks.append(
                 render("explore_repair" if repair else "explore_memory_errors", errors=errors)
             )
         return "\n\n".join(blocks)
+
+    def values_prompt(self) -> str:
+        """The values earlier requests made the tool's successful calls use in two trials or
+        more, and the ask to bring others ("" when none): examples that all ask about one
+        country teach nothing of the codes of the others."""
+        used = self.coverage.used_again()
+        if not used:
+            return ""
+        return render("explore_memory_values", values="\n".join(f"- {line}" for line in used))
