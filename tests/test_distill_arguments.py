@@ -1018,3 +1018,24 @@ def test_a_request_telling_the_user_how_to_do_it_is_the_helpers_voice():
     check = natural_query(said, tool)
     assert not check.ok and "'you should provide'" in check.reason
     assert natural_query("Can you provide the holidays of France in 2026?", tool).ok
+
+
+def test_an_optional_argument_not_grounded_is_fixed_by_its_default_a_required_one_is_not():
+    loan = Tool(
+        "loan",
+        "A loan's payment.",
+        {
+            "type": "object",
+            "properties": {
+                "amount": {"type": "number"},
+                "extra": {"type": "number", "default": 0},
+                "fee": {"type": "number"},
+            },
+            "required": ["amount"],
+        },
+        lambda **_: {},
+    )
+    made_up = step("loan", {"amount": 7000, "extra": 150, "fee": 12}, '{"payment": 1}', True)
+    check = grounded(trial([made_up], query="The payment of a $5,000 loan?", tool="loan"), loan)
+    assert not check.ok and "amount=7000" in check.reason and "extra=150" in check.reason
+    assert check.fix == {"extra": 0}  # amount is required; fee has no default to go back to

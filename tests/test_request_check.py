@@ -125,3 +125,17 @@ async def test_a_value_a_check_works_out_is_offered_in_the_call_asked_for(tmp_pa
     assert "(20 year is 240 months)" in told
     assert '{"amount": 1200, "term_months": 240}' in told  # the call with the value fixed
     assert record.correct and record.call["arguments"]["term_months"] == 240
+
+
+async def test_an_optional_argument_nobody_asked_for_is_offered_back_at_its_default(
+    tools, tmp_path
+):
+    replies = [
+        'Action: convert\nAction Input: {"value": 10, "unit": "km", "precision": 7}',
+        'Action: convert\nAction Input: {"value": 10, "unit": "km", "precision": 2}',
+    ]
+    model, record = await evaluate(tools, tmp_path, replies)
+    told = model.requests[1]["messages"][-1]["content"]
+    assert "precision=7: not from the request" in told
+    assert '{"value": 10, "unit": "km", "precision": 2}' in told
+    assert record.call["arguments"]["precision"] == 2

@@ -174,11 +174,19 @@ def invented_arguments(trial: Trial, tool: Tool) -> list[tuple[Step, str, str]]:
 def grounded(trial: Trial, tool: Tool) -> Check:
     """Every number a successful call passes (other than a parameter's default) comes from
     the request or an earlier result, as written or converted; a free-text value shares
-    words with the request."""
-    invented = [shown for _step, _name, shown in invented_arguments(trial, tool)]
-    if invented:
-        shown = ", ".join(invented[:3])
-        return Check("grounded", False, f"{shown}: not from the request or a result")
+    words with the request. An optional argument that does not is fixed by its default."""
+    found = invented_arguments(trial, tool)
+    if found:
+        shown = ", ".join(shown for _step, _name, shown in found[:3])
+        # an optional argument nobody asked for is best left at its default
+        properties = tool.parameters.get("properties", {})
+        required = set(tool.parameters.get("required", []))
+        fix = {
+            name: properties[name]["default"]
+            for _step, name, _shown in found
+            if name not in required and "default" in properties.get(name, {})
+        }
+        return Check("grounded", False, f"{shown}: not from the request or a result", fix=fix)
     return Check("grounded", True, "every number passed comes from the request or a result")
 
 
