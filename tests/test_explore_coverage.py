@@ -57,6 +57,7 @@ def test_coverage_names_parameters_and_enum_values_no_successful_call_used(tools
     assert coverage.uncovered() == []
     assert coverage.as_dict() == {
         "parameters": ["precision", "unit", "value"],
+        "distinct_values": 0,  # 'km' and 'mi' are the enum's
         "distinct_errors": 1,
     }
 

@@ -334,6 +334,7 @@ def test_an_exploration_report_shows_the_learning_curve_tokens_and_trials(tmp_pa
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the query, shown escaped
     assert "Not understood:" in page and "Observation (invalid_arguments):" in page
     assert page.count('<div class="traj">') == 4
+    assert "<th>parameters used</th><th>distinct values</th><th>distinct errors</th>" in page
 
 
 def test_tokens_are_plotted_against_time_or_else_request_number(tmp_path):

@@ -126,7 +126,11 @@ class Coverage:
         return lines
 
     def as_dict(self) -> dict[str, Any]:
-        return {"parameters": sorted(self.parameters), "distinct_errors": len(self.errors)}
+        return {
+            "parameters": sorted(self.parameters),
+            "distinct_values": sum(len(counts) for counts in self.values.values()),
+            "distinct_errors": len(self.errors),
+        }
 
 
 def _cut(value: str) -> str:

@@ -26,8 +26,9 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def coverage(trials: list[Trial]) -> dict[str, Any]:
-    """What practice exercised: the parameters passed in successful calls, and the distinct
-    errors the tool answered with (values masked)."""
+    """What practice exercised: the parameters passed in successful calls, the distinct
+    string values they passed, and the distinct errors the tool answered with (values
+    masked)."""
     return Coverage.of(trials).as_dict()
 
 
@@ -103,7 +104,7 @@ def _cell(value: float | None) -> str:
 def tools_table(summary: dict[str, Any]) -> Table:
     # solved: honestly (ste.outcome); agrees: the model's reflection said the same
     columns = ["tool", "trials", "solved%", "agrees%", "errors%", "calls", "queries"]
-    columns += ["params", "errors seen", "tokens"]
+    columns += ["params", "errors seen", "tokens"]  # ten fit 80 columns (distinct values: JSON)
     rows = []
     for name, stats in [*summary["tools"].items(), ("overall", summary["overall"])]:
         usage = stats["usage"]

@@ -17,6 +17,9 @@ TOOL_HEADER = [
     "calls",
     "malformed",
     "distinct queries",
+    "parameters used",
+    "distinct values",
+    "distinct errors",
     "tokens",
 ]
 
@@ -113,6 +116,10 @@ def _tool_row(label: str, stats: dict[str, Any]) -> list[str]:
         str(stats["calls"]),
         str(stats["format_errors"]),
         str(stats["distinct_queries"]),
+        # coverage: what successful calls exercised, and the errors met (older runs: none)
+        str(len(stats.get("coverage", {}).get("parameters", []))),
+        str(stats.get("coverage", {}).get("distinct_values", "–")),
+        str(stats.get("coverage", {}).get("distinct_errors", "–")),
         ui.tokens(stats["usage"]["prompt_tokens"] + stats["usage"]["completion_tokens"]),
     ]
 
@@ -150,6 +157,8 @@ def exploration_sections(data: dict[str, Any], name: str = "") -> list[str]:
             f"Per tool{where}",
             ui.figure(plots.tool_bars(summary), "solved and tool-error rate per tool"),
             ui.table(TOOL_HEADER, tool_rows, _tool_row("overall", overall)),
+            note="Coverage: the parameters and the distinct string values that successful "
+            "calls passed, and the distinct errors the tool answered with (values masked).",
             anchor="tools",
         ),
         ui.section(
