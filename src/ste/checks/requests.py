@@ -152,7 +152,10 @@ _HELPERS_VOICE = re.compile(
     # the helper telling the user how to do it ("..., you would make the following request",
     # "..., you should provide the country code 'FR'")
     r"|\byou\s+(?:would|can|could|should|(?:will\s+)?need\s+to)\s+"
-    r"(?:make|send|use|call|write|provide|enter|specify|supply)\b",
+    r"(?:make|send|use|call|write|provide|enter|specify|supply)\b"
+    # the helper asking for its input ("Please provide the text ... for me to compute")
+    r"|\bfor\s+me\s+to\s+(?:compute|calculate|analy[sz]e|convert|process|check|count|use"
+    r"|evaluate|look\s+up|work\s+with)\b",
     re.IGNORECASE,
 )
 
