@@ -120,3 +120,45 @@ def test_a_name_the_request_gives_is_no_information():
         query="I would like to know more about the country with the ISO code 'Canada'.",
     )
     assert not answers_broadly(case).ok
+
+
+HOLIDAYS = json.dumps(
+    {
+        "count": 3,
+        "holidays": [
+            {"date": "2026-08-15", "weekday": "Saturday", "name": "Assumption Day"},
+            {"date": "2026-11-01", "weekday": "Sunday", "name": "All Saints' Day"},
+            {"date": "2026-11-11", "weekday": "Wednesday", "name": "Armistice Day"},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("final", "ok"),
+    [
+        # the weekday of the holiday before carried over (xdev3)
+        (
+            "Assumption Day (Saturday), All Saints' Day (Saturday), Armistice Day (Wednesday).",
+            False,
+        ),
+        ("Assumption Day (Saturday), All Saints' Day (Sunday), Armistice Day (Wednesday).", True),
+        # the attribute written before the name
+        ("Saturday: Assumption Day. Sunday: All Saints' Day. Wednesday: Armistice Day.", True),
+        ("The holidays are Assumption Day, All Saints' Day and Armistice Day.", True),
+        # two lists paired by their order
+        ("Assumption Day and All Saints' Day fall on a Saturday and Sunday respectively.", True),
+    ],
+)
+def test_each_record_an_answer_names_has_its_own_attributes(final, ok):
+    from ste.checks.records import records_as_results
+
+    case = trial(
+        [step("public_holidays", {"country": "FR", "year": 2026}, HOLIDAYS, True)],
+        final=final,
+        query="Which public holidays does France have in autumn 2026?",
+    )
+    check = records_as_results(case)
+    assert check.ok is ok, check.reason
+    if not ok:
+        assert "weekday 'Saturday'" in check.reason or "weekday 'Wednesday'" in check.reason

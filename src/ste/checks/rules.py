@@ -35,6 +35,7 @@ from ste.checks.parts import (
     list_answered,
     quantities_used,
 )
+from ste.checks.records import records_as_results
 from ste.checks.requests import natural_query
 from ste.checks.scales import bounds_as_asked, scaled_as_described, units_answered, units_as_asked
 from ste.checks.swaps import kept_to_the_request
@@ -108,6 +109,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(all_returned(trial))
     checks.append(both_answered(trial))
     checks.append(fields_answered(trial))
+    checks.append(records_as_results(trial))
     checks.append(ends_differ(trial))
     checks.append(names_from_results(trial))
     checks.append(dates_from_results(trial))
