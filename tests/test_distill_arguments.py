@@ -650,6 +650,20 @@ def test_two_things_named_and_one_passed_is_not_kept():
     assert every_value_passed(alone, FOOD).ok  # nothing named beside it
 
 
+def test_the_first_of_a_list_passed_alone_is_not_kept():
+    """xdev3: "include garlic, onions, and bell peppers" searched by garlic alone."""
+    call = step("nutrition", {"food": "garlic"}, '{"fat_g": 1}', True)
+
+    def asked(query):
+        return every_value_passed(trial([call], query=query, tool="nutrition"), FOOD)
+
+    check = asked("Recipes that include garlic, onions, and bell peppers?")
+    assert not check.ok and "'onions' beside 'garlic'" in check.reason
+    assert not asked("Recipes with one of garlic, onions or leeks?").ok
+    assert asked("How much fat is in garlic, compared with butter?").ok  # no list
+    assert asked("Recipes with garlic, ready in 20 minutes?").ok
+
+
 def test_a_format_the_description_writes_with_placeholders_is_no_value():
     """A bundled exploration's version requests quoted the description's format beside the
     two versions ('... in the format "MAJOR.MINOR.PATCH"'); that names no third version."""

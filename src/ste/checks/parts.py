@@ -345,10 +345,11 @@ def format_template(span: str, tool: Tool) -> bool:
 
 
 def every_value_passed(trial: Trial, tool: Tool) -> Check:
-    """Where the request names two things of one kind ("with garlic and olive oil") and the
-    call passed one of them to a free-text parameter ("olive oil"), the other is passed too,
-    by some call: a tool that takes one ingredient answers another request, and the answer
-    that claims both ("Caprese Salad ... includes garlic") is not what the results say."""
+    """Where the request names two things of one kind ("with garlic and olive oil", "garlic,
+    onions, and bell peppers") and the call passed one of them to a free-text parameter
+    ("olive oil"), the other is passed too, by some call: a tool that takes one ingredient
+    answers another request, and the answer that claims both ("Caprese Salad ... includes
+    garlic") is not what the results say."""
     calls = successful_calls(trial)
     properties = tool.parameters.get("properties", {})
     passed = " ".join(
@@ -384,7 +385,10 @@ def every_value_passed(trial: Trial, tool: Tool) -> Check:
                         f"passed {unpassed[0]!r}",
                     )
             pattern = rf"(?<![\w-])([^\W\d_]{{3,}}),?\s+(?:and|&)\s+{re.escape(value)}(?!\w)"
-            for other in re.findall(pattern, trial.query, re.IGNORECASE):
+            # or first of a list: "garlic, onions, and bell peppers"
+            first = rf"(?<![\w-]){re.escape(value)},\s+([^\W\d_]{{3,}})(?=\s*,|\s+(?:and|or)\b)"
+            found = re.findall(pattern, trial.query, re.IGNORECASE)
+            for other in found + re.findall(first, trial.query, re.IGNORECASE):
                 if other.casefold() in COMMON_WORDS or other.casefold() in passed:
                     continue
                 return Check(
