@@ -390,6 +390,10 @@ def test_a_request_that_asks_the_helper_to_come_up_with_values_is_not_one(query,
         ("The loan is $200,000 at 5% over 30 years; what is the monthly payment?", True),
         ("The meeting is at 9 AM in Tokyo, and I need the time in Paris.", True),
         ("Convert 5 km to miles.", True),  # an imperative opening: a request
+        # sentences that ask nothing, whatever their opening (xdev3)
+        ("Hello world! This is a test text.", False),
+        ("5 km in miles.", True),  # one terse phrase: a request all the same
+        ("Paris to Berlin. In km.", True),  # states nothing: terse, but a request
     ],
 )
 def test_a_bare_statement_is_not_a_request(query, ok):

@@ -142,6 +142,8 @@ _REQUEST_WORD = re.compile(
     r"|whether|should|must|let)\b",
     re.IGNORECASE,
 )
+_SENTENCE_BREAK = re.compile(r"[.!]\s+[A-Z]")
+_STATES = re.compile(r"\b(?:is|are|was|were|has|have)\b", re.IGNORECASE)
 # a value under a form's label ("Expression: '(1 + 4) / 2 * 2'"), asking nothing
 _LABELLED = re.compile(r"^\W*[^\W\d_]+(?: [^\W\d_]+){0,2}\s*:(?:\s+|(?=['\"]))\S")
 _HELPERS_VOICE = re.compile(
@@ -228,8 +230,11 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
             "user's request names its own",
         )
     asks_nothing = "?" not in text and not _REQUEST_WORD.search(text)
-    if asks_nothing and (_PROSE_OPENING.match(text) or _LABELLED.match(text)):
-        kind = "a statement" if _PROSE_OPENING.match(text) else "a labelled value"
+    # sentences that state and ask nothing ("Hello world! This is a test text."): a text, not
+    # a task ("Paris to Berlin. In km." states nothing: a terse request)
+    sentences = asks_nothing and bool(_SENTENCE_BREAK.search(text) and _STATES.search(text))
+    if asks_nothing and (_PROSE_OPENING.match(text) or _LABELLED.match(text) or sentences):
+        kind = "a labelled value" if _LABELLED.match(text) else "a statement"
         return Check(
             "natural_query",
             False,
