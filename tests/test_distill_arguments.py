@@ -112,6 +112,23 @@ def test_a_percentage_passed_on_the_other_scale_is_not_kept():
     assert loan({"amount": 200000, "annual_rate": 0.045}, "A loan of $200,000 at 0.045?").ok
 
 
+def test_a_percentage_passed_as_its_fraction_to_an_amount_is_not_kept():
+    """xdev3 (and two dev explorations before): "the down payment is 25% of the price" passed
+    as down_payment=0.25, a quarter of a dollar: the tool answers, on the wrong loan."""
+
+    def loan(arguments: dict, query: str):
+        call = step("loan", arguments, '{"monthly_payment": 491.94}', True)
+        return scaled_as_described(trial([call], query=query, tool="loan"), LOAN)
+
+    query = "The payment on a $100,000 home at 4.25% for 30 years with 25% down?"
+    wrong = loan({"amount": 100000, "annual_rate": 4.25, "down_payment": 0.25}, query)
+    assert not wrong.ok and "25% of 100000 is 25000" in wrong.reason
+    assert wrong.fix == {"down_payment": 25000}
+    assert loan({"amount": 100000, "annual_rate": 4.25, "down_payment": 25000}, query).ok
+    # no amount in the request to take a share of: no verdict
+    assert loan({"amount": 90, "annual_rate": 4.25, "down_payment": 0.25}, "25% down on 90?").ok
+
+
 def test_the_unit_a_parameter_takes_comes_from_its_name_or_description():
     assert unit_of("term_months", {}) == ("time", "month")
     assert unit_of("weightKg", {}) == ("mass", "kilogram")

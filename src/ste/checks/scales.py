@@ -74,7 +74,31 @@ def scaled_as_described(trial: Trial, tool: Tool) -> Check:
                     f"{'percent' if scale == 'percent' else 'fraction'}",
                     fix={name: _plain(right)},
                 )
+        if scale is None and (share := _share_as_amount(trial.query, percents, value)):
+            percent, base = share
+            amount = round(percent / 100 * base, 6)
+            return Check(
+                "scaled_as_described",
+                False,
+                f"{name}={value:g}: the request gives {percent:g}% and {name} takes neither a "
+                f"percent nor a fraction ({percent:g}% of {base:g} is {amount:g})",
+                fix={name: _plain(amount)},
+            )
     return Check("scaled_as_described", True, "percentages on the scale the parameters state")
+
+
+def _share_as_amount(query: str, percents: set[float], value: float) -> tuple[float, float] | None:
+    """The percentage passed as its fraction (25% as 0.25) to a parameter that takes an
+    amount, with the request's largest other number, the amount it is a share of ("25% down
+    on a $100,000 price" is 25,000, not 0.25)."""
+    others = [
+        float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w%.])", query.replace(",", ""))
+    ]
+    for percent in percents:
+        base = max((n for n in others if n > 100 and n != percent), default=None)
+        if base is not None and 0 < value < 1 and abs(value - percent / 100) <= 1e-9:
+            return percent, base
+    return None
 
 
 # "no more than 30" is an upper bound: "more than" read alone would make it a lower one
