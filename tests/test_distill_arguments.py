@@ -1057,7 +1057,7 @@ def test_a_request_telling_the_user_how_to_do_it_is_the_helpers_voice():
     said = 'Please provide the text "Hello world!" and the metric for me to compute.'
     check = natural_query(said, tool)
     assert not check.ok and "'for me to compute'" in check.reason
-    assert natural_query("Please compute the word count of \"Hello world!\" for me.", tool).ok
+    assert natural_query('Please compute the word count of "Hello world!" for me.', tool).ok
 
 
 def test_an_optional_argument_not_grounded_is_fixed_by_its_default_a_required_one_is_not():
