@@ -1,9 +1,9 @@
 """A rule check that what an answer says of each record of a listed result is that record's.
 
 A result that lists records (holidays, recipes, cities) gives each a name and attributes
-(a weekday, a cuisine, a date). A 1.5B model listing
-them often garbles the pairing: "All Saints' Day (Saturday)" for a record whose weekday is
-Sunday, the Saturday of the holiday before carried over. Every word of such an answer is
+(a weekday, a cuisine, a date). A 1.5B model listing them often garbles the pairing: "All
+Saints' Day (Saturday)" for a record whose weekday is Sunday, the Saturday of the holiday
+before carried over. Every word of such an answer is
 somewhere in the results, so the faithfulness check passes it; read record by record, the
 claim is one no result made.
 """
@@ -22,7 +22,7 @@ __all__ = ["records_as_results"]
 
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
 NEAR = 30  # characters either side of a record's name where its attributes are written
-MIN_RECORDS = 3  # fewer records share no vocabulary to speak of
+MIN_RECORDS = 3  # the lists where a small model mixes records up
 
 
 def _lists(value: Any) -> Iterator[list[dict[str, Any]]]:
