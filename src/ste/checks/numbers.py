@@ -134,12 +134,17 @@ def month_numbers(text: str) -> set[float]:
 PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:%|per\s?cent\b)", re.IGNORECASE)
 
 
+def plain_numbers(text: str) -> list[float]:
+    """The numbers a text gives that are not percentages ("$35,000" as 35000)."""
+    return [
+        float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w%])", text.replace(",", ""))
+    ]
+
+
 def percent_shares(text: str) -> set[float]:
     """A percentage of another number the request gives ("20% down" on "$35,000": 7000)."""
-    plain = text.replace(",", "")
-    percents = [float(p) for p in PERCENT.findall(plain)]
-    others = [float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w%])", plain)]
-    return {p / 100 * n for p in percents for n in others if n != p}
+    percents = [float(p) for p in PERCENT.findall(text.replace(",", ""))]
+    return {p / 100 * n for p in percents for n in plain_numbers(text) if n != p}
 
 
 _RELATIVE_YEAR = re.compile(r"\b(this|current|next|last|previous|coming)\s+year\b", re.I)

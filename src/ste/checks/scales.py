@@ -12,7 +12,7 @@ from typing import Any
 
 from ste.checks.arguments import ANY_NUMBER
 from ste.checks.calls import successful_calls
-from ste.checks.numbers import NUMBER_WORDS, PERCENT
+from ste.checks.numbers import NUMBER_WORDS, PERCENT, plain_numbers
 from ste.checks.verdict import Check
 from ste.records import Trial
 from ste.tools.tool import Tool
@@ -91,9 +91,7 @@ def _share_as_amount(query: str, percents: set[float], value: float) -> tuple[fl
     """The percentage passed as its fraction (25% as 0.25) to a parameter that takes an
     amount, with the request's largest other number, the amount it is a share of ("25% down
     on a $100,000 price" is 25,000, not 0.25)."""
-    others = [
-        float(n) for n in re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w%.])", query.replace(",", ""))
-    ]
+    others = plain_numbers(query)
     for percent in percents:
         base = max((n for n in others if n > 100 and n != percent), default=None)
         if base is not None and 0 < value < 1 and abs(value - percent / 100) <= 1e-9:
