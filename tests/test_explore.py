@@ -41,6 +41,7 @@ class Explorer:
             or last.startswith("That request is nearly")
             or last.startswith("That request does not give")
             or last.startswith("The tool cannot fulfil")
+            or last.startswith("That request keeps to")
         ):
             return "imagine_retry"
         if last.startswith("Now fulfil"):

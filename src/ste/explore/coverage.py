@@ -54,6 +54,8 @@ class Coverage:
     error_examples: list[str] = field(default_factory=list)  # one message per error kind
     # per parameter without an enum, the trials whose successful calls passed each value
     values: dict[str, Counter[str]] = field(default_factory=dict)
+    # the same for numbers (amounts, years), apart: not listed as values used again
+    numbers: dict[str, Counter[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, trials: list[Trial], tool: Tool | None = None) -> Coverage:
@@ -67,6 +69,7 @@ class Coverage:
         enums = _enums(self.tool)
         new = False
         passed: set[tuple[str, str]] = set()
+        amounts: set[tuple[str, str]] = set()
         for step in trial.all_call_steps:
             if step.tool_ok and step.call is not None:
                 for name, value in step.call.arguments.items():
@@ -74,6 +77,10 @@ class Coverage:
                         continue
                     if isinstance(value, str) and value.strip() and name not in enums:
                         passed.add((name, " ".join(value.split())))
+                    elif isinstance(value, int | float) and not isinstance(value, bool):
+                        amounts.add(
+                            (name, f"{value:g}" if isinstance(value, float) else str(value))
+                        )
                     if name not in self.parameters:
                         self.parameters.add(name)
                         new = True
@@ -86,6 +93,8 @@ class Coverage:
                 new = self.add_error(step.observation) or new
         for name, value in passed:
             self.values.setdefault(name, Counter())[value] += 1
+        for name, value in amounts:
+            self.numbers.setdefault(name, Counter())[value] += 1
         return new
 
     def add_error(self, observation: str) -> bool:

@@ -69,12 +69,13 @@ async def run_trial(
     usage = Usage()
 
     remembered = ""
+    repair = episode >= settings.episodes
     if first_in_conversation:
         needs = needs_list(tool)
         needs = render("explore_imagine_needs", needs=needs).rstrip() + "\n" if needs else ""
         prompt = render("explore_imagine_first", tool_name=tool.name, needs=needs)
         if settings.ltm:
-            remembered = memory.prompt(repair=episode >= settings.episodes)
+            remembered = memory.prompt(repair=repair)
     else:
         prompt = render("explore_imagine_simpler" if after_failure else "explore_imagine_next")
         if not after_failure and settings.ltm and (values := memory.values_prompt()):
@@ -82,6 +83,8 @@ async def run_trial(
     earlier = [query for query, _ in memory.entries if query] if settings.ltm else []
     fulfilled = {query for query, ok in memory.entries if query and ok} if settings.ltm else set()
     refusals = memory.coverage.error_examples if settings.ltm else []
+    # asked for a simpler request or a call that works, it may keep its values
+    worn = memory.worn() if settings.ltm and not (after_failure or repair) else {}
     query, imagined = await imagine(
         model,
         protocol,
@@ -96,6 +99,7 @@ async def run_trial(
         refusals=refusals,
         fulfilled=fulfilled,
         unavailable=memory.unavailable if settings.ltm else None,
+        worn=worn,
     )
     from_call = None
     if not query and settings.request_from_call:

@@ -15,6 +15,7 @@ from ste.explore.needs import lacking
 from ste.explore.ranges import moved_inside, outside
 from ste.explore.settings import ExploreSettings
 from ste.explore.unavailable import names_unavailable
+from ste.explore.worn import names_worn
 from ste.models.base import ChatModel, Generation, Message, Usage
 from ste.prompts import render
 from ste.tools.tool import Tool
@@ -35,6 +36,7 @@ async def imagine(
     refusals: Sequence[str] = (),
     fulfilled: Collection[str] = (),
     unavailable: Mapping[str, str] | None = None,
+    worn: Mapping[str, int] | None = None,
 ) -> tuple[str, list[str]]:
     """Ask for a query; a reply without one, whose request is not one a person would write
     (`natural_query`: talk about the tool, a refusal, JSON), that plainly lacks a value the
@@ -48,7 +50,9 @@ async def imagine(
     again, it teaches nothing: a dev exploration ran one request three times); one still
     outside what the tool covers is tried with its dates moved inside (`moved_inside`),
     or not at all; so is one naming a value the tool said it does not hold (`unavailable`,
-    `ste.explore.unavailable`).
+    `ste.explore.unavailable`). A request naming a value earlier trials kept to (`worn`,
+    `ste.explore.worn`) is asked for once more about other values, and tried as it is if
+    it still names one.
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
@@ -89,11 +93,16 @@ async def imagine(
             unnatural[:] = [query]
             beyond[:] = [held]
             return None
+        if query and (again := names_worn(query, worn or {})):
+            unnatural[:] = [query]
+            kept_to[:] = [again]
+            return None
         return query or None
 
     lacks: list[str] = []  # what of the values the tool needs the latest request lacks
     repeated: list[str] = []  # the earlier request the latest reply nearly repeats
     beyond: list[tuple[str, str]] = []  # what it asks outside the tool's data, and its words
+    kept_to: list[dict[str, int]] = []  # the worn values the latest request names
 
     def remind(reply: str) -> None:
         if problem:
@@ -106,6 +115,9 @@ async def imagine(
             value, said = beyond.pop()
             outside_prompt = render("explore_query_outside", value=value, said=said)
             messages.append(user_message(outside_prompt))
+        elif kept_to:
+            values = ", ".join(f"'{v}' ({n} trials)" for v, n in kept_to.pop().items())
+            messages.append(user_message(render("explore_query_worn", values=values)))
         else:
             messages.append(user_message(render("explore_query_retry")))
 

@@ -9,6 +9,7 @@ from ste.checks.requests import MEMORY_MARK, offers_help
 from ste.checks.rules import usable
 from ste.explore.coverage import Coverage
 from ste.explore.unavailable import passed_values, refused_values
+from ste.explore.worn import worn_values
 from ste.prompts import render
 from ste.records import Trial
 from ste.tools.tool import Tool
@@ -229,6 +230,14 @@ class ToolMemory:
                 render("explore_repair" if repair else "explore_memory_errors", errors=errors)
             )
         return "\n\n".join(blocks)
+
+    def worn(self) -> dict[str, int]:
+        """The values earlier trials' calls passed again and again (`ste.explore.worn`),
+        none before a request was fulfilled: until then a request keeps its values to get
+        the call right."""
+        if not any(ok for query, ok in self.entries if query):
+            return {}
+        return worn_values(self.coverage)
 
     def values_prompt(self) -> str:
         """The values earlier requests made the tool's successful calls use in two trials or
