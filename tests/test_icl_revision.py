@@ -93,6 +93,29 @@ def test_an_unasked_option_added_is_taken_out_rather_than_losing_the_fix():
     assert kept.arguments == {"amount": 250000, "term_months": 360}
 
 
+RECIPES = _tool(
+    "recipes",
+    {
+        "ingredient": {"type": "string", "default": None},
+        "vegetarian": {"type": ["boolean", "null"], "default": None},
+    },
+    [],
+)
+
+
+def test_a_flag_the_request_does_not_name_is_taken_out():
+    before = call("recipes", ingredient="eggplant")
+    after = call("recipes", ingredient="eggplant", vegetarian=True)
+    notes = "- vegetarian=true works."
+    assert revision_kept(before, after, "Which recipes use eggplant?", RECIPES, notes) == before
+    # named by the request, or set by the first call already, it stays
+    asked = "Which vegetarian recipes use eggplant?"
+    assert revision_kept(before, after, asked, RECIPES, notes) == after
+    flagged = call("recipes", ingredient="aubergine", vegetarian=True)
+    kept = revision_kept(flagged, after, "Which recipes use eggplant?", RECIPES, notes)
+    assert kept == after
+
+
 def test_shapes_and_support():
     assert shape("DEU") == "AAA" and shape("de") == "aa" and shape("2025-03-01") == "9999-99-99"
     assert supported("DEU", "codes such as 'FRA'", "DE")
