@@ -74,3 +74,26 @@ async def test_a_request_about_worn_values_is_asked_for_once_more(toolboxes, tmp
     assert "'FRA' (3 trials)" in retries[0]
     queries = [t["query"] for t in trials_of(run_dir)]
     assert queries[:4] == [*asked, "What is the capital of the country with the code JPN?"]
+
+
+async def test_a_request_about_worn_values_is_tried_when_the_one_asked_for_is_no_request(
+    toolboxes, tmp_path
+):
+    tools = load_tools(str(toolboxes / "countries.py"))
+    call = 'Thought: look it up\nAction: country_info\nAction Input: {"code": "FRA"}'
+    asked = [
+        "What is the capital of the country with the code FRA?",
+        "Which languages are spoken in FRA?",
+        "Tell me the population of the country coded FRA, please.",
+        "How many people live in the capital of FRA?",
+    ]
+    model = Explorer()
+    model.overrides = {
+        "imagine_first": [asked[0], asked[3]],
+        "imagine_next": asked[1:3],
+        "imagine_retry": ["Use the country_info tool with the code JPN."],  # names the tool
+        "try": [call] * 4,
+        "review": [call] * 8,
+    }
+    run_dir = await run(model, tools, tmp_path, episodes=2, trials=3)
+    assert [t["query"] for t in trials_of(run_dir)][:4] == asked

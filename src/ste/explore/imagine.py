@@ -94,7 +94,7 @@ async def imagine(
             beyond[:] = [held]
             return None
         if query and (again := names_worn(query, worn or {})):
-            unnatural[:] = [query]
+            usable[:] = [query]  # every other check passed: tried if no better one comes
             kept_to[:] = [again]
             return None
         return query or None
@@ -103,6 +103,7 @@ async def imagine(
     repeated: list[str] = []  # the earlier request the latest reply nearly repeats
     beyond: list[tuple[str, str]] = []  # what it asks outside the tool's data, and its words
     kept_to: list[dict[str, int]] = []  # the worn values the latest request names
+    usable: list[str] = []  # the latest request faulted for its worn values alone
 
     def remind(reply: str) -> None:
         if problem:
@@ -122,10 +123,12 @@ async def imagine(
             messages.append(user_message(render("explore_query_retry")))
 
     query, replies = await ask_until_read(ask, read, remind)
+    if query is None and usable:
+        query = usable[0]
     # the last request read still teaches the tool, though it cannot become an example; not
     # one that declines to be a request; one the tool has already said it cannot fulfil
     # with its dates moved into what the tool covers, if they can be
-    last = unnatural[0] if unnatural else ""
+    last = unnatural[0] if unnatural and query is None else ""
     if last and (same := nearly_repeats(last, earlier)) and same in fulfilled:
         last = ""
     if last and outside(last, refusals):
