@@ -78,9 +78,7 @@ class Coverage:
                     if isinstance(value, str) and value.strip() and name not in enums:
                         passed.add((name, " ".join(value.split())))
                     elif isinstance(value, int | float) and not isinstance(value, bool):
-                        amounts.add(
-                            (name, f"{value:g}" if isinstance(value, float) else str(value))
-                        )
+                        amounts.add((name, _number_text(value)))
                     if name not in self.parameters:
                         self.parameters.add(name)
                         new = True
@@ -140,6 +138,11 @@ class Coverage:
             "distinct_values": sum(len(counts) for counts in self.values.values()),
             "distinct_errors": len(self.errors),
         }
+
+
+def _number_text(value: float) -> str:
+    """A number as a request writes it: 100000.0 as '100000', 4.25 as '4.25'."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _cut(value: str) -> str:

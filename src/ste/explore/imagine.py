@@ -52,7 +52,7 @@ async def imagine(
     or not at all; so is one naming a value the tool said it does not hold (`unavailable`,
     `ste.explore.unavailable`). A request naming a value earlier trials kept to (`worn`,
     `ste.explore.worn`) is asked for once more about other values, and tried as it is if
-    it still names one.
+    the reply to that is no better.
 
     `memory` (the long-term memory block) is sent after the prompt; only the prompt's own
     instructions count as echoed text, so a new query may share words with earlier ones."""
