@@ -263,6 +263,21 @@ def test_unreadable_notes_are_one_clear_error(tmp_path):
         load_notes(tmp_path)
 
 
+def test_a_fix_that_left_an_argument_out_says_so():
+    refused = _step(
+        {"value": 20, "from_unit": "vegetarian"},
+        "Error: Unknown unit 'vegetarian'. Accepted: degC, degF, K",
+        False,
+        "tool_error",
+    )
+    fixed = _step({"value": 20, "to_unit": "degF"}, '{"result": 68.0}', True)
+    evidence = gather_evidence([_trial(4, [refused, fixed])], TOOL)
+    assert [text for text, _ in fix_notes(evidence)] == [
+        'to_unit="degF" with from_unit left out works (another value was refused: '
+        "\"Unknown unit '...'. Accepted: degC, degF, K\")."
+    ]
+
+
 def test_a_call_the_schema_refused_is_no_evidence(trials):
     schema_refused = _step(
         {"value": 20, "from_unit": "degC", "to_unit": "degF", "days": 3},

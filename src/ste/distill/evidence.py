@@ -148,10 +148,15 @@ def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 
 def _worked(after: dict[str, Any], changed: list[str]) -> str:
-    """What the call that worked passed for the changed arguments ("unit=\"km\""), or that
-    it left them out."""
-    worked = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
-    return worked or f"leaving out {', '.join(changed)}"
+    """What the call that worked passed for the changed arguments ("unit=\"km\""), and
+    those it left out: a recipe search refused for `cuisine="vegetarian"` that worked with
+    `vegetarian=true` and no cuisine is "vegetarian=true with cuisine left out", not
+    "vegetarian=true" beside the refusal of a cuisine."""
+    passed = ", ".join(f"{k}={_shown(after[k])}" for k in changed if k in after)
+    dropped = ", ".join(k for k in changed if k not in after)
+    if passed and dropped:
+        return f"{passed} with {dropped} left out"
+    return passed or f"leaving out {dropped}"
 
 
 def _masked(message: str, refused: dict[str, Any]) -> str:
