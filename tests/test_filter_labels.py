@@ -4,9 +4,9 @@
 12-tool development toolbox, 3 episodes x 3 trials; the others, marked with their `source`,
 from later ones: 4 added with the rules they exposed, then 70 and 108 labelled before the
 rules' verdicts on them were read, then 20 of the bundled tools, 80 of another dev
-exploration, 108 of each of eight more and 102 of a ninth), each labelled by hand as a
-right or wrong example to learn from, with the reason; `data/labelled_tools.json` the tools
-as the model saw them.
+exploration, 108 of each of eight more, 102 of a ninth and 90 of the bundled tools), each
+labelled by hand as a right or wrong example to learn from, with the reason;
+`data/labelled_tools.json` the tools as the model saw them.
 The rule checks (`ste.checks.rules.rule_checks`, no judge, no re-execution: both need a model or the
 tools' code) are scored here as a classifier of "kept": precision (kept examples that are
 right) and recall (right examples kept). The first 65 trials were read while the rules
@@ -252,6 +252,19 @@ def test_the_rules_keep_examples_more_precisely_than_before_without_losing_recal
 # a test text."): all 0.83 (302/365) recall 0.89; held out 0.82 (285/347). Then a percentage
 # passed as its fraction to an amount ("25% down" as down_payment=0.25; 5 wrong, no right):
 # all 0.83 (302/363) recall 0.89; held out 0.82 (285/345).
+# 2026-12-07 (an eighth session), 90 trials of the bundled experiment's exploration
+# (xbundled5, seed 0, at d86f41f), labelled blind to every verdict by a helper: 25 right;
+# that run's whole filter kept 35, 19 right as labelled (21 with the two whose request was
+# asked again and became right): precision 0.54 (0.60), recall 0.76: the unseen figure, on
+# tools the rules were little written on. The rules at d86f41f on them: 0.54 (21/39),
+# recall 0.84. All 1446: 0.80 (323/402) recall 0.88. Then four checks read from them, each
+# rejecting only wrong labelled trials: a digest, address or encoding the answer writes
+# that no result holds (`ste.outcome.copied_codes`: one hex digit swapped), content the
+# model made up for a content parameter (`ste.checks.content`: "encode a string" with no
+# string given; 57 wrong), an answer that speaks of the tool's parameters ("version_b is
+# later than version_a"; 27 wrong), a request under a template's label ("User input:";
+# 3 wrong): on the 90 0.70 (21/30) recall 0.84; all 0.82 (323/393) recall 0.88; held out
+# 0.82 (306/375) recall 0.88.
 FLOORS = {
     "all": {"precision": 0.80, "recall": 0.88},
     "held_out": {"precision": 0.78, "recall": 0.88},

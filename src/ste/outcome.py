@@ -32,6 +32,28 @@ _DOTTED = re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?![\w]|\.\d)")
 _CODE = re.compile(r"[\w./:+=-]{6,}")
 
 
+# a value no one retypes by heart, that an answer must copy from a result: a hex digest or
+# an IPv6 address (8+ hex characters with a digit or colons in them), an encoding (16+
+# characters of both cases and digits)
+_HEX = re.compile(r"(?<![\w:])[0-9A-Fa-f:]{8,}(?![\w:])")
+_ENCODED = re.compile(r"(?<![\w+/=-])[A-Za-z0-9+/_-]{16,}={0,2}(?![\w+/=-])")
+
+
+def copied_codes(text: str) -> list[str]:
+    """The digests, addresses and encodings `text` writes out (see `_HEX`, `_ENCODED`)."""
+    hexes = [
+        h.strip(":")
+        for h in _HEX.findall(text)
+        if re.search(r"[A-Fa-f]", h) and (re.search(r"\d", h) or h.count(":") >= 2)
+    ]
+    encoded = [
+        e
+        for e in _ENCODED.findall(text)
+        if re.search(r"[a-z]", e) and re.search(r"[A-Z]", e) and re.search(r"\d", e)
+    ]
+    return [*hexes, *encoded]
+
+
 # a date as results write it (ISO 8601): its parts are no numbers to check one by one
 ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
 
@@ -208,6 +230,9 @@ def judge_outcome(
     unquoted = [q for q in quoted_in(final_answer or "") if not held(q, sources)]
     if unquoted:
         return Outcome(False, f"the answer quotes {unquoted[0][:40]!r}, found in no tool result")
+    miscopied = [c for c in copied_codes(final_answer or "") if not held(c, sources)]
+    if miscopied:
+        return Outcome(False, f"the answer states {miscopied[0][:40]!r}, found in no tool result")
     codes = {c for text in results for c in _codes_in(text)}
     draws_on_results = (
         any(supported(n, from_results) for n in stated)

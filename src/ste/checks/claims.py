@@ -22,9 +22,11 @@ from ste.checks.numbers import MONTH_NAME, month_numbers
 from ste.checks.verdict import Check
 from ste.outcome import ISO_DATE, has_clock_time, held, leaves, numbers_in, quoted_in, supported
 from ste.records import Trial
+from ste.tools.tool import Tool
 
 __all__ = [
     "answers_broadly",
+    "answered_in_users_terms",
     "dates_from_results",
     "flags_as_results",
     "names_from_results",
@@ -201,3 +203,22 @@ def flags_as_results(trial: Trial) -> Check:
                     f"the answer says {key!r} where the result has {key}=false",
                 )
     return Check("flags_as_results", True, "no flag a result reports false is stated")
+
+
+def answered_in_users_terms(trial: Trial, tool: Tool) -> Check:
+    """The answer speaks of what the user gave, not of the tool's parameters: "version_b is
+    later than version_a" tells the user nothing of the versions they asked about (three
+    bundled trials answered so). A parameter named in two or more words ('version_a',
+    'to_unit') that the answer writes and the request does not fails."""
+    answer, query = trial.final_answer or "", trial.query
+    for name in tool.parameters.get("properties", {}):
+        if "_" not in name.strip("_"):
+            continue
+        named = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+        if named.search(answer) and not named.search(query):
+            return Check(
+                "answered_in_users_terms",
+                False,
+                f"the answer speaks of the parameter {name!r}, not of what the user gave",
+            )
+    return Check("answered_in_users_terms", True, "the answer names no parameter of the tool")

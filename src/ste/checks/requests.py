@@ -184,6 +184,13 @@ def offers_help(text: str) -> bool:
 _ASSIGNED = r"""(?:=|:\s*['"\d{\[])"""  # "expression='2 + 3'", "date: '2026-12-06'"
 
 
+# the request under a template's label of who says it ('User input: "Is the ISBN ..."')
+_ROLE_LABEL = re.compile(
+    r"^\W*(?:(?:the\s+)?(?:user|customer|human|client)(?:'s)?\s+)?(?:input|message|prompt)\s*:",
+    re.IGNORECASE,
+)
+
+
 def natural_query(query: str, tool: Tool | None = None) -> Check:
     """The query reads as a request a person would write: not JSON or a bare value, not
     ste's instruction or memory repeated, not talk about the tool, its parameters or "the
@@ -206,6 +213,13 @@ def natural_query(query: str, tool: Tool | None = None) -> Check:
         return Check("natural_query", False, f"the query offers to help: {text[:60]!r}")
     if MEMORY_MARK.search(text):
         return Check("natural_query", False, "the query carries a memory entry's verdict mark")
+    if label := _ROLE_LABEL.match(text):
+        return Check(
+            "natural_query",
+            False,
+            f"the query is under a template's label ({label.group(0).strip()!r}), not the "
+            "user's own words",
+        )
     if _repeats_instruction(text):
         return Check("natural_query", False, "the query repeats ste's own instruction")
     if voice := _HELPERS_VOICE.search(text):

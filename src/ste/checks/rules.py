@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from ste.checks.arguments import enums_as_asked, every_choice_asked, grounded
 from ste.checks.claims import (
+    answered_in_users_terms,
     answers_broadly,
     dates_from_results,
     flags_as_results,
     names_from_results,
     picked_from_request,
 )
+from ste.checks.content import content_given
 from ste.checks.entities import entity_from_request
 from ste.checks.expressions import expression_numbers_used
 from ste.checks.literals import computes_something, dates_passed, grouping_kept, identifiers_given
@@ -99,6 +101,8 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(entity_from_request(trial, tool))
     checks.append(dates_passed(trial, tool))
     checks.append(identifiers_given(trial))
+    checks.append(content_given(trial, tool))
+    checks.append(answered_in_users_terms(trial, tool))
     checks.append(computes_something(trial, tool))
     checks.append(grouping_kept(trial))
     checks.append(times_as_asked(trial))

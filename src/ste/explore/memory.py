@@ -15,7 +15,7 @@ from ste.records import Trial
 from ste.tools.tool import Tool
 
 _LABEL = re.compile(
-    r"^[\s>*_#`\"]*(?:(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question|task)\s*"
+    r"^[\s>*_#`\"]*(?:(?:synthesi[sz]ed\s+)?(?:user\s+)?(?:query|request|question|task|input)\s*"
     r"(?:\([^)]*\))?\s*[:\-]|user\s*:)[\s*_]*",
     re.IGNORECASE,
 )
