@@ -94,3 +94,28 @@ def test_a_request_under_a_templates_label_is_not_natural():
     labelled = natural_query('User input: "Is the ISBN 978-0-306-40615-7 valid?"')
     assert not labelled.ok and "User input:" in labelled.reason
     assert natural_query("Input the number 1994 as Roman numerals, please.").ok
+
+
+def test_numbers_listed_with_their_names_are_each_passed():
+    from ste.checks.numbers import number_beside
+
+    query = "What are the classes of 400 Bad Request, 500 Internal Server Error, and 301?"
+    assert number_beside(query, 400, {400.0}) == "500"
+    assert number_beside(query, 400, {400.0, 500.0, 301.0}) is None
+    # numbers of other sizes in a list are other things: a loan's amount, rate and years
+    assert number_beside("A $400 loan at 5%, 30 years", 400, {400.0, 5.0, 360.0}) is None
+
+
+def test_the_helper_asking_the_user_to_enter_a_value_is_no_request():
+    asked = "To convert 1700000000 to ISO 8601, please enter the Unix epoch timestamp."
+    assert not natural_query(asked).ok
+
+
+def test_an_answer_that_only_repeats_what_the_call_passed_says_nothing():
+    from ste.checks.literals import answer_not_echoed
+
+    calls = [step("isbn", {"isbn": "9780306406157"}, '{"valid": true}', True)]
+    query = "I'm ordering a book. The ISBN is 9780306406157."
+    assert not answer_not_echoed(trial(calls, final="9780306406157", query=query)).ok
+    said = "Yes, 9780306406157 is a valid ISBN-13."
+    assert answer_not_echoed(trial(calls, final=said, query=query)).ok

@@ -21,7 +21,13 @@ from ste.outcome import ISO_DATE, leaves
 from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
-__all__ = ["computes_something", "dates_passed", "grouping_kept", "identifiers_given"]
+__all__ = [
+    "answer_not_echoed",
+    "computes_something",
+    "dates_passed",
+    "grouping_kept",
+    "identifiers_given",
+]
 
 
 def dates_passed(trial: Trial, tool: Tool) -> Check:
@@ -76,6 +82,21 @@ def computes_something(trial: Trial, tool: Tool) -> Check:
         False,
         f"the result only repeats what the call passed ({shown}): nothing the tool computed",
     )
+
+
+def answer_not_echoed(trial: Trial) -> Check:
+    """The final answer is more than a value the call passed: "9780306406157" for "I'm
+    reading an ISBN ... The ISBN is 9780306406157." says nothing the tool found."""
+    answer = (trial.final_answer or "").strip().strip("\"'`.").strip().casefold()
+    for step in successful_calls(trial):
+        passed = {str(v).strip().casefold() for v in leaves(step.call.arguments)}  # type: ignore[union-attr]
+        if answer and answer in passed:
+            return Check(
+                "answer_not_echoed",
+                False,
+                f"the answer {answer[:40]!r} only repeats a value the call passed",
+            )
+    return Check("answer_not_echoed", True, "the answer says more than the call passed")
 
 
 # an identifier a call may invent: a URL, an address, a code, a number written with marks

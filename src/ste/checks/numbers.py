@@ -173,4 +173,15 @@ def number_beside(query: str, value: float, passed: set[float]) -> str | None:
         for other in re.findall(pattern, query):
             if not supported(float(other.replace(",", "")), passed):
                 return other
+    # or listed with their names, each a whole number of as many digits: "400 Bad Request,
+    # 500 Internal Server Error, and 301 Moved Permanently" looked up by 400 alone
+    if float(value).is_integer() and value >= 10:
+        digits = len(f"{value:g}")
+        listed = (
+            rf"(?<![\w.,]){shown}(?![\w.])[^\d,;.?!]{{0,40}},\s+(?:and\s+)?"
+            rf"(\d{{{digits}}})(?![\w.,])"
+        )
+        for other in re.findall(listed, query):
+            if not supported(float(other), passed):
+                return other
     return None

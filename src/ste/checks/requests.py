@@ -155,7 +155,9 @@ _HELPERS_VOICE = re.compile(
     # "..., you should provide the country code 'FR'")
     r"|\byou\s+(?:would|can|could|should|(?:will\s+)?need\s+to)\s+"
     r"(?:make|send|use|call|write|provide|enter|specify|supply)\b"
-    # the helper asking for its input ("Please provide the text ... for me to compute")
+    # the helper asking for its input ("Please provide the text ... for me to compute",
+    # "..., please enter the Unix epoch timestamp")
+    r"|\bplease\s+(?:enter|type|input|paste)\b"
     r"|\bfor\s+me\s+to\s+(?:compute|calculate|analy[sz]e|convert|process|check|count|use"
     r"|evaluate|look\s+up|work\s+with)\b",
     re.IGNORECASE,

@@ -25,7 +25,13 @@ from ste.checks.claims import (
 from ste.checks.content import content_given
 from ste.checks.entities import entity_from_request
 from ste.checks.expressions import expression_numbers_used
-from ste.checks.literals import computes_something, dates_passed, grouping_kept, identifiers_given
+from ste.checks.literals import (
+    answer_not_echoed,
+    computes_something,
+    dates_passed,
+    grouping_kept,
+    identifiers_given,
+)
 from ste.checks.options import options_asked
 from ste.checks.owners import numbers_to_their_parameters
 from ste.checks.parts import (
@@ -104,6 +110,7 @@ def rule_checks(trial: Trial, tool: Tool, require_reflection: bool) -> list[Chec
     checks.append(content_given(trial, tool))
     checks.append(answered_in_users_terms(trial, tool))
     checks.append(computes_something(trial, tool))
+    checks.append(answer_not_echoed(trial))
     checks.append(grouping_kept(trial))
     checks.append(times_as_asked(trial))
     checks.append(offsets_used(trial))

@@ -50,7 +50,10 @@ from ste.verdicts import ask_until_read
 # and a request that names what it lacks by its kind ("a text", "an amount")
 # (and a unit that came with a made-up quantity: "42 km" for "how many miles did I run?")
 # (and an identifier the call made up: version '1.4.2' for "which of two versions is newer?")
-RESTATABLE = frozenset({"grounded", "identifiers_given", "natural_query", "unit_codes_as_asked"})
+# (and content it made up: a text to count the words of, for "my favourite pangram")
+RESTATABLE = frozenset(
+    {"grounded", "identifiers_given", "content_given", "natural_query", "unit_codes_as_asked"}
+)
 
 
 def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
@@ -59,7 +62,7 @@ def missing_values(trial: Trial, tool: Tool) -> list[tuple[str, Any]]:
     if not trial.query or not trial.final_answer:
         return []
     failed = {c.name for c in rule_checks(trial, tool, require_reflection=False) if not c.ok}
-    if not failed & {"grounded", "identifiers_given"} or not failed <= RESTATABLE:
+    if not failed & {"grounded", "identifiers_given", "content_given"} or not failed <= RESTATABLE:
         return []
     required = set(tool.parameters.get("required", []))
     invented = invented_arguments(trial, tool)
