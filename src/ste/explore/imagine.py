@@ -128,7 +128,7 @@ async def imagine(
     # the last request read still teaches the tool, though it cannot become an example; not
     # one that declines to be a request; one the tool has already said it cannot fulfil
     # with its dates moved into what the tool covers, if they can be
-    last = unnatural[0] if unnatural and query is None else ""
+    last = unnatural[0] if unnatural else ""
     if last and (same := nearly_repeats(last, earlier)) and same in fulfilled:
         last = ""
     if last and outside(last, refusals):
