@@ -786,7 +786,26 @@ def test_a_date_the_request_writes_out_must_reach_the_call():
     within = step("t", {"value": "2026-12-07T12:00:00Z"}, '{"unix": 1}', True)
     assert dates_passed(trial([within], query=query, tool="t"), DISTANCE).ok
     words = trial([latest], query="Convert 350 USD to JPY on July 15, 2023.", tool="convert")
-    assert dates_passed(words, DISTANCE).ok  # a date in words: the judge's to read
+    check = dates_passed(words, DISTANCE)  # a date in words with its year: read as 2023-07-15
+    assert not check.ok and "July 15, 2023" in check.reason
+    on_day = step("convert", {"amount": 350, "date": "2023-07-15"}, '{"rate": 1}', True)
+    words = trial([on_day], query="Convert 350 USD to JPY on July 15, 2023.", tool="convert")
+    assert dates_passed(words, DISTANCE).ok
+    no_year = trial([latest], query="Convert 350 USD to JPY on July 15.", tool="convert")
+    assert dates_passed(no_year, DISTANCE).ok  # the year is the call's choice: the judge's
+
+
+def test_a_date_written_out_names_its_iso_form():
+    from ste.checks.arguments import mentions
+    from ste.checks.numbers import written_dates
+
+    assert [d.isoformat() for _, d in written_dates("from Dec. 7th 2026 to 8 March, 2027")] == [
+        "2026-12-07",
+        "2027-03-08",
+    ]
+    assert written_dates("February 30, 2026 and May 2026") == []
+    assert mentions("Convert 17:30 on December 7, 2026 from Paris to UTC.", "2026-12-07")
+    assert not mentions("Convert 17:30 on December 8, 2026 from Paris to UTC.", "2026-12-07")
 
 
 def test_a_result_that_only_repeats_the_call_is_not_the_tools_answer():

@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from ste.checks.calls import confirmed, record_results, successful_calls
-from ste.checks.numbers import percent_shares, relative_years, spoken_numbers
+from ste.checks.numbers import percent_shares, relative_years, spoken_numbers, written_dates
 from ste.checks.verdict import Check
-from ste.outcome import leaves, numbers_in, supported
+from ste.outcome import ISO_DATE, leaves, numbers_in, supported
 from ste.records import Step, Trial
 from ste.tools.tool import Tool
 
@@ -192,7 +192,12 @@ def grounded(trial: Trial, tool: Tool) -> Check:
 
 def mentions(query: str, value: str) -> bool:
     """Whether the request names `value` as a word or words (plurals too: 'weekends'), as
-    written ('2026-12-05') or with its '_' and '-' read as spaces ('middle eastern')."""
+    written ('2026-12-05') or with its '_' and '-' read as spaces ('middle eastern'); an ISO
+    date also as written out with its year ('December 5, 2026')."""
+    if ISO_DATE.fullmatch(value.strip()) and any(
+        day.isoformat() == value.strip() for _, day in written_dates(query)
+    ):
+        return True
     said = query.casefold()
     for form in dict.fromkeys(
         [value.casefold(), value.replace("_", " ").replace("-", " ").casefold()]

@@ -4,9 +4,10 @@ and a result holds something the call did not pass.
 A request that names a date ("Convert 350 US dollars to JPY on 2026-12-07") answered by a
 call that leaves the date out (the latest rates: 2025-03-26) answers another request,
 and the example would teach a caller to drop the date the user gave. Dates written as
-ISO 8601 ('2026-12-07') are read without doubt; each must be in some successful call's
-arguments (in a value of its own, or within a longer one: "2026-12-05 19:00"). Dates in
-words ("July 15, 2023") are left to the judge: a call writes them in another form.
+ISO 8601 ('2026-12-07') or in words with their year ("July 15, 2023") are read without
+doubt; each must be in some successful call's arguments, as an ISO date or as the request
+writes it (in a value of its own, or within a longer one: "2026-12-05 19:00"). A date in
+words without its year is left to the judge: the call's year is a choice.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 
 from ste.checks.arguments import grounded_number, request_numbers
 from ste.checks.calls import successful_calls
+from ste.checks.numbers import written_dates
 from ste.checks.verdict import Check
 from ste.outcome import ISO_DATE, leaves
 from ste.records import Step, Trial
@@ -32,7 +34,8 @@ __all__ = [
 
 def dates_passed(trial: Trial, tool: Tool) -> Check:
     """Every ISO 8601 date the request writes is passed by some successful call."""
-    dates = list(dict.fromkeys(ISO_DATE.findall(trial.query)))
+    dates = {d: d for d in ISO_DATE.findall(trial.query)}
+    dates |= {said: day.isoformat() for said, day in written_dates(trial.query)}
     calls = successful_calls(trial)
     if not dates or not calls:
         return Check("dates_passed", True, "no date written out, or no successful call")
@@ -40,7 +43,7 @@ def dates_passed(trial: Trial, tool: Tool) -> Check:
         json.dumps(step.call.arguments, ensure_ascii=False)  # type: ignore[union-attr]
         for step in calls
     )
-    missing = [date for date in dates if date not in passed]
+    missing = [said for said, day in dates.items() if day not in passed and said not in passed]
     if missing:
         return Check(
             "dates_passed",

@@ -5,13 +5,14 @@ digits would call those values invented. "one" is left out: it is mostly a prono
 one"), and a 1 passed for it is the invented `top_n=1` the grounding check exists to catch.
 Numbers in several words ("four hundred twenty-two", "2 million"), months by name ("in
 May": 5), shares of a request's numbers ("20% down" on $35,000: 7000), the years "this
-year" names, and a number named beside a passed one ("2023 and 2024").
+year" names, a number named beside a passed one ("2023 and 2024"), and dates written out
+with their year ("December 7, 2026": 2026-12-07).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from ste.outcome import supported
 
@@ -127,6 +128,31 @@ def month_numbers(text: str) -> set[float]:
             continue
         name = (short or full or may).casefold()[:3]
         found.add(float([m[:3] for m in _MONTHS].index(name) + 1))
+    return found
+
+
+_YEAR = r"((?:19|20)\d{2})"
+# a date written out with its year: "December 7, 2026", "Dec 7th 2026", "7 December 2026"
+_WRITTEN_DATE = re.compile(
+    rf"\b({MONTH_NAME})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b"
+    rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTH_NAME}),?\s+{_YEAR}\b",
+    re.IGNORECASE,
+)
+
+
+def written_dates(text: str) -> list[tuple[str, date]]:
+    """The dates `text` writes out in words with their year: (as written, the day)."""
+    found = []
+    for match in _WRITTEN_DATE.finditer(text):
+        month_a, day_a, year_a, day_b, month_b, year_b = match.groups()
+        month = month_numbers((month_a or month_b).rstrip(".").capitalize())
+        if not month:
+            continue
+        try:
+            day = date(int(year_a or year_b), int(next(iter(month))), int(day_a or day_b))
+        except ValueError:  # "February 30, 2026"
+            continue
+        found.append((match.group(0), day))
     return found
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from ste.checks.numbers import MONTH_NAME, month_numbers
+from ste.checks.numbers import MONTH_NAME, month_numbers, written_dates
 from ste.outcome import ISO_DATE
 
 __all__ = ["Covered", "covered", "moved_inside", "outside"]
@@ -30,13 +30,6 @@ _DATE_RANGE = re.compile(rf"(?<![\d-]){_ISO}{_TO}{_ISO}(?![\d-])")
 _YEAR_RANGE = re.compile(rf"(?<![\d-]){_YEAR}{_TO}{_YEAR}(?![\d-])")
 
 _MONTH = rf"({MONTH_NAME})"
-# when a request asks about: an ISO date, a date written with its year, a year it names as
-# one ("in 2028", "of 2026", "for the year 2027"; not "2000 USD")
-_ASKED_WRITTEN = re.compile(
-    rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+{_YEAR}\b"
-    rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}\b",
-    re.IGNORECASE,
-)
 # a day written without its year ("on December 5th"): a caller passes it in some year, and
 # it is outside a period shorter than a year that holds that day in none
 _NO_YEAR = r"(?!\d|,?\s+(?:19|20)\d{2}\b)"
@@ -86,14 +79,9 @@ def covered(refusals: Sequence[str]) -> list[Covered]:
 def _asked(query: str) -> list[tuple[str, date, date]]:
     """The periods a request asks about: (as written, first day, last day)."""
     asked = [(d, day, day) for d in ISO_DATE.findall(query) if (day := _day(d))]
-    for match in _ASKED_WRITTEN.finditer(query):
-        month_a, day_a, year_a, day_b, month_b, year_b = match.groups()
-        month = _month(month_a or month_b)
-        try:
-            day = date(int(year_a or year_b), month, int(day_a or day_b))
-        except ValueError:
-            continue
-        asked.append((match.group(0), day, day))
+    # a date written with its year ("December 25, 2027"); a year named as one ("in 2028",
+    # "of 2026", "for the year 2027"; not "2000 USD")
+    asked += [(said, day, day) for said, day in written_dates(query)]
     for match in _ASKED_YEAR.finditer(query):
         year = int(match.group(1))
         asked.append((match.group(1), date(year, 1, 1), date(year, 12, 31)))
