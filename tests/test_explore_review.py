@@ -53,6 +53,25 @@ async def test_a_call_of_a_value_the_request_never_gave_is_reviewed_and_correcte
     assert [t.arguments["value"] for t in example.turns] == [1]  # the reviewed call is not shown
 
 
+async def test_later_trials_go_on_without_the_review(convert, tmp_path):
+    # the review's findings, echoed in the model's thoughts, came back in the next requests
+    model = Explorer(
+        value=999,
+        review=[_call(1), _call(1)],
+        observation=[ANSWER.format("620.75 miles"), ANSWER.format("0.62 miles")] * 2,
+    )
+    run_dir = await run(model, convert, tmp_path, episodes=1, trials=2, rebalance=False)
+    first, second = trials_of(run_dir)
+    assert first["review"] and Trial.read(first).call_steps[-1].call.arguments["value"] == 1
+    reviews = [r for r in model.requests if model.stage(r["messages"]) == "review"]
+    found = reviews[0]["messages"][-1]["content"]
+    later = [r for r in model.requests[model.requests.index(reviews[0]) + 1 :]]
+    imagined = [r for r in later if model.stage(r["messages"]).startswith("imagine")]
+    # the next request is imagined from a conversation without the review, nor resumed with it
+    assert imagined and all(found not in [m["content"] for m in r["messages"]] for r in imagined)
+    assert found not in [m["content"] for m in first["messages"]]
+
+
 async def test_a_trial_the_checks_pass_is_not_reviewed(convert, tmp_path):
     model = Explorer()
     run_dir = await run(model, convert, tmp_path, episodes=1, trials=2, rebalance=False)

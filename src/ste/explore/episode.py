@@ -115,6 +115,7 @@ async def run_trial(
                 messages.append(reply)
     steps: list[Step] = []
     found: list[str] = []  # what the review found (`ste.explore.review`)
+    reviewed, review_start, review_end = None, 0, 0
     reviewed_at: int | None = None
     restated_from: str | None = None
     final_answer = None
@@ -157,14 +158,15 @@ async def run_trial(
                 restated = await restate(
                     model, protocol, tool, messages, finished, values, sampling, usage
                 )
-            reviewed = None
             if restated is not None:
                 restated_from, query = finished.query, restated.query
                 steps, final_answer = restated.steps, restated.final_answer
             else:
+                review_start = len(messages)
                 reviewed = await review(
                     model, protocol, tool, messages, finished, turns, is_new_error=is_new_error
                 )
+                review_end = len(messages)
             if reviewed is not None:
                 found = reviewed.findings
                 reviewed_at = len(steps) if reviewed.supersedes else None
@@ -175,6 +177,11 @@ async def run_trial(
             solved, reflection_reason, reflection_raw = await reflect(
                 model, protocol, tool, messages, seed, usage
             )
+        if reviewed is not None:
+            # the review stays in the trial's steps, not in the conversation later trials
+            # go on from: its findings, echoed in the model's thoughts, came back as parts of
+            # the next requests ("..., but it's asking for an option it does not name")
+            del messages[review_start:review_end]
     elif settings.reflection:
         solved, reflection_reason = False, "no query was imagined"
 
