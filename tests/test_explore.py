@@ -674,3 +674,11 @@ async def test_a_request_from_a_call_without_its_values_is_tried_once_more(tools
     model.overrides["request_from_call"] = ["How many miles was my race?", WRITTEN]
     run_dir = await run(model, tools[:1], tmp_path, trials=1)
     assert trials_of(run_dir)[1]["query"] == WRITTEN
+
+
+def test_a_request_giving_a_value_the_prompt_gives_as_an_example_is_no_echo():
+    prompt = 'The network, e.g. "192.168.1.10/24" describes its network 192.168.1.0/24.'
+    query = 'What is the broadcast address of the network "192.168.1.0/24"?'
+    assert clean_query(query, prompt) == query
+    echo = "describes its network 192.168.1.0/24 and e.g. the network"
+    assert clean_query(echo, prompt + " and e.g. the network") == ""

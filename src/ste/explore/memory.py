@@ -144,11 +144,15 @@ def _quoted(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.casefold())
+    """The words of `text`, a value written with dots, slashes or colons one word of its own
+    ("192.168.1.0/24", "2026-12-07")."""
+    return re.findall(r"[a-z0-9']+(?:[./:-][a-z0-9']+)*", text.casefold())
 
 
 def _echoes(text: str, prompt: str, span: int = 6) -> bool:
-    """Does `text` repeat `span` consecutive words of the prompt?"""
+    """Does `text` repeat `span` consecutive words of the prompt? (A value the prompt gives
+    as an example is one word: "the network 192.168.1.0/24" is a request, not an echo of
+    "describes its network 192.168.1.0/24".)"""
     prompt_words = _words(prompt)
     grams = {tuple(prompt_words[i : i + span]) for i in range(len(prompt_words) - span + 1)}
     words = _words(text)
