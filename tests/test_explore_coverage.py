@@ -101,7 +101,8 @@ async def test_a_tool_whose_requests_all_failed_is_asked_for_one_that_avoids_its
 async def test_a_new_tool_error_earns_one_more_turn(tools, tmp_path):
     again = 'Action: convert\nAction Input: {"value": -5, "unit": "km"}'
     model = Explorer(value=-5, observation=[again] * 3)  # each call refused, the same error
-    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=2, max_turns=1)
+    # (no review: a trial out of turns after a refusal would be reviewed with more)
+    run_dir = await run(model, tools[:1], tmp_path, episodes=1, trials=2, max_turns=1, review=False)
     first, second = trials_of(run_dir)
     assert first["calls"] == 2  # the error was new: one more turn, the same error: no more
     assert second["calls"] == 1  # the tool had given that error already
@@ -113,6 +114,7 @@ async def test_a_new_tool_error_earns_one_more_turn(tools, tmp_path):
         trials=1,
         max_turns=1,
         extra_turns=0,
+        review=False,
     )
     assert [t["calls"] for t in trials_of(fixed)] == [1]
 

@@ -237,6 +237,45 @@ async def test_a_refusal_that_suggests_one_value_is_shown_as_the_call_it_suggest
     assert [s.tool_ok for s in trial.call_steps] == [False, True]
 
 
+AMBIGUOUS = '''
+def city_distance(from_city: str, to_city: str) -> dict:
+    """The distance between two cities.
+
+    Args:
+        from_city: A city.
+        to_city: A city.
+    """
+    if to_city == "London":
+        raise ValueError(
+            "'London' is ambiguous: 'London, CA', 'London, GB'. Qualify to_city as 'City, CC'"
+        )
+    if to_city.startswith("City"):
+        raise ValueError("Unknown city 'City' for to_city; it is not in the gazetteer.")
+    return {"km": 344}
+'''
+
+
+def _to(city: str) -> str:
+    arguments = json.dumps({"from_city": "Paris", "to_city": city})
+    return f"Thought: look it up\nAction: city_distance\nAction Input: {arguments}"
+
+
+async def test_a_trial_out_of_turns_is_shown_each_value_a_refusal_offered(tmp_path):
+    # told the form 'City, CC', the model passes "City, GB" to the end of its turns (5 more)
+    model = Explorer(
+        imagine_first=["User Query: How far is Paris from London?"],
+        observation=[_to("City, GB")] * 5 + [ANSWER.format("344 km")],
+        answer_at_limit=["Thought: still thinking"],
+        review=[_to("London, GB")],
+        **{"try": [_to("London")]},
+    )
+    told, trial = await _reviewed(model, AMBIGUOUS, tmp_path)
+    assert "no call has succeeded yet" in told and "Unknown city 'City'" in told
+    assert '{"from_city": "Paris", "to_city": "London, CA"}' in told
+    assert '{"from_city": "Paris", "to_city": "London, GB"}' in told
+    assert trial.call_steps[-1].tool_ok and trial.final_answer == "344 km"
+
+
 RECIPES = '''
 def search_recipes(cuisine: str, max_minutes: int | None = None) -> dict:
     """Recipes of a cuisine.
@@ -288,6 +327,21 @@ def test_the_one_value_a_refusal_suggests_replaces_the_refused_one(arguments, re
     from ste.explore.suggestion import suggested_arguments
 
     assert suggested_arguments(arguments, refusal) == expected
+
+
+def test_the_values_a_refusal_offers_each_replace_the_refused_one():
+    from ste.explore.suggestion import offered_arguments
+
+    arguments = {"to_city": "London", "unit": "km"}
+    refusal = "'London' is ambiguous: 'London, CA', 'London, GB'. Qualify as 'City, CC'"
+    assert offered_arguments(arguments, refusal) == [
+        {"to_city": "London, CA", "unit": "km"},
+        {"to_city": "London, GB", "unit": "km"},
+    ]
+    assert offered_arguments({"to_city": "London"}, "'London' is ambiguous: 'London, CA'") == []
+    assert offered_arguments({"to_city": "Paris"}, refusal) == []  # not the refused value
+    rice = "Ambiguous food 'rice'. Did you mean: 'rice, white, cooked', 'rice, brown, cooked'?"
+    assert len(offered_arguments({"food": "rice"}, rice)) == 2
 
 
 LOAN = '''

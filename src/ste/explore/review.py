@@ -8,12 +8,12 @@ attempt (`Trial.reviewed_at`), the reviewed calls staying in its steps. Where a 
 works out the value that passes (`Check.fix`: 360 for 30 years), the call is shown with it:
 told only "20 year is 240 months", a 1.5B explorer kept the month count in all 5 such
 loan trials of one dev exploration (dev-exp14: it answered again, or called again with
-it). A trial that gave
-up after its call was refused (no call succeeded; by the tool, or by the schema for a value
-of the wrong type) is shown the message again and asked to call with a value it accepts
-(with its call's arguments as the tool's one suggestion would have them, where it makes
-one: `ste.explore.suggestion`, or with the numbers and booleans it wrote in quotes written
-as such: `ste.tools.execute.retyped_arguments`).
+it). A trial that gave up after its call was refused, or ran out of turns so (no call
+succeeded; by the tool, or by the schema for a value of the wrong type) is shown the message
+again and asked to call with a value it accepts (with its call's arguments as the tool's one
+suggestion would have them, where it makes one, or with each of the values it offers:
+`ste.explore.suggestion`; or with the numbers and booleans it wrote in quotes written as
+such: `ste.tools.execute.retyped_arguments`).
 What no correction can change (the request itself, a value the request names that the tool
 refused, a parameter the tool does not have) is not reviewed.
 """
@@ -29,7 +29,7 @@ from ste.agent.loop import AgentProtocol, TurnSettings, run_turns
 from ste.agent.trajectory import Step
 from ste.checks.rules import rule_checks
 from ste.checks.verdict import Check, fixes
-from ste.explore.suggestion import suggested_arguments
+from ste.explore.suggestion import offered_arguments, suggested_arguments
 from ste.models.base import ChatModel, Message, Usage
 from ste.prompts import render
 from ste.records import Trial
@@ -95,13 +95,15 @@ def fixed_call(trial: Trial, checks: list[Check]) -> dict[str, Any] | None:
 
 
 def refusal(trial: Trial, tool: Tool) -> str | None:
-    """The message refusing the last call of a finished trial in which no call succeeded (a
-    model often answers "I cannot" right after an error that says what the tool accepts:
+    """The message refusing the last call of a trial in which no call succeeded, answered or
+    out of turns (a model often answers "I cannot" right after an error that says what the
+    tool accepts:
     the tool's own words, or the schema's on a value of the wrong type, '5' for 5); None
     otherwise. A call passing a parameter the tool does not have asks for something the
     tool does not do: no retry makes it right."""
     calls = trial.call_steps
-    if not trial.final_answer or not calls or any(s.tool_ok for s in calls):
+    ended = trial.final_answer or trial.stop_reason == "max_turns"  # gave up, or ran out
+    if not ended or not calls or any(s.tool_ok for s in calls):
         return None
     last = calls[-1]
     if last.error_kind not in ("tool_error", "invalid_arguments") or not last.observation:
@@ -110,6 +112,18 @@ def refusal(trial: Trial, tool: Tool) -> str | None:
     if last.call is not None and set(last.call.arguments) - set(known):
         return None
     return " ".join(last.observation.split())[:400]
+
+
+def _offered(trial: Trial) -> list[dict[str, Any]]:
+    """The calls a refusal of the trial offers values for, the latest refusal first
+    (`offered_arguments`): the last call may have passed the form the refusal described
+    ("City, GB" for 'City, CC') rather than one of them."""
+    for step in reversed(trial.call_steps):
+        if step.call is None or not step.observation or step.tool_ok:
+            continue
+        if offered := offered_arguments(step.call.arguments, step.observation):
+            return offered
+    return []
 
 
 def shown(found: list[str]) -> str:
@@ -162,6 +176,9 @@ async def review(
         if suggested:
             shown_arguments = json.dumps(suggested, ensure_ascii=False)
             prompt += "\n" + render("explore_review_suggested", arguments=shown_arguments)
+        elif offered := _offered(trial):
+            calls = "\n".join(f"- {json.dumps(a, ensure_ascii=False)}" for a in offered)
+            prompt += "\n" + render("explore_review_offered", calls=calls)
     else:
         return None
     messages.append({"role": "user", "content": prompt})

@@ -4,7 +4,11 @@ Tools often say what they would accept: "Unknown city 'New York City' for from_c
 not in the gazetteer. Did you mean 'New York'?". A small model reads that, and answers the
 user with the error (a dev exploration lost three trials of a distance tool so); shown its
 own call with the suggestion in place, it calls again. Only a single suggestion is taken,
-put where the refused value stood: where the tool offers several, choosing is the model's.
+put where the refused value stood. Where the tool offers several that each complete the
+refused value ("'London' is ambiguous: 'London, CA', 'London, GB'"), the call is shown with
+each (`offered_arguments`), and choosing is the model's: told only the form ('City, CC'),
+a 1.5B explorer passed "City, GB" in 4 trials of one dev exploration, to the end of their
+turns.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["suggested_arguments"]
+__all__ = ["offered_arguments", "suggested_arguments"]
 
 _QUOTED = r"""(?:'([^'\n]{1,80})'|"([^"\n]{1,80})")"""
 _DID_YOU_MEAN = re.compile(rf"did you mean:?\s*{_QUOTED}(\s*(?:,|or)\s*['\"])?", re.IGNORECASE)
@@ -35,3 +39,17 @@ def suggested_arguments(arguments: dict[str, Any], refusal: str) -> dict[str, An
                 corrected[name] = value.replace(wrong, suggestion, 1)
                 return corrected
     return None
+
+
+def offered_arguments(arguments: dict[str, Any], refusal: str) -> list[dict[str, Any]]:
+    """`arguments` with each of the values the refusal offers in place of a string argument
+    it quotes as refused, where it offers two or more and each begins with the refused
+    value ('London' -> 'London, CA', 'London, GB'); [] otherwise."""
+    quoted = list(dict.fromkeys(a or b for a, b in _ANY_QUOTED.findall(refusal)))
+    for name, value in arguments.items():
+        if not isinstance(value, str) or not value.strip() or value not in quoted:
+            continue
+        offered = [q for q in quoted if q != value and q.casefold().startswith(value.casefold())]
+        if len(offered) >= 2:
+            return [{**arguments, name: choice} for choice in offered[:5]]
+    return []
