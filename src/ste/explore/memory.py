@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ste.checks.requests import MEMORY_MARK, offers_help
 from ste.checks.rules import usable
+from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
 from ste.explore.coverage import Coverage
 from ste.explore.unavailable import passed_values, refused_values
 from ste.explore.worn import worn_values
@@ -159,6 +160,15 @@ def _echoes(text: str, prompt: str, span: int = 6) -> bool:
     return any(tuple(words[i : i + span]) in grams for i in range(len(words) - span + 1))
 
 
+def distinct(query: str, others: list[str]) -> bool:
+    """Whether `query` is unlike each of `others` (below distillation's lexical dedup
+    threshold: "... rice, white, cooked, and 200 grams" repeats "... and 100 grams")."""
+    if not others:
+        return True
+    similarity = lexical_similarity([query, *others])[0][1:]
+    return max(similarity) < DEFAULT_THRESHOLDS["lexical"]
+
+
 def verdict_word(solved: bool | None) -> str:
     return {True: "yes", False: "no", None: "not judged"}[solved]
 
@@ -180,11 +190,19 @@ class ToolMemory:
 
     coverage: Coverage
     entries: list[tuple[str, bool | None]] = field(default_factory=list)
-    # trials that could become examples: honestly solved (`Trial.outcome`, not as the model
-    # said) and passing every rule check of distillation (`ste.checks.rules.usable`)
-    usable: int = 0
+    # the requests of trials that could become examples: honestly solved (`Trial.outcome`,
+    # not as the model said) and passing every rule check of distillation
+    # (`ste.checks.rules.usable`), each unlike the others (`distinct`)
+    usable_requests: list[str] = field(default_factory=list)
     # values the tool said it does not hold, with its words (`ste.explore.unavailable`)
     unavailable: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def usable(self) -> int:
+        """How many distinct trials could become examples: a tool whose three usable trials
+        ask one thing twice has two (distillation keeps one of the two: a dev exploration
+        stopped a tool at three so, and kept two)."""
+        return len(self.usable_requests)
 
     @classmethod
     def of(cls, tool: Tool, trials: list[Trial]) -> ToolMemory:
@@ -197,7 +215,9 @@ class ToolMemory:
         """Remember a trial; whether it covered anything new."""
         self.entries.append((trial.query, fulfilled(trial)))
         tool = self.coverage.tool
-        self.usable += usable(trial, tool) if tool is not None else trial.outcome.solved
+        kept = usable(trial, tool) if tool is not None else trial.outcome.solved
+        if kept and distinct(trial.query, self.usable_requests):
+            self.usable_requests.append(trial.query)
         passed = passed_values(trial)
         for value in [v for v in self.unavailable if v.casefold() in passed]:
             del self.unavailable[value]
