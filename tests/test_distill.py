@@ -181,6 +181,19 @@ def test_lexical_dedup_keeps_the_first_of_near_duplicates():
     assert set(duplicates) == {1, 3} and duplicates[1][0] == 0
 
 
+def test_a_request_of_one_form_with_other_calls_is_no_duplicate():
+    queries = [
+        "Compare the versions 1.0.0-rc.1 and 1.0.0 of my package.",
+        "Compare the versions 1.0.0-rc.1 and 2.0.0 of my package.",
+        "Compare the versions 1.0.0-rc.1 and 1.0.0 of my package, please.",
+    ]
+    keys = ["rc.1 vs 1.0.0", "rc.1 vs 2.0.0", "rc.1 vs 1.0.0"]
+    assert set(near_duplicates(queries, 0.7, lexical_similarity)) == {1, 2}
+    assert near_duplicates(queries, 0.7, lexical_similarity, keys) == {
+        2: (0, pytest.approx(0.9, abs=0.1))
+    }
+
+
 def test_embedding_dedup_catches_paraphrases_but_not_other_values():
     from ste import embeddings
     from ste.distill.dedup import DEFAULT_THRESHOLDS, embedding_similarity
@@ -270,12 +283,22 @@ def validate_openai_chat_record(record):
 
 async def test_distill_checks_judges_dedups_paraphrases_and_exports(tools, tmp_path):
     run = await explored_run(tools, tmp_path)
+    # the last trial asks the first one's request again, with its calls
+    path = run / "trials.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    first = records[0]
+    records[-1].update(
+        query=first["query"] + " Thanks!",
+        steps=first["steps"],
+        final_answer=first["final_answer"],
+    )
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
     out = tmp_path / "data"
     settings = DistillSettings(
         dedup="lexical", dedup_threshold=0.7, target_per_tool=8, max_paraphrases=6
     )
     trials, tool_map, _ = prepare(run, out, settings, {"judge": "j", "paraphraser": "p"}, False)
-    # the Explorer imagined "How many miles is N km?" for N = 1..4
+    # the Explorer imagined "How many miles is N km?" for N = 1..3, then 1 again
     judge = ScriptedModel(
         [
             GOOD,

@@ -251,17 +251,16 @@ async def test_a_later_trial_of_an_episode_is_asked_for_values_not_used_again(to
 def test_a_usable_trial_asking_what_an_earlier_one_asked_is_not_counted_again():
     from ste.explore.memory import ToolMemory
 
-    def solved(query: str) -> Trial:
-        ok = ({"value": 5, "unit": "km"}, '{"result": 3.11, "unit": "mi"}', True)
+    def solved(query: str, km: int = 5) -> Trial:
+        miles = round(km * 0.621371, 2)
+        ok = ({"value": km, "unit": "km"}, f'{{"result": {miles}, "unit": "mi"}}', True)
         return _trial(ok).model_copy(
-            update={"query": query, "final_answer": "3.11 mi", "solved": True}
+            update={"query": query, "final_answer": f"{miles} mi", "solved": True}
         )
 
     memory = ToolMemory.of(None, [])  # no tool: honestly solved counts as usable
-    for query in [
-        "How many miles is 5 km for my run today?",
-        "How many miles is 5 km for my run today, please?",  # the same request again
-        "Convert 5 km to miles for the race I signed up for.",
-    ]:
-        memory.add(solved(query))
-    assert memory.usable == 2
+    memory.add(solved("How many miles is 5 km for my run today?"))
+    memory.add(solved("How many miles is 5 km for my run today, please?"))  # the same again
+    memory.add(solved("How many miles is 8 km for my run today?", km=8))  # another call
+    memory.add(solved("Convert 5 km to miles for the race I signed up for."))
+    assert memory.usable == 3

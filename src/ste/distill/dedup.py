@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
 from ste import embeddings
+from ste.records import Trial
 
 # Cosine similarity at or above which two queries count as the same request.
 DEFAULT_THRESHOLDS = {"embedding": 0.92, "lexical": 0.85}
@@ -44,16 +46,22 @@ def choose_method(method: str = "auto") -> str:
 
 
 def near_duplicates(
-    texts: Sequence[str], threshold: float, similarity: Similarity
+    texts: Sequence[str],
+    threshold: float,
+    similarity: Similarity,
+    keys: Sequence[str] | None = None,
 ) -> dict[int, tuple[int, float]]:
-    """{index: (index of the earlier text it repeats, similarity)}; the first of a group stays."""
+    """{index: (index of the earlier text it repeats, similarity)}; the first of a group stays.
+    With `keys`, a text repeats only one of the same key (distillation's: the same calls, so a
+    request of one form with other values is another example)."""
     if not texts:
         return {}
     matrix = similarity(texts)
     kept: list[int] = []
     duplicates: dict[int, tuple[int, float]] = {}
     for i in range(len(texts)):
-        best = max(kept, key=lambda k: matrix[i][k], default=None)
+        alike = [k for k in kept if keys is None or keys[i] == keys[k]]
+        best = max(alike, key=lambda k: matrix[i][k], default=None)
         if best is not None and matrix[i][best] >= threshold:
             duplicates[i] = (best, round(float(matrix[i][best]), 4))
         else:
@@ -63,3 +71,9 @@ def near_duplicates(
 
 def similarity_function(method: str) -> Similarity:
     return embedding_similarity if method == "embedding" else lexical_similarity
+
+
+def calls_key(trial: Trial) -> str:
+    """The successful calls of a trial's answered attempt, as one comparable text."""
+    calls = [[s.call.name, s.call.arguments] for s in trial.call_steps if s.tool_ok and s.call]
+    return json.dumps(calls, sort_keys=True, ensure_ascii=False)

@@ -19,6 +19,7 @@ from ste.checks.rules import rule_checks
 from ste.distill.answer_again import ANSWERS
 from ste.distill.dedup import (
     DEFAULT_THRESHOLDS,
+    calls_key,
     choose_method,
     near_duplicates,
     similarity_function,
@@ -255,7 +256,8 @@ async def distill(
     kept: list[Trial] = []
     for tool in tools:
         of_tool = [t for t in passed if t.tool == tool]
-        duplicates = near_duplicates([t.query for t in of_tool], threshold, similarity)
+        queries, calls = [t.query for t in of_tool], [calls_key(t) for t in of_tool]
+        duplicates = near_duplicates(queries, threshold, similarity, calls)
         for index, trial in enumerate(of_tool):
             if index in duplicates:
                 original, score = duplicates[index]

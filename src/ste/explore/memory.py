@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ste.checks.requests import MEMORY_MARK, offers_help
 from ste.checks.rules import usable
-from ste.distill.dedup import DEFAULT_THRESHOLDS, lexical_similarity
+from ste.distill.dedup import DEFAULT_THRESHOLDS, calls_key, lexical_similarity
 from ste.explore.coverage import Coverage
 from ste.explore.unavailable import passed_values, refused_values
 from ste.explore.worn import worn_values
@@ -160,12 +160,13 @@ def _echoes(text: str, prompt: str, span: int = 6) -> bool:
     return any(tuple(words[i : i + span]) in grams for i in range(len(words) - span + 1))
 
 
-def distinct(query: str, others: list[str]) -> bool:
-    """Whether `query` is unlike each of `others` (below distillation's lexical dedup
-    threshold: "... rice, white, cooked, and 200 grams" repeats "... and 100 grams")."""
-    if not others:
+def distinct(trial: Trial, others: list[Trial]) -> bool:
+    """Whether `trial` is no near duplicate of any of `others`, as distillation's lexical
+    dedup reads one: a request alike (at its threshold) whose calls are the same."""
+    same = [other.query for other in others if calls_key(other) == calls_key(trial)]
+    if not same:
         return True
-    similarity = lexical_similarity([query, *others])[0][1:]
+    similarity = lexical_similarity([trial.query, *same])[0][1:]
     return max(similarity) < DEFAULT_THRESHOLDS["lexical"]
 
 
@@ -190,19 +191,18 @@ class ToolMemory:
 
     coverage: Coverage
     entries: list[tuple[str, bool | None]] = field(default_factory=list)
-    # the requests of trials that could become examples: honestly solved (`Trial.outcome`,
-    # not as the model said) and passing every rule check of distillation
-    # (`ste.checks.rules.usable`), each unlike the others (`distinct`)
-    usable_requests: list[str] = field(default_factory=list)
+    # the trials that could become examples: honestly solved (`Trial.outcome`, not as the
+    # model said) and passing every rule check of distillation (`ste.checks.rules.usable`),
+    # none a near duplicate of another (`distinct`)
+    usable_trials: list[Trial] = field(default_factory=list)
     # values the tool said it does not hold, with its words (`ste.explore.unavailable`)
     unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
     def usable(self) -> int:
         """How many distinct trials could become examples: a tool whose three usable trials
-        ask one thing twice has two (distillation keeps one of the two: a dev exploration
-        stopped a tool at three so, and kept two)."""
-        return len(self.usable_requests)
+        ask one thing twice has two (distillation keeps one of the two)."""
+        return len(self.usable_trials)
 
     @classmethod
     def of(cls, tool: Tool, trials: list[Trial]) -> ToolMemory:
@@ -216,8 +216,8 @@ class ToolMemory:
         self.entries.append((trial.query, fulfilled(trial)))
         tool = self.coverage.tool
         kept = usable(trial, tool) if tool is not None else trial.outcome.solved
-        if kept and distinct(trial.query, self.usable_requests):
-            self.usable_requests.append(trial.query)
+        if kept and distinct(trial, self.usable_trials):
+            self.usable_trials.append(trial)
         passed = passed_values(trial)
         for value in [v for v in self.unavailable if v.casefold() in passed]:
             del self.unavailable[value]
