@@ -137,11 +137,15 @@ async def test_only_notes_whose_evidence_reproduces_are_kept(tools, trials, tmp_
         # the error and its fix, in the tool's own words, the refused value masked
         'from_unit="degC" works (another value was refused: "ValueError: unknown unit '
         "'...'; accepted: degC, degF, K\").",
+        # the values of a free-text parameter the tool accepted, its calls run again
+        'from_unit values the tool accepted in practice, in its own spelling: "degC", "K".',
+        'to_unit values the tool accepted in practice, in its own spelling: "degF", "degC".',
         "Units are codes: degC, degF or K; 'celsius' is refused.",
         "Absolute zero is 0 K, -273.15 degC.",
     ]
-    assert [n.kind for n in kept] == ["fix", "rule", "rule"]
-    assert kept[1].evidence == ["E1"] and kept[1].trials == [f"{TOOL}/e1/t1"]
+    assert [n.kind for n in kept] == ["fix", "accepted", "accepted", "rule", "rule"]
+    assert kept[1].evidence == ["E1", "E3"]
+    assert kept[3].evidence == ["E1"] and kept[3].trials == [f"{TOOL}/e1/t1"]
     reasons = {d["text"]: d["reason"] for d in notes[TOOL].dropped}
     assert "another result" in reasons["100 degC is 1 degF."]
     assert "unknown E9" in reasons["Always pass precision."]
@@ -149,7 +153,7 @@ async def test_only_notes_whose_evidence_reproduces_are_kept(tools, trials, tmp_
     prompt = writer.requests[0]["messages"][0]["content"]
     assert "accepted: degC, degF, K" in prompt and "E3 (worked)" in prompt
     saved = json.loads((tmp_path / NOTES).read_text())
-    assert saved["kind"] == "ste-notes" and len(saved["tools"][TOOL]["notes"]) == 3
+    assert saved["kind"] == "ste-notes" and len(saved["tools"][TOOL]["notes"]) == 5
     assert "~~100 degC is 1 degF.~~" in (tmp_path / NOTES_MD).read_text()
     assert load_notes(tmp_path) == {TOOL: [n.text for n in kept]}
     # a rerun asks the model nothing: the tool's notes are read back
@@ -425,3 +429,36 @@ def test_a_note_about_a_parameter_the_tool_does_not_take_is_dropped():
     assert unknown_parameter("An optional parameter narrows the list.", holidays) is None
     assert unknown_parameter("Pass the parameter 'year' as a number.", holidays) is None
     assert unknown_parameter("The week_day input is ignored.", holidays) is not None
+
+
+def test_accepted_values_show_a_free_text_parameters_form_not_content_or_choices():
+    from ste.distill.evidence import Call, Evidence, accepted_notes
+    from ste.tools.tool import Tool
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "food": {"type": "string", "description": "A food of the table."},
+            "text": {"type": "string", "description": "The text to analyse."},
+            "unit": {"type": "string", "enum": ["g", "oz"]},
+            "grams": {"type": "number"},
+        },
+    }
+    tool = Tool("nutrition", "Nutrition facts.", schema, lambda **_: {})
+
+    def worked(number: int, ok: bool = True, **arguments) -> Evidence:
+        call = Call(arguments=arguments, observation="{}" if ok else "Error: unknown", ok=ok)
+        return Evidence(id=f"E{number}", trial=f"nutrition/e1/t{number}", fixed=call)
+
+    evidence = [
+        worked(1, food="rice, white, cooked", text="Hello there", unit="g", grams=100),
+        worked(2, food="banana, raw", grams=50),
+        worked(3, food="brown rice", ok=False),
+        worked(4, food="x" * 60),
+    ]
+    ((text, cited),) = accepted_notes(evidence, tool)
+    assert text == (
+        "food values the tool accepted in practice, in its own spelling: "
+        '"rice, white, cooked", "banana, raw".'
+    )
+    assert [e.id for e in cited] == ["E1", "E2"]

@@ -13,10 +13,12 @@ similar example happens to be retrieved. Here it becomes documentation:
    `notes_error`: the longest messages, which list what the tool accepts, rather than
    "could not parse"), and each correction the review led to (prompt `notes_review`: a
    call the tool ran but the rule checks found wrong for its request, and the corrected
-   call, from trials whose corrected attempt passes the checks). Then **the model writes
-   rules** from the evidence (prompt `notes_write`), each citing the evidence it rests
-   on; a rule that cites more than `MAX_CITED` pieces, when there are more, is about
-   nothing in particular, one that repeats a note in the tool's words (`REPEATS`
+   call, from trials whose corrected attempt passes the checks), and per free-text
+   parameter the values the tool accepted, in its own spelling (`notes_accepted`: 'food
+   values ...: "rice, white, cooked"'). Then **the model writes rules** from the evidence
+   (prompt `notes_write`), each citing the evidence it rests on; a rule that cites more
+   than `MAX_CITED` pieces, when there are more, is about nothing in particular, one that
+   repeats a note in the tool's words (`REPEATS`
    lexical similarity) or says only what the description says (`restates`) adds nothing,
    and one that gives one value as the only one where practice saw the tool accept
    another ("the accepted ingredient is garlic") is contradicted: all four are dropped.
@@ -45,6 +47,7 @@ from ste.checks.rules import usable
 from ste.distill.dedup import lexical_similarity
 from ste.distill.evidence import (
     Evidence,
+    accepted_notes,
     error_notes,
     fix_notes,
     gather_evidence,
@@ -76,7 +79,8 @@ class Note(BaseModel):
     evidence: list[str]  # the ids it cites
     trials: list[str] = Field(default_factory=list)
     # "rule": written by the model; "fix": an error and its fix; "error": an unfixed error;
-    # "review": a call the review found wrong for its request, and its correction
+    # "review": a call the review found wrong for its request, and its correction;
+    # "accepted": the values of a free-text parameter the tool accepted
     kind: str = "rule"
 
 
@@ -143,6 +147,9 @@ async def write_tool_notes(
     proposed = [(text, [e.id], "fix") for text, e in fix_notes(evidence)]
     proposed += [(text, [e.id], "error") for text, e in error_notes(evidence)]
     proposed += [(text, [e.id], "review") for text, e in review_notes(evidence)]
+    proposed += [
+        (text, [e.id for e in cited], "accepted") for text, cited in accepted_notes(evidence, tool)
+    ]
     proposed += [(text, cited, "rule") for text, cited in parse_notes(reply.text)[:MAX_NOTES]]
     for text, cited, kind in proposed:
         known = [c for c in cited if c in by_id]
@@ -170,7 +177,7 @@ async def write_tool_notes(
             reason = "tells what the tool refuses, but cites only calls it accepted"
             result.dropped.append({"text": text, "reason": reason})
             continue
-        if len(known) > MAX_CITED and len(evidence) > MAX_CITED:
+        if kind == "rule" and len(known) > MAX_CITED and len(evidence) > MAX_CITED:
             reason = f"cites {len(known)} of {len(evidence)} pieces of evidence: none in particular"
             result.dropped.append({"text": text, "reason": reason})
             continue
