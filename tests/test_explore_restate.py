@@ -190,6 +190,17 @@ def test_a_value_named_in_code_is_no_value_the_request_lacks():
     assert unnamed_texts(other, text_stats) == [("text", "The quick brown fox jumps over the dog.")]
 
 
+def test_a_value_the_tool_qualifies_is_named_by_its_own_part():
+    from ste.explore.restate import _named
+
+    assert _named("Convert 17:30 Paris time to Tokyo time.", "Europe/Paris")
+    assert _named("From New York to Tokyo at noon.", "America/New_York")
+    assert _named("How far is London from Paris?", "London, GB")
+    assert not _named("A time in Europe to Tokyo.", "Europe/Paris")  # no city named
+    assert not _named("A city in GB.", "London, GB")
+    assert not _named("The capital of China.", "CHN")
+
+
 WORDS = '''
 def count_words(text: str) -> dict:
     """Count the words of a text.

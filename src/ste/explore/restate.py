@@ -97,8 +97,9 @@ _IDENTIFIER = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
 
 def unnamed_texts(trial: Trial, tool: Tool) -> list[tuple[str, str]]:
     """The required free-text values (not a choice: no enum, not one of the values its
-    description quotes) of the successful calls that the request does not name:
-    ('from_city', 'Paris') for "the distance between two cities"."""
+    description quotes) of the successful calls that the request does not name, in whole or
+    by the part the tool qualifies (`_named`): ('from_city', 'Paris') for "the distance
+    between two cities"."""
     properties = tool.parameters.get("properties", {})
     required = set(tool.parameters.get("required", []))
     unnamed = []
@@ -111,9 +112,27 @@ def unnamed_texts(trial: Trial, tool: Tool) -> list[tuple[str, str]]:
                 continue  # a choice: the request names it in its own words
             if isinstance(value, str) and _IDENTIFIER.fullmatch(value):
                 continue  # a name in code ("top_words"), which a request says in words
-            if isinstance(value, str) and value.strip() and not mentions(trial.query, value):
+            if isinstance(value, str) and value.strip() and not _named(trial.query, value):
                 unnamed.append((name, value))
     return unnamed
+
+
+def _named(query: str, value: str) -> bool:
+    """Whether the request names `value`, or the part of it the tool qualifies, of four
+    letters or more: a path's last part ('Paris' of 'Europe/Paris', 'New York' of
+    'America/New_York'), a name's before its comma ('London' of 'London, GB'). "Paris time"
+    is the request in the user's words; "a time in Europe" names no city."""
+    if mentions(query, value):
+        return True
+    value = value.strip()
+    if "/" in value:
+        part = value.rsplit("/", 1)[1]
+    elif "," in value:
+        part = value.split(",", 1)[0]
+    else:
+        return False
+    part = part.replace("_", " ").strip()
+    return sum(c.isalpha() for c in part) >= 4 and mentions(query, part)
 
 
 def written_numbers(text: str) -> set[float]:
