@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ste.checks.requests import MEMORY_MARK, offers_help
 from ste.checks.rules import usable
-from ste.distill.dedup import DEFAULT_THRESHOLDS, calls_key, lexical_similarity
+from ste.distill.dedup import DEFAULT_THRESHOLDS, calls_key, lexical_similarity, near_duplicates
 from ste.explore.coverage import Coverage
 from ste.explore.unavailable import passed_values, refused_values
 from ste.explore.worn import worn_values
@@ -163,11 +163,10 @@ def _echoes(text: str, prompt: str, span: int = 6) -> bool:
 def distinct(trial: Trial, others: list[Trial]) -> bool:
     """Whether `trial` is no near duplicate of any of `others`, as distillation's lexical
     dedup reads one: a request alike (at its threshold) whose calls are the same."""
-    same = [other.query for other in others if calls_key(other) == calls_key(trial)]
-    if not same:
-        return True
-    similarity = lexical_similarity([trial.query, *same])[0][1:]
-    return max(similarity) < DEFAULT_THRESHOLDS["lexical"]
+    texts = [*(other.query for other in others), trial.query]
+    keys = [*(calls_key(other) for other in others), calls_key(trial)]
+    threshold = DEFAULT_THRESHOLDS["lexical"]
+    return len(others) not in near_duplicates(texts, threshold, lexical_similarity, keys)
 
 
 def verdict_word(solved: bool | None) -> str:
